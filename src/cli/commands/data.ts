@@ -1,0 +1,64 @@
+/** `papers …`, `sources`, `subscribers …`: looking at and managing the data (bodies load on use). */
+import type { Command } from 'commander';
+
+const actions = () => import('../actions/data.ts');
+
+export function registerDataCommands(program: Command): void {
+  const papers = program.command('papers').description('list, search and explain ingested papers');
+
+  papers
+    .command('list')
+    .description('papers with their sources, topics, score and edition day')
+    .option('--date <YYYY-MM-DD>', 'only the papers of this edition day')
+    .option('--query <text>', 'only papers whose title or abstract contains the text')
+    .option('--limit <n>', 'at most n papers', (v) => Number.parseInt(v, 10))
+    .option('--json', 'print a JSON array of { id, title, sources, topics, score, editionDate, … }')
+    .action(async (opts: { date?: string; query?: string; limit?: number; json?: boolean }) => (await actions()).papersList(opts));
+
+  papers
+    .command('explain')
+    .description('why a paper got its topics and score: which categories and words matched, which signals counted')
+    .argument('<id>', 'paper id (arXiv id, doi:…, or URL)')
+    .action(async (id: string) => (await actions()).papersExplain(id));
+
+  program
+    .command('sources')
+    .description("each source's last success, last error and counts")
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => (await actions()).sourcesCommand(opts));
+
+  const subscribers = program.command('subscribers').description('add, import, export, list and remove subscribers');
+
+  subscribers
+    .command('add')
+    .description('add a subscriber (pending until confirmed, unless --confirmed), or update the topics of a known one')
+    .argument('<email>')
+    .option('--topics <a,b>', 'topic ids (default: every topic)')
+    .option('--frequency <daily|weekly>', 'how often they get mail (default: daily)')
+    .option('--confirmed', 'mark as confirmed (they asked for it elsewhere): they get the next edition')
+    .action(async (email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean }) => (await actions()).subscribersAdd(email, opts));
+
+  subscribers
+    .command('import')
+    .description('add subscribers from a CSV file with a header row: email[,topics][,frequency] (topics separated by ";" or spaces)')
+    .argument('<file.csv>')
+    .option('--confirmed', 'mark every imported subscriber as confirmed')
+    .action(async (file: string, opts: { confirmed?: boolean }) => (await actions()).subscribersImport(file, opts));
+
+  subscribers
+    .command('export')
+    .description('print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at), streamed')
+    .action(async () => (await actions()).subscribersExport());
+
+  subscribers
+    .command('list')
+    .description('list subscribers')
+    .option('--json', 'print a JSON array of { email, status, topics, frequency, … }')
+    .action(async (opts: { json?: boolean }) => (await actions()).subscribersList(opts));
+
+  subscribers
+    .command('remove')
+    .description('delete a subscriber and their settings')
+    .argument('<email>')
+    .action(async (email: string) => (await actions()).subscribersRemove(email));
+}

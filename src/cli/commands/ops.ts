@@ -1,0 +1,130 @@
+/** `doctor` and `demo`: checking an installation, and showing one working end to end. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import type { App } from '../../app.ts';
+import { createLogger } from '../../log.ts';
+import { EXIT, describeError, output } from '../runtime.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export function registerOpsCommands(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the configuration, Redis, the database, the mail transport and the sender identity')
+    .action(async () => {
+      const checks: { name: string; ok: boolean; detail: string }[] = [];
+      let app: App | undefined;
+      try {
+        const { bootApp } = await import('../../app.ts');
+        const { parseAddress } = await import('../../send/message.ts');
+        const { QUEUE } = await import('../../queues/index.ts');
+        app = await bootApp({ log: createLogger({}, { level: 'error' }) });
+        checks.push({ name: 'configuration', ok: true, detail: `${app.settings.configSource}: ${app.config.sources.length} source(s), ${app.config.topics.length} topic(s)` });
+        checks.push({ name: 'database', ok: true, detail: `${app.store.dialect} at ${app.store.location}, schema up to date, ${await app.store.papers.count()} paper(s)` });
+        const workers = await Promise.all(Object.values(QUEUE).map(async (q) => `${q}:${await app!.queues.workerCount(q)}`));
+        checks.push({ name: 'redis', ok: true, detail: `${app.redis.owned ? 'private redis-server (REDIS_URL unset)' : app.redis.url.replace(/\/\/[^@]*@/, '//')}; workers connected ${workers.join(' ')}` });
+        if (app.env.mailTransport === 'outbox') {
+          mkdirSync(app.env.outboxDir, { recursive: true });
+          const probe = path.join(app.env.outboxDir, '.doctor');
+          writeFileSync(probe, 'ok');
+          rmSync(probe);
+          checks.push({ name: 'mail transport', ok: true, detail: `outbox: .eml files under ${app.env.outboxDir}` });
+        } else {
+          checks.push({ name: 'mail transport', ok: false, detail: `${app.env.mailTransport} is not available in this version; use MAIL_TRANSPORT=outbox` });
+        }
+        const from = parseAddress(app.env.mailFrom);
+        const local = /@(localhost|example\.(org|com|net))$/i.test(from.address);
+        checks.push({ name: 'sender identity', ok: app.env.mailTransport === 'outbox' || !local, detail: `${app.env.mailFrom}${local ? ' (a placeholder: set MAIL_FROM to an address of a domain you verified)' : ''}` });
+        checks.push({ name: 'links', ok: true, detail: `PUBLIC_URL ${app.env.publicUrl}; SECRET_KEY ${app.env.secretKey ? 'from the environment' : `kept in ${path.join(app.env.dataDir, 'secret.key')}`}` });
+      } catch (err) {
+        checks.push({ name: 'boot', ok: false, detail: describeError(err) });
+      } finally {
+        await app?.close();
+      }
+      for (const c of checks) output.line(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
+      process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed;
+    });
+
+  program
+    .command('demo')
+    .description('a complete run on the sample feeds in demo/feeds, served from a loopback HTTP server, with one demo subscriber')
+    .option('--keep', 'keep the previous demo data instead of starting afresh')
+    .action(async (opts: { keep?: boolean }) => {
+      process.exitCode = await runDemo(Boolean(opts.keep));
+    });
+}
+
+/** The edition day of the sample feeds (see demo/feeds/README.md). */
+export const DEMO_DATE = '2026-11-26';
+
+async function runDemo(keep: boolean): Promise<number> {
+  const feeds = path.join(repoRoot, 'demo', 'feeds');
+  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join('data', 'demo'));
+  if (!keep) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const server = http.createServer((req, res) => {
+    const name = path.basename(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const file = path.join(feeds, name);
+    if (!name || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const type = name.endsWith('.json') ? 'application/json' : name.endsWith('.atom') ? 'application/atom+xml' : 'application/rss+xml';
+    res.writeHead(200, { 'content-type': `${type}; charset=utf-8` }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const base = JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
+    const config = {
+      ...base,
+      sources: [
+        { name: 'demo-arxiv', kind: 'arxiv-rss', url: `http://127.0.0.1:${port}/arxiv-cs.xml`, allowLocal: true },
+        { name: 'demo-hf', kind: 'hf-daily', url: `http://127.0.0.1:${port}/hf-daily.json`, allowLocal: true },
+        { name: 'demo-blog', kind: 'rss', url: `http://127.0.0.1:${port}/lab-blog.atom`, allowLocal: true },
+      ],
+    };
+    const configPath = path.join(dataDir, 'paperboy.config.json');
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PAPERBOY_CONFIG: configPath, MAIL_TRANSPORT: 'outbox' };
+    delete env.DATABASE_URL;
+    delete env.OUTBOX_DIR;
+    const bin = path.join(repoRoot, 'bin', 'paperboy.js');
+    const step = async (title: string, args: string[]): Promise<number> => {
+      output.line(`\n$ paperboy ${args.join(' ')}    # ${title}`);
+      const child = spawn(process.execPath, [bin, ...args], { env, stdio: 'inherit' });
+      return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    };
+    const steps: [string, string[]][] = [
+      ['one demo subscriber, every topic', ['subscribers', 'add', 'reader@example.org', '--confirmed']],
+      ['a second one, who only wants two topics', ['subscribers', 'add', 'nlp-fan@example.org', '--topics', 'language-models,alignment-safety', '--confirmed']],
+      ['ingest, rank, build, render, send', ['run', '--once', '--date', DEMO_DATE]],
+      ['the edition as the archive stores it', ['edition', 'show', '--date', DEMO_DATE]],
+      ['an HTML preview', ['preview', '--date', DEMO_DATE, '--out', path.join(dataDir, 'preview.html')]],
+    ];
+    for (const [title, args] of steps) {
+      const code = await step(title, args);
+      if (code !== 0) {
+        output.note(`paperboy demo: \`paperboy ${args.join(' ')}\` exited with ${code}`);
+        return EXIT.failed;
+      }
+    }
+    const outbox = path.join(dataDir, 'outbox', DEMO_DATE);
+    const emails = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')) : [];
+    output.line('\nDone.');
+    output.line(`  ${emails.length} email(s) (.eml, open them in any mail client): ${outbox}`);
+    output.line(`  HTML preview: ${path.join(dataDir, 'preview.html')}`);
+    output.line(`  plain-text preview: ${path.join(dataDir, 'preview.txt')}`);
+    output.line(`  the demo's configuration and data: ${dataDir}`);
+    return EXIT.ok;
+  } catch (err) {
+    output.note(`paperboy demo: ${describeError(err)}`);
+    return EXIT.failed;
+  } finally {
+    server.close();
+  }
+}

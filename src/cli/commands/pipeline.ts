@@ -1,0 +1,63 @@
+/** `run`, `ingest`, `edition …`, `preview`, `worker`: the pipeline's commands (bodies load on use, so --help is fast). */
+import type { Command } from 'commander';
+
+const actions = () => import('../actions/pipeline.ts');
+const STAGE_NAMES = 'ingest, rank, render, send';
+
+export function registerPipelineCommands(program: Command): void {
+  program
+    .command('run')
+    .description('the whole main job: ingest all sources, rank, build the edition, render, send, and wait until every delivery is settled')
+    .option('--once', 'run one pass and exit (without it: run every worker and scheduler until stopped)')
+    .option('--date <YYYY-MM-DD>', 'edition day to build and send (default: the current edition day)')
+    .addHelpText('after', '\nExit codes: 0 all done; 2 finished but a source or a delivery failed (each is named); 1 could not run.')
+    .action(async (opts: { once?: boolean; date?: string }) => (await actions()).runCommand(opts));
+
+  program
+    .command('ingest')
+    .description('fetch sources now and report per source: new / updated / unchanged / error; new papers are ranked before it returns')
+    .option('--source <NAME|URL|FILE>', 'one configured source, or any feed URL or file (its format is recognised by content: arXiv RSS or Atom, RSS 1.0/2.0, Atom, HF daily papers JSON, bioRxiv API JSON)')
+    .addHelpText('after', '\nExit codes: 0 every source read; 2 a source failed (each is named with its cause); 1 could not run.')
+    .action(async (opts: { source?: string }) => (await actions()).ingestCommand(opts));
+
+  const edition = program.command('edition').description('build, send and show editions');
+
+  edition
+    .command('build')
+    .description('freeze the edition of a day: papers grouped by topic, ranked, top N per topic; a frozen edition is left as it is')
+    .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
+    .option('--weekly', 'build the weekly edition ending on that day (the best of its seven daily editions)')
+    .option('--force', 'rebuild an edition that is frozen but not yet sent')
+    .action(async (opts: { date?: string; weekly?: boolean; force?: boolean }) => (await actions()).editionBuild(opts));
+
+  edition
+    .command('send')
+    .description('render and send an edition; idempotent: a second call sends nothing new')
+    .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
+    .option('--weekly', 'the weekly edition ending on that day')
+    .option('--wait', 'return when every delivery is settled, running the render and send workers in-process when none is connected')
+    .action(async (opts: { date?: string; weekly?: boolean; wait?: boolean }) => (await actions()).editionSend(opts));
+
+  edition
+    .command('show')
+    .description('show an edition: its sections and papers, and how its sending went')
+    .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
+    .option('--weekly', 'the weekly edition ending on that day')
+    .option('--json', 'print { date, sections: [{ topic, title, papers: [{ id, title, score }] }] }')
+    .action(async (opts: { date?: string; weekly?: boolean; json?: boolean }) => (await actions()).editionShow(opts));
+
+  program
+    .command('preview')
+    .description('render one variant of an edition to an HTML file (and the plain text beside it)')
+    .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
+    .option('--weekly', 'the weekly edition ending on that day')
+    .option('--topics <a,b>', 'the sections a subscriber with these topics gets (default: all)')
+    .requiredOption('--out <FILE.html>', 'where to write the HTML')
+    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; out: string }) => (await actions()).previewCommand(opts));
+
+  program
+    .command('worker')
+    .description('run long-lived workers for some stages (default: all); SIGTERM lets in-flight jobs finish, then exits 0')
+    .argument('[stages...]', `any of ${STAGE_NAMES}, or all`)
+    .action(async (stages: string[]) => (await actions()).workerCommand(stages));
+}

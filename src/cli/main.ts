@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { registerDataCommands } from './commands/data.ts';
+import { registerOpsCommands } from './commands/ops.ts';
+import { registerPipelineCommands } from './commands/pipeline.ts';
+import { describeError, EXIT, output, UsageError } from './runtime.ts';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('paperboy')
+    .description('Research-paper feeds turned into a daily email: ingest → rank → edition → render → send.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Environment: PAPERBOY_CONFIG (default ./paperboy.config.json), DATA_DIR (default ./data),
+DATABASE_URL (sqlite:PATH | postgres://…), REDIS_URL (unset: a private redis-server is started),
+MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, LOG_LEVEL, LOG_FORMAT.`,
+    );
+  registerPipelineCommands(program);
+  registerDataCommands(program);
+  registerOpsCommands(program);
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; usage mistakes were already printed
+      return err.exitCode === 0 ? EXIT.ok : EXIT.failed;
+    }
+    output.note(`paperboy: ${err instanceof UsageError ? err.message : describeError(err)}`);
+    return EXIT.failed;
+  }
+}

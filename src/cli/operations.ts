@@ -1,0 +1,114 @@
+/**
+ * The steps the commands are made of. Work always goes through the queues; when no worker of
+ * a needed stage is connected to Redis, the command runs that stage in-process, so one
+ * command completes on a single machine and shares the work when workers exist.
+ */
+import { QueueEvents } from 'bullmq';
+import type { App } from '../app.ts';
+import type { SourceConfig } from '../config/schema.ts';
+import type { DeliveryStatus } from '../db/queries/deliveries.ts';
+import type { IngestReport } from '../ingest/processor.ts';
+import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
+import { EditionBuilder, type BuildOutcome, type EditionContent } from '../rank/edition.ts';
+import { ingestQueueOf } from '../../workers/ingest.ts';
+import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
+import { output, waitFor } from './runtime.ts';
+
+const STAGE_QUEUES: Record<Stage, QueueName[]> = {
+  ingest: [QUEUE.ingest, QUEUE.ingestArxivApi],
+  rank: [QUEUE.papers, QUEUE.editions],
+  render: [QUEUE.render],
+  send: [QUEUE.send],
+};
+
+/** Starts in this process the stages that have no worker connected anywhere. */
+export async function ensureWorkers(app: App, stages: Stage[], opts: { always?: boolean } = {}): Promise<RunningStages> {
+  const missing: Stage[] = [];
+  for (const stage of stages) {
+    const counts = await Promise.all(STAGE_QUEUES[stage].map((q) => app.queues.workerCount(q)));
+    if (opts.always || counts.some((n) => n === 0)) missing.push(stage);
+  }
+  if (missing.length > 0) app.log.debug('running stages in-process', { stages: missing.join(',') });
+  return startStages(app, missing);
+}
+
+/** Queues one fetch per source and waits for every report. */
+export async function ingestSources(app: App, sources: SourceConfig[]): Promise<IngestReport[]> {
+  const queueNames = [...new Set(sources.map(ingestQueueOf))];
+  const events = new Map(queueNames.map((name) => [name, new QueueEvents(name, { connection: connection(app.queues.settings), prefix: app.queues.settings.prefix })]));
+  try {
+    await Promise.all([...events.values()].map((e) => e.waitUntilReady()));
+    const run = Date.now().toString(36);
+    const jobs = await Promise.all(
+      sources.map((s) =>
+        app.queues
+          .get(ingestQueueOf(s))
+          // one attempt: the command reports a failure now; scheduled fetches are the ones retried
+          .add('ingest', { source: s.name } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
+      ),
+    );
+    return await Promise.all(
+      jobs.map(async (job, i) => {
+        const source = sources[i]!;
+        try {
+          const report = (await job.waitUntilFinished(events.get(ingestQueueOf(source))!, 15 * 60_000)) as IngestReport;
+          printIngestReport(report);
+          return report;
+        } catch (err) {
+          const report: IngestReport = { source: source.name, status: 'error', counts: { new: 0, updated: 0, unchanged: 0, skipped: 0 }, error: (err as Error).message, problems: [] };
+          printIngestReport(report);
+          return report;
+        }
+      }),
+    );
+  } finally {
+    await Promise.all([...events.values()].map((e) => e.close()));
+  }
+}
+
+export function printIngestReport(r: IngestReport): void {
+  const c = r.counts;
+  if (r.status === 'error' && c.new + c.updated + c.unchanged === 0) {
+    output.line(`${r.source}: error: ${r.error}`);
+    return;
+  }
+  const counts = r.status === 'not-modified' ? 'unchanged (not modified since the last fetch)' : `${c.new} new, ${c.updated} updated, ${c.unchanged} unchanged${c.skipped ? `, ${c.skipped} skipped` : ''}`;
+  output.line(`${r.source}: ${counts}${r.error ? `; error: ${r.error}` : ''}`);
+}
+
+/** Waits until every queued paper is ranked. */
+export async function waitForRanking(app: App): Promise<void> {
+  await waitFor(async () => ((await app.queues.openJobs(QUEUE.papers)) === 0 ? true : undefined), {
+    what: 'the ranking of new papers',
+    timeoutMs: 30 * 60_000,
+    describe: async () => `ranking: ${await app.queues.openJobs(QUEUE.papers)} paper(s) to go`,
+  });
+}
+
+export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: string, force: boolean): Promise<BuildOutcome> {
+  return new EditionBuilder(app.store, app.config).build(kind, date, { force });
+}
+
+export type DeliveryCounts = Record<DeliveryStatus, number>;
+
+/** Queues the render of an edition and, with `wait`, returns once every delivery is settled. */
+export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
+  const edition = await app.store.editions.get<EditionContent>(editionId);
+  if (!edition) throw new Error(`edition ${editionId} does not exist`);
+  if (edition.status !== 'sent') await app.queues.addRender(editionId);
+  if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
+  await waitFor(async () => ((await app.store.editions.get(editionId))?.status === 'sent' ? true : undefined), {
+    what: `the deliveries of edition ${editionId}`,
+    timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
+    intervalMs: 300,
+    describe: async () => {
+      const c = await app.store.deliveries.countByStatus(editionId);
+      return `sending ${editionId}: ${c.sent} sent, ${c.pending + c.sending} to go, ${c.failed} failed, ${c.skipped} skipped`;
+    },
+  });
+  return app.store.deliveries.countByStatus(editionId);
+}
+
+export function printDeliveries(editionId: string, c: DeliveryCounts): void {
+  output.line(`edition ${editionId}: ${c.sent} sent, ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
+}

@@ -1,0 +1,152 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { configSchema, envSchema, type Config } from './schema.ts';
+
+/** A configuration problem: nothing may start until it is fixed. */
+export class ConfigError extends Error {
+  constructor(
+    readonly where: string,
+    readonly problems: string[],
+  ) {
+    super(`${where} is not valid; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the value(s) above and run the command again.`);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatPath(issuePath: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of issuePath) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+function valueAt(input: unknown, issuePath: ReadonlyArray<PropertyKey>): { found: boolean; value?: unknown } {
+  let current: unknown = input;
+  for (const key of issuePath) {
+    if (current === null || typeof current !== 'object' || !(key in (current as object))) return { found: false };
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return { found: true, value: current };
+}
+
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** One line per zod issue: the path, the reason, and the value that was given. */
+export function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
+  return issues.map((issue) => {
+    const where = formatPath(issue.path);
+    const { found, value } = valueAt(input, issue.path);
+    let reason = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      reason = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or correct them (see src/config/schema.ts for the valid keys)`;
+      return `${where}: ${reason}`;
+    }
+    const got = found ? ` (got ${describeValue(value)})` : ' (missing)';
+    return `${where}: ${reason}${got}`;
+  });
+}
+
+export function parseConfig(input: unknown, where: string): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(where, formatIssues(result.error.issues, input));
+  return result.data;
+}
+
+/**
+ * Reads the config file. A missing file at the default path means "use the built-in
+ * defaults"; a missing file that was asked for by name is an error.
+ */
+export function loadConfigFile(filePath: string, explicit: boolean): { config: Config; source: string } {
+  if (!existsSync(filePath)) {
+    if (explicit) {
+      throw new ConfigError(`PAPERBOY_CONFIG=${filePath}`, [`the file does not exist: create it, or unset PAPERBOY_CONFIG to use ./paperboy.config.json`]);
+    }
+    return { config: parseConfig({}, 'the built-in default configuration'), source: '(built-in defaults)' };
+  }
+  const text = readFileSync(filePath, 'utf8');
+  let input: unknown;
+  try {
+    input = /\.ya?ml$/i.test(filePath) ? YAML.parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(filePath, [`cannot be parsed: ${(err as Error).message}`]);
+  }
+  return { config: parseConfig(input ?? {}, filePath), source: filePath };
+}
+
+export type MailTransport = 'outbox' | 'ses';
+
+/** Everything that comes from the environment, resolved to absolute values. */
+export interface Environment {
+  configPath: string;
+  configExplicit: boolean;
+  dataDir: string;
+  databaseUrl: string;
+  redisUrl?: string;
+  queuePrefix: string;
+  mailTransport: MailTransport;
+  outboxDir: string;
+  sesRegion?: string;
+  sesEndpoint?: string;
+  mailFrom: string;
+  publicUrl: string;
+  secretKey?: string;
+  adminToken?: string;
+  port: number;
+}
+
+export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Environment {
+  const result = envSchema.safeParse(env);
+  if (!result.success) throw new ConfigError('the environment', formatIssues(result.error.issues, env));
+  const e = result.data;
+  const dataDir = path.resolve(cwd, e.DATA_DIR ?? 'data');
+  const configPath = path.resolve(cwd, e.PAPERBOY_CONFIG ?? 'paperboy.config.json');
+  let databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'paperboy.db')}`;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    databaseUrl = file === ':memory:' ? databaseUrl : `sqlite:${path.resolve(cwd, file)}`;
+  }
+  return {
+    configPath,
+    configExplicit: e.PAPERBOY_CONFIG !== undefined,
+    dataDir,
+    databaseUrl,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX ?? 'paperboy',
+    mailTransport: e.MAIL_TRANSPORT ?? 'outbox',
+    outboxDir: path.resolve(cwd, e.OUTBOX_DIR ?? path.join(dataDir, 'outbox')),
+    sesRegion: e.SES_REGION,
+    sesEndpoint: e.SES_ENDPOINT,
+    mailFrom: e.MAIL_FROM ?? 'paperboy <paperboy@localhost>',
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT ?? 3000}`).replace(/\/+$/, ''),
+    secretKey: e.SECRET_KEY,
+    adminToken: e.ADMIN_TOKEN,
+    port: Number(e.PORT ?? 3000),
+  };
+}
+
+export interface Settings {
+  config: Config;
+  configSource: string;
+  env: Environment;
+}
+
+/** Validates the environment and the config file; throws ConfigError naming every bad value. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+  const environment = loadEnvironment(env, cwd);
+  const { config, source } = loadConfigFile(environment.configPath, environment.configExplicit);
+  if (environment.mailTransport === 'ses') {
+    const missing = (['SES_REGION', 'MAIL_FROM', 'PUBLIC_URL', 'SECRET_KEY'] as const).filter((k) => !env[k]);
+    if (missing.length > 0) {
+      throw new ConfigError('the environment', missing.map((k) => `${k}: required when MAIL_TRANSPORT=ses (missing)`));
+    }
+  }
+  return { config, configSource: source, env: environment };
+}

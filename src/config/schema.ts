@@ -1,0 +1,230 @@
+/**
+ * The shape of `paperboy.config.json` (or `.yaml`). Every option has its default
+ * written here, next to its meaning, so this file is the reference for operators.
+ * Unknown keys are errors: a typo must not silently fall back to a default.
+ */
+import { z } from 'zod';
+import cronParser from 'cron-parser';
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name of letters, digits, ".", "_" or "-"');
+
+const cron = z.string().refine(
+  (expr) => {
+    try {
+      cronParser.parseExpression(expr);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a cron expression such as "30 1 * * 1-5" (minute hour day month weekday)' },
+);
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as "UTC" or "Europe/Berlin"' },
+);
+
+const sourceUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an http:// or https:// URL' },
+);
+
+const sourceBase = {
+  /** Unique name, shown in every report about this source. */
+  name: slug,
+  url: sourceUrl,
+  /** When the BullMQ job scheduler fetches this source (operator's time zone). */
+  schedule: cron.optional(),
+  /** Off: the source stays configured but is never fetched. */
+  enabled: z.boolean().default(true),
+  /**
+   * Allow loopback / private addresses for this source (the SSRF guard refuses them
+   * otherwise). Meant for tests, the demo and feeds on the operator's own network.
+   */
+  allowLocal: z.boolean().default(false),
+};
+
+export const sourceKinds = ['arxiv-rss', 'arxiv-api', 'hf-daily', 'rss', 'biorxiv-api'] as const;
+export type SourceKind = (typeof sourceKinds)[number];
+
+export const sourceSchema = z.discriminatedUnion('kind', [
+  /** rss.arxiv.org/rss/<categories>: the daily announcement feed (2024 format). */
+  z.strictObject({ kind: z.literal('arxiv-rss'), ...sourceBase }),
+  /** export.arxiv.org/api/query: Atom search results; rate-limited to 1 request / 3 s. */
+  z.strictObject({ kind: z.literal('arxiv-api'), ...sourceBase }),
+  /** huggingface.co/api/daily_papers: upvotes, comments, AI summaries, code links. */
+  z.strictObject({ kind: z.literal('hf-daily'), ...sourceBase }),
+  /** Any RSS 0.9x / 1.0 / 2.0 or Atom feed (research blogs, bioRxiv subject feeds). */
+  z.strictObject({ kind: z.literal('rss'), ...sourceBase }),
+  /** api.biorxiv.org/details/<server>/<interval>: bioRxiv / medRxiv preprints. */
+  z.strictObject({ kind: z.literal('biorxiv-api'), ...sourceBase }),
+]);
+export type SourceConfig = z.infer<typeof sourceSchema>;
+
+const weights = z.record(z.string().min(1), z.number().finite());
+
+export const topicSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** arXiv categories and the weight each adds to this topic (e.g. { "cs.CL": 3 }). */
+  categories: weights.default({}),
+  /** Words and phrases (stemmed when matched) and their weights; a title match counts double. */
+  keywords: weights.default({}),
+  /** Phrases that keep a paper out of this topic whatever else matches. */
+  exclude: z.array(z.string().min(1)).default([]),
+});
+export type TopicConfig = z.infer<typeof topicSchema>;
+
+export const configSchema = z
+  .strictObject({
+    sources: z.array(sourceSchema).default([]),
+    topics: z.array(topicSchema).default([]),
+    /** The topic a paper gets when no other topic scores at least `rank.minTopicScore`. */
+    fallbackTopic: z
+      .strictObject({ id: slug.default('other'), name: z.string().default('Other papers') })
+      .prefault({}),
+    edition: z
+      .strictObject({
+        /** The operator's time zone: edition days and cut-off hours are read in it. */
+        timezone: timeZone.default('UTC'),
+        /** Hour (0-23) at which an edition day ends and its edition is frozen. */
+        cutoffHour: z.number().int().min(0).max(23).default(6),
+        /** Papers shown per topic section. */
+        papersPerTopic: z.number().int().min(1).max(100).default(5),
+        /** Papers in the overall "top papers" list at the head of every edition (0: none). */
+        topPapers: z.number().int().min(0).max(100).default(5),
+        /** An edition day without papers makes no edition (false: an empty edition is built). */
+        skipEmpty: z.boolean().default(true),
+        /** Day of the week (0 = Sunday) whose edition also closes the weekly edition. */
+        weeklyDay: z.number().int().min(0).max(6).default(5),
+      })
+      .prefault({}),
+    rank: z
+      .strictObject({
+        /** Minimum topic score for a topic to be assigned at all. */
+        minTopicScore: z.number().min(0).default(2),
+        /** Secondary topics must reach this share of the primary topic's score. */
+        secondaryRatio: z.number().min(0).max(1).default(0.5),
+        /** Score weights (see docs/ranking.md). */
+        weights: z
+          .strictObject({
+            upvote: z.number().default(1),
+            comment: z.number().default(2),
+            /** Hours after which HF engagement counts half. */
+            engagementHalfLifeHours: z.number().positive().default(48),
+            /** Added per source beyond the first that reported the paper. */
+            extraSource: z.number().default(3),
+            announceNew: z.number().default(2),
+            announceCross: z.number().default(1),
+            code: z.number().default(2),
+            projectPage: z.number().default(1),
+            /** Points lost per day since announcement. */
+            agePerDay: z.number().min(0).default(1),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    fetch: z
+      .strictObject({
+        /** Time allowed to connect and receive the response headers. */
+        connectTimeoutMs: z.number().int().positive().default(10_000),
+        /** Time allowed for the whole response. */
+        totalTimeoutMs: z.number().int().positive().default(60_000),
+        /** Largest body accepted (decompressed). */
+        maxBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        maxRedirects: z.number().int().min(0).max(10).default(5),
+        /** Sent in the User-Agent so that feed operators can reach us. */
+        contact: z.string().min(3).default('paperboy-operator@example.org'),
+      })
+      .prefault({}),
+    mail: z
+      .strictObject({
+        /** Name of the list, in List-Id and the email's header. */
+        listName: z.string().min(1).default('paperboy daily papers'),
+        /** The List-Id identifier: a domain-like string owned by the operator. */
+        listId: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a domain-like id such as "daily.papers.example.org"').optional(),
+        subjectPrefix: z.string().default('Daily papers'),
+        /** Postal address in the footer (required by CAN-SPAM for commercial mail). */
+        postalAddress: z.string().optional(),
+      })
+      .prefault({}),
+    send: z
+      .strictObject({
+        /** Subscribers per send job. */
+        batchSize: z.number().int().min(1).max(1000).default(100),
+        /** Messages per second across all send workers (SES account limit). */
+        ratePerSecond: z.number().positive().default(14),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.sources.forEach((source, index) => {
+      if (seen.has(source.name)) {
+        ctx.addIssue({ code: 'custom', path: ['sources', index, 'name'], message: `duplicate source name "${source.name}": names must be unique` });
+      }
+      seen.add(source.name);
+    });
+    const topicIds = new Set<string>();
+    config.topics.forEach((topic, index) => {
+      if (topicIds.has(topic.id) || topic.id === config.fallbackTopic.id) {
+        ctx.addIssue({ code: 'custom', path: ['topics', index, 'id'], message: `duplicate topic id "${topic.id}": ids must be unique` });
+      }
+      topicIds.add(topic.id);
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type RankWeights = Config['rank']['weights'];
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** The environment: secrets and endpoints, never in the config file. */
+export const envSchema = z.object({
+  PAPERBOY_CONFIG: optionalNonEmpty,
+  DATA_DIR: optionalNonEmpty,
+  DATABASE_URL: optionalNonEmpty.refine(
+    (v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v),
+    'expected sqlite:PATH or postgres://user:password@host:port/database',
+  ),
+  REDIS_URL: optionalNonEmpty.refine(
+    (v) => v === undefined || /^rediss?:\/\/.+/.test(v),
+    'expected redis://host:port (or rediss:// for TLS)',
+  ),
+  /** Key prefix of every queue; use a hash tag such as "{paperboy}" on Redis Cluster. */
+  QUEUE_PREFIX: optionalNonEmpty,
+  MAIL_TRANSPORT: optionalNonEmpty.pipe(z.enum(['outbox', 'ses']).optional()),
+  OUTBOX_DIR: optionalNonEmpty,
+  SES_REGION: optionalNonEmpty,
+  SES_ENDPOINT: optionalNonEmpty,
+  MAIL_FROM: optionalNonEmpty.refine(
+    (v) => v === undefined || /^(.*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(v),
+    'expected an address such as "Daily Papers <papers@example.org>"',
+  ),
+  PUBLIC_URL: optionalNonEmpty.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'expected https://your.host'),
+  SECRET_KEY: optionalNonEmpty.refine((v) => v === undefined || v.length >= 16, 'expected at least 16 characters'),
+  ADMIN_TOKEN: optionalNonEmpty,
+  PORT: optionalNonEmpty.refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'expected a TCP port number'),
+});
+export type RawEnv = z.infer<typeof envSchema>;

@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely';
+import type { Database, DeliveriesTable } from '../types.ts';
+
+export type DeliveryStatus = DeliveriesTable['status'];
+
+export interface PendingDelivery {
+  subscriberId: number;
+  email: string;
+  subscriberStatus: string;
+  variantKey: string;
+  messageId: string;
+  status: DeliveryStatus;
+  attempts: number;
+}
+
+export class DeliveryQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Records the deliveries of one fan-out page; existing ones are left as they are. */
+  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string }[], now: string): Promise<void> {
+    for (let i = 0; i < rows.length; i += 200) {
+      const part = rows.slice(i, i + 200).map((r) => ({
+        edition_id: r.editionId,
+        subscriber_id: r.subscriberId,
+        variant_key: r.variantKey,
+        message_id: r.messageId,
+        status: 'pending' as const,
+        attempts: 0,
+        updated_at: now,
+      }));
+      await this.db
+        .insertInto('deliveries')
+        .values(part)
+        .onConflict((oc) => oc.columns(['edition_id', 'subscriber_id']).doNothing())
+        .execute();
+    }
+  }
+
+  /** The open deliveries of one batch (a subscriber id range), with their addresses. */
+  async openInRange(editionId: string, fromId: number, toId: number): Promise<PendingDelivery[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .select([
+        'deliveries.subscriber_id',
+        'subscribers.email',
+        'subscribers.status as subscriber_status',
+        'deliveries.variant_key',
+        'deliveries.message_id',
+        'deliveries.status',
+        'deliveries.attempts',
+      ])
+      .where('deliveries.edition_id', '=', editionId)
+      .where('deliveries.subscriber_id', '>=', fromId)
+      .where('deliveries.subscriber_id', '<=', toId)
+      .where('deliveries.status', 'in', ['pending', 'sending'])
+      .orderBy('deliveries.subscriber_id')
+      .execute();
+    return rows.map((r) => ({
+      subscriberId: Number(r.subscriber_id),
+      email: r.email,
+      subscriberStatus: r.subscriber_status,
+      variantKey: r.variant_key,
+      messageId: r.message_id,
+      status: r.status,
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  /**
+   * Moves one delivery from an open state to `to`. Returns false when another worker moved
+   * it first, so that a message is claimed by one sender only.
+   */
+  async transition(editionId: string, subscriberId: number, from: DeliveryStatus[], to: DeliveryStatus, now: string, extra: { error?: string; providerId?: string } = {}): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: to,
+        updated_at: now,
+        error: extra.error ?? null,
+        provider_id: extra.providerId ?? null,
+        sent_at: to === 'sent' ? now : null,
+        attempts: to === 'sending' ? eb('attempts', '+', 1) : eb.ref('attempts'),
+      }))
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async countByStatus(editionId: string): Promise<Record<DeliveryStatus, number>> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('edition_id', '=', editionId)
+      .groupBy('status')
+      .execute();
+    const out: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  }
+
+  async failures(editionId: string, limit = 20): Promise<{ email: string; error: string }[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .select(['subscribers.email', 'deliveries.error'])
+      .where('deliveries.edition_id', '=', editionId)
+      .where('deliveries.status', '=', 'failed')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ email: r.email, error: r.error ?? 'unknown error' }));
+  }
+}

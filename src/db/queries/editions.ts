@@ -1,0 +1,172 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, EditionsTable } from '../types.ts';
+
+export type EditionKind = EditionsTable['kind'];
+export type EditionStatus = EditionsTable['status'];
+
+export interface EditionRecord<Content = unknown> {
+  id: string;
+  kind: EditionKind;
+  date: string;
+  status: EditionStatus;
+  content: Content;
+  frozenAt: string;
+  fanoutCursor: number;
+  fanoutDone: boolean;
+  sentAt?: string;
+}
+
+export interface VariantRecord {
+  editionId: string;
+  variantKey: string;
+  topics: string[];
+  subject: string;
+  html: string;
+  text: string;
+  renderedAt: string;
+}
+
+function toEdition<C>(row: Selectable<EditionsTable>): EditionRecord<C> {
+  return {
+    id: row.id,
+    kind: row.kind,
+    date: row.date,
+    status: row.status,
+    content: JSON.parse(row.content) as C,
+    frozenAt: row.frozen_at,
+    fanoutCursor: Number(row.fanout_cursor),
+    fanoutDone: Number(row.fanout_done) === 1,
+    sentAt: row.sent_at ?? undefined,
+  };
+}
+
+export class EditionQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async get<C>(id: string): Promise<EditionRecord<C> | undefined> {
+    const row = await this.db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toEdition<C>(row) : undefined;
+  }
+
+  async list<C>(kind: EditionKind, limit = 50): Promise<EditionRecord<C>[]> {
+    const rows = await this.db.selectFrom('editions').selectAll().where('kind', '=', kind).orderBy('date', 'desc').limit(limit).execute();
+    return rows.map((r) => toEdition<C>(r));
+  }
+
+  /** Daily editions in [from, to], oldest first (the inputs of a weekly edition). */
+  async dailyBetween<C>(from: string, to: string): Promise<EditionRecord<C>[]> {
+    const rows = await this.db
+      .selectFrom('editions')
+      .selectAll()
+      .where('kind', '=', 'daily')
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .orderBy('date')
+      .execute();
+    return rows.map((r) => toEdition<C>(r));
+  }
+
+  /** Freezes an edition. Returns false (and writes nothing) when it was frozen before. */
+  async insertFrozen(e: { id: string; kind: EditionKind; date: string; content: unknown }, now: string): Promise<boolean> {
+    const result = await this.db
+      .insertInto('editions')
+      .values({ id: e.id, kind: e.kind, date: e.date, status: 'frozen', content: JSON.stringify(e.content), frozen_at: now, updated_at: now, fanout_cursor: 0, fanout_done: 0 })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /**
+   * Re-freezes an edition (`--force`). Refused once sending has started: mail that went out
+   * must stay what the archive shows.
+   */
+  async replaceFrozen(id: string, content: unknown, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('editions')
+      .set({ content: JSON.stringify(content), frozen_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ['frozen', 'rendering'])
+      .where('fanout_cursor', '=', 0)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) > 0) await this.db.deleteFrom('edition_variants').where('edition_id', '=', id).execute();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async setStatus(id: string, status: EditionStatus, now: string): Promise<void> {
+    await this.db.updateTable('editions').set({ status, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async setFanoutCursor(id: string, cursor: number, now: string): Promise<void> {
+    await this.db.updateTable('editions').set({ fanout_cursor: cursor, updated_at: now }).where('id', '=', id).where('fanout_cursor', '<', cursor).execute();
+  }
+
+  async markFanoutDone(id: string, now: string): Promise<void> {
+    await this.db.updateTable('editions').set({ fanout_done: 1, status: 'sending', updated_at: now }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Marks the edition sent when its fan-out is done and no delivery is still open.
+   * Safe to call from every send worker after every batch: only the first succeeds.
+   */
+  async markSentIfSettled(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('editions')
+      .set({ status: 'sent', sent_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('fanout_done', '=', 1)
+      .where('status', '!=', 'sent')
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('deliveries')
+              .select('deliveries.subscriber_id')
+              .where('deliveries.edition_id', '=', id)
+              .where('deliveries.status', 'in', ['pending', 'sending']),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async getVariant(editionId: string, variantKey: string): Promise<VariantRecord | undefined> {
+    const row = await this.db
+      .selectFrom('edition_variants')
+      .selectAll()
+      .where('edition_id', '=', editionId)
+      .where('variant_key', '=', variantKey)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      editionId: row.edition_id,
+      variantKey: row.variant_key,
+      topics: JSON.parse(row.topics),
+      subject: row.subject,
+      html: row.html,
+      text: row.text,
+      renderedAt: row.rendered_at,
+    };
+  }
+
+  async variantKeys(editionId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('edition_variants').select('variant_key').where('edition_id', '=', editionId).execute();
+    return rows.map((r) => r.variant_key);
+  }
+
+  async saveVariant(v: VariantRecord): Promise<void> {
+    await this.db
+      .insertInto('edition_variants')
+      .values({
+        edition_id: v.editionId,
+        variant_key: v.variantKey,
+        topics: JSON.stringify(v.topics),
+        subject: v.subject,
+        html: v.html,
+        text: v.text,
+        rendered_at: v.renderedAt,
+      })
+      .onConflict((oc) => oc.columns(['edition_id', 'variant_key']).doNothing())
+      .execute();
+  }
+}

@@ -1,0 +1,215 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, PapersTable } from '../types.ts';
+import type { AnnounceType, Paper, TopicScore } from '../../ingest/paper.ts';
+
+/** SQLite allows 32766 bound parameters, PostgreSQL 65535: stay well below both. */
+const CHUNK = 500;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function rowToPaper(row: Selectable<PapersTable>): Paper {
+  return {
+    id: row.id,
+    title: row.title,
+    abstract: row.abstract,
+    authors: JSON.parse(row.authors),
+    categories: JSON.parse(row.categories),
+    primaryCategory: row.primary_category ?? undefined,
+    links: JSON.parse(row.links),
+    doi: row.doi ?? undefined,
+    journalRef: row.journal_ref ?? undefined,
+    announceType: (row.announce_type as AnnounceType | null) ?? undefined,
+    announcedAt: row.announced_at ?? undefined,
+    publishedAt: row.published_at ?? undefined,
+    firstSeenAt: row.first_seen_at,
+    updatedAt: row.updated_at,
+    sources: JSON.parse(row.sources),
+    textSource: row.text_source,
+    signals: JSON.parse(row.signals),
+    contentHash: row.content_hash,
+    editionDate: row.edition_date ?? undefined,
+    primaryTopic: row.primary_topic ?? undefined,
+    topics: JSON.parse(row.topics),
+    score: row.score ?? undefined,
+    rankedAt: row.ranked_at ?? undefined,
+  };
+}
+
+function paperToRow(p: Paper): PapersTable {
+  return {
+    id: p.id,
+    title: p.title,
+    abstract: p.abstract,
+    authors: JSON.stringify(p.authors),
+    categories: JSON.stringify(p.categories),
+    primary_category: p.primaryCategory ?? null,
+    links: JSON.stringify(p.links),
+    doi: p.doi ?? null,
+    journal_ref: p.journalRef ?? null,
+    announce_type: p.announceType ?? null,
+    announced_at: p.announcedAt ?? null,
+    published_at: p.publishedAt ?? null,
+    first_seen_at: p.firstSeenAt,
+    updated_at: p.updatedAt,
+    sources: JSON.stringify(p.sources),
+    text_source: p.textSource,
+    signals: JSON.stringify(p.signals),
+    content_hash: p.contentHash,
+    edition_date: p.editionDate ?? null,
+    primary_topic: p.primaryTopic ?? null,
+    topics: JSON.stringify(p.topics),
+    score: p.score ?? null,
+    ranked_at: p.rankedAt ?? null,
+  };
+}
+
+export interface PaperWrite {
+  paper: Paper;
+  isNew: boolean;
+  /** For an update: the content hash the merge started from (optimistic concurrency). */
+  baseHash?: string;
+  /** Aliases not yet pointing at this paper. */
+  newAliases: string[];
+}
+
+export interface RankingUpdate {
+  id: string;
+  editionDate: string | null;
+  primaryTopic: string;
+  topics: TopicScore[];
+  score: number;
+  rankedAt: string;
+}
+
+export type PaperFilter = { editionDate?: string; query?: string; limit?: number };
+
+export class PaperQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** alias → paper id, for the aliases that are known. */
+  async findAliases(aliases: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks([...new Set(aliases)])) {
+      const rows = await this.db.selectFrom('paper_aliases').select(['alias', 'paper_id']).where('alias', 'in', part).execute();
+      for (const r of rows) out.set(r.alias, r.paper_id);
+    }
+    return out;
+  }
+
+  async getMany(ids: string[]): Promise<Map<string, Paper>> {
+    const out = new Map<string, Paper>();
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.db.selectFrom('papers').selectAll().where('id', 'in', part).execute();
+      for (const r of rows) out.set(r.id, rowToPaper(r));
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<Paper | undefined> {
+    const row = await this.db.selectFrom('papers').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? rowToPaper(row) : undefined;
+  }
+
+  /**
+   * Writes new and changed papers and their aliases in one transaction. Another process may
+   * have written the same paper meanwhile: an insert of a paper that now exists, or an update
+   * of a paper whose stored hash is no longer the one the merge started from, is not applied,
+   * and its id is returned so that the caller merges it again on fresh data (no lost update).
+   */
+  async saveMany(writes: PaperWrite[]): Promise<string[]> {
+    if (writes.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const conflicts: string[] = [];
+      const inserts = writes.filter((w) => w.isNew);
+      // 25 columns a row: 40 rows a statement keeps under the parameter limits
+      for (const part of chunks(inserts, 40)) {
+        const inserted = await trx
+          .insertInto('papers')
+          .values(part.map((w) => paperToRow(w.paper)))
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
+          .execute();
+        const done = new Set(inserted.map((r) => r.id));
+        for (const w of part) if (!done.has(w.paper.id)) conflicts.push(w.paper.id);
+      }
+      for (const w of writes) {
+        if (w.isNew) continue;
+        const { id: _id, first_seen_at: _first, edition_date: _ed, primary_topic: _pt, topics: _t, score: _s, ranked_at: _r, ...changed } = paperToRow(w.paper);
+        const result = await trx
+          .updateTable('papers')
+          .set(changed)
+          .where('id', '=', w.paper.id)
+          .where('content_hash', '=', w.baseHash!)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) conflicts.push(w.paper.id);
+      }
+      const applied = writes.filter((w) => !conflicts.includes(w.paper.id));
+      const aliases = applied.flatMap((w) => w.newAliases.map((alias) => ({ alias, paper_id: w.paper.id })));
+      for (const part of chunks(aliases, 200)) {
+        await trx.insertInto('paper_aliases').values(part).onConflict((oc) => oc.column('alias').doNothing()).execute();
+      }
+      return conflicts;
+    });
+  }
+
+  async saveRanking(update: RankingUpdate): Promise<void> {
+    await this.db
+      .updateTable('papers')
+      .set({
+        edition_date: update.editionDate,
+        primary_topic: update.primaryTopic,
+        topics: JSON.stringify(update.topics),
+        score: update.score,
+        ranked_at: update.rankedAt,
+      })
+      .where('id', '=', update.id)
+      .execute();
+  }
+
+  /** Papers of one edition day, best first (ties by id, so the order is stable). */
+  async forEditionDate(date: string): Promise<Paper[]> {
+    const rows = await this.db
+      .selectFrom('papers')
+      .selectAll()
+      .where('edition_date', '=', date)
+      .orderBy('score', 'desc')
+      .orderBy('id', 'asc')
+      .execute();
+    return rows.map(rowToPaper);
+  }
+
+  async list(filter: PaperFilter = {}): Promise<Paper[]> {
+    let q = this.db.selectFrom('papers').selectAll();
+    if (filter.editionDate) q = q.where('edition_date', '=', filter.editionDate);
+    if (filter.query) {
+      // % and _ in a query act as wildcards: harmless for a search box
+      const like = `%${filter.query.toLowerCase()}%`;
+      q = q.where((eb) => eb.or([eb(eb.fn('lower', ['title']), 'like', like), eb(eb.fn('lower', ['abstract']), 'like', like)]));
+    }
+    q = q.orderBy('edition_date', 'desc').orderBy('score', 'desc').orderBy('id', 'asc');
+    if (filter.limit) q = q.limit(filter.limit);
+    return (await q.execute()).map(rowToPaper);
+  }
+
+  /** Editions days that hold papers, newest first. */
+  async editionDates(limit = 30): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('papers')
+      .select('edition_date')
+      .distinct()
+      .where('edition_date', 'is not', null)
+      .orderBy('edition_date', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.edition_date!);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('papers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

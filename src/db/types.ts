@@ -1,0 +1,120 @@
+/**
+ * Table shapes as Kysely sees them. JSON columns are stored as text on both SQLite and
+ * PostgreSQL so that one schema and one set of queries serve both; timestamps are ISO-8601
+ * UTC strings, edition dates are YYYY-MM-DD.
+ */
+import type { Generated } from 'kysely';
+
+export interface PapersTable {
+  id: string;
+  title: string;
+  abstract: string;
+  /** JSON string[] */
+  authors: string;
+  /** JSON string[] */
+  categories: string;
+  primary_category: string | null;
+  /** JSON PaperLinks */
+  links: string;
+  doi: string | null;
+  journal_ref: string | null;
+  announce_type: string | null;
+  announced_at: string | null;
+  published_at: string | null;
+  first_seen_at: string;
+  updated_at: string;
+  /** JSON string[]: names of the sources that reported this paper */
+  sources: string;
+  /** Kind of the source whose title, abstract and authors are kept (the most authoritative seen). */
+  text_source: string;
+  /** JSON Record<source name, SourceSignal> */
+  signals: string;
+  content_hash: string;
+  edition_date: string | null;
+  primary_topic: string | null;
+  /** JSON TopicScore[] */
+  topics: string;
+  score: number | null;
+  ranked_at: string | null;
+}
+
+export interface PaperAliasesTable {
+  alias: string;
+  paper_id: string;
+}
+
+export interface SourceStateTable {
+  name: string;
+  etag: string | null;
+  last_modified: string | null;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  /** JSON IngestCounts of the last run */
+  last_counts: string | null;
+  papers_total: number;
+}
+
+export interface SubscribersTable {
+  id: Generated<number>;
+  email: string;
+  status: 'pending' | 'confirmed' | 'unsubscribed' | 'suppressed';
+  /** Sorted, comma-joined topic ids; '' means every topic. Canonical so that DISTINCT finds the variants. */
+  topics: string;
+  frequency: 'daily' | 'weekly';
+  timezone: string;
+  delivery_hour: number;
+  created_at: string;
+  updated_at: string;
+  confirmed_at: string | null;
+}
+
+export interface EditionsTable {
+  id: string;
+  kind: 'daily' | 'weekly';
+  date: string;
+  status: 'frozen' | 'rendering' | 'sending' | 'sent';
+  /** JSON EditionContent: sections and the paper snapshots they show */
+  content: string;
+  frozen_at: string;
+  /** Fan-out checkpoint: the last subscriber id whose delivery was queued. */
+  fanout_cursor: number;
+  fanout_done: number;
+  sent_at: string | null;
+  updated_at: string;
+}
+
+export interface EditionVariantsTable {
+  edition_id: string;
+  variant_key: string;
+  /** JSON string[]: the topic sections of this variant */
+  topics: string;
+  subject: string;
+  html: string;
+  text: string;
+  rendered_at: string;
+}
+
+export interface DeliveriesTable {
+  edition_id: string;
+  subscriber_id: number;
+  variant_key: string;
+  message_id: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  attempts: number;
+  error: string | null;
+  provider_id: string | null;
+  updated_at: string;
+  sent_at: string | null;
+}
+
+export interface Database {
+  papers: PapersTable;
+  paper_aliases: PaperAliasesTable;
+  source_state: SourceStateTable;
+  subscribers: SubscribersTable;
+  editions: EditionsTable;
+  edition_variants: EditionVariantsTable;
+  deliveries: DeliveriesTable;
+}

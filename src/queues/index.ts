@@ -1,0 +1,134 @@
+/**
+ * Every queue name, job id and job option of the pipeline, in one place. Jobs carry ids
+ * only; workers reload the records they name.
+ */
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { redisOptions } from './redis.ts';
+
+export const QUEUE = {
+  /** Fetch + parse + store one source. */
+  ingest: 'ingest',
+  /** Same, for arXiv API sources: limited to one request every 3 s across all workers (arXiv's terms). */
+  ingestArxivApi: 'ingest-arxiv-api',
+  /** One job per new or materially changed paper: topics, score, edition day. */
+  papers: 'papers',
+  /** Freeze an edition at its cut-off. */
+  editions: 'editions',
+  /** Render the variants of an edition and fan out its send batches. */
+  render: 'render',
+  /** Send one batch of deliveries. */
+  send: 'send',
+} as const;
+export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
+
+export interface IngestJob {
+  /** A configured source's name. */
+  source: string;
+}
+export interface PaperJob {
+  paperId: string;
+}
+export interface FreezeJob {
+  kind: 'daily' | 'weekly';
+  /** Omitted by the scheduler: the edition whose cut-off has just passed. */
+  date?: string;
+}
+export interface RenderJob {
+  editionId: string;
+}
+export interface SendJob {
+  editionId: string;
+  /** Inclusive subscriber id range of the batch. */
+  fromId: number;
+  toId: number;
+}
+
+/** BullMQ forbids ":" in custom ids (it separates key parts); DOIs and URLs have them. */
+function safeId(value: string): string {
+  return value.replace(/:/g, '%3A');
+}
+
+export const jobId = {
+  paper: (paperId: string) => `paper-${safeId(paperId)}`,
+  render: (editionId: string) => `render-${editionId}`,
+  send: (editionId: string, fromId: number) => `send-${editionId}-${fromId}`,
+  freeze: (kind: string, date: string) => `freeze-${kind}-${date}`,
+};
+
+/** The id of the job scheduler that fetches one source on its cron. */
+export const schedulerId = {
+  source: (name: string) => `source-${name}`,
+  freeze: (kind: string) => `freeze-${kind}`,
+};
+
+const keep = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600, count: 5000 } };
+
+/** Retries with exponential back-off; what must not be retried throws UnrecoverableError. */
+export const jobOptions: Record<QueueName, JobsOptions> = {
+  [QUEUE.ingest]: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },
+  [QUEUE.ingestArxivApi]: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },
+  // removed on completion so that a later change of the same paper can be queued under the same id
+  [QUEUE.papers]: { removeOnComplete: true, removeOnFail: keep.removeOnFail, attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  [QUEUE.editions]: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 10_000 } },
+  [QUEUE.render]: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 5_000 } },
+  [QUEUE.send]: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+};
+
+export interface QueueSettings {
+  redisUrl: string;
+  prefix: string;
+}
+
+export function connection(settings: QueueSettings): ConnectionOptions {
+  return redisOptions(settings.redisUrl);
+}
+
+/** Lazily opened producers for every queue; `close()` is idempotent. */
+export class Queues {
+  private readonly open = new Map<QueueName, Queue>();
+  private closing?: Promise<void>;
+
+  constructor(readonly settings: QueueSettings) {}
+
+  get(name: QueueName): Queue {
+    let queue = this.open.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: connection(this.settings), prefix: this.settings.prefix, defaultJobOptions: jobOptions[name] });
+      queue.on('error', () => {});
+      this.open.set(name, queue);
+    }
+    return queue;
+  }
+
+  async addPapers(paperIds: string[]): Promise<void> {
+    if (paperIds.length === 0) return;
+    await this.get(QUEUE.papers).addBulk(paperIds.map((paperId) => ({ name: 'rank', data: { paperId } satisfies PaperJob, opts: { jobId: jobId.paper(paperId) } })));
+  }
+
+  /** Queues the render of an edition; a render that failed for good is retried (the id is reused). */
+  async addRender(editionId: string): Promise<void> {
+    const queue = this.get(QUEUE.render);
+    const existing = await queue.getJob(jobId.render(editionId));
+    if (existing && (await existing.isFailed())) {
+      await existing.retry();
+      return;
+    }
+    await queue.add('render', { editionId } satisfies RenderJob, { jobId: jobId.render(editionId) });
+  }
+
+  /** How many workers are connected to a queue (any machine). */
+  async workerCount(name: QueueName): Promise<number> {
+    return this.get(name).getWorkersCount();
+  }
+
+  /** Jobs not yet finished: waiting, delayed, prioritized or running. */
+  async openJobs(name: QueueName): Promise<number> {
+    const counts = await this.get(name).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.all([...this.open.values()].map((q) => q.close())).then(() => undefined);
+    return this.closing;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Editions: for one day (or week), the papers that matter, grouped under topics, best first.
+ * A frozen edition stores the snapshot of every paper it shows, so that it can be shown and
+ * rendered again later exactly as it was sent.
+ */
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../db/store.ts';
+import type { EditionRecord } from '../db/queries/editions.ts';
+import type { Paper, PaperLinks } from '../ingest/paper.ts';
+import { addDays, cutoffOf, weekday } from './calendar.ts';
+import { isReplacementOnly, scorePaper } from './score.ts';
+import { TopicClassifier } from './topics.ts';
+
+export interface EditionPaper {
+  id: string;
+  title: string;
+  abstract: string;
+  authors: string[];
+  links: PaperLinks;
+  categories: string[];
+  score: number;
+  primaryTopic: string;
+  topics: string[];
+  sources: string[];
+  announceType?: string;
+  upvotes?: number;
+  comments?: number;
+  githubStars?: number;
+  aiSummary?: string;
+  organization?: string;
+  /** The daily edition it came from (weekly editions). */
+  editionDate?: string;
+}
+
+export interface EditionSection {
+  topic: string;
+  title: string;
+  description: string;
+  paperIds: string[];
+}
+
+export interface EditionContent {
+  kind: 'daily' | 'weekly';
+  date: string;
+  /** For a weekly edition, the first day it covers. */
+  from?: string;
+  /** The best papers across all sections. */
+  top: string[];
+  sections: EditionSection[];
+  papers: Record<string, EditionPaper>;
+  /** How many papers of the day were considered. */
+  considered: number;
+}
+
+export type Edition = EditionRecord<EditionContent>;
+
+export function editionId(kind: 'daily' | 'weekly', date: string): string {
+  return kind === 'daily' ? date : `${date}-weekly`;
+}
+
+/** The `edition show --json` shape: `{ date, sections: [{ topic, title, papers: [{ id, title, score }] }] }`. */
+export function editionSummary(content: EditionContent) {
+  return {
+    date: content.date,
+    kind: content.kind,
+    ...(content.from ? { from: content.from } : {}),
+    top: content.top.map((id) => ({ id, title: content.papers[id]!.title, score: content.papers[id]!.score })),
+    sections: content.sections.map((s) => ({
+      topic: s.topic,
+      title: s.title,
+      papers: s.paperIds.map((id) => {
+        const p = content.papers[id]!;
+        return { id, title: p.title, score: p.score, authors: p.authors, links: p.links, sources: p.sources };
+      }),
+    })),
+  };
+}
+
+function snapshot(paper: Paper, score: number): EditionPaper {
+  let upvotes: number | undefined;
+  let comments: number | undefined;
+  let githubStars: number | undefined;
+  let aiSummary: string | undefined;
+  let organization: string | undefined;
+  for (const name of Object.keys(paper.signals).sort()) {
+    const s = paper.signals[name]!;
+    if (s.upvotes !== undefined) upvotes = Math.max(upvotes ?? 0, s.upvotes);
+    if (s.comments !== undefined) comments = Math.max(comments ?? 0, s.comments);
+    if (s.githubStars !== undefined) githubStars = Math.max(githubStars ?? 0, s.githubStars);
+    aiSummary ??= s.aiSummary;
+    organization ??= s.organization;
+  }
+  const out: EditionPaper = {
+    id: paper.id,
+    title: paper.title,
+    abstract: paper.abstract,
+    authors: paper.authors,
+    links: paper.links,
+    categories: paper.categories,
+    score,
+    primaryTopic: paper.primaryTopic ?? 'other',
+    topics: paper.topics.map((t) => t.id),
+    sources: paper.sources,
+  };
+  if (paper.announceType) out.announceType = paper.announceType;
+  if (upvotes !== undefined) out.upvotes = upvotes;
+  if (comments !== undefined) out.comments = comments;
+  if (githubStars !== undefined) out.githubStars = githubStars;
+  if (aiSummary) out.aiSummary = aiSummary;
+  if (organization) out.organization = organization;
+  return out;
+}
+
+const byScore = (a: EditionPaper, b: EditionPaper) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export type BuildOutcome =
+  | { status: 'built' | 'rebuilt' | 'unchanged'; edition: Edition }
+  | { status: 'empty'; date: string; kind: 'daily' | 'weekly' };
+
+export class EditionBuilder {
+  private readonly classifier: TopicClassifier;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+  ) {
+    this.classifier = TopicClassifier.fromConfig(config);
+  }
+
+  /** Groups ranked papers into sections in taxonomy order, best first, top N each. */
+  compose(kind: 'daily' | 'weekly', date: string, papers: EditionPaper[], from?: string): EditionContent {
+    const perTopic = this.config.edition.papersPerTopic;
+    const sorted = [...papers].sort(byScore);
+    const sections: EditionSection[] = [];
+    const shown = new Set<string>();
+    for (const topic of this.classifier.sectionOrder()) {
+      const ids = sorted.filter((p) => p.primaryTopic === topic).slice(0, perTopic).map((p) => p.id);
+      if (ids.length === 0) continue;
+      ids.forEach((id) => shown.add(id));
+      sections.push({ topic, title: this.classifier.topicName(topic), description: this.classifier.topicDescription(topic), paperIds: ids });
+    }
+    const kept = sorted.filter((p) => shown.has(p.id));
+    const top = kept.slice(0, this.config.edition.topPapers).map((p) => p.id);
+    const content: EditionContent = { kind, date, top, sections, papers: Object.fromEntries(kept.map((p) => [p.id, p])), considered: papers.length };
+    if (from) content.from = from;
+    return content;
+  }
+
+  /** The papers of one edition day, scored against that day's cut-off. */
+  async dailyPapers(date: string): Promise<EditionPaper[]> {
+    const reference = cutoffOf(date, this.config.edition);
+    const papers = await this.store.papers.forEditionDate(date);
+    return papers
+      .filter((p) => !isReplacementOnly(p) && p.primaryTopic)
+      .map((p) => snapshot(p, scorePaper(p, this.config.rank.weights, reference)));
+  }
+
+  /** The best of the seven daily editions ending on `date`. */
+  async weeklyPapers(date: string): Promise<{ from: string; papers: EditionPaper[] }> {
+    const from = addDays(date, -6);
+    const dailies = await this.store.editions.dailyBetween<EditionContent>(from, date);
+    const papers = new Map<string, EditionPaper>();
+    for (const daily of dailies) {
+      for (const p of Object.values(daily.content.papers)) if (!papers.has(p.id)) papers.set(p.id, { ...p, editionDate: daily.date });
+    }
+    return { from, papers: [...papers.values()] };
+  }
+
+  /**
+   * Freezes the edition of `date`. A frozen edition is returned unchanged unless `force`;
+   * an edition whose mail has started going out is never rebuilt.
+   */
+  async build(kind: 'daily' | 'weekly', date: string, opts: { force?: boolean; now?: Date } = {}): Promise<BuildOutcome> {
+    const id = editionId(kind, date);
+    const now = (opts.now ?? new Date()).toISOString();
+    const existing = await this.store.editions.get<EditionContent>(id);
+    if (existing && !opts.force) return { status: 'unchanged', edition: existing };
+    let content: EditionContent;
+    if (kind === 'daily') {
+      content = this.compose('daily', date, await this.dailyPapers(date));
+    } else {
+      const { from, papers } = await this.weeklyPapers(date);
+      content = this.compose('weekly', date, papers, from);
+    }
+    if (content.sections.length === 0 && this.config.edition.skipEmpty && !existing) return { status: 'empty', date, kind };
+    if (existing) {
+      if (!(await this.store.editions.replaceFrozen(id, content, now))) {
+        throw new EditionLockedError(id, existing.status);
+      }
+      return { status: 'rebuilt', edition: (await this.store.editions.get<EditionContent>(id))! };
+    }
+    const inserted = await this.store.editions.insertFrozen({ id, kind, date, content }, now);
+    // another worker froze it first: theirs stands
+    return { status: inserted ? 'built' : 'unchanged', edition: (await this.store.editions.get<EditionContent>(id))! };
+  }
+
+  /** The weekly edition closes on the configured weekday. */
+  isWeeklyDay(date: string): boolean {
+    return weekday(date) === this.config.edition.weeklyDay;
+  }
+}
+
+export class EditionLockedError extends Error {
+  constructor(
+    readonly editionId: string,
+    readonly status: string,
+  ) {
+    super(`edition ${editionId} is already ${status}: its mail has started going out, so it cannot be rebuilt (the archive must show what was sent)`);
+    this.name = 'EditionLockedError';
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The render stage: render each distinct variant of an edition once, then fan out the send
+ * batches in keyset pages of subscribers. The fan-out cursor is a checkpoint in the database:
+ * a restart resumes after the last page that was queued, and re-queuing a page is harmless
+ * (deliveries and send jobs are keyed).
+ */
+import { UnrecoverableError } from 'bullmq';
+import type { StageContext } from '../app.ts';
+import { domainOf, parseAddress, stableMessageId } from '../send/message.ts';
+import { QUEUE, jobId, type SendJob } from '../queues/index.ts';
+import type { EditionContent } from '../rank/edition.ts';
+import { variantKey, variantTopics } from './renderVariant.ts';
+import { VariantStore } from './variants.ts';
+
+export interface RenderOutcome {
+  editionId: string;
+  variants: number;
+  batches: number;
+  recipients: number;
+  status: 'fanned-out' | 'already-sent';
+}
+
+export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
+  const { store, config, env, queues } = ctx;
+  const edition = await store.editions.get<EditionContent>(editionId);
+  if (!edition) throw new UnrecoverableError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
+  if (edition.status === 'sent') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
+  const now = () => new Date().toISOString();
+  if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
+
+  const frequency = edition.kind === 'daily' ? 'daily' : 'weekly';
+  const variants = new VariantStore(ctx, edition);
+  const rendered = new Set<string>();
+  for (const subscriberTopics of await store.subscribers.distinctTopicSets(frequency)) {
+    const topics = variantTopics(edition.content, subscriberTopics);
+    if (topics.length === 0) continue;
+    await variants.ensure(topics);
+    rendered.add(variantKey(topics));
+  }
+
+  const domain = domainOf(parseAddress(env.mailFrom).address);
+  let cursor = edition.fanoutCursor;
+  let batches = 0;
+  let recipients = 0;
+  if (!edition.fanoutDone) {
+    for (;;) {
+      const page = await store.subscribers.confirmedPage(frequency, cursor, config.send.batchSize);
+      if (page.length === 0) break;
+      const rows = [];
+      for (const s of page) {
+        const topics = variantTopics(edition.content, s.topics);
+        // a subscriber may have changed topics since the variants above were listed
+        if (topics.length > 0) await variants.ensure(topics);
+        rows.push({ editionId, subscriberId: s.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain) });
+      }
+      await store.deliveries.insertPending(rows, now());
+      const fromId = page[0]!.id;
+      const toId = page[page.length - 1]!.id;
+      await queues.get(QUEUE.send).add('send', { editionId, fromId, toId } satisfies SendJob, { jobId: jobId.send(editionId, fromId) });
+      await store.editions.setFanoutCursor(editionId, toId, now());
+      cursor = toId;
+      batches++;
+      recipients += page.length;
+      await progress?.({ recipients, batches });
+    }
+    await store.editions.markFanoutDone(editionId, now());
+  }
+  // with no recipients (or all settled already) nothing else would close the edition
+  await store.editions.markSentIfSettled(editionId, now());
+  ctx.log.info('edition fanned out', { edition: editionId, variants: rendered.size, batches, recipients });
+  return { editionId, variants: rendered.size, batches, recipients, status: 'fanned-out' };
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { digestText } from '../../templates/email/digestText.ts';
+import { digestView, type ViewOptions } from '../../templates/email/view.ts';
+import type { EditionContent } from '../rank/edition.ts';
+
+export interface RenderedVariant {
+  /** The sections this variant shows. */
+  topics: string[];
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export class RenderError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RenderError';
+  }
+}
+
+/** The sections a subscriber with these topics gets from this edition (empty topics: all). */
+export function variantTopics(content: EditionContent, subscriberTopics: string[]): string[] {
+  const sections = content.sections.map((s) => s.topic);
+  if (subscriberTopics.length === 0) return sections;
+  const wanted = new Set(subscriberTopics);
+  return sections.filter((t) => wanted.has(t));
+}
+
+/** Subscribers whose topics give the same sections share a variant, rendered once. */
+export function variantKey(topics: string[]): string {
+  if (topics.length === 0) return 'none';
+  return createHash('sha1').update(topics.join(',')).digest('hex').slice(0, 12);
+}
+
+/**
+ * Renders one variant, HTML and plain text, with placeholders where each subscriber's links
+ * go. A failure throws: half an email is never stored or sent.
+ */
+export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions): Promise<RenderedVariant> {
+  const view = digestView(content, topics, opts);
+  if (view.sections.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
+  let html: string;
+  try {
+    // React and react-email load on the first render, not at every command's start
+    const [{ createElement }, { render }, { Digest }] = await Promise.all([import('react'), import('@react-email/components'), import('../../templates/email/Digest.tsx')]);
+    html = await render(createElement(Digest, { view }));
+  } catch (err) {
+    throw new RenderError(`rendering the ${content.kind} edition of ${content.date} failed: ${(err as Error).message}`, { cause: err });
+  }
+  if (!html.includes('</html>')) throw new RenderError(`rendering the edition of ${content.date} produced an incomplete document`);
+  return { topics, subject: view.subject, html, text: digestText(view) };
+}

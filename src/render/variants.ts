@@ -1,0 +1,63 @@
+import type { StageContext } from '../app.ts';
+import type { VariantRecord } from '../db/queries/editions.ts';
+import type { Edition } from '../rank/edition.ts';
+import { TopicClassifier } from '../rank/topics.ts';
+import { renderVariant, variantKey } from './renderVariant.ts';
+
+/**
+ * Variants of one edition, rendered at most once each: looked up in the database first, and
+ * rendered and stored when missing (a subscriber may change topics after the fan-out began).
+ */
+export class VariantStore {
+  private readonly cache = new Map<string, Promise<VariantRecord>>();
+
+  constructor(
+    private readonly ctx: StageContext,
+    private readonly edition: Edition,
+  ) {}
+
+  /** The variant for these sections, rendered and stored if it is not yet. */
+  ensure(topics: string[]): Promise<VariantRecord> {
+    const key = variantKey(topics);
+    let found = this.cache.get(key);
+    if (!found) {
+      found = this.load(key, topics);
+      // a failed render is not cached: the retry renders again
+      found.catch(() => this.cache.delete(key));
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  /** A variant the fan-out made sure of. */
+  byKey(key: string): Promise<VariantRecord> {
+    let found = this.cache.get(key);
+    if (!found) {
+      found = this.ctx.store.editions.getVariant(this.edition.id, key).then((v) => {
+        if (!v) throw new Error(`variant ${key} of edition ${this.edition.id} is missing: it is rendered before its deliveries are queued`);
+        return v;
+      });
+      found.catch(() => this.cache.delete(key));
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  private async load(key: string, topics: string[]): Promise<VariantRecord> {
+    const stored = await this.ctx.store.editions.getVariant(this.edition.id, key);
+    if (stored) return stored;
+    const { config, env } = this.ctx;
+    const classifier = TopicClassifier.fromConfig(config);
+    const rendered = await renderVariant(this.edition.content, topics, {
+      listName: config.mail.listName,
+      subjectPrefix: config.mail.subjectPrefix,
+      publicUrl: env.publicUrl,
+      postalAddress: config.mail.postalAddress,
+      topicNames: Object.fromEntries(classifier.sectionOrder().map((id) => [id, classifier.topicName(id)])),
+    });
+    const record: VariantRecord = { editionId: this.edition.id, variantKey: key, ...rendered, renderedAt: new Date().toISOString() };
+    await this.ctx.store.editions.saveVariant(record);
+    // two workers may render the same variant at once: the stored one wins, so all mail matches
+    return (await this.ctx.store.editions.getVariant(this.edition.id, key)) ?? record;
+  }
+}

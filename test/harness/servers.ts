@@ -1,0 +1,113 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findOnPath, freePort } from '../../src/queues/redis.ts';
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+  });
+}
+
+export async function startRedis(): Promise<Server & { port: number; restart(): Promise<void> }> {
+  const binary = findOnPath('redis-server', ['/usr/sbin']);
+  if (!binary) throw new Error('redis-server is not installed: apt-get install redis-server (the tests use a real Redis)');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-test-redis-'));
+  const port = await freePort();
+  const start = () => {
+    const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    return child;
+  };
+  let child = start();
+  const { Redis } = await import('ioredis');
+  const ping = async () => {
+    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      return (await c.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      c.disconnect();
+    }
+  };
+  await waitUntil(ping, 'redis-server');
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async restart() {
+      await stopChild(child);
+      child = start();
+      await waitUntil(ping, 'redis-server (restart)');
+    },
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBinDir(): string | undefined {
+  const onPath = findOnPath('initdb');
+  if (onPath && findOnPath('pg_ctl')) return path.dirname(onPath);
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(path.join(root, v, 'bin', 'initdb'))) return path.join(root, v, 'bin');
+  return undefined;
+}
+
+/** A throw-away cluster; as root it runs as the `postgres` user (initdb refuses root). */
+export async function startPostgres(): Promise<Server | undefined> {
+  const bin = postgresBinDir();
+  if (!bin) return undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-test-pg-'));
+  chmodSync(dir, 0o755);
+  const asRoot = process.getuid?.() === 0;
+  let uid: number | undefined;
+  let gid: number | undefined;
+  if (asRoot) {
+    const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+    if (id.status !== 0) throw new Error('running as root but there is no "postgres" user to run PostgreSQL as');
+    uid = Number(id.stdout.trim());
+    gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    chownSync(dir, uid, gid);
+  }
+  const data = path.join(dir, 'data');
+  const run = (args: string[]) => {
+    const r = spawnSync(path.join(bin, args[0]!), args.slice(1), { encoding: 'utf8', uid, gid, cwd: dir, env: { ...process.env, LC_ALL: 'C' } });
+    if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr || r.stdout}`);
+  };
+  run(['initdb', '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  run(['pg_ctl', '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    async stop() {
+      try {
+        run(['pg_ctl', '-D', data, '-m', 'fast', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** The render worker: variants of an edition, then the send batches. */
+import type { App } from '../src/app.ts';
+import { renderEdition, type RenderOutcome } from '../src/render/processor.ts';
+import { QUEUE, type RenderJob } from '../src/queues/index.ts';
+import { makeWorker, type StageHandle } from './shared.ts';
+
+export function startRenderWorker(app: App): StageHandle {
+  const worker = makeWorker<RenderJob, RenderOutcome>(app, QUEUE.render, (job) =>
+    renderEdition(app, job.data.editionId, (p) => job.updateProgress(p)),
+  );
+  return { stage: 'render', close: () => worker.close() };
+}
