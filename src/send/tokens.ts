@@ -23,8 +23,9 @@ export function verifyToken(secret: string, token: string, purpose: TokenPurpose
   if (parts.length !== 3) return undefined;
   const [p, id, sig] = parts as [string, string, string];
   if (!PURPOSES.has(p) || p !== purpose || !/^[0-9a-z]{1,12}$/.test(id)) return undefined;
-  const expected = mac(secret, `${p}.${id}`);
-  const given = Buffer.from(sig, 'base64url');
+  // compared as text: base64url decoding would ignore trailing characters and accept variants
+  const expected = Buffer.from(mac(secret, `${p}.${id}`).toString('base64url'));
+  const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   return Number.parseInt(id, 36);
 }
