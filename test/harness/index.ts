@@ -1,6 +1,6 @@
 /** What tests share: real Redis / PostgreSQL from the global setup, temp dirs, the CLI, a loopback feed server. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,11 @@ const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/** The shipped paperboy.config.json, as JSON (sources included). */
+export function shippedConfig(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
+}
 
 export function tempDir(prefix = 'pb-test-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));

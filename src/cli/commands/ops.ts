@@ -50,6 +50,33 @@ export function registerOpsCommands(program: Command): void {
     });
 
   program
+    .command('serve')
+    .description('the HTTP service: /healthz, /readyz, the archive (/editions), one-click unsubscribe and preferences')
+    .option('--port <n>', 'port (default: PORT, else 3000)')
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .action(async (opts: { port?: string; host: string }) => {
+      const { withApp } = await import('../runtime.ts');
+      process.exitCode = await withApp(
+        async (app) => {
+          const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${opts.port}" is not a TCP port`);
+          const { buildServer } = await import('../../web/server.ts');
+          const server = await buildServer(app);
+          const address = await server.listen({ port, host: opts.host });
+          app.log.info('serving', { address, publicUrl: app.env.publicUrl });
+          output.note(`paperboy: serving on ${address} (links in emails point to ${app.env.publicUrl})`);
+          await new Promise<void>((resolve) => {
+            process.once('SIGTERM', () => resolve());
+            process.once('SIGINT', () => resolve());
+          });
+          await server.close();
+          return EXIT.ok;
+        },
+        { longRunning: true },
+      );
+    });
+
+  program
     .command('demo')
     .description('a complete run on the sample feeds in demo/feeds, served from a loopback HTTP server, with one demo subscriber')
     .option('--keep', 'keep the previous demo data instead of starting afresh')
