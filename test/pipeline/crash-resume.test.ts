@@ -1,0 +1,113 @@
+/**
+ * A send worker killed in the middle of an edition (SIGKILL: no chance to clean up), then a
+ * new worker: the edition completes, every confirmed subscriber gets exactly one message,
+ * with the Message-ID recorded for them. Also: SIGTERM lets in-flight work finish, exit 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/db/store.ts';
+import { redisUrl, repoRoot, runCli, tempDir } from '../harness/index.ts';
+
+const DATE = '2026-11-26';
+const SUBSCRIBERS = 1500;
+
+function startWorker(env: Record<string, string>, stages: string[]): ChildProcess {
+  return spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'worker', ...stages], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function countEml(dir: string): number {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')).length : 0;
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function prepare(): Promise<{ env: Record<string, string>; outbox: string; dbUrl: string }> {
+  const dir = tempDir('pb-crash-');
+  const configPath = path.join(dir, 'paperboy.config.json');
+  const config = JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
+  writeFileSync(configPath, JSON.stringify({ ...config, sources: [], send: { batchSize: 50, ratePerSecond: 1000 } }));
+  const dbUrl = `sqlite:${path.join(dir, 'paperboy.db')}`;
+  const env = { DATA_DIR: dir, DATABASE_URL: dbUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: `crash-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'crash-secret-0123456789abcdef' };
+  const csv = ['email,topics', ...Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${i}@example.org,${i % 3 === 0 ? 'language-models' : ''}`)].join('\n');
+  writeFileSync(path.join(dir, 'subscribers.csv'), csv);
+  for (const args of [
+    ['subscribers', 'import', path.join(dir, 'subscribers.csv'), '--confirmed'],
+    ['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')],
+    ['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'hf-daily.json')],
+    ['edition', 'build', '--date', DATE],
+  ]) {
+    const r = await runCli(args, { env });
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+  }
+  return { env, outbox: path.join(dir, 'outbox', DATE), dbUrl };
+}
+
+describe('crash and resume', () => {
+  it('completes an edition after its send worker is killed mid-send, nobody getting it twice', async () => {
+    const { env, outbox, dbUrl } = await prepare();
+    const queued = await runCli(['edition', 'send', '--date', DATE], { env });
+    expect(queued.code, queued.stderr).toBe(0);
+
+    const first = startWorker(env, ['render', 'send']);
+    await until(() => countEml(outbox) >= 100, 60_000, 'the first 100 messages');
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const atKill = countEml(outbox);
+    expect(atKill).toBeLessThan(SUBSCRIBERS);
+
+    const store = await Store.open(dbUrl);
+    try {
+      const second = startWorker(env, ['render', 'send']);
+      // a killed worker's jobs are picked up again once BullMQ sees them stalled (lock expiry, ~30 s)
+      await until(async () => (await store.editions.get(DATE))?.status === 'sent', 120_000, 'the edition to be sent');
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+
+      const counts = await store.deliveries.countByStatus(DATE);
+      expect(counts).toEqual({ pending: 0, sending: 0, sent: SUBSCRIBERS, failed: 0, skipped: 0 });
+      const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+      expect(files).toHaveLength(SUBSCRIBERS);
+      // each file is one subscriber's, with the Message-ID recorded for them
+      const rows = await store.db.selectFrom('deliveries').select(['subscriber_id', 'message_id', 'attempts']).where('edition_id', '=', DATE).execute();
+      const byId = new Map(rows.map((r) => [Number(r.subscriber_id), r]));
+      const ids = new Set<string>();
+      for (const f of files) {
+        const text = readFileSync(path.join(outbox, f), 'utf8');
+        const subscriberId = Number(f.slice(0, 6));
+        const messageId = /^Message-ID: (.+)$/m.exec(text)![1]!.trim();
+        expect(messageId).toBe(byId.get(subscriberId)!.message_id);
+        ids.add(messageId);
+      }
+      expect(ids.size).toBe(SUBSCRIBERS);
+      // only what was in flight at the kill was tried a second time (the outbox overwrites it)
+      expect(rows.filter((r) => Number(r.attempts) > 1).length).toBeLessThanOrEqual(2);
+    } finally {
+      await store.close();
+    }
+  }, 240_000);
+
+  it('finishes in-flight work and exits 0 on SIGTERM', async () => {
+    const { env, outbox } = await prepare();
+    expect((await runCli(['edition', 'send', '--date', DATE], { env })).code).toBe(0);
+    const worker = startWorker(env, ['render', 'send']);
+    let stderr = '';
+    worker.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await until(() => countEml(outbox) >= 50, 60_000, 'the first messages');
+    worker.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => worker.once('exit', r));
+    expect(code, stderr).toBe(0);
+    const r = await runCli(['edition', 'show', '--date', DATE, '--json'], { env });
+    const { deliveries } = JSON.parse(r.stdout);
+    // nothing was left half-done: every delivery is either sent or still pending, none "sending"
+    expect(deliveries.sending).toBe(0);
+    expect(deliveries.sent).toBe(countEml(outbox));
+  }, 180_000);
+});
