@@ -5,7 +5,7 @@
 import type { App } from '../src/app.ts';
 import { currentEditionDay } from '../src/rank/calendar.ts';
 import { EditionBuilder, editionId, type BuildOutcome } from '../src/rank/edition.ts';
-import { Ranker } from '../src/rank/ranker.ts';
+import { Ranker, type RankOutcome } from '../src/rank/ranker.ts';
 import { QUEUE, schedulerId, type FreezeJob, type PaperJob } from '../src/queues/index.ts';
 import { makeWorker, type StageHandle } from './shared.ts';
 
@@ -31,16 +31,51 @@ export async function freezeAndQueue(app: App, job: FreezeJob): Promise<BuildOut
   return outcomes;
 }
 
+/**
+ * Gathers the papers of the jobs running at the same moment into one `rankMany` call: one
+ * read and one transaction for up to `max` papers instead of one each. A job still carries
+ * one paper id and succeeds or fails on its own.
+ */
+export class RankBatcher {
+  private pending: { id: string; resolve: (o: RankOutcome | undefined) => void; reject: (e: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ranker: Ranker,
+    private readonly max = 100,
+    private readonly waitMs = 5,
+  ) {}
+
+  rank(id: string): Promise<RankOutcome | undefined> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ id, resolve, reject });
+      if (this.pending.length >= this.max) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.waitMs);
+    });
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    this.ranker.rankMany(batch.map((b) => b.id)).then(
+      (out) => batch.forEach((b) => b.resolve(out.get(b.id))),
+      (err) => batch.forEach((b) => b.reject(err)),
+    );
+  }
+}
+
 export function startRankWorkers(app: App): StageHandle {
-  const ranker = new Ranker(app.store, app.config);
+  const batcher = new RankBatcher(new Ranker(app.store, app.config));
   const papers = makeWorker<PaperJob, unknown>(
     app,
     QUEUE.papers,
     async (job) => {
-      const outcome = await ranker.rank(job.data.paperId);
+      const outcome = await batcher.rank(job.data.paperId);
       return outcome ? { editionDate: outcome.editionDate, topic: outcome.primaryTopic, score: outcome.score } : null;
     },
-    { concurrency: 8 },
+    { concurrency: 100 },
   );
   const editions = makeWorker<FreezeJob, unknown>(app, QUEUE.editions, async (job) => (await freezeAndQueue(app, job.data)).map((o) => o.status));
   return { stage: 'rank', close: async () => void (await Promise.all([papers.close(), editions.close()])) };

@@ -25,6 +25,29 @@ export interface OpenDatabase {
   location: string;
 }
 
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; the pipeline runs the same few
+ * queries thousands of times (one per paper, per delivery), so compiled statements are kept.
+ * Kysely runs one query at a time on its single SQLite connection, so sharing them is safe.
+ */
+function withStatementCache(sqlite: { prepare(sql: string): any; close(): void }, size = 500) {
+  const cache = new Map<string, unknown>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt as any;
+    },
+  };
+}
+
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
@@ -46,7 +69,7 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 10000');
     sqlite.pragma('synchronous = NORMAL');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', location: file };
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import('pg');

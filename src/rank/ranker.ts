@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../db/store.ts';
 import type { Paper } from '../ingest/paper.ts';
+import type { RankingUpdate } from '../db/queries/papers.ts';
 import { addDays, cutoffOf, editionDayOf } from './calendar.ts';
 import { scorePaper } from './score.ts';
 import { TopicClassifier } from './topics.ts';
@@ -15,6 +16,8 @@ export interface RankOutcome {
 /** The rank stage: topics, score and edition day of one paper, stored on the paper. */
 export class Ranker {
   readonly classifier: TopicClassifier;
+  /** Frozen editions never thaw, so a day once seen frozen needs no second look. */
+  private readonly frozen = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -31,28 +34,43 @@ export class Ranker {
     if (paper.editionDate) return paper.editionDate;
     const clock = this.config.edition;
     let day = editionDayOf(new Date(paper.announcedAt ?? paper.firstSeenAt), clock);
-    if (await this.store.editions.get(day)) {
+    if (await this.isFrozen(day)) {
       day = editionDayOf(now, clock);
-      for (let i = 0; i < 60 && (await this.store.editions.get(day)); i++) day = addDays(day, 1);
+      for (let i = 0; i < 60 && (await this.isFrozen(day)); i++) day = addDays(day, 1);
     }
     return day;
   }
 
+  private async isFrozen(day: string): Promise<boolean> {
+    if (this.frozen.has(day)) return true;
+    if (await this.store.editions.get(day)) {
+      this.frozen.add(day);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Ranks several papers with one read and one transaction: the rank worker gathers the
+   * papers of concurrent jobs into one call (see workers/rank.ts).
+   */
+  async rankMany(paperIds: string[], now = new Date()): Promise<Map<string, RankOutcome>> {
+    const papers = await this.store.papers.getMany(paperIds);
+    const out = new Map<string, RankOutcome>();
+    const updates: RankingUpdate[] = [];
+    for (const paper of papers.values()) {
+      const editionDate = await this.editionDateFor(paper, now);
+      const classification = this.classifier.classify(paper);
+      const score = scorePaper(paper, this.config.rank.weights, cutoffOf(editionDate, this.config.edition));
+      updates.push({ id: paper.id, editionDate, primaryTopic: classification.primary, topics: classification.topics, score, rankedAt: now.toISOString() });
+      out.set(paper.id, { paper, editionDate, primaryTopic: classification.primary, score });
+    }
+    await this.store.papers.saveRankings(updates);
+    // a paper removed since its job was queued is simply absent: nothing to do
+    return out;
+  }
+
   async rank(paperId: string, now = new Date()): Promise<RankOutcome | undefined> {
-    const paper = await this.store.papers.get(paperId);
-    // the paper may have been removed since the job was queued: nothing to do
-    if (!paper) return undefined;
-    const editionDate = await this.editionDateFor(paper, now);
-    const classification = this.classifier.classify(paper);
-    const score = scorePaper(paper, this.config.rank.weights, cutoffOf(editionDate, this.config.edition));
-    await this.store.papers.saveRanking({
-      id: paper.id,
-      editionDate,
-      primaryTopic: classification.primary,
-      topics: classification.topics,
-      score,
-      rankedAt: now.toISOString(),
-    });
-    return { paper, editionDate, primaryTopic: classification.primary, score };
+    return (await this.rankMany([paperId], now)).get(paperId);
   }
 }

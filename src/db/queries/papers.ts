@@ -156,6 +156,14 @@ export class PaperQueries {
     });
   }
 
+  /** Stores the ranking of several papers in one transaction. */
+  async saveRankings(updates: RankingUpdate[]): Promise<void> {
+    if (updates.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const u of updates) await new PaperQueries(trx).saveRanking(u);
+    });
+  }
+
   async saveRanking(update: RankingUpdate): Promise<void> {
     await this.db
       .updateTable('papers')
