@@ -44,7 +44,7 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
         app.queues
           .get(ingestQueueOf(s))
           // one attempt: the command reports a failure now; scheduled fetches are the ones retried
-          .add('ingest', { source: s.name } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
+          .add('ingest', { source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url }) } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
       ),
     );
     return await Promise.all(

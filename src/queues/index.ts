@@ -22,8 +22,10 @@ export const QUEUE = {
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
 export interface IngestJob {
-  /** A configured source's name. */
+  /** A configured source's name, or the name given to an ad hoc URL. */
   source: string;
+  /** An ad hoc URL (`paperboy ingest --source URL`): read as any feed, never allowed to be local. */
+  url?: string;
 }
 export interface PaperJob {
   paperId: string;
