@@ -86,8 +86,34 @@ export const topicSchema = z.strictObject({
   description: z.string().default(''),
   /** arXiv categories and the weight each adds to this topic (e.g. { "cs.CL": 3 }). */
   categories: weights.default({}),
-  /** Words and phrases (stemmed when matched) and their weights; a title match counts double. */
+  /**
+   * Words and phrases and their weights, matched on stems ("agents" also matches "agent",
+   * "agentic"). A title match counts `rank.titleWeight` times (default 2); abstract matches of
+   * one phrase count up to `rank.maxAbstractHits` times; HF `ai_keywords` count like abstract
+   * words. At one position only the longest phrase of a topic counts: "large language models" is
+   * one mention, not also "language model". So a longer phrase with weight 0 masks a word of
+   * another sense ("representation alignment": 0 keeps "alignment" from counting there).
+   * "=word" matches the word as written, for words whose stem is too broad ("=optimizer": the
+   * stem "optim" is also "optimal"). "*ending" matches one word ending so ("*bench": RewardBench).
+   */
   keywords: weights.default({}),
+  /**
+   * Weights used when the phrase is in the title, instead of its `keywords` weight (still times
+   * `rank.titleWeight`); a phrase only listed here counts only in titles. For words that name a
+   * paper's contribution when they head it ("benchmark", "dataset") but are incidental in an
+   * abstract. Same syntax as `keywords`.
+   */
+  titleKeywords: weights.default({}),
+  /**
+   * Multiplies the topic's total score (default 1). Below 1 for a broad topic whose vocabulary
+   * is everywhere (e.g. language models), so that a more specific contribution wins.
+   */
+  weight: z.number().min(0).default(1),
+  /**
+   * Score this topic needs to be assigned at all (default: `rank.minTopicScore`). Higher for a
+   * topic whose words are often incidental (a domain named once as motivation: "e.g. in healthcare").
+   */
+  minScore: z.number().min(0).optional(),
   /** Phrases that keep a paper out of this topic whatever else matches. */
   exclude: z.array(z.string().min(1)).default([]),
 });
@@ -123,6 +149,33 @@ export const configSchema = z
         minTopicScore: z.number().min(0).default(2),
         /** Secondary topics must reach this share of the primary topic's score. */
         secondaryRatio: z.number().min(0).max(1).default(0.5),
+        /** Points of a keyword found in the title, relative to the same keyword in the abstract. */
+        titleWeight: z.number().min(0).default(2),
+        /** Abstract matches of one phrase beyond this count add nothing: a long abstract must not outvote a short one. */
+        maxAbstractHits: z.number().int().min(0).default(3),
+        /** HF `ai_keywords` matches of one phrase beyond this count add nothing. */
+        maxKeywordHits: z.number().int().min(0).default(2),
+        /** Share of a category's weight given when it is not the paper's primary category. */
+        secondaryCategoryWeight: z.number().min(0).max(1).default(0.5),
+        /**
+         * The scope gate: a paper whose evidence (categories, primary full weight, others
+         * `secondaryCategoryWeight`; keywords scored like topic keywords) stays below `minScore`
+         * goes to the fallback topic whatever its topic scores. Off by default (minScore 0);
+         * the shipped config keeps non-ML papers (classical statistics, software testing
+         * without ML) out of an AI/ML taxonomy.
+         */
+        scope: z
+          .strictObject({
+            /** arXiv categories that are evidence of being in scope, and their weights. */
+            categories: weights.default({}),
+            /** Words and phrases that are evidence of being in scope, and their weights (syntax of topic keywords). */
+            keywords: weights.default({}),
+            /** Evidence from the sources that reported the paper, by source kind or name (e.g. { "hf-daily": 3 }). */
+            sources: weights.default({}),
+            /** Evidence needed to be classified at all (0: every paper is in scope). */
+            minScore: z.number().min(0).default(0),
+          })
+          .prefault({}),
         /** Score weights (see docs/ranking.md). */
         weights: z
           .strictObject({

@@ -9,6 +9,7 @@
  * UTF-8 is read as UTF-8, and UTF-8 bytes that are not valid UTF-8 are read as windows-1252
  * (byte by byte where only a few bytes are bad). Every correction is reported in `problems`.
  */
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 export interface DecodedBody {
@@ -123,18 +124,14 @@ function decodeUtf8(body: Buffer, problems: string[], origin: string | undefined
   return { text: stripBom(text), encoding: 'utf-8', problems };
 }
 
-const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
+// buffer.isUtf8 (simdutf) then toString is several times faster than a fatal TextDecoder on
+// a 10 MB feed; both keep a BOM as U+FEFF, which stripBom removes
 function tryFatalUtf8(body: Buffer): string | undefined {
-  try {
-    return fatalDecoder.decode(body);
-  } catch {
-    return undefined;
-  }
+  return isUtf8(body) ? body.toString('utf8') : undefined;
 }
 
 function isValidUtf8(body: Buffer): boolean {
-  return tryFatalUtf8(body) !== undefined;
+  return isUtf8(body);
 }
 
 function hasNonAscii(body: Buffer): boolean {
