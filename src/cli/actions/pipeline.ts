@@ -6,7 +6,7 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
 import { editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
-import { renderVariant } from '../../render/renderVariant.ts';
+import { renderVariant, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../send/processor.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startStages, type Stage } from '../../../workers/index.ts';
@@ -165,7 +165,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
         const wanted = parseList(opts.topics);
         const unknown = wanted.filter((t) => !classifier.sectionOrder().includes(t));
         if (unknown.length > 0) throw new UsageError(`--topics: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
-        const topics = wanted.length === 0 ? e.content.sections.map((s) => s.topic) : e.content.sections.map((s) => s.topic).filter((t) => wanted.includes(t));
+        const topics = variantTopics(e.content, wanted);
         if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
         const variant = await renderVariant(e.content, topics, {
           listName: app.config.mail.listName,
