@@ -95,7 +95,12 @@ export type DeliveryCounts = Record<DeliveryStatus, number>;
 export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
   const edition = await app.store.editions.get<EditionContent>(editionId);
   if (!edition) throw new Error(`edition ${editionId} does not exist`);
-  if (edition.status !== 'sent') await app.queues.addRender(editionId);
+  if (edition.status !== 'sent') {
+    await app.queues.addRender(editionId);
+    // a send batch that failed for good (its deliveries still open) is tried again
+    const retried = await app.queues.retryFailed(QUEUE.send, (data) => (data as { editionId?: string }).editionId === editionId);
+    if (retried > 0) output.note(`retrying ${retried} send batch(es) of ${editionId} that had failed`);
+  }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
   await waitFor(async () => ((await app.store.editions.get(editionId))?.status === 'sent' ? true : undefined), {
     what: `the deliveries of edition ${editionId}`,

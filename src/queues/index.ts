@@ -118,6 +118,18 @@ export class Queues {
     await queue.add('render', { editionId } satisfies RenderJob, { jobId: jobId.render(editionId) });
   }
 
+  /** Retries the failed jobs of a queue that `match`; returns how many. */
+  async retryFailed(name: QueueName, match: (data: unknown) => boolean): Promise<number> {
+    let retried = 0;
+    for (const job of await this.get(name).getFailed()) {
+      if (job && match(job.data)) {
+        await job.retry();
+        retried++;
+      }
+    }
+    return retried;
+  }
+
   /** How many workers are connected to a queue (any machine). */
   async workerCount(name: QueueName): Promise<number> {
     return this.get(name).getWorkersCount();

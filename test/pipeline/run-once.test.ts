@@ -172,6 +172,13 @@ for (const target of storageTargets()) {
       const shared = papers.find((p) => p.id === '2611.12065')!;
       expect(shared.sources.sort()).toEqual(['sample-arxiv', 'sample-blog', 'sample-hf']);
       expect(papers.every((p) => !/v\d+$/.test(p.id))).toBe(true);
+
+      const explain = await runCli(['papers', 'explain', '2611.12065'], { env });
+      expect(explain.code, explain.stderr).toBe(0);
+      expect(explain.stdout).toMatch(new RegExp(`primary: ${shared.topics[0]}`));
+      expect(explain.stdout).toMatch(/title: lora/i);
+      expect(explain.stdout).toMatch(/HF engagement \(\d+ upvotes/);
+      expect(explain.stdout).toMatch(/code available/);
     });
 
     it('sends nothing new on a second run', async () => {
