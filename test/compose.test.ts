@@ -12,8 +12,14 @@ const compose = YAML.parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'
 describe('docker-compose.yml', () => {
   // Debian's docker-compose validates without a Docker engine; CI installs it, a laptop may not have it
   it.skipIf(!findOnPath('docker-compose') && !process.env.CI)('is accepted by `docker-compose config`', () => {
-    const r = spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: repoRoot });
+    const run = (env: NodeJS.ProcessEnv) => spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: repoRoot, env });
+    const r = run({ ...process.env, SECRET_KEY: 'a-long-random-secret-for-the-test' });
     expect(r.status, r.stderr).toBe(0);
+    // without SECRET_KEY it refuses: a default key would let anyone forge unsubscribe links
+    const { SECRET_KEY: _unset, ...withoutSecret } = process.env;
+    const refused = run(withoutSecret);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/SECRET_KEY/);
   });
 
   it('runs Redis with AOF and maxmemory-policy noeviction', () => {

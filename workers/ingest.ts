@@ -37,7 +37,7 @@ export async function syncSourceSchedulers(app: App): Promise<void> {
 export function startIngestWorkers(app: App): StageHandle {
   const process = async (job: { data: IngestJob; attemptsMade: number; opts: { attempts?: number } }): Promise<IngestReport> => {
     const source = job.data.url
-      ? { name: job.data.source, kind: 'rss' as const, url: job.data.url, allowLocal: false }
+      ? { name: job.data.source, kind: job.data.kind ?? ('rss' as const), url: job.data.url, allowLocal: false }
       : app.config.sources.find((s) => s.name === job.data.source);
     if (!source) throw new UnrecoverableError(`source "${job.data.source}" is not in this worker's configuration (${app.settings.configSource})`);
     const willRetry = job.attemptsMade + 1 < (job.opts.attempts ?? 1);

@@ -3,7 +3,7 @@
  * the freeze of the day's edition, which queues its render.
  */
 import type { App } from '../src/app.ts';
-import { currentEditionDay } from '../src/rank/calendar.ts';
+import { addDays, currentEditionDay } from '../src/rank/calendar.ts';
 import { EditionBuilder, editionId, type BuildOutcome } from '../src/rank/edition.ts';
 import { Ranker, type RankOutcome } from '../src/rank/ranker.ts';
 import { QUEUE, schedulerId, type FreezeJob, type PaperJob } from '../src/queues/index.ts';
@@ -18,12 +18,41 @@ export async function syncFreezeScheduler(app: App): Promise<void> {
   );
 }
 
-/** Freezes an edition and queues its render; on the weekly day the weekly edition too. */
-export async function freezeAndQueue(app: App, job: FreezeJob): Promise<BuildOutcome[]> {
+/** How many days back a freeze also builds a day whose cut-off passed while no rank worker ran. */
+export const MISSED_FREEZE_DAYS = 2;
+
+/**
+ * Days before `current` whose cut-off passed without a freeze: those after the last frozen
+ * day (empty days count as frozen), at most MISSED_FREEZE_DAYS. A new installation, with no
+ * frozen day yet, has none, so its first freeze does not send a backlog of old days.
+ */
+async function missedDays(app: App, current: string): Promise<string[]> {
+  const last = await app.store.editions.latestDate('daily');
+  if (!last) return [];
+  const out: string[] = [];
+  for (let i = MISSED_FREEZE_DAYS; i >= 1; i--) {
+    const day = addDays(current, -i);
+    if (day > last) out.push(day);
+  }
+  return out;
+}
+
+/**
+ * Freezes an edition and queues its render; on the weekly day the weekly edition too. First
+ * it ranks any paper stored but not ranked, so the edition misses none. A scheduled freeze
+ * (no date) also freezes the last MISSED_FREEZE_DAYS days if their cut-off was missed.
+ */
+export async function freezeAndQueue(app: App, job: FreezeJob, now = new Date()): Promise<BuildOutcome[]> {
+  await new Ranker(app.store, app.config).rankStragglers();
   const builder = new EditionBuilder(app.store, app.config);
-  const date = job.date ?? currentEditionDay(new Date(), app.config.edition);
-  const outcomes = [await builder.build(job.kind, date)];
-  if (job.kind === 'daily' && !job.date && builder.isWeeklyDay(date)) outcomes.push(await builder.build('weekly', date));
+  const current = job.date ?? currentEditionDay(now, app.config.edition);
+  const days = job.date ? [job.date] : [...(await missedDays(app, current)), current];
+  const outcomes: BuildOutcome[] = [];
+  for (const day of days) {
+    const built = await builder.build(job.kind, day);
+    outcomes.push(built);
+    if (job.kind === 'daily' && !job.date && built.status === 'built' && builder.isWeeklyDay(day)) outcomes.push(await builder.build('weekly', day));
+  }
   for (const o of outcomes) {
     if (o.status === 'built' || o.status === 'rebuilt') await app.queues.addRender(o.edition.id);
     app.log.info('edition freeze', { edition: o.status === 'empty' ? editionId(o.kind, o.date) : o.edition.id, status: o.status });

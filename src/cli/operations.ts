@@ -10,6 +10,8 @@ import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 import type { IngestReport } from '../ingest/processor.ts';
 import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
 import { EditionBuilder, type BuildOutcome, type EditionContent } from '../rank/edition.ts';
+import { requeueOpenDeliveries } from '../render/processor.ts';
+import { Ranker } from '../rank/ranker.ts';
 import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
 import { output, waitFor } from './runtime.ts';
@@ -44,7 +46,7 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
         app.queues
           .get(ingestQueueOf(s))
           // one attempt: the command reports a failure now; scheduled fetches are the ones retried
-          .add('ingest', { source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url }) } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
+          .add('ingest', { source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url, kind: s.kind === 'arxiv-api' ? 'arxiv-api' : 'rss' }) } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
       ),
     );
     return await Promise.all(
@@ -85,7 +87,10 @@ export async function waitForRanking(app: App): Promise<void> {
   });
 }
 
+/** Ranks what was stored but never ranked, then freezes the edition. */
 export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: string, force: boolean): Promise<BuildOutcome> {
+  const stragglers = await new Ranker(app.store, app.config).rankStragglers();
+  if (stragglers > 0) output.note(`ranked ${stragglers} paper(s) that had been stored but not ranked`);
   return new EditionBuilder(app.store, app.config).build(kind, date, { force });
 }
 
@@ -95,11 +100,16 @@ export type DeliveryCounts = Record<DeliveryStatus, number>;
 export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
   const edition = await app.store.editions.get<EditionContent>(editionId);
   if (!edition) throw new Error(`edition ${editionId} does not exist`);
+  if (edition.status === 'empty') return app.store.deliveries.countByStatus(editionId);
   if (edition.status !== 'sent') {
     await app.queues.addRender(editionId);
     // a send batch that failed for good (its deliveries still open) is tried again
     const retried = await app.queues.retryFailed(QUEUE.send, (data) => (data as { editionId?: string }).editionId === editionId);
     if (retried > 0) output.note(`retrying ${retried} send batch(es) of ${editionId} that had failed`);
+    if (edition.fanoutDone) {
+      const requeued = await requeueOpenDeliveries(app, editionId);
+      if (requeued > 0) output.note(`${requeued} send batch(es) of ${editionId} were missing from Redis: queued again`);
+    }
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
   await waitFor(async () => ((await app.store.editions.get(editionId))?.status === 'sent' ? true : undefined), {
@@ -114,6 +124,7 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
   return app.store.deliveries.countByStatus(editionId);
 }
 
-export function printDeliveries(editionId: string, c: DeliveryCounts): void {
-  output.line(`edition ${editionId}: ${c.sent} sent, ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
+/** Totals of the edition, and how many of its messages this command sent. */
+export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: number): void {
+  output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
 }

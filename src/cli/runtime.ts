@@ -43,6 +43,9 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
   let app: A | undefined;
   try {
     app = await boot();
+    if (app.settings.configSource.startsWith('(built-in defaults')) {
+      output.note(`paperboy: no paperboy.config.json (or .yaml) in ${process.cwd()} and PAPERBOY_CONFIG is unset: using the built-in defaults, which have no sources and no topics`);
+    }
     return await fn(app);
   } catch (err) {
     output.note(`paperboy: ${describeError(err)}`);

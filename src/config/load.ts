@@ -60,6 +60,9 @@ export function parseConfig(input: unknown, where: string): Config {
   return result.data;
 }
 
+/** The config source named when there is no config file. */
+export const BUILT_IN_DEFAULTS = '(built-in defaults: no config file)';
+
 /**
  * Reads the config file. A missing file at the default path means "use the built-in
  * defaults"; a missing file that was asked for by name is an error.
@@ -69,7 +72,7 @@ export function loadConfigFile(filePath: string, explicit: boolean): { config: C
     if (explicit) {
       throw new ConfigError(`PAPERBOY_CONFIG=${filePath}`, [`the file does not exist: create it, or unset PAPERBOY_CONFIG to use ./paperboy.config.json`]);
     }
-    return { config: parseConfig({}, 'the built-in default configuration'), source: '(built-in defaults)' };
+    return { config: parseConfig({}, 'the built-in default configuration'), source: BUILT_IN_DEFAULTS };
   }
   const text = readFileSync(filePath, 'utf8');
   let input: unknown;
@@ -107,7 +110,11 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = proc
   if (!result.success) throw new ConfigError('the environment', formatIssues(result.error.issues, env));
   const e = result.data;
   const dataDir = path.resolve(cwd, e.DATA_DIR ?? 'data');
-  const configPath = path.resolve(cwd, e.PAPERBOY_CONFIG ?? 'paperboy.config.json');
+  // without PAPERBOY_CONFIG: ./paperboy.config.json, else a .yaml / .yml beside it
+  const configPath = path.resolve(
+    cwd,
+    e.PAPERBOY_CONFIG ?? ['paperboy.config.json', 'paperboy.config.yaml', 'paperboy.config.yml'].find((f) => existsSync(path.resolve(cwd, f))) ?? 'paperboy.config.json',
+  );
   let databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'paperboy.db')}`;
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);

@@ -223,7 +223,10 @@ export const configSchema = z
       .strictObject({
         /** Subscribers per send job. */
         batchSize: z.number().int().min(1).max(1000).default(100),
-        /** Messages per second across all send workers (SES account limit). */
+        /**
+         * Messages per second across all send workers: the SES account's limit, for the ses
+         * transport (not in this version). The outbox writes files as fast as it can.
+         */
         ratePerSecond: z.number().positive().default(14),
       })
       .prefault({}),

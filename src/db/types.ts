@@ -74,7 +74,8 @@ export interface EditionsTable {
   id: string;
   kind: 'daily' | 'weekly';
   date: string;
-  status: 'frozen' | 'rendering' | 'sending' | 'sent';
+  /** `empty`: the day had no papers, so no edition is sent, but the day counts as frozen. */
+  status: 'frozen' | 'rendering' | 'sending' | 'sent' | 'empty';
   /** JSON EditionContent: sections and the paper snapshots they show */
   content: string;
   frozen_at: string;

@@ -26,6 +26,8 @@ export interface IngestJob {
   source: string;
   /** An ad hoc URL (`paperboy ingest --source URL`): read as any feed, never allowed to be local. */
   url?: string;
+  /** Its kind: `rss` (any format, recognised by content), or `arxiv-api` for export.arxiv.org. */
+  kind?: 'rss' | 'arxiv-api';
 }
 export interface PaperJob {
   paperId: string;
@@ -112,7 +114,7 @@ export class Queues {
     const queue = this.get(QUEUE.render);
     const existing = await queue.getJob(jobId.render(editionId));
     if (existing && (await existing.isFailed())) {
-      await existing.retry();
+      await existing.retry('failed', { resetAttemptsMade: true });
       return;
     }
     await queue.add('render', { editionId } satisfies RenderJob, { jobId: jobId.render(editionId) });
@@ -123,7 +125,8 @@ export class Queues {
     let retried = 0;
     for (const job of await this.get(name).getFailed()) {
       if (job && match(job.data)) {
-        await job.retry();
+        // with its attempts reset, the retried job gets its full back-off again
+        await job.retry('failed', { resetAttemptsMade: true });
         retried++;
       }
     }

@@ -98,7 +98,10 @@ export async function startPrivateRedis(dataDir: string): Promise<RedisHandle> {
     try {
       const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { port: number; pid: number };
       const url = `redis://127.0.0.1:${state.port}`;
-      if (alive(state.pid) && (await ping(url, 500))) return { url, owned: false, stop: async () => {} };
+      if (alive(state.pid) && (await ping(url, 500))) {
+        let stopping: Promise<void> | undefined;
+        return { url, owned: false, stop: () => (stopping ??= stopIfLastClient(url, stateFile)) };
+      }
     } catch {
       // stale or unreadable: start a new server below
     }
@@ -123,11 +126,12 @@ export async function startPrivateRedis(dataDir: string): Promise<RedisHandle> {
       '--logfile', path.join(dir, 'redis.log'),
       '--daemonize', 'no',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own process group: a Ctrl-C in the terminal must not stop Redis under workers that
+    // are still finishing their jobs; the last paperboy process to leave stops it
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -142,23 +146,34 @@ export async function startPrivateRedis(dataDir: string): Promise<RedisHandle> {
     await new Promise((r) => setTimeout(r, 50));
   }
   writeFileSync(stateFile, JSON.stringify({ port, pid: child.pid }));
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    owned: true,
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          await exited;
-          clearTimeout(timer);
-        }
-        rmSync(stateFile, { force: true });
-      })();
-      return stopped;
-    },
-  };
+  child.stderr?.destroy();
+  child.unref();
+  let stopping: Promise<void> | undefined;
+  return { url, owned: true, stop: () => (stopping ??= stopIfLastClient(url, stateFile)) };
+}
+
+/**
+ * Stops the private Redis when no other client is connected (another paperboy process on the
+ * same DATA_DIR keeps it running, and the last one to leave stops it). SHUTDOWN flushes the
+ * AOF, so queued jobs survive until the next start.
+ */
+async function stopIfLastClient(url: string, stateFile: string): Promise<void> {
+  const client = new Redis({ ...redisOptions(url), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const clients = String(await client.client('LIST')).split('\n').filter((l) => l.trim() !== '');
+    if (clients.length > 1) return;
+    rmSync(stateFile, { force: true });
+    await client.call('SHUTDOWN').catch(() => {
+      // the connection closes as the server exits: that is the answer
+    });
+  } catch {
+    // already gone
+    rmSync(stateFile, { force: true });
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Queues lose jobs if Redis evicts keys under memory pressure; only `noeviction` is safe. */

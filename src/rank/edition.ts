@@ -174,7 +174,7 @@ export class EditionBuilder {
     const id = editionId(kind, date);
     const now = (opts.now ?? new Date()).toISOString();
     const existing = await this.store.editions.get<EditionContent>(id);
-    if (existing && !opts.force) return { status: 'unchanged', edition: existing };
+    if (existing && !opts.force) return existing.status === 'empty' ? { status: 'empty', date, kind } : { status: 'unchanged', edition: existing };
     let content: EditionContent;
     if (kind === 'daily') {
       content = this.compose('daily', date, await this.dailyPapers(date));
@@ -182,14 +182,18 @@ export class EditionBuilder {
       const { from, papers } = await this.weeklyPapers(date);
       content = this.compose('weekly', date, papers, from);
     }
-    if (content.sections.length === 0 && this.config.edition.skipEmpty && !existing) return { status: 'empty', date, kind };
+    // an empty day is frozen too (as `empty`): a paper that turns up later for it goes to the
+    // edition being collected instead of a day that will never be sent
+    const empty = content.sections.length === 0 && this.config.edition.skipEmpty;
     if (existing) {
-      if (!(await this.store.editions.replaceFrozen(id, content, now))) {
+      if (!(await this.store.editions.replaceFrozen(id, content, now, empty))) {
         throw new EditionLockedError(id, existing.status);
       }
+      if (empty) return { status: 'empty', date, kind };
       return { status: 'rebuilt', edition: (await this.store.editions.get<EditionContent>(id))! };
     }
-    const inserted = await this.store.editions.insertFrozen({ id, kind, date, content }, now);
+    const inserted = await this.store.editions.insertFrozen({ id, kind, date, content, empty }, now);
+    if (empty) return { status: 'empty', date, kind };
     // another worker froze it first: theirs stands
     return { status: inserted ? 'built' : 'unchanged', edition: (await this.store.editions.get<EditionContent>(id))! };
   }

@@ -30,8 +30,8 @@ export class Ranker {
    * A paper keeps the edition day it was first given, so it enters exactly one daily edition.
    * A first-time paper whose day is already frozen joins the edition now being collected.
    */
-  async editionDateFor(paper: Paper, now: Date): Promise<string> {
-    if (paper.editionDate) return paper.editionDate;
+  async editionDateFor(paper: Paper, now: Date, missedFrozenDay = false): Promise<string> {
+    if (paper.editionDate && !missedFrozenDay) return paper.editionDate;
     const clock = this.config.edition;
     let day = editionDayOf(new Date(paper.announcedAt ?? paper.firstSeenAt), clock);
     if (await this.isFrozen(day)) {
@@ -54,20 +54,47 @@ export class Ranker {
    * Ranks several papers with one read and one transaction: the rank worker gathers the
    * papers of concurrent jobs into one call (see workers/rank.ts).
    */
-  async rankMany(paperIds: string[], now = new Date()): Promise<Map<string, RankOutcome>> {
+  async rankMany(paperIds: string[], now = new Date(), missedFrozenDay = new Set<string>()): Promise<Map<string, RankOutcome>> {
     const papers = await this.store.papers.getMany(paperIds);
     const out = new Map<string, RankOutcome>();
     const updates: RankingUpdate[] = [];
+    const openDays = new Set<string>();
     for (const paper of papers.values()) {
-      const editionDate = await this.editionDateFor(paper, now);
+      const editionDate = await this.editionDateFor(paper, now, missedFrozenDay.has(paper.id));
+      if (!this.frozen.has(editionDate)) openDays.add(editionDate);
       const classification = this.classifier.classify(paper);
       const score = scorePaper(paper, this.config.rank.weights, cutoffOf(editionDate, this.config.edition));
       updates.push({ id: paper.id, editionDate, primaryTopic: classification.primary, topics: classification.topics, score, rankedAt: now.toISOString() });
       out.set(paper.id, { paper, editionDate, primaryTopic: classification.primary, score });
     }
     await this.store.papers.saveRankings(updates);
+    // Another machine may have frozen one of those days between the look above and the write:
+    // a paper that edition does not show moves on to the edition being collected.
+    const missed = new Set<string>();
+    for (const day of openDays) {
+      const edition = await this.store.editions.get<{ papers: Record<string, unknown> }>(day);
+      if (!edition) continue;
+      this.frozen.add(day);
+      for (const u of updates) if (u.editionDate === day && !(u.id in edition.content.papers)) missed.add(u.id);
+    }
+    if (missed.size > 0) for (const [id, o] of await this.rankMany([...missed], now, missed)) out.set(id, o);
     // a paper removed since its job was queued is simply absent: nothing to do
     return out;
+  }
+
+  /**
+   * Papers stored but not ranked since (a crash between storing and queuing them, a rank job
+   * that failed for good): ranked now, so that the edition being frozen misses none.
+   */
+  async rankStragglers(): Promise<number> {
+    const done = new Set<string>();
+    for (;;) {
+      // a paper changed again while this runs (another machine's ingest) is left to its own job
+      const ids = (await this.store.papers.unrankedIds(500)).filter((id) => !done.has(id));
+      if (ids.length === 0) return done.size;
+      await this.rankMany(ids, new Date());
+      for (const id of ids) done.add(id);
+    }
   }
 
   async rank(paperId: string, now = new Date()): Promise<RankOutcome | undefined> {

@@ -53,7 +53,11 @@ export function scorePaper(paper: Parameters<typeof scoreParts>[0], weights: Ran
   return Math.round(total * 1000) / 1000;
 }
 
-/** Papers that only a replacement announced never enter an edition as new. */
-export function isReplacementOnly(paper: Pick<Paper, 'announceType'>): boolean {
-  return paper.announceType === 'replace' || paper.announceType === 'replace-cross';
+/**
+ * A paper that only an arXiv replacement announced never enters an edition as new. One that
+ * another kind of source brought (HF daily papers, a blog) is news there, whatever arXiv says.
+ */
+export function isReplacementOnly(paper: Pick<Paper, 'announceType' | 'signals'>): boolean {
+  if (paper.announceType !== 'replace' && paper.announceType !== 'replace-cross') return false;
+  return Object.values(paper.signals).every((s) => s.kind.startsWith('arxiv'));
 }

@@ -20,11 +20,33 @@ export interface RenderOutcome {
   status: 'fanned-out' | 'already-sent';
 }
 
+/**
+ * Queues send batches again for the deliveries of an edition that are still open while no
+ * send job of the edition is left in Redis: what a Redis that lost its data (no AOF, a
+ * failover) leaves behind. Returns the number of batches queued.
+ */
+export async function requeueOpenDeliveries(ctx: StageContext, editionId: string): Promise<number> {
+  const queue = ctx.queues.get(QUEUE.send);
+  const live = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed']);
+  if (live.some((job) => job?.data.editionId === editionId)) return 0;
+  let after = 0;
+  let batches = 0;
+  for (;;) {
+    const ids = await ctx.store.deliveries.openSubscriberIds(editionId, after, ctx.config.send.batchSize);
+    if (ids.length === 0) return batches;
+    const fromId = ids[0]!;
+    const toId = ids[ids.length - 1]!;
+    await queue.add('send', { editionId, fromId, toId } satisfies SendJob, { jobId: `${jobId.send(editionId, fromId)}-again-${Date.now().toString(36)}` });
+    after = toId;
+    batches++;
+  }
+}
+
 export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
   const { store, config, env, queues } = ctx;
   const edition = await store.editions.get<EditionContent>(editionId);
   if (!edition) throw new UnrecoverableError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
-  if (edition.status === 'sent') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
+  if (edition.status === 'sent' || edition.status === 'empty') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
   const now = () => new Date().toISOString();
   if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
 

@@ -31,6 +31,12 @@ export class PermanentSendError extends Error {
 /** The only door to a mail transport: the pipeline never talks SMTP or SES directly. */
 export interface Messenger {
   readonly name: string;
+  /**
+   * True when sending the same message twice has the effect of sending it once (the outbox
+   * overwrites its file). Then a delivery left half-sent by a dead worker is sent again at
+   * once; otherwise only after a claim timeout, so that a slow but living sender is not doubled.
+   */
+  readonly idempotent: boolean;
   send(raw: Buffer, envelope: Envelope): Promise<SendResult>;
   close(): Promise<void>;
 }
@@ -42,6 +48,7 @@ export interface Messenger {
  */
 export class OutboxMessenger implements Messenger {
   readonly name = 'outbox';
+  readonly idempotent = true;
 
   constructor(readonly dir: string) {}
 

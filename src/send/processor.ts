@@ -12,6 +12,12 @@ import { buildMessage, domainOf, parseAddress } from './message.ts';
 import { PermanentSendError, type Messenger } from './messenger.ts';
 import { subscriberLinks } from './tokens.ts';
 
+/**
+ * How long a delivery claimed by a sender that may still be alive is left alone, for a
+ * transport where a second send would be a second email (longer than any throttled send).
+ */
+export const CLAIM_TIMEOUT_MS = 15 * 60_000;
+
 export interface BatchOutcome {
   sent: number;
   failed: number;
@@ -62,7 +68,9 @@ export async function sendBatch(ctx: StageContext, messenger: Messenger, job: Se
     }
     if (transient) break;
     const variant = await variants.byKey(d.variantKey);
-    if (!(await store.deliveries.transition(job.editionId, d.subscriberId, ['pending', 'sending'], 'sending', now()))) continue;
+    const at = now();
+    const staleBefore = messenger.idempotent ? at : new Date(Date.now() - CLAIM_TIMEOUT_MS).toISOString();
+    if (!(await store.deliveries.claim(job.editionId, d.subscriberId, at, staleBefore))) continue;
     const links = subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain);
     const body = personalize(variant, links);
     try {

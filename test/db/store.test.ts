@@ -38,6 +38,7 @@ for (const target of storageTargets()) {
       await storeObservations(store, [obs()], NOW);
       const before = await store.papers.get('2611.00001');
       const again = await storeObservations(store, [{ ...obs(), signal: { ...obs().signal, observedAt: '2026-11-26T07:00:00.000Z' } }], '2026-11-26T07:00:00.000Z');
+      expect(await store.papers.unrankedIds(10)).toEqual(['2611.00001']);
       expect(again.counts).toEqual({ new: 0, updated: 0, unchanged: 1, skipped: 0 });
       expect(again.changedIds).toEqual([]);
       expect(await store.papers.get('2611.00001')).toEqual(before);
@@ -112,6 +113,40 @@ for (const target of storageTargets()) {
       expect(all).toHaveLength(6);
       expect(await store.subscribers.remove('S0@example.org')).toBe(true);
       expect(await store.subscribers.getByEmail('s0@example.org')).toBeUndefined();
+    });
+
+    it('never re-subscribes someone who left, and keeps known topics when none are given', async () => {
+      const store = await openStore(target);
+      const s = (await store.subscribers.upsert({ email: 'left@example.org', topics: ['theory'], confirmed: true }, NOW)).subscriber;
+      await store.subscribers.setStatus(s.id, 'unsubscribed', NOW);
+      const again = await store.subscribers.upsert({ email: 'left@example.org', confirmed: true }, NOW);
+      expect(again.subscriber).toMatchObject({ status: 'unsubscribed', topics: ['theory'] });
+      await store.subscribers.setStatus(s.id, 'suppressed', NOW);
+      expect((await store.subscribers.upsert({ email: 'left@example.org', topics: [], confirmed: true }, NOW)).subscriber.status).toBe('suppressed');
+      const pending = await store.subscribers.upsert({ email: 'new@example.org', confirmed: false }, NOW);
+      expect(pending.subscriber).toMatchObject({ status: 'pending', topics: [] });
+      expect((await store.subscribers.upsert({ email: 'new@example.org', confirmed: true }, NOW)).subscriber.status).toBe('confirmed');
+    });
+
+    it('closes the delivery of a subscriber removed after the fan-out, so the edition completes', async () => {
+      const store = await openStore(target);
+      await store.editions.insertFrozen({ id: '2026-11-27', kind: 'daily', date: '2026-11-27', content: {} }, NOW);
+      const s = (await store.subscribers.upsert({ email: 'gone@example.org', topics: [], confirmed: true }, NOW)).subscriber;
+      await store.deliveries.insertPending([{ editionId: '2026-11-27', subscriberId: s.id, variantKey: 'v', messageId: '<m@x>' }], NOW);
+      await store.subscribers.remove('gone@example.org');
+      const open = await store.deliveries.openInRange('2026-11-27', 0, 1_000_000);
+      expect(open).toEqual([expect.objectContaining({ subscriberId: s.id, subscriberStatus: 'removed' })]);
+    });
+
+    it('lets a sender claim a delivery once; a half-sent one only after its claim went stale', async () => {
+      const store = await openStore(target);
+      const s = (await store.subscribers.upsert({ email: 'c@example.org', topics: [], confirmed: true }, NOW)).subscriber;
+      await store.deliveries.insertPending([{ editionId: 'e', subscriberId: s.id, variantKey: 'v', messageId: '<m@x>' }], NOW);
+      expect(await store.deliveries.claim('e', s.id, '2026-11-26T06:00:00.000Z', '2026-11-26T06:00:00.000Z')).toBe(true);
+      // a second sender while the first may still be sending: refused
+      expect(await store.deliveries.claim('e', s.id, '2026-11-26T06:01:00.000Z', '2026-11-26T05:46:00.000Z')).toBe(false);
+      // once the claim is older than the timeout, the delivery is taken over
+      expect(await store.deliveries.claim('e', s.id, '2026-11-26T06:20:00.000Z', '2026-11-26T06:05:00.000Z')).toBe(true);
     });
 
     it('freezes an edition once, tracks deliveries through their states and closes the edition when all settle', async () => {

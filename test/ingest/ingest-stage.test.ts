@@ -92,7 +92,7 @@ describe('paperboy ingest and sources', () => {
     // a local URL given ad hoc is refused by the SSRF guard: only configured sources may be allowLocal
     const url = await runCli(['ingest', '--source', `${server.url}/papers`], { env });
     expect(url.code).toBe(2);
-    expect(url.stdout).toMatch(/url-127\.0\.0\.1: error: .*(private|loopback)/);
+    expect(url.stdout).toMatch(/url-127\.0\.0\.1-[0-9a-f]{8}: error: .*(private|loopback)/);
 
     const all = await runCli(['ingest'], { env });
     expect(all.code).toBe(2);

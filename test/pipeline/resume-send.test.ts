@@ -64,4 +64,26 @@ describe('resuming a send', () => {
     }
     expect(readdirSync(path.join(app.env.outboxDir, '2026-11-26'))).toHaveLength(3);
   });
+
+  it('queues again the batches a Redis that lost its data forgot, so the edition completes', async () => {
+    const app = await testApp({ config: { ...shippedConfig(), sources: [], send: { batchSize: 2, ratePerSecond: 100 } } });
+    const now = new Date().toISOString();
+    for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, now);
+    await storeObservations(app.store, [paper], now);
+    await new Ranker(app.store, app.config).rank('2611.60001', new Date('2026-11-26T02:00:00Z'));
+    await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
+    await renderEdition(app, '2026-11-26');
+    // Redis restarted without its data: the queued batches are gone, the deliveries still open
+    await app.queues.get(QUEUE.send).obliterate({ force: true });
+    expect((await app.store.deliveries.countByStatus('2026-11-26')).pending).toBe(3);
+
+    const running = await ensureWorkers(app, ['render', 'send']);
+    try {
+      const counts = await sendEdition(app, '2026-11-26', { wait: true, timeoutMs: 60_000 });
+      expect(counts).toMatchObject({ sent: 3, pending: 0, sending: 0 });
+    } finally {
+      await running.close();
+    }
+    expect(readdirSync(path.join(app.env.outboxDir, '2026-11-26'))).toHaveLength(3);
+  });
 });

@@ -98,7 +98,7 @@ for (const target of storageTargets()) {
       expectNewOrUpdated(first.stdout, 'sample-arxiv', 16);
       expectNewOrUpdated(first.stdout, 'sample-hf', 8);
       expect(first.stdout).toMatch(/sample-blog: /);
-      expect(first.stdout).toMatch(new RegExp(`edition ${DATE}: 2 sent, 0 failed`));
+      expect(first.stdout).toMatch(new RegExp(`edition ${DATE}: 2 sent \\(2 by this run\\), 0 failed`));
     });
 
     it('writes one .eml per confirmed subscriber, each a complete digest of its variant', async () => {
@@ -187,7 +187,7 @@ for (const target of storageTargets()) {
       expect(second.code, second.stderr).toBe(0);
       expect(second.stdout).toMatch(/sample-arxiv: (0 new, 0 updated, 16 unchanged|unchanged)/);
       expect(second.stdout).toMatch(new RegExp(`edition ${DATE}: unchanged`));
-      expect(second.stdout).toMatch(new RegExp(`edition ${DATE}: 2 sent, 0 failed`));
+      expect(second.stdout).toMatch(new RegExp(`edition ${DATE}: 2 sent \\(0 by this run\\), 0 failed`));
       const after = emlFiles(outbox).map((f) => readFileSync(f, 'utf8'));
       expect(after).toEqual(before);
       const again = await runCli(['edition', 'send', '--date', DATE, '--wait'], { env });
@@ -214,6 +214,6 @@ describe('paperboy run --once with a broken source', () => {
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toMatch(/flaky-blog: error: .*503/);
     expectNewOrUpdated(result.stdout, 'sample-arxiv', 16);
-    expect(result.stdout).toMatch(new RegExp(`edition ${DATE}: 1 sent`));
+    expect(result.stdout).toMatch(new RegExp(`edition ${DATE}: 1 sent \\(1 by this run\\)`));
   }, 180_000);
 });

@@ -61,3 +61,23 @@ describe('the private redis-server', () => {
     }
   });
 });
+
+describe('a private redis-server shared by several processes', () => {
+  it('keeps running while another client uses it, and the last one to leave stops it', async () => {
+    const dataDir = tempDir();
+    const owner = await startPrivateRedis(dataDir);
+    const sharer = await startPrivateRedis(dataDir);
+    const worker = new Redis(redisOptions(sharer.url));
+    await worker.ping();
+    await owner.stop();
+    // the owner left first: the worker's Redis is still there
+    expect(await worker.ping()).toBe('PONG');
+    worker.disconnect();
+    await sharer.stop();
+    expect(existsSync(path.join(dataDir, 'redis', 'paperboy-redis.json'))).toBe(false);
+    const probe = new Redis({ ...redisOptions(sharer.url), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
+    await expect(probe.connect()).rejects.toThrow();
+    probe.disconnect();
+  });
+});

@@ -103,10 +103,15 @@ describe('EditionBuilder', () => {
     await expect(builder.build('daily', '2026-11-26', { force: true })).rejects.toBeInstanceOf(EditionLockedError);
   });
 
-  it('makes no edition for an empty day unless configured to', async () => {
+  it('makes no edition for an empty day unless configured to, and sends a late paper of that day with the next one', async () => {
     const app = await setUp();
     expect((await new EditionBuilder(app.store, app.config).build('daily', '2026-11-29')).status).toBe('empty');
-    expect(await app.store.editions.get('2026-11-29')).toBeUndefined();
+    // no edition a reader sees (the archive, the feed) — but the day counts as frozen
+    expect((await app.store.editions.list('daily')).map((e) => e.date)).not.toContain('2026-11-29');
+    const late = arxiv('2611.30010', 'A Weekend Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-29T01:00:00.000Z');
+    await storeObservations(app.store, [late], '2026-11-30T09:00:00.000Z');
+    const outcome = await new Ranker(app.store, app.config).rank('2611.30010', new Date('2026-11-30T09:00:00Z'));
+    expect(outcome!.editionDate).toBe('2026-12-01');
     const keepEmpty = await testApp({ config: { edition: { skipEmpty: false } } });
     const out = await new EditionBuilder(keepEmpty.store, keepEmpty.config).build('daily', '2026-11-29');
     expect(out.status).toBe('built');
@@ -144,9 +149,27 @@ describe('EditionBuilder', () => {
 
   it('freezes at the cut-off from the scheduled job and queues the render', async () => {
     const app = await setUp();
-    const outcomes = await freezeAndQueue(app, { kind: 'daily', date: '2026-11-26' });
+    // the scheduled job carries no date: the day whose cut-off has just passed
+    const outcomes = await freezeAndQueue(app, { kind: 'daily' }, new Date('2026-11-26T06:00:05Z'));
     expect(outcomes.map((o) => o.status)).toEqual(['built']);
     const job = await app.queues.get(QUEUE.render).getJob('render-2026-11-26');
     expect(job?.data).toEqual({ editionId: '2026-11-26' });
+  });
+
+  it('on a new installation, freezes only the current day; later, also days whose cut-off was missed', async () => {
+    const app = await setUp();
+    // papers of the 24th and 25th, before anything was ever frozen
+    const older = [arxiv('2611.30020', 'Older Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-24T01:00:00.000Z')];
+    await storeObservations(app.store, older, '2026-11-24T02:00:00.000Z');
+    await new Ranker(app.store, app.config).rank('2611.30020', new Date('2026-11-24T02:00:00Z'));
+    const first = await freezeAndQueue(app, { kind: 'daily' }, new Date('2026-11-23T06:00:05Z'));
+    expect(first.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-23:empty']);
+    // the rank worker was down on the 24th, 25th and 26th cut-offs: the freeze on the 27th catches up two days back
+    await storeObservations(app.store, [arxiv('2611.30021', 'Newest Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-27T01:00:00.000Z')], '2026-11-27T02:00:00.000Z');
+    const later = await freezeAndQueue(app, { kind: 'daily' }, new Date('2026-11-27T06:00:05Z'));
+    // (27 November 2026 is a Friday, the weekly edition's day)
+    expect(later.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-25:empty', '2026-11-26:built', '2026-11-27:built', '2026-11-27-weekly:built']);
+    // the paper stored but never queued for ranking was ranked by the freeze
+    expect((await app.store.papers.get('2611.30021'))!.editionDate).toBe('2026-11-27');
   });
 });

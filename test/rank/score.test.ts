@@ -48,10 +48,13 @@ describe('score', () => {
     expect(scorePaper(paper(), weights, reference)).toBe(scorePaper(paper(), weights, new Date(reference)));
   });
 
-  it('keeps replacement-only papers out of editions', () => {
-    expect(isReplacementOnly({ announceType: 'replace' })).toBe(true);
-    expect(isReplacementOnly({ announceType: 'replace-cross' })).toBe(true);
-    expect(isReplacementOnly({ announceType: 'new' })).toBe(false);
-    expect(isReplacementOnly({})).toBe(false);
+  it('keeps replacement-only papers out of editions, but not one that HF or a blog brought', () => {
+    const arxivOnly = { arxiv: { source: 'arxiv', kind: 'arxiv-rss' as const, observedAt: '2026-11-26T02:00:00Z' } };
+    expect(isReplacementOnly({ announceType: 'replace', signals: arxivOnly })).toBe(true);
+    expect(isReplacementOnly({ announceType: 'replace-cross', signals: arxivOnly })).toBe(true);
+    expect(isReplacementOnly({ announceType: 'new', signals: arxivOnly })).toBe(false);
+    expect(isReplacementOnly({ signals: {} })).toBe(false);
+    const trending = { ...arxivOnly, hf: { source: 'hf', kind: 'hf-daily' as const, observedAt: '2026-11-26T02:00:00Z', upvotes: 50 } };
+    expect(isReplacementOnly({ announceType: 'replace', signals: trending })).toBe(false);
   });
 });

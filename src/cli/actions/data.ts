@@ -6,7 +6,7 @@ import { isValidEmail, type Frequency } from '../../db/queries/subscribers.ts';
 import { cutoffOf } from '../../rank/calendar.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
-import { parseArxivId } from '../../ingest/paper.ts';
+import { parseArxivId, type Paper } from '../../ingest/paper.ts';
 import { EXIT, output, parseDateOption, parseList, UsageError, withData } from '../runtime.ts';
 
 function checkTopics(app: DataApp, topics: string[], flag: string): void {
@@ -48,176 +48,191 @@ function csvField(value: string): string {
 }
 
 
-export async function papersList(opts: { date?: string; query?: string; limit?: number; json?: boolean }): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        const list = await app.store.papers.list({ editionDate: parseDateOption(opts.date), query: opts.query, limit: opts.limit });
-        if (opts.json) {
-          output.json(
-            list.map((p) => ({
-              id: p.id,
-              title: p.title,
-              authors: p.authors,
-              sources: p.sources,
-              topics: p.topics.map((t) => t.id),
-              primaryTopic: p.primaryTopic ?? null,
-              score: p.score ?? null,
-              editionDate: p.editionDate ?? null,
-              categories: p.categories,
-              links: p.links,
-              announceType: p.announceType ?? null,
-              announcedAt: p.announcedAt ?? null,
-              firstSeenAt: p.firstSeenAt,
-            })),
-          );
-          return EXIT.ok;
-        }
-        for (const p of list) {
-          output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${(p.score ?? 0).toFixed(1).padStart(6)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}  [${p.sources.join(', ')}]`);
-        }
-        output.note(`${list.length} paper(s)`);
-        return EXIT.ok;
-      });
+function paperJson(p: Paper) {
+  return {
+    id: p.id,
+    title: p.title,
+    authors: p.authors,
+    sources: p.sources,
+    topics: p.topics.map((t) => t.id),
+    primaryTopic: p.primaryTopic ?? null,
+    score: p.score ?? null,
+    editionDate: p.editionDate ?? null,
+    categories: p.categories,
+    links: p.links,
+    announceType: p.announceType ?? null,
+    announcedAt: p.announcedAt ?? null,
+    firstSeenAt: p.firstSeenAt,
+  };
+}
+
+export async function papersList(opts: { date?: string; query?: string; limit?: string; json?: boolean }): Promise<void> {
+  process.exitCode = await withData(async (app) => {
+    const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit "${opts.limit}" is not a positive whole number`);
+    const editionDate = parseDateOption(opts.date);
+    // one day or a search is a bounded list, sorted by score; everything is streamed in id order
+    const papers: AsyncIterable<Paper> | Paper[] =
+      editionDate || opts.query ? await app.store.papers.list({ editionDate, query: opts.query, limit }) : app.store.papers.iterate(limit);
+    let n = 0;
+    if (opts.json) process.stdout.write('[');
+    for await (const p of papers) {
+      if (opts.json) process.stdout.write(`${n === 0 ? '\n  ' : ',\n  '}${JSON.stringify(paperJson(p))}`);
+      else output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${(p.score ?? 0).toFixed(1).padStart(6)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}  [${p.sources.join(', ')}]`);
+      n++;
     }
+    if (opts.json) process.stdout.write(n === 0 ? ']\n' : '\n]\n');
+    else output.note(`${n} paper(s)`);
+    return EXIT.ok;
+  });
+}
 
 export async function papersExplain(id: string): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        const paper = (await app.store.papers.get(parseArxivId(id) ?? id)) ?? (await app.store.papers.get(id));
-        if (!paper) throw new UsageError(`no paper with id ${id}: see \`paperboy papers list\``);
-        const classifier = TopicClassifier.fromConfig(app.config);
-        const c = classifier.classify(paper);
-        output.line(`${paper.id}  ${paper.title}`);
-        output.line(`sources: ${paper.sources.join(', ')}; categories: ${paper.categories.join(', ') || '(none)'}`);
-        output.line(`\ntopics (minimum score ${app.config.rank.minTopicScore}): ${c.topics.map((t) => `${t.id} ${t.score}`).join(', ')}; primary: ${c.primary}`);
-        const byTopic = new Map<string, typeof c.matches>();
-        for (const m of c.matches) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-        for (const [topic, matches] of [...byTopic.entries()].sort((a, b) => b[1].reduce((s, m) => s + m.points, 0) - a[1].reduce((s, m) => s + m.points, 0))) {
-          output.line(`  ${topic}: ${matches.map((m) => `${m.reason} (+${m.points})`).join('; ')}`);
-        }
-        for (const e of c.excluded) output.line(`  ${e.topic}: excluded by "${e.phrase}"`);
-        if (c.matches.length === 0) output.line(`  nothing matched: filed under ${c.primary}`);
-        if (paper.editionDate) {
-          const parts = scoreParts(paper, app.config.rank.weights, cutoffOf(paper.editionDate, app.config.edition));
-          output.line(`\nscore ${paper.score ?? 0} for the edition of ${paper.editionDate}:`);
-          for (const p of parts) output.line(`  ${p.points >= 0 ? '+' : ''}${Math.round(p.points * 100) / 100}  ${p.name}`);
-          if (parts.length === 0) output.line('  no signal counted');
-        } else {
-          output.line('\nnot ranked yet: run `paperboy ingest` or a rank worker');
-        }
-        return EXIT.ok;
-      });
+  process.exitCode = await withData(async (app) => {
+    const paper = (await app.store.papers.get(parseArxivId(id) ?? id)) ?? (await app.store.papers.get(id));
+    if (!paper) throw new UsageError(`no paper with id ${id}: see \`paperboy papers list\``);
+    const classifier = TopicClassifier.fromConfig(app.config);
+    const c = classifier.classify(paper);
+    output.line(`${paper.id}  ${paper.title}`);
+    output.line(`sources: ${paper.sources.join(', ')}; categories: ${paper.categories.join(', ') || '(none)'}`);
+    output.line(`\ntopics (minimum score ${app.config.rank.minTopicScore}): ${c.topics.map((t) => `${t.id} ${t.score}`).join(', ')}; primary: ${c.primary}`);
+    const byTopic = new Map<string, typeof c.matches>();
+    for (const m of c.matches) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    for (const [topic, matches] of [...byTopic.entries()].sort((a, b) => b[1].reduce((s, m) => s + m.points, 0) - a[1].reduce((s, m) => s + m.points, 0))) {
+      output.line(`  ${topic}: ${matches.map((m) => `${m.reason} (+${m.points})`).join('; ')}`);
     }
+    for (const e of c.excluded) output.line(`  ${e.topic}: excluded by "${e.phrase}"`);
+    if (c.matches.length === 0) output.line(`  nothing matched: filed under ${c.primary}`);
+    if (paper.editionDate) {
+      const parts = scoreParts(paper, app.config.rank.weights, cutoffOf(paper.editionDate, app.config.edition));
+      output.line(`\nscore ${paper.score ?? 0} for the edition of ${paper.editionDate}:`);
+      for (const p of parts) output.line(`  ${p.points >= 0 ? '+' : ''}${Math.round(p.points * 100) / 100}  ${p.name}`);
+      if (parts.length === 0) output.line('  no signal counted');
+    } else {
+      output.line('\nnot ranked yet: run `paperboy ingest` or a rank worker');
+    }
+    return EXIT.ok;
+  });
+}
 
 export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        const states = new Map((await app.store.sources.list()).map((s) => [s.name, s]));
-        const rows = app.config.sources.map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: s.enabled, ...states.get(s.name) }));
-        for (const [name, s] of states) if (!app.config.sources.some((c) => c.name === name)) rows.push({ ...s, name, kind: 'rss', url: '(ad hoc)', enabled: false });
-        if (opts.json) {
-          output.json(rows);
-          return EXIT.ok;
-        }
-        for (const r of rows) {
-          output.line(`${r.name} (${r.kind}${r.enabled ? '' : ', disabled'}) ${r.url}`);
-          output.line(`  last success: ${r.lastSuccessAt ?? 'never'}; papers so far: ${r.papersTotal ?? 0}${r.lastCounts ? `; last run: ${r.lastCounts.new} new, ${r.lastCounts.updated} updated, ${r.lastCounts.unchanged} unchanged, ${r.lastCounts.skipped} skipped` : ''}`);
-          if (r.lastError) output.line(`  last error (${r.lastErrorAt}): ${r.lastError}`);
-        }
-        return EXIT.ok;
-      });
+  process.exitCode = await withData(async (app) => {
+    const states = new Map((await app.store.sources.list()).map((s) => [s.name, s]));
+    const rows = app.config.sources.map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: s.enabled, ...states.get(s.name) }));
+    for (const [name, s] of states) if (!app.config.sources.some((c) => c.name === name)) rows.push({ ...s, name, kind: 'rss', url: '(ad hoc)', enabled: false });
+    if (opts.json) {
+      output.json(rows);
+      return EXIT.ok;
     }
+    for (const r of rows) {
+      output.line(`${r.name} (${r.kind}${r.enabled ? '' : ', disabled'}) ${r.url}`);
+      output.line(`  last success: ${r.lastSuccessAt ?? 'never'}; papers so far: ${r.papersTotal ?? 0}${r.lastCounts ? `; last run: ${r.lastCounts.new} new, ${r.lastCounts.updated} updated, ${r.lastCounts.unchanged} unchanged, ${r.lastCounts.skipped} skipped` : ''}`);
+      if (r.lastError) output.line(`  last error (${r.lastErrorAt}): ${r.lastError}`);
+    }
+    return EXIT.ok;
+  });
+}
 
 export async function subscribersAdd(email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean }): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        if (!isValidEmail(email.trim())) throw new UsageError(`"${email}" is not an email address`);
-        const topics = parseList(opts.topics);
-        checkTopics(app, topics, '--topics');
-        const { subscriber, created } = await app.store.subscribers.upsert(
-          { email, topics, frequency: parseFrequency(opts.frequency), confirmed: Boolean(opts.confirmed) },
-          new Date().toISOString(),
-        );
-        output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, topics: ${subscriber.topics.join(', ') || 'all'})`);
-        return EXIT.ok;
-      });
+  process.exitCode = await withData(async (app) => {
+    if (!isValidEmail(email.trim())) throw new UsageError(`"${email}" is not an email address`);
+    const topics = opts.topics === undefined ? undefined : parseList(opts.topics);
+    checkTopics(app, topics ?? [], '--topics');
+    const { subscriber, created } = await app.store.subscribers.upsert(
+      { email, topics, frequency: parseFrequency(opts.frequency), confirmed: Boolean(opts.confirmed) },
+      new Date().toISOString(),
+    );
+    output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, topics: ${subscriber.topics.join(', ') || 'all'})`);
+    if (opts.confirmed && subscriber.status !== 'confirmed') {
+      output.note(`${subscriber.email} stays ${subscriber.status}: only the subscriber can come back, through the preferences link of an email`);
     }
+    return EXIT.ok;
+  });
+}
 
 export async function subscribersImport(file: string, opts: { confirmed?: boolean }): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
-        const known = TopicClassifier.fromConfig(app.config).sectionOrder();
-        const lines = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-        let header: string[] | undefined;
-        let lineNo = 0;
-        let added = 0;
-        let updated = 0;
-        const rejected: string[] = [];
-        for await (const raw of lines) {
-          lineNo++;
-          const line = raw.replace(/^\uFEFF/, '');
-          if (line.trim() === '') continue;
-          const cells = splitCsvLine(line);
-          if (!header) {
-            header = cells.map((c) => c.toLowerCase());
-            if (!header.includes('email')) throw new UsageError(`${file}: the first line must be a header naming an "email" column (got: ${line.slice(0, 80)})`);
-            continue;
-          }
-          const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
-          const email = row.email ?? '';
-          const topics = (row.topics ?? '').split(/[;\s]+/).filter(Boolean);
-          const bad = topics.filter((t) => !known.includes(t));
-          const frequency = row.frequency || undefined;
-          if (!isValidEmail(email)) rejected.push(`line ${lineNo}: "${email}" is not an email address`);
-          else if (bad.length > 0) rejected.push(`line ${lineNo}: unknown topic(s) ${bad.join(', ')}`);
-          else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push(`line ${lineNo}: frequency "${frequency}" is not daily or weekly`);
-          else {
-            const r = await app.store.subscribers.upsert({ email, topics, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
-            if (r.created) added++;
-            else updated++;
-            if ((added + updated) % 1000 === 0) output.note(`imported ${added + updated}…`);
-          }
-        }
-        output.line(`${file}: ${added} added, ${updated} updated, ${rejected.length} rejected`);
-        for (const r of rejected.slice(0, 50)) output.line(`  ${r}`);
-        if (rejected.length > 50) output.line(`  … and ${rejected.length - 50} more`);
-        return rejected.length > 0 ? EXIT.partial : EXIT.ok;
-      });
+  process.exitCode = await withData(async (app) => {
+    if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+    const known = TopicClassifier.fromConfig(app.config).sectionOrder();
+    const lines = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    let header: string[] | undefined;
+    let lineNo = 0;
+    let added = 0;
+    let updated = 0;
+    let kept = 0;
+    const rejected: string[] = [];
+    for await (const raw of lines) {
+      lineNo++;
+      const line = raw.replace(/^\uFEFF/, '');
+      if (line.trim() === '') continue;
+      const cells = splitCsvLine(line);
+      if (!header) {
+        header = cells.map((c) => c.toLowerCase());
+        if (!header.includes('email')) throw new UsageError(`${file}: the first line must be a header naming an "email" column (got: ${line.slice(0, 80)})`);
+        continue;
+      }
+      const row = Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
+      const email = row.email ?? '';
+      // no topics (column or cell): every topic for a new subscriber, unchanged for a known one
+      const listed = (row.topics ?? '').split(/[;\s]+/).filter(Boolean);
+      const topics = listed.length > 0 ? listed : undefined;
+      const bad = listed.filter((t) => !known.includes(t));
+      const frequency = row.frequency || undefined;
+      if (!isValidEmail(email)) rejected.push(`line ${lineNo}: "${email}" is not an email address`);
+      else if (bad.length > 0) rejected.push(`line ${lineNo}: unknown topic(s) ${bad.join(', ')}`);
+      else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push(`line ${lineNo}: frequency "${frequency}" is not daily or weekly`);
+      else {
+        const r = await app.store.subscribers.upsert({ email, topics, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
+        if (r.created) added++;
+        else updated++;
+        if (r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
+        if ((added + updated) % 1000 === 0) output.note(`imported ${added + updated}…`);
+      }
     }
+    output.line(`${file}: ${added} added, ${updated} updated, ${rejected.length} rejected${kept ? `; ${kept} who unsubscribed or bounced stay so` : ''}`);
+    for (const r of rejected.slice(0, 50)) output.line(`  ${r}`);
+    if (rejected.length > 50) output.line(`  … and ${rejected.length - 50} more`);
+    return rejected.length > 0 ? EXIT.partial : EXIT.ok;
+  });
+}
 
 export async function subscribersExport(): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        output.line('email,status,topics,frequency,created_at,confirmed_at');
-        for await (const s of app.store.subscribers.iterate()) {
-          output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? ''].map(csvField).join(','));
-        }
-        return EXIT.ok;
-      });
+  process.exitCode = await withData(async (app) => {
+    output.line('email,status,topics,frequency,created_at,confirmed_at');
+    for await (const s of app.store.subscribers.iterate()) {
+      output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? ''].map(csvField).join(','));
     }
+    return EXIT.ok;
+  });
+}
 
 export async function subscribersList(opts: { json?: boolean }): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        if (opts.json) {
-          // streamed as one array, so a large list never sits in memory
-          process.stdout.write('[');
-          let first = true;
-          for await (const s of app.store.subscribers.iterate()) {
-            process.stdout.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, status: s.status, topics: s.topics, frequency: s.frequency, timezone: s.timezone, deliveryHour: s.deliveryHour, createdAt: s.createdAt, confirmedAt: s.confirmedAt ?? null })}`);
-            first = false;
-          }
-          process.stdout.write(first ? ']\n' : '\n]\n');
-          return EXIT.ok;
-        }
-        let n = 0;
-        for await (const s of app.store.subscribers.iterate()) {
-          output.line(`${s.email.padEnd(36)} ${s.status.padEnd(12)} ${s.frequency.padEnd(7)} ${s.topics.join(',') || 'all topics'}`);
-          n++;
-        }
-        output.note(`${n} subscriber(s)`);
-        return EXIT.ok;
-      });
+  process.exitCode = await withData(async (app) => {
+    if (opts.json) {
+      // streamed as one array, so a large list never sits in memory
+      process.stdout.write('[');
+      let first = true;
+      for await (const s of app.store.subscribers.iterate()) {
+        process.stdout.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, status: s.status, topics: s.topics, frequency: s.frequency, timezone: s.timezone, deliveryHour: s.deliveryHour, createdAt: s.createdAt, confirmedAt: s.confirmedAt ?? null })}`);
+        first = false;
+      }
+      process.stdout.write(first ? ']\n' : '\n]\n');
+      return EXIT.ok;
     }
+    let n = 0;
+    for await (const s of app.store.subscribers.iterate()) {
+      output.line(`${s.email.padEnd(36)} ${s.status.padEnd(12)} ${s.frequency.padEnd(7)} ${s.topics.join(',') || 'all topics'}`);
+      n++;
+    }
+    output.note(`${n} subscriber(s)`);
+    return EXIT.ok;
+  });
+}
 
 export async function subscribersRemove(email: string): Promise<void> {
-      process.exitCode = await withData(async (app) => {
-        if (!(await app.store.subscribers.remove(email))) throw new UsageError(`no subscriber ${email}`);
-        output.line(`removed ${email.trim().toLowerCase()}`);
-        return EXIT.ok;
-      });
-    }
+  process.exitCode = await withData(async (app) => {
+    if (!(await app.store.subscribers.remove(email))) throw new UsageError(`no subscriber ${email}`);
+    output.line(`removed ${email.trim().toLowerCase()}`);
+    return EXIT.ok;
+  });
+}

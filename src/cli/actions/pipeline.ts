@@ -1,15 +1,17 @@
 /** The bodies of the pipeline's commands. */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../../app.ts';
 import type { SourceConfig } from '../../config/schema.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
-import { editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
+import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
 import { renderVariant, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../send/processor.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startStages, type Stage } from '../../../workers/index.ts';
+import { QUEUE } from '../../queues/index.ts';
 import { buildEdition, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, waitForRanking } from '../operations.ts';
 import { EXIT, output, parseDateOption, parseList, UsageError, withApp } from '../runtime.ts';
 
@@ -25,8 +27,12 @@ function resolveSourceArg(app: App, arg: string): { source: SourceConfig } | { f
   const named = app.config.sources.find((s) => s.name === arg);
   if (named) return { source: named };
   if (/^https?:\/\//i.test(arg)) {
-    const host = new URL(arg).hostname.replace(/[^a-z0-9.-]/gi, '-').toLowerCase();
-    return { source: { name: `url-${host}`, kind: 'rss', url: arg, enabled: true, allowLocal: false } };
+    const url = new URL(arg);
+    const host = url.hostname.replace(/[^a-z0-9.-]/gi, '-').toLowerCase();
+    // named by the whole URL: two feeds of one host must not share their ETag / Last-Modified
+    const name = `url-${host}-${createHash('sha1').update(url.href).digest('hex').slice(0, 8)}`;
+    const kind = host === 'export.arxiv.org' ? 'arxiv-api' : 'rss';
+    return { source: { name, kind, url: arg, enabled: true, allowLocal: false } };
   }
   if (existsSync(arg)) return { file: path.resolve(arg) };
   const names = app.config.sources.map((s) => s.name).join(', ') || '(none configured)';
@@ -35,168 +41,183 @@ function resolveSourceArg(app: App, arg: string): { source: SourceConfig } | { f
 
 
 export async function runCommand(opts: { once?: boolean; date?: string }): Promise<void> {
-      if (!opts.once) {
-        process.exitCode = await runWorkers([...STAGES]);
-        return;
-      }
-      process.exitCode = await withApp(async (app) => {
-        const date = editionDate(app, opts.date);
-        const running = await startStages(app, [...STAGES]);
-        try {
-          const sources = app.config.sources.filter((s) => s.enabled);
-          output.note(`ingesting ${sources.length} source(s)…`);
-          const reports = await ingestSources(app, sources);
-          await waitForRanking(app);
-          const built = await buildEdition(app, 'daily', date, false);
-          const failedSources = reports.filter((r) => r.error);
-          if (built.status === 'empty') {
-            output.line(`edition ${date}: no papers, so no edition (edition.skipEmpty)`);
-            return failedSources.length > 0 ? EXIT.partial : EXIT.ok;
-          }
-          output.line(`edition ${built.edition.id}: ${built.status}, ${built.edition.content.sections.length} section(s), ${Object.keys(built.edition.content.papers).length} paper(s)`);
-          const counts = await sendEdition(app, built.edition.id, { wait: true });
-          printDeliveries(built.edition.id, counts);
-          for (const f of await app.store.deliveries.failures(built.edition.id)) output.line(`  failed: ${f.email}: ${f.error}`);
-          for (const r of failedSources) output.line(`  source ${r.source} failed: ${r.error}`);
-          return failedSources.length > 0 || counts.failed > 0 ? EXIT.partial : EXIT.ok;
-        } finally {
-          await running.close();
+  if (!opts.once) {
+    process.exitCode = await runWorkers([...STAGES]);
+    return;
+  }
+  process.exitCode = await withApp(async (app) => {
+    const date = editionDate(app, opts.date);
+    const sources = app.config.sources.filter((s) => s.enabled);
+    if (sources.length === 0) throw new UsageError(`no enabled source in ${app.settings.configSource}: add one under "sources" (see paperboy.config.json in the repository), or set PAPERBOY_CONFIG`);
+    const running = await startStages(app, [...STAGES]);
+    try {
+      output.note(`ingesting ${sources.length} source(s)…`);
+      const reports = await ingestSources(app, sources);
+      await waitForRanking(app);
+      const failedSources = reports.filter((r) => r.error);
+      let failedDeliveries = 0;
+      const kinds: ('daily' | 'weekly')[] = new EditionBuilder(app.store, app.config).isWeeklyDay(date) ? ['daily', 'weekly'] : ['daily'];
+      for (const kind of kinds) {
+        const built = await buildEdition(app, kind, date, false);
+        if (built.status === 'empty') {
+          output.line(`edition ${editionId(kind, date)}: no papers, so no edition (edition.skipEmpty)`);
+          continue;
         }
-      });
+        output.line(`edition ${built.edition.id}: ${built.status}, ${built.edition.content.sections.length} section(s), ${Object.keys(built.edition.content.papers).length} paper(s)`);
+        const before = (await app.store.deliveries.countByStatus(built.edition.id)).sent;
+        const counts = await sendEdition(app, built.edition.id, { wait: true });
+        printDeliveries(built.edition.id, counts, counts.sent - before);
+        for (const f of await app.store.deliveries.failures(built.edition.id)) output.line(`  failed: ${f.email}: ${f.error}`);
+        failedDeliveries += counts.failed;
+      }
+      for (const r of failedSources) output.line(`  source ${r.source} failed: ${r.error}`);
+      return failedSources.length > 0 || failedDeliveries > 0 ? EXIT.partial : EXIT.ok;
+    } finally {
+      await running.close();
     }
+  });
+}
 
 export async function ingestCommand(opts: { source?: string }): Promise<void> {
-      process.exitCode = await withApp(async (app) => {
-        const running = await ensureWorkers(app, ['ingest', 'rank']);
-        try {
-          let reports: IngestReport[];
-          if (opts.source) {
-            const target = resolveSourceArg(app, opts.source);
-            if ('file' in target) {
-              const name = `file-${path.basename(target.file).replace(/[^A-Za-z0-9._-]/g, '-').toLowerCase()}`;
-              const report = await ingestBody(app, { name, kind: 'rss' }, readFileSync(target.file));
-              printIngestReport(report);
-              reports = [report];
-            } else {
-              reports = await ingestSources(app, [target.source]);
-            }
-          } else {
-            const sources = app.config.sources.filter((s) => s.enabled);
-            if (sources.length === 0) throw new UsageError(`no enabled source in ${app.settings.configSource}: add one under "sources", or pass --source URL|FILE`);
-            reports = await ingestSources(app, sources);
-          }
-          await waitForRanking(app);
-          return reports.some((r) => r.status === 'error' || r.error) ? EXIT.partial : EXIT.ok;
-        } finally {
-          await running.close();
+  process.exitCode = await withApp(async (app) => {
+    const running = await ensureWorkers(app, ['ingest', 'rank']);
+    try {
+      let reports: IngestReport[];
+      if (opts.source) {
+        const target = resolveSourceArg(app, opts.source);
+        if ('file' in target) {
+          const name = `file-${path.basename(target.file).replace(/[^A-Za-z0-9._-]/g, '-').toLowerCase()}`;
+          const report = await ingestBody(app, { name, kind: 'rss' }, readFileSync(target.file));
+          printIngestReport(report);
+          reports = [report];
+        } else {
+          reports = await ingestSources(app, [target.source]);
         }
-      });
+      } else {
+        const sources = app.config.sources.filter((s) => s.enabled);
+        if (sources.length === 0) throw new UsageError(`no enabled source in ${app.settings.configSource}: add one under "sources", or pass --source URL|FILE`);
+        reports = await ingestSources(app, sources);
+      }
+      await waitForRanking(app);
+      return reports.some((r) => r.status === 'error' || r.error) ? EXIT.partial : EXIT.ok;
+    } finally {
+      await running.close();
     }
+  });
+}
 
 export async function editionBuild(opts: { date?: string; weekly?: boolean; force?: boolean }): Promise<void> {
-      process.exitCode = await withApp(async (app) => {
-        const date = editionDate(app, opts.date);
-        const running = await ensureWorkers(app, ['rank']);
-        try {
-          await waitForRanking(app);
-        } finally {
-          await running.close();
-        }
-        const outcome = await buildEdition(app, kindOf(opts), date, Boolean(opts.force));
-        if (outcome.status === 'empty') {
-          output.line(`edition ${editionId(kindOf(opts), date)}: no papers, so no edition (set edition.skipEmpty to false to build empty editions)`);
-          return EXIT.ok;
-        }
-        const c = outcome.edition.content;
-        output.line(`edition ${outcome.edition.id}: ${outcome.status}, ${c.sections.length} section(s), ${Object.keys(c.papers).length} of ${c.considered} paper(s)`);
-        return EXIT.ok;
-      });
+  process.exitCode = await withApp(async (app) => {
+    const date = editionDate(app, opts.date);
+    const running = await ensureWorkers(app, ['rank']);
+    try {
+      await waitForRanking(app);
+    } finally {
+      await running.close();
     }
+    const outcome = await buildEdition(app, kindOf(opts), date, Boolean(opts.force));
+    if (outcome.status === 'empty') {
+      output.line(`edition ${editionId(kindOf(opts), date)}: no papers, so no edition (set edition.skipEmpty to false to build empty editions)`);
+      return EXIT.ok;
+    }
+    const c = outcome.edition.content;
+    output.line(`edition ${outcome.edition.id}: ${outcome.status}, ${c.sections.length} section(s), ${Object.keys(c.papers).length} of ${c.considered} paper(s)`);
+    return EXIT.ok;
+  });
+}
 
 export async function editionSend(opts: { date?: string; weekly?: boolean; wait?: boolean }): Promise<void> {
-      process.exitCode = await withApp(async (app) => {
-        const id = editionId(kindOf(opts), editionDate(app, opts.date));
-        if (!(await app.store.editions.get(id))) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}${opts.weekly ? ' --weekly' : ''}\` first`);
-        const running = opts.wait ? await ensureWorkers(app, ['render', 'send']) : undefined;
-        try {
-          const counts = await sendEdition(app, id, { wait: Boolean(opts.wait) });
-          if (!opts.wait) {
-            output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show --date ${id.slice(0, 10)}\`)`);
-            return EXIT.ok;
-          }
-          printDeliveries(id, counts);
-          for (const f of await app.store.deliveries.failures(id)) output.line(`  failed: ${f.email}: ${f.error}`);
-          return counts.failed > 0 ? EXIT.partial : EXIT.ok;
-        } finally {
-          await running?.close();
-        }
-      });
+  process.exitCode = await withApp(async (app) => {
+    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const edition = await app.store.editions.get(id);
+    if (!edition) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}${opts.weekly ? ' --weekly' : ''}\` first`);
+    if (edition.status === 'empty') {
+      output.line(`edition ${id}: the day had no papers, so there is nothing to send`);
+      return EXIT.ok;
     }
+    const running = opts.wait ? await ensureWorkers(app, ['render', 'send']) : undefined;
+    try {
+      const before = (await app.store.deliveries.countByStatus(id)).sent;
+      const counts = await sendEdition(app, id, { wait: Boolean(opts.wait) });
+      if (!opts.wait) {
+        const idle = (await app.queues.workerCount(QUEUE.render)) === 0 || (await app.queues.workerCount(QUEUE.send)) === 0;
+        output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show --date ${id.slice(0, 10)}\`)`);
+        if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command');
+        return EXIT.ok;
+      }
+      printDeliveries(id, counts, counts.sent - before);
+      for (const f of await app.store.deliveries.failures(id)) output.line(`  failed: ${f.email}: ${f.error}`);
+      return counts.failed > 0 ? EXIT.partial : EXIT.ok;
+    } finally {
+      await running?.close();
+    }
+  });
+}
 
 export async function editionShow(opts: { date?: string; weekly?: boolean; json?: boolean }): Promise<void> {
-      process.exitCode = await withApp(async (app) => {
-        const id = editionId(kindOf(opts), editionDate(app, opts.date));
-        const e = await app.store.editions.get<EditionContent>(id);
-        if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
-        const deliveries = await app.store.deliveries.countByStatus(id);
-        if (opts.json) {
-          output.json({ ...editionSummary(e.content), status: e.status, frozenAt: e.frozenAt, sentAt: e.sentAt ?? null, deliveries });
-          return EXIT.ok;
-        }
-        output.line(`${e.kind === 'weekly' ? 'Weekly edition' : 'Edition'} ${e.date} — ${e.status} (frozen ${e.frozenAt})`);
-        for (const s of e.content.sections) {
-          output.line(`\n${s.title} [${s.topic}]`);
-          for (const pid of s.paperIds) {
-            const p = e.content.papers[pid]!;
-            output.line(`  ${p.score.toFixed(1).padStart(6)}  ${p.id}  ${p.title}`);
-          }
-        }
-        output.line(`\ndeliveries: ${deliveries.sent} sent, ${deliveries.pending + deliveries.sending} open, ${deliveries.failed} failed, ${deliveries.skipped} skipped`);
-        return EXIT.ok;
-      });
+  process.exitCode = await withApp(async (app) => {
+    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const e = await app.store.editions.get<EditionContent>(id);
+    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
+    const deliveries = await app.store.deliveries.countByStatus(id);
+    if (opts.json) {
+      output.json({ ...editionSummary(e.content), status: e.status, frozenAt: e.frozenAt, sentAt: e.sentAt ?? null, deliveries });
+      return EXIT.ok;
     }
+    output.line(`${e.kind === 'weekly' ? 'Weekly edition' : 'Edition'} ${e.date} — ${e.status} (frozen ${e.frozenAt})`);
+    for (const s of e.content.sections) {
+      output.line(`\n${s.title} [${s.topic}]`);
+      for (const pid of s.paperIds) {
+        const p = e.content.papers[pid]!;
+        output.line(`  ${p.score.toFixed(1).padStart(6)}  ${p.id}  ${p.title}`);
+      }
+    }
+    output.line(`\ndeliveries: ${deliveries.sent} sent, ${deliveries.pending + deliveries.sending} open, ${deliveries.failed} failed, ${deliveries.skipped} skipped`);
+    return EXIT.ok;
+  });
+}
 
 export async function previewCommand(opts: { date?: string; weekly?: boolean; topics?: string; out: string }): Promise<void> {
-      process.exitCode = await withApp(async (app) => {
-        const id = editionId(kindOf(opts), editionDate(app, opts.date));
-        const e = await app.store.editions.get<EditionContent>(id);
-        if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
-        const classifier = TopicClassifier.fromConfig(app.config);
-        const wanted = parseList(opts.topics);
-        const unknown = wanted.filter((t) => !classifier.sectionOrder().includes(t));
-        if (unknown.length > 0) throw new UsageError(`--topics: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
-        const topics = variantTopics(e.content, wanted);
-        if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
-        const variant = await renderVariant(e.content, topics, {
-          listName: app.config.mail.listName,
-          subjectPrefix: app.config.mail.subjectPrefix,
-          publicUrl: app.env.publicUrl,
-          postalAddress: app.config.mail.postalAddress,
-          topicNames: {},
-        });
-        const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview` });
-        const out = path.resolve(opts.out);
-        mkdirSync(path.dirname(out), { recursive: true });
-        writeFileSync(out, body.html);
-        const textFile = out.replace(/\.html?$/i, '') + '.txt';
-        writeFileSync(textFile, body.text);
-        output.line(`preview of ${id} (${topics.join(', ')}): ${out}`);
-        output.line(`subject: ${variant.subject}`);
-        output.line(`plain text: ${textFile}`);
-        return EXIT.ok;
-      });
-    }
+  process.exitCode = await withApp(async (app) => {
+    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const e = await app.store.editions.get<EditionContent>(id);
+    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
+    const classifier = TopicClassifier.fromConfig(app.config);
+    const wanted = parseList(opts.topics);
+    const unknown = wanted.filter((t) => !classifier.sectionOrder().includes(t));
+    if (unknown.length > 0) throw new UsageError(`--topics: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
+    const topics = variantTopics(e.content, wanted);
+    if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
+    const variant = await renderVariant(e.content, topics, {
+      listName: app.config.mail.listName,
+      subjectPrefix: app.config.mail.subjectPrefix,
+      publicUrl: app.env.publicUrl,
+      postalAddress: app.config.mail.postalAddress,
+      topicNames: {},
+    });
+    const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview` });
+    const out = path.resolve(opts.out);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, body.html);
+    const textFile = out.replace(/\.html?$/i, '') + '.txt';
+    writeFileSync(textFile, body.text);
+    output.line(`preview of ${id} (${topics.join(', ')}): ${out}`);
+    output.line(`subject: ${variant.subject}`);
+    output.line(`plain text: ${textFile}`);
+    return EXIT.ok;
+  });
+}
 
 export async function workerCommand(stages: string[]): Promise<void> {
-      const wanted = stages.length === 0 || stages.includes('all') ? [...STAGES] : stages;
-      const unknown = wanted.filter((s) => !(STAGES as readonly string[]).includes(s));
-      if (unknown.length > 0) {
-        output.note(`paperboy: unknown stage(s) ${unknown.join(', ')}: use ${STAGES.join(', ')} or all`);
-        process.exitCode = EXIT.failed;
-        return;
-      }
-      process.exitCode = await runWorkers(wanted as Stage[]);
-    }
+  const wanted = stages.length === 0 || stages.includes('all') ? [...STAGES] : stages;
+  const unknown = wanted.filter((s) => !(STAGES as readonly string[]).includes(s));
+  if (unknown.length > 0) {
+    output.note(`paperboy: unknown stage(s) ${unknown.join(', ')}: use ${STAGES.join(', ')} or all`);
+    process.exitCode = EXIT.failed;
+    return;
+  }
+  process.exitCode = await runWorkers(wanted as Stage[]);
+}
 
 /** Long-running workers (and the schedulers of their stages) until SIGTERM / SIGINT. */
 async function runWorkers(stages: Stage[]): Promise<number> {

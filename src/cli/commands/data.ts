@@ -11,9 +11,9 @@ export function registerDataCommands(program: Command): void {
     .description('papers with their sources, topics, score and edition day')
     .option('--date <YYYY-MM-DD>', 'only the papers of this edition day')
     .option('--query <text>', 'only papers whose title or abstract contains the text')
-    .option('--limit <n>', 'at most n papers', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most n papers')
     .option('--json', 'print a JSON array of { id, title, sources, topics, score, editionDate, … }')
-    .action(async (opts: { date?: string; query?: string; limit?: number; json?: boolean }) => (await actions()).papersList(opts));
+    .action(async (opts: { date?: string; query?: string; limit?: string; json?: boolean }) => (await actions()).papersList(opts));
 
   papers
     .command('explain')

@@ -90,9 +90,18 @@ export const DEMO_DATE = '2026-11-26';
 
 async function runDemo(keep: boolean): Promise<number> {
   const feeds = path.join(repoRoot, 'demo', 'feeds');
-  const dataDir = path.resolve(process.env.DATA_DIR ?? path.join('data', 'demo'));
-  if (!keep) rmSync(dataDir, { recursive: true, force: true });
+  // always a folder of its own under DATA_DIR: the demo must never touch an operator's data
+  const dataDir = path.resolve(process.env.DATA_DIR ?? 'data', 'demo');
+  const marker = path.join(dataDir, '.paperboy-demo');
+  if (!keep && existsSync(dataDir)) {
+    if (!existsSync(marker)) {
+      output.note(`paperboy demo: ${dataDir} exists and was not made by the demo; move it away or run with --keep`);
+      return EXIT.failed;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   mkdirSync(dataDir, { recursive: true });
+  writeFileSync(marker, 'made by `paperboy demo`; deleted and made again by the next demo\n');
   const server = http.createServer((req, res) => {
     const name = path.basename(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     const file = path.join(feeds, name);

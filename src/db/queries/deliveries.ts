@@ -5,7 +5,9 @@ export type DeliveryStatus = DeliveriesTable['status'];
 
 export interface PendingDelivery {
   subscriberId: number;
+  /** Empty when the subscriber was removed after the fan-out. */
   email: string;
+  /** The subscriber's status now; `removed` when they were deleted after the fan-out. */
   subscriberStatus: string;
   variantKey: string;
   messageId: string;
@@ -36,11 +38,26 @@ export class DeliveryQueries {
     }
   }
 
+  /** Subscriber ids of open deliveries after `afterId`, in order (keyset pages). */
+  async openSubscriberIds(editionId: string, afterId: number, limit: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select('subscriber_id')
+      .where('edition_id', '=', editionId)
+      .where('status', 'in', ['pending', 'sending'])
+      .where('subscriber_id', '>', afterId)
+      .orderBy('subscriber_id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => Number(r.subscriber_id));
+  }
+
   /** The open deliveries of one batch (a subscriber id range), with their addresses. */
   async openInRange(editionId: string, fromId: number, toId: number): Promise<PendingDelivery[]> {
     const rows = await this.db
       .selectFrom('deliveries')
-      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      // a left join: a subscriber removed after the fan-out still has an open delivery to close
+      .leftJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
       .select([
         'deliveries.subscriber_id',
         'subscribers.email',
@@ -58,8 +75,8 @@ export class DeliveryQueries {
       .execute();
     return rows.map((r) => ({
       subscriberId: Number(r.subscriber_id),
-      email: r.email,
-      subscriberStatus: r.subscriber_status,
+      email: r.email ?? '',
+      subscriberStatus: r.subscriber_status ?? 'removed',
       variantKey: r.variant_key,
       messageId: r.message_id,
       status: r.status,
@@ -89,6 +106,21 @@ export class DeliveryQueries {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * Claims a delivery for sending: a pending one, or one left `sending` before `staleBefore`
+   * (its sender died mid-message). Returns false when another sender holds it.
+   */
+  async claim(editionId: string, subscriberId: number, now: string, staleBefore: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({ status: 'sending', updated_at: now, error: null, attempts: eb('attempts', '+', 1) }))
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('updated_at', '<', staleBefore)])]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   async countByStatus(editionId: string): Promise<Record<DeliveryStatus, number>> {
     const rows = await this.db
       .selectFrom('deliveries')
@@ -104,12 +136,12 @@ export class DeliveryQueries {
   async failures(editionId: string, limit = 20): Promise<{ email: string; error: string }[]> {
     const rows = await this.db
       .selectFrom('deliveries')
-      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .leftJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
       .select(['subscribers.email', 'deliveries.error'])
       .where('deliveries.edition_id', '=', editionId)
       .where('deliveries.status', '=', 'failed')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ email: r.email, error: r.error ?? 'unknown error' }));
+    return rows.map((r) => ({ email: r.email ?? '(removed subscriber)', error: r.error ?? 'unknown error' }));
   }
 }

@@ -48,9 +48,16 @@ export class EditionQueries {
     return row ? toEdition<C>(row) : undefined;
   }
 
+  /** Editions with papers, newest first (an empty day is no edition to a reader). */
   async list<C>(kind: EditionKind, limit = 50): Promise<EditionRecord<C>[]> {
-    const rows = await this.db.selectFrom('editions').selectAll().where('kind', '=', kind).orderBy('date', 'desc').limit(limit).execute();
+    const rows = await this.db.selectFrom('editions').selectAll().where('kind', '=', kind).where('status', '!=', 'empty').orderBy('date', 'desc').limit(limit).execute();
     return rows.map((r) => toEdition<C>(r));
+  }
+
+  /** The latest day frozen, empty days included. */
+  async latestDate(kind: EditionKind): Promise<string | undefined> {
+    const row = await this.db.selectFrom('editions').select('date').where('kind', '=', kind).orderBy('date', 'desc').limit(1).executeTakeFirst();
+    return row?.date;
   }
 
   /** Daily editions in [from, to], oldest first (the inputs of a weekly edition). */
@@ -67,10 +74,10 @@ export class EditionQueries {
   }
 
   /** Freezes an edition. Returns false (and writes nothing) when it was frozen before. */
-  async insertFrozen(e: { id: string; kind: EditionKind; date: string; content: unknown }, now: string): Promise<boolean> {
+  async insertFrozen(e: { id: string; kind: EditionKind; date: string; content: unknown; empty?: boolean }, now: string): Promise<boolean> {
     const result = await this.db
       .insertInto('editions')
-      .values({ id: e.id, kind: e.kind, date: e.date, status: 'frozen', content: JSON.stringify(e.content), frozen_at: now, updated_at: now, fanout_cursor: 0, fanout_done: 0 })
+      .values({ id: e.id, kind: e.kind, date: e.date, status: e.empty ? 'empty' : 'frozen', content: JSON.stringify(e.content), frozen_at: now, updated_at: now, fanout_cursor: 0, fanout_done: 0 })
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
@@ -80,12 +87,12 @@ export class EditionQueries {
    * Re-freezes an edition (`--force`). Refused once sending has started: mail that went out
    * must stay what the archive shows.
    */
-  async replaceFrozen(id: string, content: unknown, now: string): Promise<boolean> {
+  async replaceFrozen(id: string, content: unknown, now: string, empty = false): Promise<boolean> {
     const result = await this.db
       .updateTable('editions')
-      .set({ content: JSON.stringify(content), frozen_at: now, updated_at: now })
+      .set({ content: JSON.stringify(content), frozen_at: now, updated_at: now, status: empty ? 'empty' : 'frozen' })
       .where('id', '=', id)
-      .where('status', 'in', ['frozen', 'rendering'])
+      .where('status', 'in', ['frozen', 'rendering', 'empty'])
       .where('fanout_cursor', '=', 0)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) > 0) await this.db.deleteFrom('edition_variants').where('edition_id', '=', id).execute();

@@ -203,6 +203,19 @@ export class PaperQueries {
     return (await q.execute()).map(rowToPaper);
   }
 
+  /** Every paper in id order, in keyset pages: never all in memory. */
+  async *iterate(limit?: number, pageSize = 500): AsyncGenerator<Paper> {
+    let after = '';
+    let left = limit ?? Number.POSITIVE_INFINITY;
+    while (left > 0) {
+      const rows = await this.db.selectFrom('papers').selectAll().where('id', '>', after).orderBy('id').limit(Math.min(pageSize, left)).execute();
+      for (const row of rows) yield rowToPaper(row);
+      if (rows.length < pageSize) return;
+      left -= rows.length;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
   /** Editions days that hold papers, newest first. */
   async editionDates(limit = 30): Promise<string[]> {
     const rows = await this.db
@@ -214,6 +227,18 @@ export class PaperQueries {
       .limit(limit)
       .execute();
     return rows.map((r) => r.edition_date!);
+  }
+
+  /** Papers never ranked, or changed since they were ranked. */
+  async unrankedIds(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('papers')
+      .select('id')
+      .where((eb) => eb.or([eb('ranked_at', 'is', null), eb('ranked_at', '<', eb.ref('updated_at'))]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async count(): Promise<number> {

@@ -52,7 +52,8 @@ function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
 
 export interface NewSubscriber {
   email: string;
-  topics: string[];
+  /** Topic ids ([] = every topic); undefined keeps a known subscriber's topics. */
+  topics?: string[];
   frequency?: Frequency;
   timezone?: string;
   deliveryHour?: number;
@@ -73,8 +74,9 @@ export class SubscriberQueries {
   }
 
   /**
-   * Adds a subscriber, or updates the topics and frequency of a known one (and confirms it
-   * when asked). A suppressed address stays suppressed: SES would reject it anyway.
+   * Adds a subscriber, or updates the topics and frequency of a known one (and confirms a
+   * pending one when asked). Someone who unsubscribed stays unsubscribed, and a suppressed
+   * address stays suppressed: only the subscriber, through a link we sent them, can come back.
    */
   async upsert(input: NewSubscriber, now: string): Promise<{ subscriber: Subscriber; created: boolean }> {
     const email = normalizeEmail(input.email);
@@ -85,7 +87,7 @@ export class SubscriberQueries {
         .values({
           email,
           status: input.confirmed ? 'confirmed' : 'pending',
-          topics: topicSetKey(input.topics),
+          topics: topicSetKey(input.topics ?? []),
           frequency: input.frequency ?? 'daily',
           timezone: input.timezone ?? 'UTC',
           delivery_hour: input.deliveryHour ?? 7,
@@ -97,11 +99,11 @@ export class SubscriberQueries {
         .execute();
       return { subscriber: (await this.getByEmail(email))!, created: true };
     }
-    const status = existing.status === 'suppressed' ? 'suppressed' : input.confirmed ? 'confirmed' : existing.status;
+    const status = existing.status === 'pending' && input.confirmed ? 'confirmed' : existing.status;
     await this.db
       .updateTable('subscribers')
       .set({
-        topics: topicSetKey(input.topics),
+        topics: input.topics ? topicSetKey(input.topics) : topicSetKey(existing.topics),
         frequency: input.frequency ?? existing.frequency,
         timezone: input.timezone ?? existing.timezone,
         delivery_hour: input.deliveryHour ?? existing.deliveryHour,
