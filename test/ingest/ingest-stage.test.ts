@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingestSource } from '../../src/ingest/processor.ts';
-import { QUEUE } from '../../src/queues/index.ts';
-import { syncSourceSchedulers } from '../../workers/ingest.ts';
+import { connection, QUEUE } from '../../src/queues/index.ts';
+import { QueueEvents } from 'bullmq';
+import { startIngestWorkers, syncSourceSchedulers } from '../../workers/ingest.ts';
 import { redisUrl, repoRoot, runCli, serveRoutes, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 
 const arxivXml = readFileSync(path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml'));
@@ -74,6 +75,33 @@ describe('ingest stage', () => {
     await syncSourceSchedulers(smaller);
     expect(await app.queues.get(QUEUE.ingest).getJobSchedulers()).toEqual([]);
   });
+});
+
+describe('the arXiv API limiter', () => {
+  it('spaces requests to arXiv API sources at least 3 s apart, across workers', async () => {
+    const body = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'feeds', 'arxiv-api-2026-search.xml'));
+    const times: number[] = [];
+    const server = await serveRoutes({
+      '/api/a': () => (times.push(Date.now()), { headers: { 'content-type': 'application/atom+xml' }, body }),
+      '/api/b': () => (times.push(Date.now()), { headers: { 'content-type': 'application/atom+xml' }, body }),
+    });
+    const sources = ['a', 'b'].map((n) => ({ name: `api-${n}`, kind: 'arxiv-api', url: `${server.url}/api/${n}`, allowLocal: true }));
+    // two apps (two machines' workers) on one Redis and one queue prefix
+    const first = await testApp({ config: { sources } });
+    const second = await testApp({ config: { sources }, env: { QUEUE_PREFIX: first.env.queuePrefix, DATABASE_URL: first.env.databaseUrl } });
+    const workers = [startIngestWorkers(first), startIngestWorkers(second)];
+    try {
+      const queue = first.queues.get(QUEUE.ingestArxivApi);
+      const jobs = await Promise.all(sources.map((s) => queue.add('ingest', { source: s.name }, { attempts: 1 })));
+      const events = new QueueEvents(QUEUE.ingestArxivApi, { connection: connection(first.queues.settings), prefix: first.queues.settings.prefix });
+      await Promise.all(jobs.map((j) => j.waitUntilFinished(events, 30_000)));
+      await events.close();
+      expect(times).toHaveLength(2);
+      expect(Math.abs(times[1]! - times[0]!)).toBeGreaterThanOrEqual(2_900);
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+    }
+  }, 30_000);
 });
 
 describe('paperboy ingest and sources', () => {
