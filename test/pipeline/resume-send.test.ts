@@ -23,15 +23,21 @@ const paper: PaperObservation = {
   signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00.000Z', announceType: 'new' },
 };
 
+/** An edition of one paper, fanned out to three subscribers in two send batches. */
+async function fannedOutEdition() {
+  const app = await testApp({ config: { ...shippedConfig(), sources: [], send: { batchSize: 2, ratePerSecond: 100 } } });
+  const now = new Date().toISOString();
+  for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, now);
+  await storeObservations(app.store, [paper], now);
+  await new Ranker(app.store, app.config).rank('2611.60001', new Date('2026-11-26T02:00:00Z'));
+  await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
+  await renderEdition(app, '2026-11-26');
+  return app;
+}
+
 describe('resuming a send', () => {
   it('retries a send batch that failed for good, and every subscriber gets the edition once', async () => {
-    const app = await testApp({ config: { ...shippedConfig(), sources: [], send: { batchSize: 2, ratePerSecond: 100 } } });
-    const now = new Date().toISOString();
-    for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, now);
-    await storeObservations(app.store, [paper], now);
-    await new Ranker(app.store, app.config).rank('2611.60001', new Date('2026-11-26T02:00:00Z'));
-    await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
-    await renderEdition(app, '2026-11-26');
+    const app = await fannedOutEdition();
 
     // the batches fail for good (say the database was down through every retry): re-queued
     // here with one attempt so that one failure is final
@@ -66,13 +72,7 @@ describe('resuming a send', () => {
   });
 
   it('queues again the batches a Redis that lost its data forgot, so the edition completes', async () => {
-    const app = await testApp({ config: { ...shippedConfig(), sources: [], send: { batchSize: 2, ratePerSecond: 100 } } });
-    const now = new Date().toISOString();
-    for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, now);
-    await storeObservations(app.store, [paper], now);
-    await new Ranker(app.store, app.config).rank('2611.60001', new Date('2026-11-26T02:00:00Z'));
-    await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
-    await renderEdition(app, '2026-11-26');
+    const app = await fannedOutEdition();
     // Redis restarted without its data: the queued batches are gone, the deliveries still open
     await app.queues.get(QUEUE.send).obliterate({ force: true });
     expect((await app.store.deliveries.countByStatus('2026-11-26')).pending).toBe(3);
