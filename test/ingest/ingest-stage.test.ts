@@ -36,6 +36,19 @@ describe('ingest stage', () => {
     expect(state?.lastError).toBeUndefined();
   });
 
+  it('reads a feed whose server and XML declaration both claim iso-8859-1 but send UTF-8, gzipped', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const bytes = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'feeds', 'rss2-iso8859-declared-utf8.xml'));
+    const server = await serveRoutes({ '/feed': { headers: { 'content-type': 'application/rss+xml; charset=iso-8859-1', 'content-encoding': 'gzip' }, body: gzipSync(bytes) } });
+    const app = await testApp();
+    const report = await ingestSource(app, { name: 'carnet', kind: 'rss', url: `${server.url}/feed`, allowLocal: true });
+    expect(report).toMatchObject({ status: 'ok', counts: { new: 2 } });
+    const titles = (await app.store.papers.list()).map((p) => p.title).sort();
+    expect(titles).toEqual(['Café scientifique : l’apprentissage auto-supervisé', 'Über die Stabilität von Adam']);
+    // the mismatch is reported with the source, the good items kept
+    expect(report.problems.join(' ')).toMatch(/UTF-8/);
+  });
+
   it('reports a source that serves an HTML page, by name and cause, and keeps its state', async () => {
     const server = await serveRoutes({ '/feed': { headers: { 'content-type': 'text/html' }, body: '<!doctype html><html><head><title>Login required</title></head><body>Please log in</body></html>' } });
     const app = await testApp();
