@@ -24,11 +24,11 @@ const STAGE_QUEUES: Record<Stage, QueueName[]> = {
 };
 
 /** Starts in this process the stages that have no worker connected anywhere. */
-export async function ensureWorkers(app: App, stages: Stage[], opts: { always?: boolean } = {}): Promise<RunningStages> {
+export async function ensureWorkers(app: App, stages: Stage[]): Promise<RunningStages> {
   const missing: Stage[] = [];
   for (const stage of stages) {
     const counts = await Promise.all(STAGE_QUEUES[stage].map((q) => app.queues.workerCount(q)));
-    if (opts.always || counts.some((n) => n === 0)) missing.push(stage);
+    if (counts.some((n) => n === 0)) missing.push(stage);
   }
   if (missing.length > 0) app.log.debug('running stages in-process', { stages: missing.join(',') });
   return startStages(app, missing);

@@ -1,7 +1,7 @@
 import type { StageContext } from '../app.ts';
 import type { VariantRecord } from '../db/queries/editions.ts';
 import type { Edition } from '../rank/edition.ts';
-import { TopicClassifier } from '../rank/topics.ts';
+import { viewOptionsOf } from '../../templates/email/view.ts';
 import { renderVariant, variantKey } from './renderVariant.ts';
 
 /**
@@ -46,15 +46,7 @@ export class VariantStore {
   private async load(key: string, topics: string[]): Promise<VariantRecord> {
     const stored = await this.ctx.store.editions.getVariant(this.edition.id, key);
     if (stored) return stored;
-    const { config, env } = this.ctx;
-    const classifier = TopicClassifier.fromConfig(config);
-    const rendered = await renderVariant(this.edition.content, topics, {
-      listName: config.mail.listName,
-      subjectPrefix: config.mail.subjectPrefix,
-      publicUrl: env.publicUrl,
-      postalAddress: config.mail.postalAddress,
-      topicNames: Object.fromEntries(classifier.sectionOrder().map((id) => [id, classifier.topicName(id)])),
-    });
+    const rendered = await renderVariant(this.edition.content, topics, viewOptionsOf(this.ctx.config, this.ctx.env));
     const record: VariantRecord = { editionId: this.edition.id, variantKey: key, ...rendered, renderedAt: new Date().toISOString() };
     await this.ctx.store.editions.saveVariant(record);
     // two workers may render the same variant at once: the stored one wins, so all mail matches

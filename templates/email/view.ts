@@ -90,7 +90,11 @@ export interface ViewOptions {
   subjectPrefix: string;
   publicUrl: string;
   postalAddress?: string;
-  topicNames: Record<string, string>;
+}
+
+/** The view options of an installation: its mail settings and public URL. */
+export function viewOptionsOf(config: { mail: { listName: string; subjectPrefix: string; postalAddress?: string } }, env: { publicUrl: string }): ViewOptions {
+  return { listName: config.mail.listName, subjectPrefix: config.mail.subjectPrefix, publicUrl: env.publicUrl, postalAddress: config.mail.postalAddress };
 }
 
 /**

@@ -49,4 +49,4 @@ export function sampleEdition(): EditionContent {
   };
 }
 
-export const viewOptions = { listName: 'paperboy daily papers', subjectPrefix: 'Daily papers', publicUrl: 'https://papers.example.org', postalAddress: '1 Example Street, Springfield', topicNames: {} };
+export const viewOptions = { listName: 'paperboy daily papers', subjectPrefix: 'Daily papers', publicUrl: 'https://papers.example.org', postalAddress: '1 Example Street, Springfield' };

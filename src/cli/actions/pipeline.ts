@@ -9,6 +9,7 @@ import { currentEditionDay } from '../../rank/calendar.ts';
 import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
 import { renderVariant, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../send/processor.ts';
+import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startStages, type Stage } from '../../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
@@ -188,13 +189,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
     if (unknown.length > 0) throw new UsageError(`--topics: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
     const topics = variantTopics(e.content, wanted);
     if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
-    const variant = await renderVariant(e.content, topics, {
-      listName: app.config.mail.listName,
-      subjectPrefix: app.config.mail.subjectPrefix,
-      publicUrl: app.env.publicUrl,
-      postalAddress: app.config.mail.postalAddress,
-      topicNames: {},
-    });
+    const variant = await renderVariant(e.content, topics, viewOptionsOf(app.config, app.env));
     const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview` });
     const out = path.resolve(opts.out);
     mkdirSync(path.dirname(out), { recursive: true });

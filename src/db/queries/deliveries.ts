@@ -85,20 +85,19 @@ export class DeliveryQueries {
   }
 
   /**
-   * Moves one delivery from an open state to `to`. Returns false when another worker moved
-   * it first, so that a message is claimed by one sender only.
+   * Moves one delivery from one of the `from` states to `to` (sent, failed, skipped, back to
+   * pending). Returns false when it was no longer in those states. Claiming is `claim`.
    */
   async transition(editionId: string, subscriberId: number, from: DeliveryStatus[], to: DeliveryStatus, now: string, extra: { error?: string; providerId?: string } = {}): Promise<boolean> {
     const result = await this.db
       .updateTable('deliveries')
-      .set((eb) => ({
+      .set({
         status: to,
         updated_at: now,
         error: extra.error ?? null,
         provider_id: extra.providerId ?? null,
         sent_at: to === 'sent' ? now : null,
-        attempts: to === 'sending' ? eb('attempts', '+', 1) : eb.ref('attempts'),
-      }))
+      })
       .where('edition_id', '=', editionId)
       .where('subscriber_id', '=', subscriberId)
       .where('status', 'in', from)

@@ -216,19 +216,6 @@ export class PaperQueries {
     }
   }
 
-  /** Editions days that hold papers, newest first. */
-  async editionDates(limit = 30): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('papers')
-      .select('edition_date')
-      .distinct()
-      .where('edition_date', 'is not', null)
-      .orderBy('edition_date', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.edition_date!);
-  }
-
   /** Papers never ranked, or changed since they were ranked. */
   async unrankedIds(limit: number): Promise<string[]> {
     const rows = await this.db
