@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import { arxivObservation } from '../harness/papers.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { renderEdition } from '../../src/render/processor.ts';
@@ -12,16 +12,10 @@ import { connection, QUEUE } from '../../src/queues/index.ts';
 import { ensureWorkers, sendEdition } from '../../src/cli/operations.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 
-const paper: PaperObservation = {
-  keys: { arxivId: '2611.60001' },
+const paper = arxivObservation('2611.60001', {
   title: 'Chain-of-Thought Distillation for Small Language Models',
   abstract: 'We distil the reasoning of a large language model into a small one.',
-  authors: ['A. Author'],
-  categories: ['cs.CL'],
-  links: { abstract: 'https://arxiv.org/abs/2611.60001' },
-  announcedAt: '2026-11-26T01:00:00.000Z',
-  signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00.000Z', announceType: 'new' },
-};
+});
 
 /** An edition of one paper, fanned out to three subscribers in two send batches. */
 async function fannedOutEdition() {

@@ -3,20 +3,15 @@ import { Ranker } from '../../src/rank/ranker.ts';
 import { RankBatcher } from '../../workers/rank.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import type { PaperObservation } from '../../src/ingest/paper.ts';
+import { arxivObservation } from '../harness/papers.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 
 function obs(i: number): PaperObservation {
-  const id = `2611.${String(40000 + i)}`;
-  return {
-    keys: { arxivId: id },
+  return arxivObservation(`2611.${String(40000 + i)}`, {
     title: `Sparse attention for language models, part ${i}`,
     abstract: 'We pretrain large language models with sparse attention.',
-    authors: ['A. Author'],
-    categories: ['cs.CL'],
     links: {},
-    announcedAt: '2026-11-26T01:00:00.000Z',
-    signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00.000Z', announceType: 'new' },
-  };
+  });
 }
 
 describe('RankBatcher', () => {

@@ -1,7 +1,7 @@
 /** sendBatch: each delivery claimed by one sender; removed and unsubscribed people get nothing. */
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import { arxivObservation } from '../harness/papers.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { renderEdition } from '../../src/render/processor.ts';
@@ -24,16 +24,10 @@ class CountingMessenger implements Messenger {
   async close(): Promise<void> {}
 }
 
-const paper: PaperObservation = {
-  keys: { arxivId: '2611.70001' },
+const paper = arxivObservation('2611.70001', {
   title: 'Speculative Decoding With Small Draft Models',
   abstract: 'We speed up inference of large language models with speculative decoding and a KV cache.',
-  authors: ['A. Author'],
-  categories: ['cs.CL'],
-  links: { abstract: 'https://arxiv.org/abs/2611.70001' },
-  announcedAt: '2026-11-26T01:00:00.000Z',
-  signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00.000Z', announceType: 'new' },
-};
+});
 
 async function edition(emails: string[]) {
   const app = await testApp({ config: { ...shippedConfig(), sources: [] } });

@@ -6,7 +6,7 @@ import { signToken } from '../../src/send/tokens.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import { arxivObservation } from '../harness/papers.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 
 let app: App;
@@ -79,16 +79,7 @@ describe('web service', () => {
   });
 
   it('serves an edition in the browser, with no personal link in it', async () => {
-    const obs: PaperObservation = {
-      keys: { arxivId: '2611.55555' },
-      title: 'A Study of <b>Bold</b> Language Models & Friends',
-      abstract: 'We train a large language model.',
-      authors: ['A. Author'],
-      categories: ['cs.CL'],
-      links: { abstract: 'https://arxiv.org/abs/2611.55555' },
-      announcedAt: '2026-11-26T01:00:00.000Z',
-      signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00.000Z', announceType: 'new' },
-    };
+    const obs = arxivObservation('2611.55555', { title: 'A Study of <b>Bold</b> Language Models & Friends' });
     await storeObservations(app.store, [obs], '2026-11-26T02:00:00.000Z');
     await new Ranker(app.store, app.config).rank('2611.55555', new Date('2026-11-26T02:00:00Z'));
     await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
