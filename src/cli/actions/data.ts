@@ -231,7 +231,7 @@ export async function subscribersList(opts: { json?: boolean }): Promise<void> {
 
 export async function subscribersRemove(email: string): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    if (!(await app.store.subscribers.remove(email))) throw new UsageError(`no subscriber ${email}`);
+    if (!(await app.store.subscribers.remove(email))) throw new UsageError(`no subscriber ${email}: see \`paperboy subscribers list\` for the addresses on the list`);
     output.line(`removed ${email.trim().toLowerCase()}`);
     return EXIT.ok;
   });
