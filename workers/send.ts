@@ -1,7 +1,7 @@
 /** The send worker: one batch of deliveries per job, through the configured Messenger. */
 import type { App } from '../src/app.ts';
 import { sendBatch, type BatchOutcome } from '../src/send/processor.ts';
-import { createMessenger } from '../src/send/transport.ts';
+import { createMessenger } from '../src/mail/transport.ts';
 import { QUEUE, type SendJob } from '../src/queues/index.ts';
 import { makeWorker, type StageHandle } from './shared.ts';
 

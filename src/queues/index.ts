@@ -18,6 +18,11 @@ export const QUEUE = {
   render: 'render',
   /** Send one batch of deliveries. */
   send: 'send',
+  /**
+   * Single transactional messages (confirm, welcome, preferences changed, the operator's test
+   * mail): a queue of their own, so an edition in progress never delays a confirmation.
+   */
+  mail: 'mail',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -45,6 +50,15 @@ export interface SendJob {
   /** Inclusive subscriber id range of the batch. */
   fromId: number;
   toId: number;
+}
+
+/** A transactional message; the worker reloads the subscriber and makes its links. */
+export interface MailJob {
+  kind: 'confirm' | 'welcome' | 'preferences-changed' | 'test';
+  /** For every kind but `test`. */
+  subscriberId?: number;
+  /** For `test` only: the operator's address. */
+  to?: string;
 }
 
 /** BullMQ forbids ":" in custom ids (it separates key parts); DOIs and URLs have them. */
@@ -76,6 +90,7 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
   [QUEUE.editions]: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 10_000 } },
   [QUEUE.render]: { ...keep, attempts: 5, backoff: { type: 'exponential', delay: 5_000 } },
   [QUEUE.send]: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  [QUEUE.mail]: { ...keep, attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
 };
 
 export interface QueueSettings {
@@ -118,6 +133,11 @@ export class Queues {
       return;
     }
     await queue.add('render', { editionId } satisfies RenderJob, { jobId: jobId.render(editionId) });
+  }
+
+  /** Queues one transactional message. */
+  async addMail(job: MailJob): Promise<void> {
+    await this.get(QUEUE.mail).add(job.kind, job);
   }
 
   /** Retries the failed jobs of a queue that `match`; returns how many. */

@@ -6,7 +6,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
-import { domainOf, parseAddress, stableMessageId } from '../send/message.ts';
+import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
 import { QUEUE, jobId, type SendJob } from '../queues/index.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import { variantKey, variantTopics } from './renderVariant.ts';

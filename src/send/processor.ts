@@ -5,12 +5,11 @@
  */
 import type { StageContext } from '../app.ts';
 import type { EditionContent } from '../rank/edition.ts';
-import { PLACEHOLDER } from '../../templates/email/view.ts';
-import type { VariantRecord } from '../db/queries/editions.ts';
+import { personalize } from '../mail/placeholders.ts';
 import { VariantStore } from '../render/variants.ts';
-import { buildMessage, domainOf, parseAddress } from './message.ts';
-import { PermanentSendError, type Messenger } from './messenger.ts';
-import { subscriberLinks } from './tokens.ts';
+import { buildMessage, domainOf, parseAddress } from '../mail/message.ts';
+import { PermanentSendError, type Messenger } from '../mail/messenger.ts';
+import { subscriberLinks } from '../mail/tokens.ts';
 
 /**
  * How long a delivery claimed by a sender that may still be alive is left alone, for a
@@ -22,18 +21,6 @@ export interface BatchOutcome {
   sent: number;
   failed: number;
   skipped: number;
-}
-
-function escapeAttr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Fills one subscriber's links into a rendered variant: string replacement, no re-render. */
-export function personalize(variant: Pick<VariantRecord, 'html' | 'text'>, links: { unsubscribe: string; preferences: string }): { html: string; text: string } {
-  return {
-    html: variant.html.replaceAll(PLACEHOLDER.unsubscribeUrl, escapeAttr(links.unsubscribe)).replaceAll(PLACEHOLDER.preferencesUrl, escapeAttr(links.preferences)),
-    text: variant.text.replaceAll(PLACEHOLDER.unsubscribeUrl, links.unsubscribe).replaceAll(PLACEHOLDER.preferencesUrl, links.preferences),
-  };
 }
 
 export interface SendBatchJob {

@@ -4,15 +4,9 @@
  */
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 
-/**
- * Per-subscriber parts are left as these markers at render time and filled in at send time,
- * so a variant is rendered once, whatever the number of its subscribers. They contain no
- * character that HTML escaping would change.
- */
-export const PLACEHOLDER = {
-  unsubscribeUrl: '%%PB_UNSUBSCRIBE_URL%%',
-  preferencesUrl: '%%PB_PREFERENCES_URL%%',
-} as const;
+import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
+
+export { PLACEHOLDER };
 
 export interface DigestSection {
   topic: string;

@@ -6,7 +6,7 @@ import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { renderEdition } from '../../src/render/processor.ts';
 import { sendBatch } from '../../src/send/processor.ts';
-import { PermanentSendError, type Envelope, type Messenger, type SendResult } from '../../src/send/messenger.ts';
+import { PermanentSendError, type Envelope, type Messenger, type SendResult } from '../../src/mail/messenger.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 
 /** A transport where a second send is a second email (like SES), counting what it is given. */

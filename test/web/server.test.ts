@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../src/app.ts';
 import { buildServer } from '../../src/web/server.ts';
-import { signToken } from '../../src/send/tokens.ts';
+import { signToken } from '../../src/mail/tokens.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { Ranker } from '../../src/rank/ranker.ts';

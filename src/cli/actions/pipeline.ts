@@ -8,7 +8,7 @@ import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
 import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
 import { renderVariant, variantTopics } from '../../render/renderVariant.ts';
-import { personalize } from '../../send/processor.ts';
+import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startStages, type Stage } from '../../../workers/index.ts';

@@ -20,7 +20,7 @@ export function registerOpsCommands(program: Command): void {
       let app: App | undefined;
       try {
         const { bootApp } = await import('../../app.ts');
-        const { parseAddress } = await import('../../send/message.ts');
+        const { parseAddress } = await import('../../mail/message.ts');
         const { QUEUE } = await import('../../queues/index.ts');
         app = await bootApp({ log: createLogger({}, { level: 'error' }) });
         checks.push({ name: 'configuration', ok: true, detail: `${app.settings.configSource}: ${app.config.sources.length} source(s), ${app.config.topics.length} topic(s)` });

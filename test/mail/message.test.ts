@@ -1,9 +1,8 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { buildMessage, parseAddress, stableMessageId } from '../../src/send/message.ts';
-import { signToken, subscriberLinks, verifyToken } from '../../src/send/tokens.ts';
-import { personalize } from '../../src/send/processor.ts';
-import { PLACEHOLDER } from '../../templates/email/view.ts';
+import { buildMessage, parseAddress, stableMessageId } from '../../src/mail/message.ts';
+import { signToken, subscriberLinks, verifyToken } from '../../src/mail/tokens.ts';
+import { PLACEHOLDER, personalize } from '../../src/mail/placeholders.ts';
 
 const secret = 'a-test-secret-of-some-length';
 
