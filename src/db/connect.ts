@@ -3,12 +3,14 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './types.ts';
 import * as m001 from './migrations/001_initial.ts';
+import * as m002 from './migrations/002_control.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 /** Versioned migrations, in order. Append; never edit one that has shipped. */
 const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promise<void> }> = {
   '001_initial': m001,
+  '002_control': m002,
 };
 
 export class DatabaseError extends Error {

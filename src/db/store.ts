@@ -6,6 +6,7 @@ import { SourceStateQueries } from './queries/sources.ts';
 import { SubscriberQueries } from './queries/subscribers.ts';
 import { EditionQueries } from './queries/editions.ts';
 import { DeliveryQueries } from './queries/deliveries.ts';
+import { SuppressionQueries } from './queries/suppressions.ts';
 
 /**
  * The pipeline's only door to the database: named queries grouped by what they are about.
@@ -17,6 +18,7 @@ export class Store {
   readonly subscribers: SubscriberQueries;
   readonly editions: EditionQueries;
   readonly deliveries: DeliveryQueries;
+  readonly suppressions: SuppressionQueries;
   private closed = false;
 
   constructor(
@@ -29,6 +31,7 @@ export class Store {
     this.subscribers = new SubscriberQueries(db);
     this.editions = new EditionQueries(db);
     this.deliveries = new DeliveryQueries(db);
+    this.suppressions = new SuppressionQueries(db);
   }
 
   /** Opens the database at `url` and brings its schema up to date. */

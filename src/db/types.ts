@@ -84,6 +84,21 @@ export interface EditionsTable {
   fanout_done: number;
   sent_at: string | null;
   updated_at: string;
+  /** Set while sending is paused (by the operator or the reputation guard), with why. */
+  paused_at: string | null;
+  pause_reason: string | null;
+  /** Set when the operator cancelled the edition: its open deliveries are skipped. */
+  cancelled_at: string | null;
+  /** Why rendering failed for good; the CLI reports it instead of waiting. */
+  render_error: string | null;
+}
+
+export interface SuppressionsTable {
+  /** Lower-cased. */
+  email: string;
+  reason: 'bounce' | 'complaint' | 'unsubscribe' | 'manual' | 'rejected';
+  detail: string | null;
+  created_at: string;
 }
 
 export interface EditionVariantsTable {
@@ -118,4 +133,5 @@ export interface Database {
   editions: EditionsTable;
   edition_variants: EditionVariantsTable;
   deliveries: DeliveriesTable;
+  suppressions: SuppressionsTable;
 }

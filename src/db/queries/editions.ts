@@ -14,6 +14,10 @@ export interface EditionRecord<Content = unknown> {
   fanoutCursor: number;
   fanoutDone: boolean;
   sentAt?: string;
+  /** Present while paused. */
+  paused?: { at: string; reason: string };
+  cancelledAt?: string;
+  renderError?: string;
 }
 
 export interface VariantRecord {
@@ -37,6 +41,9 @@ function toEdition<C>(row: Selectable<EditionsTable>): EditionRecord<C> {
     fanoutCursor: Number(row.fanout_cursor),
     fanoutDone: Number(row.fanout_done) === 1,
     sentAt: row.sent_at ?? undefined,
+    paused: row.paused_at ? { at: row.paused_at, reason: row.pause_reason ?? 'paused' } : undefined,
+    cancelledAt: row.cancelled_at ?? undefined,
+    renderError: row.render_error ?? undefined,
   };
 }
 
@@ -97,6 +104,41 @@ export class EditionQueries {
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) > 0) await this.db.deleteFrom('edition_variants').where('edition_id', '=', id).execute();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Pauses sending (idempotent: the first reason is kept); false when the edition does not exist or is settled. */
+  async pause(id: string, reason: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('editions')
+      .set((eb) => ({ paused_at: eb.fn.coalesce('paused_at', eb.val(now)), pause_reason: eb.fn.coalesce('pause_reason', eb.val(reason)), updated_at: now }))
+      .where('id', '=', id)
+      .where('status', 'not in', ['sent', 'empty'])
+      .where('cancelled_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Clears a pause; returns true when the edition was paused. */
+  async resume(id: string, now: string): Promise<boolean> {
+    const result = await this.db.updateTable('editions').set({ paused_at: null, pause_reason: null, updated_at: now }).where('id', '=', id).where('paused_at', 'is not', null).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Cancels an edition that is not settled yet; returns false otherwise. */
+  async cancel(id: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('editions')
+      .set({ cancelled_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'not in', ['sent', 'empty'])
+      .where('cancelled_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Records (or, with undefined, clears) why rendering failed for good. */
+  async setRenderError(id: string, error: string | undefined, now: string): Promise<void> {
+    await this.db.updateTable('editions').set({ render_error: error ?? null, updated_at: now }).where('id', '=', id).execute();
   }
 
   async setStatus(id: string, status: EditionStatus, now: string): Promise<void> {
