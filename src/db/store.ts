@@ -7,6 +7,7 @@ import { SubscriberQueries } from './queries/subscribers.ts';
 import { EditionQueries } from './queries/editions.ts';
 import { DeliveryQueries } from './queries/deliveries.ts';
 import { SuppressionQueries } from './queries/suppressions.ts';
+import { FeedbackQueries } from './queries/feedback.ts';
 
 /**
  * The pipeline's only door to the database: named queries grouped by what they are about.
@@ -19,6 +20,7 @@ export class Store {
   readonly editions: EditionQueries;
   readonly deliveries: DeliveryQueries;
   readonly suppressions: SuppressionQueries;
+  readonly feedback: FeedbackQueries;
   private closed = false;
 
   constructor(
@@ -32,6 +34,7 @@ export class Store {
     this.editions = new EditionQueries(db);
     this.deliveries = new DeliveryQueries(db);
     this.suppressions = new SuppressionQueries(db);
+    this.feedback = new FeedbackQueries(db);
   }
 
   /** Opens the database at `url` and brings its schema up to date. */

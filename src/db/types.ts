@@ -125,6 +125,36 @@ export interface DeliveriesTable {
   sent_at: string | null;
 }
 
+/** An SNS message handled by a webhook (idempotency and replay refusal). */
+export interface SnsMessagesTable {
+  message_id: string;
+  topic_arn: string;
+  type: string;
+  received_at: string;
+}
+
+/** One row per (delivery, kind of SES event): the first of each kind counts. */
+export interface DeliveryFeedbackTable {
+  edition_id: string;
+  subscriber_id: number;
+  kind: 'delivered' | 'bounced' | 'soft-bounced' | 'complained';
+  /** The diagnostic (bounce) or feedback type (complaint). */
+  detail: string | null;
+  created_at: string;
+}
+
+/** Per-edition counts of SES events, read by the reputation guard. */
+export interface EditionFeedbackTable {
+  edition_id: string;
+  delivered: number;
+  bounced: number;
+  soft_bounced: number;
+  complained: number;
+  /** When the guard paused this edition; it pauses an edition once, so a resume sticks. */
+  guard_tripped_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   papers: PapersTable;
   paper_aliases: PaperAliasesTable;
@@ -134,4 +164,7 @@ export interface Database {
   edition_variants: EditionVariantsTable;
   deliveries: DeliveriesTable;
   suppressions: SuppressionsTable;
+  sns_messages: SnsMessagesTable;
+  delivery_feedback: DeliveryFeedbackTable;
+  edition_feedback: EditionFeedbackTable;
 }

@@ -46,6 +46,17 @@ export class SuppressionQueries {
     return Number(result.numDeletedRows) > 0;
   }
 
+  /** Keyset pages in address order, so that listing never loads the whole list. */
+  async *iterate(pageSize = 1000): AsyncGenerator<Suppression> {
+    let after = '';
+    for (;;) {
+      const rows = await this.db.selectFrom('suppressions').selectAll().where('email', '>', after).orderBy('email').limit(pageSize).execute();
+      for (const row of rows) yield { email: row.email, reason: row.reason, detail: row.detail ?? undefined, createdAt: row.created_at };
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.email;
+    }
+  }
+
   async count(): Promise<Record<SuppressionReason, number>> {
     const rows = await this.db.selectFrom('suppressions').select(['reason', (eb) => eb.fn.countAll().as('n')]).groupBy('reason').execute();
     const out: Record<SuppressionReason, number> = { bounce: 0, complaint: 0, unsubscribe: 0, manual: 0, rejected: 0 };
