@@ -102,6 +102,8 @@ export interface Environment {
   publicUrl: string;
   secretKey?: string;
   adminToken?: string;
+  /** SNS topics the webhooks accept (SNS_TOPIC_ARNS); empty refuses every topic. */
+  snsTopicArns: string[];
   port: number;
 }
 
@@ -135,6 +137,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = proc
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT ?? 3000}`).replace(/\/+$/, ''),
     secretKey: e.SECRET_KEY,
     adminToken: e.ADMIN_TOKEN,
+    snsTopicArns: (e.SNS_TOPIC_ARNS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean),
     port: Number(e.PORT ?? 3000),
   };
 }

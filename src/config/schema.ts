@@ -281,6 +281,11 @@ export const envSchema = z.object({
   PUBLIC_URL: optionalNonEmpty.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'expected https://your.host'),
   SECRET_KEY: optionalNonEmpty.refine((v) => v === undefined || v.length >= 16, 'expected at least 16 characters'),
   ADMIN_TOKEN: optionalNonEmpty,
+  /** Comma-separated SNS topic ARNs whose messages the webhooks accept; unset refuses every topic. */
+  SNS_TOPIC_ARNS: optionalNonEmpty.refine(
+    (v) => v === undefined || v.split(',').every((arn) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/.test(arn.trim())),
+    'expected comma-separated topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback',
+  ),
   PORT: optionalNonEmpty.refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'expected a TCP port number'),
 });
 export type RawEnv = z.infer<typeof envSchema>;

@@ -14,6 +14,7 @@ import { VariantStore } from '../render/variants.ts';
 import { personalize } from '../mail/placeholders.ts';
 import { signToken, verifyToken } from '../mail/tokens.ts';
 import { redisOptions } from '../queues/redis.ts';
+import { registerWebhooks } from './webhooks.ts';
 import { html, messagePage, page } from '../../templates/pages/layout.ts';
 import { preferencesPage, unsubscribedPage, unsubscribePage } from '../../templates/pages/subscription.ts';
 
@@ -50,6 +51,7 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
   const listName = app.config.mail.listName;
 
   server.get('/healthz', async () => ({ status: 'ok' }));
+  await registerWebhooks(server, app);
 
   server.get('/readyz', async (_req, reply) => {
     const checks: Record<string, string> = {};
