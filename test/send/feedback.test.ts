@@ -134,5 +134,13 @@ for (const target of storageTargets()) {
       expect((await store.subscribers.getById(ivy.id))!.status).toBe('suppressed');
       expect((await store.subscribers.getById(jon.id))!.status).toBe('unsubscribed');
     });
+
+    it('lists the suppression list in address order across pages', async () => {
+      const store = await openStore(target);
+      for (const email of ['cy@example.org', 'ab@example.org', 'bo@example.org', 'da@example.org', 'al@example.org']) await store.suppressions.add(email, 'manual', undefined, NOW);
+      const seen: string[] = [];
+      for await (const s of store.suppressions.iterate(2)) seen.push(s.email);
+      expect(seen).toEqual(['ab@example.org', 'al@example.org', 'bo@example.org', 'cy@example.org', 'da@example.org']);
+    });
   });
 }
