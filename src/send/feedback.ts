@@ -99,8 +99,10 @@ export async function checkReputation(store: Store, editionId: string, now: stri
   const counts = await store.feedback.editionCounts(editionId);
   // the guard pauses an edition once: after `edition resume` the operator has decided
   if (counts.guardTrippedAt) return undefined;
-  const sent = (await store.deliveries.countByStatus(editionId)).sent;
   const g = REPUTATION_GUARD;
+  // below these counts no sample the guard judges can pass its limits: skip counting the sends
+  if (counts.bounced <= g.minSentForBounceRate * g.maxBounceRate && counts.complained <= g.minSentForComplaintRate * g.maxComplaintRate) return undefined;
+  const sent = (await store.deliveries.countByStatus(editionId)).sent;
   let problem: string | undefined;
   if (sent >= g.minSentForBounceRate && counts.bounced / sent > g.maxBounceRate) {
     problem = `bounce rate ${percent(counts.bounced / sent)} (${counts.bounced} of ${sent}) passed ${percent(g.maxBounceRate)}`;
