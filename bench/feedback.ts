@@ -1,0 +1,109 @@
+/**
+ * `npm run bench -- feedback`: how many SES notifications `/webhooks/ses` handles per second
+ * (signature check, MessageId dedupe, applying the event, remembering the message), and what the
+ * reputation guard's count of sent messages costs on a large edition. SQLite, one process,
+ * Fastify inject (no sockets), a certificate made by openssl for the run.
+ */
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { Store } from '../src/db/store.ts';
+import { createLogger } from '../src/log.ts';
+import { registerWebhooks } from '../src/web/webhooks.ts';
+import { SnsVerifier, parseSnsMessage } from '../src/web/sns.ts';
+import { machineLines, measure as measureInto, RUNS, timingTable, writeSection, type Row } from './lib.ts';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:bench';
+const CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-bench.pem';
+const NOTIFICATIONS = 2000;
+const BIG_EDITION = 100_000;
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-feedback-'));
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=sns.amazonaws.com'], { stdio: 'ignore' });
+const key = createPrivateKey(readFileSync(path.join(dir, 'k.pem')));
+const certificatePem = readFileSync(path.join(dir, 'c.pem'), 'utf8');
+
+function signed(message: unknown, version: '1' | '2' = '2'): string {
+  const m: Record<string, string> = { Type: 'Notification', MessageId: randomUUID(), TopicArn: TOPIC, Message: JSON.stringify(message), Timestamp: new Date().toISOString() };
+  const canonical = ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type'].map((k) => `${k}\n${m[k]}\n`).join('');
+  return JSON.stringify({ ...m, SignatureVersion: version, Signature: sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(canonical), key).toString('base64'), SigningCertURL: CERT_URL });
+}
+
+async function editionStore(name: string, sent: number): Promise<Store> {
+  const store = await Store.open(`sqlite:${path.join(dir, `${name}.db`)}`);
+  const now = new Date().toISOString();
+  await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { sections: [] } }, now);
+  const rows = Array.from({ length: sent }, (_, i) => ({ editionId: '2026-11-26', subscriberId: i + 1, variantKey: 'all', messageId: `<2026-11-26.${i + 1}@papers.example.org>` }));
+  await store.db.transaction().execute(async (trx) => new Store(trx, store.dialect, store.location).deliveries.insertPending(rows, now));
+  await store.db.updateTable('deliveries').set({ status: 'sent', sent_at: now }).execute();
+  return store;
+}
+
+const delivery = (i: number) => ({
+  notificationType: 'Delivery',
+  delivery: { recipients: [`reader${i}@example.org`], smtpResponse: '250 ok' },
+  mail: { messageId: `ses-${i}`, destination: [`reader${i}@example.org`], commonHeaders: { messageId: `<2026-11-26.${i}@papers.example.org>` } },
+});
+
+const rows: Row[] = [];
+const measure = (what: string, runs: number, fn: () => Promise<number | void>) => measureInto(rows, what, runs, fn);
+const rates: string[] = [];
+
+{
+  const verifier = new SnsVerifier({ fetchCertificate: async () => certificatePem });
+  for (const version of ['1', '2'] as const) {
+    const bodies = Array.from({ length: NOTIFICATIONS }, (_, i) => parseSnsMessage(signed(delivery(i + 1), version)));
+    await verifier.verify(bodies[0]!);
+    await measure(`verify ${NOTIFICATIONS} SNS signatures, SignatureVersion ${version} (certificate cached)`, RUNS, async () => {
+      const t0 = performance.now();
+      for (const m of bodies) await verifier.verify(m);
+      return performance.now() - t0;
+    });
+    rates.push(`- SignatureVersion ${version}: ${Math.round((NOTIFICATIONS / rows[rows.length - 1]!.median) * 1000).toLocaleString('en')} verifications/s`);
+  }
+}
+
+{
+  const runs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const store = await editionStore(`webhook-${run}`, NOTIFICATIONS);
+    const server = Fastify({ logger: false });
+    await registerWebhooks(server, { store, secretKey: 'bench-secret-0123456789', env: { snsTopicArns: [TOPIC] }, log: createLogger({}, { level: 'error' }) }, { fetchCertificate: async () => certificatePem });
+    await server.ready();
+    const bodies = Array.from({ length: NOTIFICATIONS }, (_, i) => signed(delivery(i + 1)));
+    const t0 = performance.now();
+    for (const payload of bodies) {
+      const res = await server.inject({ method: 'POST', url: '/webhooks/ses', headers: { 'content-type': 'text/plain; charset=UTF-8' }, payload });
+      if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${res.body}`);
+    }
+    runs.push(performance.now() - t0);
+    const counted = (await store.feedback.editionCounts('2026-11-26')).delivered;
+    if (counted !== NOTIFICATIONS) throw new Error(`expected ${NOTIFICATIONS} deliveries counted, got ${counted}`);
+    await server.close();
+    await store.close();
+  }
+  const row = { what: `POST /webhooks/ses: ${NOTIFICATIONS} signed Delivery notifications, one after another (verify, dedupe, map to the delivery, count, remember)`, median: [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!, runs };
+  rows.push(row);
+  rates.push(`- webhook: ${Math.round((NOTIFICATIONS / row.median) * 1000).toLocaleString('en')} notifications/s (${((row.median / NOTIFICATIONS) * 1000).toFixed(0)} µs each)`);
+  process.stderr.write(`${row.what}: median ${row.median.toFixed(1)} ms\n`);
+}
+
+{
+  const store = await editionStore('guard', BIG_EDITION);
+  await measure(`reputation guard: count the sent messages of a ${BIG_EDITION.toLocaleString('en')}-delivery edition (once per new bounce or complaint past the guard's minimum)`, RUNS, async () => {
+    const t0 = performance.now();
+    const sent = (await store.deliveries.countByStatus('2026-11-26')).sent;
+    if (sent !== BIG_EDITION) throw new Error(`expected ${BIG_EDITION} sent, got ${sent}`);
+    return performance.now() - t0;
+  });
+  await store.close();
+}
+
+rmSync(dir, { recursive: true, force: true });
+writeSection(
+  'feedback',
+  ['## SES feedback (`npm run bench -- feedback`)', '', ...machineLines(), '', ...timingTable(rows), '', ...rates, ''].join('\n'),
+);
