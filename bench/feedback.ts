@@ -37,7 +37,7 @@ async function editionStore(name: string, sent: number): Promise<Store> {
   const now = new Date().toISOString();
   await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { sections: [] } }, now);
   const rows = Array.from({ length: sent }, (_, i) => ({ editionId: '2026-11-26', subscriberId: i + 1, variantKey: 'all', messageId: `<2026-11-26.${i + 1}@papers.example.org>` }));
-  await store.db.transaction().execute(async (trx) => new Store(trx, store.dialect, store.location).deliveries.insertPending(rows, now));
+  await store.transaction((s) => s.deliveries.insertPending(rows, now));
   await store.db.updateTable('deliveries').set({ status: 'sent', sent_at: now }).execute();
   return store;
 }

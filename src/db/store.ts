@@ -49,6 +49,11 @@ export class Store {
     return new Store(open.db, open.dialect, open.location);
   }
 
+  /** Runs `fn` with a Store whose queries all commit together, or not at all. */
+  transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.location)));
+  }
+
   /** Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;

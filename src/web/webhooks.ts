@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataApp } from '../app.ts';
 import type { Environment } from '../config/load.ts';
+import type { Store } from '../db/store.ts';
 import { applyInboundUnsubscribe, applySesEvent } from '../send/feedback.ts';
 import { httpGet as defaultHttpGet, isSnsUrl, parseSnsMessage, SnsError, SnsVerifier, type CertificateFetcher, type HttpGetter, type SnsMessage } from './sns.ts';
 
@@ -25,7 +26,7 @@ export interface WebhookOptions {
 /** What the webhooks need of the app: the store, the log, the key of the links, the allowed topics. */
 export type WebhookApp = Pick<DataApp, 'store' | 'log' | 'secretKey'> & { env: Pick<Environment, 'snsTopicArns'> };
 
-type Handler = (m: SnsMessage, payload: unknown, now: string) => Promise<Record<string, unknown>>;
+type Handler = (store: Store, m: SnsMessage, payload: unknown, now: string) => Promise<Record<string, unknown>>;
 
 export async function registerWebhooks(server: FastifyInstance, app: WebhookApp, opts: WebhookOptions = {}): Promise<void> {
   const log = app.log.child({ component: 'webhooks' });
@@ -52,9 +53,10 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
       log.warn('SNS message refused', { route, status: err.status, reason: err.message });
       return reply.code(err.status).send({ error: err.message });
     }
-    if (await app.store.feedback.snsMessageSeen(m.MessageId)) return reply.code(200).send({ status: 'duplicate', messageId: m.MessageId });
+    const duplicate = () => reply.code(200).send({ status: 'duplicate', messageId: m.MessageId });
+    if (await app.store.feedback.snsMessageSeen(m.MessageId)) return duplicate();
 
-    let result: Record<string, unknown>;
+    let result: Record<string, unknown> | undefined;
     if (m.Type === 'SubscriptionConfirmation') {
       if (!isSnsUrl(m.SubscribeURL!)) {
         log.warn('SNS subscription not confirmed: SubscribeURL is not an SNS host', { route, topic: m.TopicArn, url: m.SubscribeURL });
@@ -69,9 +71,11 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
       }
       if (status !== 200) return reply.code(502).send({ error: `confirming the subscription at SNS failed (${status === 0 ? 'no answer' : `HTTP ${status}`}); SNS will send the confirmation again` });
       log.info('SNS subscription confirmed', { route, topic: m.TopicArn });
+      await app.store.feedback.recordSnsMessage(m.MessageId, m.TopicArn, m.Type, at.toISOString());
       result = { status: 'subscribed', topic: m.TopicArn };
     } else if (m.Type === 'UnsubscribeConfirmation') {
       log.warn('SNS says this endpoint was unsubscribed from a topic: no more notifications will come from it', { route, topic: m.TopicArn });
+      await app.store.feedback.recordSnsMessage(m.MessageId, m.TopicArn, m.Type, at.toISOString());
       result = { status: 'unsubscribed', topic: m.TopicArn };
     } else {
       let payload: unknown;
@@ -81,9 +85,14 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
         log.warn('SNS notification refused: its Message is not JSON', { route, topic: m.TopicArn, messageId: m.MessageId });
         return reply.code(400).send({ error: 'the notification Message is not JSON: is this topic fed by SES?' });
       }
-      result = await onNotification(m, payload, at.toISOString());
+      // remembering the message and applying it commit together: a failure leaves neither, so
+      // SNS's retry applies it, and a copy arriving meanwhile waits for the first and finds it
+      result = await app.store.transaction(async (store) => {
+        if (!(await store.feedback.recordSnsMessage(m.MessageId, m.TopicArn, m.Type, at.toISOString()))) return undefined;
+        return onNotification(store, m, payload, at.toISOString());
+      });
+      if (!result) return duplicate();
     }
-    await app.store.feedback.recordSnsMessage(m.MessageId, m.TopicArn, m.Type, at.toISOString());
     if (at.getTime() - prunedAt > maxAgeMs / 6) {
       prunedAt = at.getTime();
       // older messages are refused by their Timestamp, so their ids need not be kept
@@ -92,8 +101,8 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
     return reply.code(200).send(result);
   };
 
-  const sesEvent: Handler = async (m, payload, at) => {
-    const outcome = await applySesEvent(app.store, payload, at);
+  const sesEvent: Handler = async (store, m, payload, at) => {
+    const outcome = await applySesEvent(store, payload, at);
     const fields = { messageId: m.MessageId, recipients: outcome.recipients.join(','), edition: outcome.editionId };
     if (outcome.kind === 'ignored') log.debug('SES notification ignored', { ...fields, note: outcome.note });
     else log.info(`SES ${outcome.kind}`, { ...fields, suppressed: outcome.suppressed.join(',') || undefined });
@@ -101,8 +110,8 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
     return { status: 'applied', ...outcome };
   };
 
-  const inboundMail: Handler = async (m, payload, at) => {
-    const outcome = await applyInboundUnsubscribe(app.store, app.secretKey, payload, at);
+  const inboundMail: Handler = async (store, m, payload, at) => {
+    const outcome = await applyInboundUnsubscribe(store, app.secretKey, payload, at);
     if (outcome.unsubscribed) log.info('unsubscribed by email', { subscriber: outcome.subscriberId, messageId: m.MessageId });
     else log.info('inbound email changed nothing', { reason: outcome.reason, messageId: m.MessageId });
     return { status: 'applied', ...outcome };

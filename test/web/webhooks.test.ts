@@ -24,16 +24,20 @@ interface Harness {
   confirmations: string[];
 }
 
-async function webhookServer(store: Store, topicArns: string[] = [TOPIC]): Promise<Harness> {
+async function webhookServer(store: Store, topicArns: string[] = [TOPIC], certificateDelayMs = 0): Promise<Harness> {
   const logs: string[] = [];
   const certs = certificateServer(identity);
+  const fetchCertificate = async (url: string) => {
+    await new Promise((r) => setTimeout(r, certificateDelayMs));
+    return certs.fetch(url);
+  };
   const confirmations: string[] = [];
   const server = Fastify({ logger: false });
   await registerWebhooks(
     server,
     { store, secretKey: SECRET, env: { snsTopicArns: topicArns }, log: createLogger({}, { level: 'debug', write: (line) => logs.push(line) }) },
     {
-      fetchCertificate: certs.fetch,
+      fetchCertificate,
       httpGet: async (url) => {
         confirmations.push(url);
         return { status: 200 };
@@ -120,6 +124,17 @@ for (const target of storageTargets()) {
       expect(again.json()).toEqual({ status: 'duplicate', messageId: message.MessageId });
       expect(await store.suppressions.get('cid@example.org')).toBeUndefined();
       expect(await statusOf(cid.id)).toBe('confirmed');
+    });
+
+    it('applies two copies of one message arriving at once exactly once', async () => {
+      // a slow first certificate fetch holds all three copies until each has passed its checks
+      const fresh = await webhookServer(store, [TOPIC], 100);
+      const message = notification(sesBounce({ email: 'twin@example.org', bounceType: 'Transient' }));
+      const answers = await Promise.all([post(fresh, '/webhooks/ses', message), post(fresh, '/webhooks/ses', message), post(fresh, '/webhooks/ses', message)]);
+      await fresh.server.close();
+      expect(fresh.certRequests).toHaveLength(1);
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
+      expect(answers.map((a) => a.json().status).sort()).toEqual(['applied', 'duplicate', 'duplicate']);
     });
 
     it('refuses a tampered message with 400 and changes nothing', async () => {

@@ -65,11 +65,12 @@ export class FeedbackQueries {
   }
 
   /**
-   * Records one event of a delivery and moves its edition's counter, in one transaction.
+   * Records one event of a delivery and moves its edition's counter, in one transaction (the
+   * caller's, when it runs in one).
    * Returns false, changing nothing, when this kind of event was recorded for it before.
    */
   async record(delivery: DeliveryRef, kind: FeedbackKind, detail: string | undefined, now: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    const write = async (trx: Kysely<Database>) => {
       const inserted = await trx
         .insertInto('delivery_feedback')
         .values({ edition_id: delivery.editionId, subscriber_id: delivery.subscriberId, kind, detail: detail ?? null, created_at: now })
@@ -83,7 +84,9 @@ export class FeedbackQueries {
         .onConflict((oc) => oc.column('edition_id').doUpdateSet((eb) => ({ [column]: eb(`edition_feedback.${column}`, '+', 1), updated_at: now })))
         .execute();
       return true;
-    });
+    };
+    // inside the webhook's transaction already: Kysely does not nest transactions
+    return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
   }
 
   async editionCounts(editionId: string): Promise<EditionFeedback> {
