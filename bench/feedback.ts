@@ -13,7 +13,7 @@ import Fastify from 'fastify';
 import { Store } from '../src/db/store.ts';
 import { createLogger } from '../src/log.ts';
 import { registerWebhooks } from '../src/web/webhooks.ts';
-import { SnsVerifier, parseSnsMessage } from '../src/web/sns.ts';
+import { SnsVerifier, parseSnsMessage, stringToSign } from '../src/web/sns.ts';
 import { machineLines, measure as measureInto, RUNS, timingTable, writeSection, type Row } from './lib.ts';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:bench';
@@ -27,9 +27,8 @@ const key = createPrivateKey(readFileSync(path.join(dir, 'k.pem')));
 const certificatePem = readFileSync(path.join(dir, 'c.pem'), 'utf8');
 
 function signed(message: unknown, version: '1' | '2' = '2'): string {
-  const m: Record<string, string> = { Type: 'Notification', MessageId: randomUUID(), TopicArn: TOPIC, Message: JSON.stringify(message), Timestamp: new Date().toISOString() };
-  const canonical = ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type'].map((k) => `${k}\n${m[k]}\n`).join('');
-  return JSON.stringify({ ...m, SignatureVersion: version, Signature: sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(canonical), key).toString('base64'), SigningCertURL: CERT_URL });
+  const m = { Type: 'Notification', MessageId: randomUUID(), TopicArn: TOPIC, Message: JSON.stringify(message), Timestamp: new Date().toISOString(), SignatureVersion: version, SigningCertURL: CERT_URL, Signature: '' } as const;
+  return JSON.stringify({ ...m, Signature: sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(stringToSign(m)), key).toString('base64') });
 }
 
 async function editionStore(name: string, sent: number): Promise<Store> {
