@@ -124,7 +124,8 @@ const CLOCK_SKEW_MS = 15 * 60 * 1000;
 export class SnsVerifier {
   private readonly certificates = new Map<string, Promise<X509Certificate>>();
   private readonly fetchCertificate: CertificateFetcher;
-  private readonly maxAgeMs: number;
+  /** Messages older than this are refused. */
+  readonly maxAgeMs: number;
   private readonly now: () => Date;
 
   constructor(opts: SnsVerifierOptions = {}) {

@@ -34,7 +34,6 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
   const now = opts.now ?? (() => new Date());
   const verifier = new SnsVerifier({ fetchCertificate: opts.fetchCertificate, now });
   const get = opts.httpGet ?? defaultHttpGet;
-  const maxAgeMs = 60 * 60 * 1000;
   let prunedAt = 0;
   if (topics.size === 0) log.warn('SNS_TOPIC_ARNS is not set: /webhooks/ses and /webhooks/inbound refuse every SNS topic until it names yours');
 
@@ -93,10 +92,10 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
       });
       if (!result) return duplicate();
     }
-    if (at.getTime() - prunedAt > maxAgeMs / 6) {
+    if (at.getTime() - prunedAt > verifier.maxAgeMs / 6) {
       prunedAt = at.getTime();
       // older messages are refused by their Timestamp, so their ids need not be kept
-      await app.store.feedback.pruneSnsMessages(new Date(at.getTime() - 2 * maxAgeMs).toISOString());
+      await app.store.feedback.pruneSnsMessages(new Date(at.getTime() - 2 * verifier.maxAgeMs).toISOString());
     }
     return reply.code(200).send(result);
   };

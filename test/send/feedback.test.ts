@@ -135,6 +135,16 @@ for (const target of storageTargets()) {
       expect((await store.subscribers.getById(jon.id))!.status).toBe('unsubscribed');
     });
 
+    it('remembers handled SNS messages until they are too old to be accepted anyway', async () => {
+      const store = await openStore(target);
+      expect(await store.feedback.recordSnsMessage('m-old', 'arn:t', 'Notification', '2026-11-26T04:00:00.000Z')).toBe(true);
+      expect(await store.feedback.recordSnsMessage('m-new', 'arn:t', 'Notification', '2026-11-26T06:30:00.000Z')).toBe(true);
+      expect(await store.feedback.recordSnsMessage('m-new', 'arn:t', 'Notification', '2026-11-26T06:31:00.000Z')).toBe(false);
+      expect(await store.feedback.pruneSnsMessages('2026-11-26T05:00:00.000Z')).toBe(1);
+      expect(await store.feedback.snsMessageSeen('m-old')).toBe(false);
+      expect(await store.feedback.snsMessageSeen('m-new')).toBe(true);
+    });
+
     it('lists the suppression list in address order across pages', async () => {
       const store = await openStore(target);
       for (const email of ['cy@example.org', 'ab@example.org', 'bo@example.org', 'da@example.org', 'al@example.org']) await store.suppressions.add(email, 'manual', undefined, NOW);
