@@ -47,6 +47,8 @@ const delivery = (i: number) => ({
   mail: { messageId: `ses-${i}`, destination: [`reader${i}@example.org`], commonHeaders: { messageId: `<2026-11-26.${i}@papers.example.org>` } },
 });
 
+// the machine is shared: its load says how far these figures are from an idle run
+const loadAtStart = os.loadavg()[0]!;
 const rows: Row[] = [];
 const measure = (what: string, runs: number, fn: () => Promise<number | void>) => measureInto(rows, what, runs, fn);
 const rates: string[] = [];
@@ -104,5 +106,5 @@ const rates: string[] = [];
 rmSync(dir, { recursive: true, force: true });
 writeSection(
   'feedback',
-  ['## SES feedback (`npm run bench -- feedback`)', '', ...machineLines(), '', ...timingTable(rows), '', ...rates, ''].join('\n'),
+  ['## SES feedback (`npm run bench -- feedback`)', '', ...machineLines(), `- load average (1 min) at the start: ${loadAtStart.toFixed(1)}, at the end: ${os.loadavg()[0]!.toFixed(1)}`, '', ...timingTable(rows), '', ...rates, ''].join('\n'),
 );
