@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../../src/db/store.ts';
+import { loadEnvironment } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
 import { signToken } from '../../src/mail/tokens.ts';
 import { buildServer } from '../../src/web/server.ts';
@@ -243,6 +244,11 @@ for (const target of storageTargets()) {
 }
 
 describe('the web service', () => {
+  it('refuses an SNS_TOPIC_ARNS that is not a list of topic ARNs, naming it', () => {
+    expect(() => loadEnvironment({ SNS_TOPIC_ARNS: `${TOPIC},paperboy-ses-feedback` }, '/tmp')).toThrow(/SNS_TOPIC_ARNS: expected comma-separated topic ARNs such as arn:aws:sns:/);
+    expect(loadEnvironment({}, '/tmp').snsTopicArns).toEqual([]);
+  });
+
   it('serves the webhooks with the topic allow-list of SNS_TOPIC_ARNS', async () => {
     const app = await testApp({ env: { SNS_TOPIC_ARNS: `${TOPIC}, arn:aws:sns:us-east-1:123456789012:inbound` } });
     expect(app.env.snsTopicArns).toEqual([TOPIC, 'arn:aws:sns:us-east-1:123456789012:inbound']);
