@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { digestText } from '../../templates/email/digestText.ts';
-import { DEFAULT_BUDGET, digestView, type DigestBudget, type ViewOptions } from '../../templates/email/view.ts';
+import { DEFAULT_BUDGET, digestView, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
 import type { EditionContent } from '../rank/edition.ts';
 
 export interface RenderedVariant {
@@ -44,14 +44,16 @@ export function variantKey(topics: string[]): string {
 export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions): Promise<RenderedVariant> {
   let budget: DigestBudget = DEFAULT_BUDGET;
   for (;;) {
-    const view = digestView(content, topics, opts, budget);
-    if (view.sections.length === 0 && view.top.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
     let html: string;
+    let view: DigestView;
     try {
+      view = digestView(content, topics, opts, budget);
+      if (view.sections.length === 0 && view.top.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
       // React and MJML load on the first render, not at every command's start
       const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Digest.tsx'), import('../../templates/email/mjml.ts')]);
       ({ html } = await compileEmail(createElement(Digest, { view })));
     } catch (err) {
+      if (err instanceof RenderError) throw err;
       throw new RenderError(`rendering the ${content.kind} edition of ${content.date} failed: ${(err as Error).message}`, { cause: err });
     }
     if (!html.includes('</html>')) throw new RenderError(`rendering the edition of ${content.date} produced an incomplete document`);
