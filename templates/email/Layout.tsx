@@ -82,10 +82,8 @@ export function EmailShell({ title, preheader, children }: { title: string; preh
       <MjHead>
         <MjTitle>{title}</MjTitle>
         <MjPreview>{preheader}</MjPreview>
-        <MjRaw>
-          <meta name="color-scheme" content="light dark" />
-          <meta name="supported-color-schemes" content="light dark" />
-        </MjRaw>
+        {/* as a string: React 19 hoists <meta> elements out of any parent */}
+        <MjRaw dangerouslySetInnerHTML={{ __html: '<meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">' }} />
         <MjBreakpoint width="480px" />
         <MjAttributes>
           <MjAll font-family={font} padding="0" />

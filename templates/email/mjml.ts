@@ -30,7 +30,7 @@ export const MjTextDefaults = tag<{ 'css-class'?: string; padding?: string; colo
 export const MjSectionDefaults = tag<{ padding?: string }>('mj-section');
 export const MjStyle = tag<{ inline?: 'inline'; dangerouslySetInnerHTML?: { __html: string } }>('mj-style');
 /** Raw HTML; in the head only for meta tags MJML has no element for. */
-export const MjRaw = tag<object>('mj-raw');
+export const MjRaw = tag<{ dangerouslySetInnerHTML: { __html: string } }>('mj-raw');
 export const MjBody = tag<Common & { width: Px; 'background-color'?: string }>('mj-body');
 export const MjSection = tag<Common & { 'background-color'?: string; 'border-radius'?: Px }>('mj-section');
 export const MjColumn = tag<Common>('mj-column');
