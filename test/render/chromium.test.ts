@@ -11,6 +11,7 @@ import { personalize } from '../../src/mail/placeholders.ts';
 import { renderTransactional } from '../../src/render/transactional.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { decodePng, launchBrowser, openHtml } from './browser.ts';
+import { editionPage } from '../../templates/pages/edition.ts';
 import { dayEdition, viewOptions } from './fixtures.ts';
 
 const shots = path.join(path.dirname(new URL(import.meta.url).pathname), 'screenshots');
@@ -82,6 +83,17 @@ describe('emails in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it('the web edition at 375 px: laid out for the phone, not at 980 px', async () => {
+    const { page, blocked } = await openHtml(browser, editionPage(dayEdition(18), { ...viewOptions, previous: '2026-11-25' }), { width: 375, dark: false });
+    const layout = await measure(page);
+    await page.screenshot({ path: path.join(shots, 'edition-page-375.png') });
+    await page.context().close();
+    expect(blocked).toEqual([]);
+    expect(layout.scrollWidth).toBeLessThanOrEqual(375);
+    expect(layout.tinyText).toEqual([]);
+    expect(layout.smallBody).toEqual([]);
   });
 
   for (const email of ['daily', 'confirm']) {
