@@ -50,3 +50,20 @@ for (const target of storageTargets()) {
     });
   });
 }
+
+describe('the postal address that bulk mail must carry', () => {
+  it('is reported missing for SES by every start and by doctor', async () => {
+    const dir = tempDir('pb-postal-');
+    const config = path.join(dir, 'paperboy.config.json');
+    writeFileSync(config, '{}');
+    const env = { DATA_DIR: dir, REDIS_URL: redisUrl(), PAPERBOY_CONFIG: config, MAIL_TRANSPORT: 'ses', SES_REGION: 'eu-west-1', MAIL_FROM: 'Papers <papers@papers.example.org>', PUBLIC_URL: 'https://papers.example.org', SECRET_KEY: 'test-secret-key-0123456789' };
+    const doctor = await runCli(['doctor'], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(doctor.stdout).toMatch(/^FAIL {2}postal address: mail\.postalAddress is not set/m);
+    const start = await runCli(['papers', 'list'], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(start.stderr).toMatch(/mail\.postalAddress is not set/);
+    writeFileSync(config, JSON.stringify({ mail: { postalAddress: '1 Example Street, Springfield' } }));
+    const fixed = await runCli(['doctor'], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(fixed.stdout).toMatch(/^ok +postal address: 1 Example Street, Springfield/m);
+    expect((await runCli(['papers', 'list'], { env, cwd: dir, timeoutMs: 60_000 })).stderr).not.toMatch(/postalAddress/);
+  });
+});
