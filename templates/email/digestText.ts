@@ -27,19 +27,22 @@ function heading(title: string): string[] {
 }
 
 function paperText(p: DigestPaper, n: number): string[] {
-  const out = [wrap(`${n}. ${p.title}`, 76, '', '   ')];
+  // continuation lines line up under the title, whatever the number's width
+  const pad = ' '.repeat(`${n}. `.length);
+  const out = [wrap(`${n}. ${p.title}`, 76, '', pad)];
+  const signals = p.signals.length > 0 ? [wrap(p.signals.join(' · '), 76, pad)] : [];
   if (p.compact) {
-    if (p.signals.length > 0) out.push(wrap(p.signals.join(' · '), 76, '   '));
-    if (p.href) out.push(`   ${p.href}`);
+    out.push(...signals);
+    if (p.href) out.push(`${pad}${p.href}`);
     out.push('');
     return out;
   }
   const who = [p.byline, p.organization].filter(Boolean).join(' · ');
-  if (who) out.push(wrap(who, 76, '   '));
-  if (p.signals.length > 0) out.push(wrap(p.signals.join(' · '), 76, '   '));
-  if (p.blurb) out.push('', wrap(p.blurb, 76, '   '));
+  if (who) out.push(wrap(who, 76, pad));
+  out.push(...signals);
+  if (p.blurb) out.push('', wrap(p.blurb, 76, pad));
   out.push('');
-  for (const l of p.links) out.push(`   ${l.label}: ${l.href}`);
+  for (const l of p.links) out.push(`${pad}${l.label}: ${l.href}`);
   out.push('');
   return out;
 }
@@ -62,7 +65,7 @@ export function digestText(view: DigestView): string {
   if (view.archivedCount > 0) out.push(`${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive:`, view.archiveUrl, '');
   out.push('-- ');
   out.push(wrap(view.reason));
-  out.push('', 'Preferences:', view.preferencesUrl, '', 'Unsubscribe:', view.unsubscribeUrl, '');
+  out.push('', 'Preferences:', view.preferencesUrl, '', 'Unsubscribe:', view.unsubscribeUrl, '', 'View in browser:', view.archiveUrl, '');
   out.push(view.postalAddress ? `${view.listName} · ${view.postalAddress}` : view.listName);
   return `${out.join('\n')}\n`;
 }
