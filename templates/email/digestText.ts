@@ -40,6 +40,7 @@ function paperText(p: DigestPaper, n: number): string[] {
   const who = [p.byline, p.organization].filter(Boolean).join(' · ');
   if (who) out.push(wrap(who, 76, pad));
   out.push(...signals);
+  if (p.keywords.length > 0) out.push(wrap(`Keywords: ${p.keywords.join(', ')}`, 76, pad));
   if (p.blurb) out.push('', wrap(p.blurb, 76, pad));
   out.push('');
   for (const l of p.links) out.push(`${pad}${l.label}: ${l.href}`);

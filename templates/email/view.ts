@@ -36,6 +36,8 @@ export interface DigestPaper {
   blurb: string;
   /** Signals in words a screen reader speaks: "▲ 96 upvotes", "7 comments", "★ 312 stars". */
   signals: string[];
+  /** HF's AI keywords, the first few. */
+  keywords: string[];
   links: PaperLink[];
   /** Full card, or one line in the compact list. */
   compact: boolean;
@@ -143,6 +145,7 @@ function toDigestPaper(p: EditionPaper, compact: boolean): DigestPaper {
     organization: p.organization,
     blurb: firstSentences(p.aiSummary ?? p.abstract),
     signals,
+    keywords: (p.aiKeywords ?? []).slice(0, 3).map((k) => k.replace(/\s+/g, ' ').trim()).filter(Boolean),
     links: links(p),
     compact,
   };

@@ -38,6 +38,7 @@ function paperCard(p: DigestPaper): Raw {
 ${who ? html`<p class="muted">${who}</p>` : ''}
 ${p.blurb ? html`<p>${p.blurb}</p>` : ''}
 ${p.signals.length ? html`<p class="muted">${p.signals.join(' · ')}</p>` : ''}
+${p.keywords.length ? html`<p class="muted">Keywords: ${p.keywords.join(', ')}</p>` : ''}
 <p class="pb-links">${p.links.map((l) => html`<a href="${l.href}">${l.label}</a>`)}</p>
 </article>`;
 }

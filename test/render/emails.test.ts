@@ -93,11 +93,15 @@ describe('the digest', () => {
     }
   });
 
-  it('names its signals in words and shows authors as the first three, then et al.', async () => {
+  it('names its signals in words, shows authors as the first three then et al., and AI keywords as tags', async () => {
     const v = await renderVariant(dayEdition(18), [], viewOptions);
     expect(v.text).toContain('▲ 96 upvotes');
     expect(v.text).toContain('★ 312 stars');
     expect(v.text).toContain('Ada Lovelace, Grace Hopper, Alan Turing et al.');
+    // HF's AI keywords, the first three, as tags
+    expect(v.text).toContain('Keywords: federated learning, fairness, low-rank adaptation');
+    expect(v.html).toContain('<span class="pb-g" style="display:inline-block;margin:0 4px 4px 0;padding:0 8px;border-radius:4px;background:#f0f2f4">fairness</span>');
+    expect(v.html).not.toContain('medical imaging</span>');
   });
 
   it('keeps a 300-paper day under 90 KB of HTML, with its footer, and sends the rest to the archive', async () => {

@@ -103,6 +103,7 @@ export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
         comments: i % 3 === 0 ? (i % 7) + 1 : undefined,
         githubStars: i % 4 === 0 ? 312 - i : undefined,
         organization: i % 3 === 1 ? 'Example University' : undefined,
+        aiKeywords: i % 2 === 0 ? ['federated learning', 'fairness', 'low-rank adaptation', 'medical imaging'] : undefined,
         primaryTopic: topic,
         topics: [topic],
         links: {
