@@ -9,7 +9,7 @@ import type { DigestPaper, DigestView } from './view.ts';
 
 const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
 const compactTitle: CSSProperties = { ...title, fontSize: size.body, lineHeight: '24px', padding: '10px 0', fontWeight: 500 };
-const tag: CSSProperties = { display: 'inline-block', margin: '0 4px 4px 0', padding: '0 8px', borderRadius: '4px', background: color.tagBg };
+const tag: CSSProperties = { display: 'inline-block', margin: '2px 4px 2px 0', padding: '0 8px', borderRadius: '4px', background: color.tagBg };
 const line: CSSProperties = { margin: '0 0 8px' };
 const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
 
@@ -22,12 +22,19 @@ function Meta({ paper }: { paper: DigestPaper }) {
   ) : null;
 }
 
+/** The signals, then HF's AI keywords as tags, on one line where they fit. */
 function Signals({ paper }: { paper: DigestPaper }) {
-  return paper.signals.length > 0 ? (
+  if (paper.signals.length === 0 && paper.keywords.length === 0) return null;
+  return (
     <p className="pb-m" style={{ ...muted, ...line }}>
-      {paper.signals.join(' · ')}
+      {paper.signals.length > 0 ? <span style={{ marginRight: '8px' }}>{paper.signals.join(' · ')}</span> : null}
+      {paper.keywords.map((k) => (
+        <span key={k} className="pb-g" style={tag}>
+          {k}
+        </span>
+      ))}
     </p>
-  ) : null;
+  );
 }
 
 function PaperCard({ paper }: { paper: DigestPaper }) {
@@ -43,15 +50,6 @@ function PaperCard({ paper }: { paper: DigestPaper }) {
       <Meta paper={paper} />
       {paper.blurb ? <p style={{ margin: '0 0 8px' }}>{paper.blurb}</p> : null}
       <Signals paper={paper} />
-      {paper.keywords.length > 0 ? (
-        <p style={{ ...muted, ...line }}>
-          {paper.keywords.map((k) => (
-            <span key={k} className="pb-g" style={tag}>
-              {k}
-            </span>
-          ))}
-        </p>
-      ) : null}
       {paper.links.length > 0 ? (
         <p style={{ margin: 0 }}>
           {paper.links.map((l) => (

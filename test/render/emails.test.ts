@@ -100,7 +100,7 @@ describe('the digest', () => {
     expect(v.text).toContain('Ada Lovelace, Grace Hopper, Alan Turing et al.');
     // HF's AI keywords, the first three, as tags
     expect(v.text).toContain('Keywords: federated learning, fairness, low-rank adaptation');
-    expect(v.html).toContain('<span class="pb-g" style="display:inline-block;margin:0 4px 4px 0;padding:0 8px;border-radius:4px;background:#f0f2f4">fairness</span>');
+    expect(v.html).toContain('<span class="pb-g" style="display:inline-block;margin:2px 4px 2px 0;padding:0 8px;border-radius:4px;background:#f0f2f4">fairness</span>');
     expect(v.html).not.toContain('medical imaging</span>');
   });
 
