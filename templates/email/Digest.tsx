@@ -37,16 +37,21 @@ function Signals({ paper }: { paper: DigestPaper }) {
   );
 }
 
+/** The title, linked to the paper's page when it has one (a block: a 44 px tap target). */
+function PaperTitle({ paper, style }: { paper: DigestPaper; style: CSSProperties }) {
+  return paper.href ? (
+    <a href={paper.href} className="pb-a" style={style}>
+      {paper.title}
+    </a>
+  ) : (
+    <p style={{ ...style, color: color.text }}>{paper.title}</p>
+  );
+}
+
 function PaperCard({ paper }: { paper: DigestPaper }) {
   return (
     <MjText padding="0 0 16px">
-      {paper.href ? (
-        <a href={paper.href} className="pb-a" style={title}>
-          {paper.title}
-        </a>
-      ) : (
-        <p style={{ ...title, color: color.text }}>{paper.title}</p>
-      )}
+      <PaperTitle paper={paper} style={title} />
       <Meta paper={paper} />
       {paper.blurb ? <p style={{ margin: '0 0 8px' }}>{paper.blurb}</p> : null}
       <Signals paper={paper} />
@@ -67,13 +72,7 @@ function PaperCard({ paper }: { paper: DigestPaper }) {
 function CompactEntry({ paper }: { paper: DigestPaper }) {
   return (
     <MjText padding="0 0 4px">
-      {paper.href ? (
-        <a href={paper.href} className="pb-a" style={compactTitle}>
-          {paper.title}
-        </a>
-      ) : (
-        <p style={{ ...compactTitle, color: color.text }}>{paper.title}</p>
-      )}
+      <PaperTitle paper={paper} style={compactTitle} />
       {paper.signals.length > 0 ? (
         <p className="pb-m" style={{ ...muted, margin: 0 }}>
           {paper.signals.join(' · ')}
