@@ -3,6 +3,7 @@
  * naive way of rendering the email once per subscriber; the HTML size by day size; and the
  * split of the time between React and the MJML compile.
  */
+import os from 'node:os';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { render as reactEmailRender } from '@react-email/components';
@@ -18,8 +19,8 @@ const rows: Row[] = [];
 const SUBSCRIBERS = 200;
 const ms = (t: number) => performance.now() - t;
 
-// the first render loads React, MJML and the templates: not part of any figure below
-await renderVariant(dayEdition(18), [], viewOptions);
+// the first renders load React, MJML and the templates and warm the JIT: not part of any figure below
+for (let i = 0; i < 5; i++) await renderVariant(dayEdition(18), [], viewOptions);
 
 const sizes: string[] = [];
 for (const n of [18, 50, 300]) {
@@ -75,6 +76,7 @@ writeSection(
     '',
     ...machineLines('no database (templates only)'),
     `- days of real papers (the captured HF Daily Papers page, cycled); ${RUNS} runs each unless noted`,
+    `- load average at the end of the run: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (other work shares the machine: a busy machine gives upper bounds)`,
     '',
     ...timingTable(rows),
     '',
