@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadSettings, type Settings } from './config/load.ts';
+import { loadSettings, postalAddressWarning, type Settings } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import type { Environment } from './config/load.ts';
 import { Store } from './db/store.ts';
@@ -57,6 +57,8 @@ export async function bootData(opts: BootOptions = {}): Promise<DataApp> {
   const settings = loadSettings(opts.env ?? process.env, opts.cwd ?? process.cwd());
   const log = opts.log ?? createLogger();
   const { env, config } = settings;
+  const postal = postalAddressWarning(settings);
+  if (postal) log.warn(postal);
   mkdirSync(env.dataDir, { recursive: true });
   const store = await Store.open(env.databaseUrl);
   return { config, env, settings, store, log, secretKey: resolveSecretKey(env), close: () => store.close() };

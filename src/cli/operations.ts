@@ -11,6 +11,7 @@ import type { IngestReport } from '../ingest/processor.ts';
 import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
 import { EditionBuilder, type BuildOutcome, type EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
+import { RenderError } from '../render/renderVariant.ts';
 import { Ranker } from '../rank/ranker.ts';
 import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
@@ -102,6 +103,8 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
   if (!edition) throw new Error(`edition ${editionId} does not exist`);
   if (edition.status === 'empty') return app.store.deliveries.countByStatus(editionId);
   if (edition.status !== 'sent') {
+    // the render is tried again: a cause recorded by the last attempt no longer stands
+    if (edition.renderError) await app.store.editions.setRenderError(editionId, undefined, new Date().toISOString());
     await app.queues.addRender(editionId);
     // a send batch that failed for good (its deliveries still open) is tried again
     const retried = await app.queues.retryFailed(QUEUE.send, (data) => (data as { editionId?: string }).editionId === editionId);
@@ -112,7 +115,12 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     }
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
-  await waitFor(async () => ((await app.store.editions.get(editionId))?.status === 'sent' ? true : undefined), {
+  await waitFor(async () => {
+    const now = await app.store.editions.get(editionId);
+    // a failed render never sends anything: waiting on would wait for ever
+    if (now?.renderError) throw new RenderError(`edition ${editionId} was not sent: ${now.renderError}`);
+    return now?.status === 'sent' ? true : undefined;
+  }, {
     what: `the deliveries of edition ${editionId}`,
     timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
     intervalMs: 300,

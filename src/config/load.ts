@@ -148,6 +148,15 @@ export interface Settings {
   env: Environment;
 }
 
+/**
+ * Bulk mail must carry the sender's postal address (CAN-SPAM, and the like elsewhere): a
+ * warning, said at every start and by `paperboy doctor`, while it is missing for SES.
+ */
+export function postalAddressWarning(settings: Settings): string | undefined {
+  if (settings.env.mailTransport !== 'ses' || settings.config.mail.postalAddress?.trim()) return undefined;
+  return `mail.postalAddress is not set in ${settings.configSource}: bulk mail sent through SES must show the sender's postal address (set "mail": { "postalAddress": "…" })`;
+}
+
 /** Validates the environment and the config file; throws ConfigError naming every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
   const environment = loadEnvironment(env, cwd);

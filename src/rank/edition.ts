@@ -27,6 +27,8 @@ export interface EditionPaper {
   comments?: number;
   githubStars?: number;
   aiSummary?: string;
+  /** HF's AI keywords: shown as tags in the email. */
+  aiKeywords?: string[];
   organization?: string;
   /** The daily edition it came from (weekly editions). */
   editionDate?: string;
@@ -82,6 +84,7 @@ function snapshot(paper: Paper, score: number): EditionPaper {
   let githubStars: number | undefined;
   let aiSummary: string | undefined;
   let organization: string | undefined;
+  let aiKeywords: string[] | undefined;
   for (const name of Object.keys(paper.signals).sort()) {
     const s = paper.signals[name]!;
     if (s.upvotes !== undefined) upvotes = Math.max(upvotes ?? 0, s.upvotes);
@@ -89,6 +92,7 @@ function snapshot(paper: Paper, score: number): EditionPaper {
     if (s.githubStars !== undefined) githubStars = Math.max(githubStars ?? 0, s.githubStars);
     aiSummary ??= s.aiSummary;
     organization ??= s.organization;
+    if (s.aiKeywords?.length) aiKeywords ??= s.aiKeywords;
   }
   const out: EditionPaper = {
     id: paper.id,
@@ -108,6 +112,7 @@ function snapshot(paper: Paper, score: number): EditionPaper {
   if (githubStars !== undefined) out.githubStars = githubStars;
   if (aiSummary) out.aiSummary = aiSummary;
   if (organization) out.organization = organization;
+  if (aiKeywords) out.aiKeywords = aiKeywords;
   return out;
 }
 

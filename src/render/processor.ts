@@ -9,7 +9,7 @@ import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
 import { QUEUE, jobId, type SendJob } from '../queues/index.ts';
 import type { EditionContent } from '../rank/edition.ts';
-import { variantKey, variantTopics } from './renderVariant.ts';
+import { RenderError, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 
 export interface RenderOutcome {
@@ -51,7 +51,20 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
 
   const frequency = edition.kind === 'daily' ? 'daily' : 'weekly';
-  const variants = new VariantStore(ctx, edition);
+  const variantStore = new VariantStore(ctx, edition);
+  // a template that cannot render fails the same way on every retry: record the cause where
+  // `edition send --wait` and `status` read it, and fail the job for good
+  const variants = {
+    ensure: async (topics: string[]) => {
+      try {
+        return await variantStore.ensure(topics);
+      } catch (err) {
+        if (!(err instanceof RenderError)) throw err;
+        await store.editions.setRenderError(editionId, err.message, now());
+        throw new UnrecoverableError(err.message);
+      }
+    },
+  };
   const rendered = new Set<string>();
   for (const subscriberTopics of await store.subscribers.distinctTopicSets(frequency)) {
     const topics = variantTopics(edition.content, subscriberTopics);
@@ -59,6 +72,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     await variants.ensure(topics);
     rendered.add(variantKey(topics));
   }
+  if (edition.renderError) await store.editions.setRenderError(editionId, undefined, now());
 
   const domain = domainOf(parseAddress(env.mailFrom).address);
   let cursor = edition.fanoutCursor;

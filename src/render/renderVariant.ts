@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { digestText } from '../../templates/email/digestText.ts';
-import { digestView, type ViewOptions } from '../../templates/email/view.ts';
+import { DEFAULT_BUDGET, digestView, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
 import type { EditionContent } from '../rank/edition.ts';
 
 export interface RenderedVariant {
@@ -18,6 +18,9 @@ export class RenderError extends Error {
   }
 }
 
+/** Gmail clips a message over about 102 KB, hiding the footer (and its unsubscribe link). */
+export const HTML_BUDGET_BYTES = 90 * 1024;
+
 /** The sections a subscriber with these topics gets from this edition (empty topics: all). */
 export function variantTopics(content: EditionContent, subscriberTopics: string[]): string[] {
   const sections = content.sections.map((s) => s.topic);
@@ -34,19 +37,29 @@ export function variantKey(topics: string[]): string {
 
 /**
  * Renders one variant, HTML and plain text, with placeholders where each subscriber's links
- * go. A failure throws: half an email is never stored or sent.
+ * go. A failure throws: half an email is never stored or sent. The budget of full cards keeps
+ * a typical day well under the size limit; a day of unusually long titles and abstracts
+ * shows fewer cards rather than being clipped.
  */
 export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions): Promise<RenderedVariant> {
-  const view = digestView(content, topics, opts);
-  if (view.sections.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
-  let html: string;
-  try {
-    // React and react-email load on the first render, not at every command's start
-    const [{ createElement }, { render }, { Digest }] = await Promise.all([import('react'), import('@react-email/components'), import('../../templates/email/Digest.tsx')]);
-    html = await render(createElement(Digest, { view }));
-  } catch (err) {
-    throw new RenderError(`rendering the ${content.kind} edition of ${content.date} failed: ${(err as Error).message}`, { cause: err });
+  let budget: DigestBudget = DEFAULT_BUDGET;
+  for (;;) {
+    let html: string;
+    let view: DigestView;
+    try {
+      view = digestView(content, topics, opts, budget);
+      if (view.sections.length === 0 && view.top.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
+      // React and MJML load on the first render, not at every command's start
+      const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Digest.tsx'), import('../../templates/email/mjml.ts')]);
+      ({ html } = await compileEmail(createElement(Digest, { view })));
+    } catch (err) {
+      if (err instanceof RenderError) throw err;
+      throw new RenderError(`rendering the ${content.kind} edition of ${content.date} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!html.includes('</html>')) throw new RenderError(`rendering the edition of ${content.date} produced an incomplete document`);
+    if (Buffer.byteLength(html) <= HTML_BUDGET_BYTES || budget.fullCards + budget.compactEntries <= 5) {
+      return { topics, subject: view.subject, html, text: digestText(view) };
+    }
+    budget = { fullCards: Math.floor(budget.fullCards * 0.7), compactEntries: Math.floor(budget.compactEntries * 0.7) };
   }
-  if (!html.includes('</html>')) throw new RenderError(`rendering the edition of ${content.date} produced an incomplete document`);
-  return { topics, subject: view.subject, html, text: digestText(view) };
 }

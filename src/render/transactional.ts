@@ -3,7 +3,8 @@
  * The look is the digest's; the links are complete (no placeholders), since each is rendered
  * for one reader.
  */
-import { escapeHtml } from '../mail/placeholders.ts';
+import { wrap } from '../../templates/email/digestText.ts';
+import type { TransactionalView } from '../../templates/email/Transactional.tsx';
 import type { ViewOptions } from '../../templates/email/view.ts';
 
 export type TransactionalMessage =
@@ -27,42 +28,53 @@ export interface RenderedMail {
   text: string;
 }
 
-function lines(msg: TransactionalMessage, opts: ViewOptions): { subject: string; paragraphs: string[]; link?: { label: string; href: string }; footer: { label: string; href: string }[] } {
+function lines(msg: TransactionalMessage, opts: ViewOptions): Omit<TransactionalView, 'listName' | 'postalAddress'> {
   const topics = (t: string[]) => (t.length === 0 ? 'all topics' : t.join(', '));
   switch (msg.kind) {
     case 'confirm':
       return {
         subject: `Confirm your subscription to ${opts.listName}`,
+        heading: 'Confirm your subscription',
         paragraphs: [`Someone, probably you, asked to receive ${opts.listName} (${msg.frequency}, ${topics(msg.topics)}) at this address.`, 'Confirm with the button below. If it was not you, ignore this email: nothing will be sent.'],
-        link: { label: 'Confirm subscription', href: msg.confirmUrl },
-        footer: [],
+        action: { label: 'Confirm subscription', href: msg.confirmUrl },
+        footerLinks: [],
       };
     case 'welcome':
       return {
         subject: `Welcome to ${opts.listName}`,
-        paragraphs: [`You are subscribed: ${msg.frequency}, ${topics(msg.topics)}.`, 'The next edition will reach you at your delivery hour.'],
-        link: { label: 'Choose topics and delivery time', href: msg.preferencesUrl },
-        footer: [{ label: 'Unsubscribe', href: msg.unsubscribeUrl }],
+        heading: 'You are subscribed',
+        paragraphs: [`You will get the ${msg.frequency} email for ${topics(msg.topics)}.`, 'The next edition will reach you at your delivery hour.'],
+        action: { label: 'Choose topics and delivery time', href: msg.preferencesUrl },
+        footerLinks: [{ label: 'Unsubscribe', href: msg.unsubscribeUrl }],
       };
     case 'preferences-changed':
       return {
         subject: `Your ${opts.listName} preferences were changed`,
+        heading: 'Your preferences were changed',
         paragraphs: [
           `Your preferences are now: ${msg.frequency}, ${topics(msg.topics)}, at ${String(msg.deliveryHour).padStart(2, '0')}:00 ${msg.timezone}${msg.pausedUntil ? `, paused until ${msg.pausedUntil}` : ''}.`,
-          'If you did not change them, review them with the link below.',
+          'If you did not change them, review them with the button below.',
         ],
-        link: { label: 'Review preferences', href: msg.preferencesUrl },
-        footer: [{ label: 'Unsubscribe', href: msg.unsubscribeUrl }],
+        action: { label: 'Review preferences', href: msg.preferencesUrl },
+        footerLinks: [{ label: 'Unsubscribe', href: msg.unsubscribeUrl }],
       };
     case 'test':
-      return { subject: `${opts.listName}: test message`, paragraphs: [`This test message went out through the ${msg.transport} transport.`], footer: [] };
+      return { subject: `${opts.listName}: test message`, heading: 'Test message', paragraphs: [`This test message went out through the ${msg.transport} transport.`], footerLinks: [] };
   }
 }
 
+function transactionalText(view: TransactionalView): string {
+  const out = [view.heading, '', ...view.paragraphs.flatMap((p) => [wrap(p), ''])];
+  if (view.action) out.push(`${view.action.label}:`, view.action.href, '');
+  for (const f of view.footerLinks) out.push(`${f.label}:`, f.href, '');
+  out.push('-- ', view.postalAddress ? `${view.listName} · ${view.postalAddress}` : view.listName);
+  return `${out.join('\n')}\n`;
+}
+
+/** Renders one transactional email, HTML (through MJML, as the digest) and plain text. */
 export async function renderTransactional(msg: TransactionalMessage, opts: ViewOptions): Promise<RenderedMail> {
-  const l = lines(msg, opts);
-  const e = escapeHtml;
-  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(l.subject)}</title></head><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5">${l.paragraphs.map((p) => `<p>${e(p)}</p>`).join('')}${l.link ? `<p><a href="${e(l.link.href)}">${e(l.link.label)}</a></p>` : ''}${l.footer.map((f) => `<p><a href="${e(f.href)}">${e(f.label)}</a></p>`).join('')}${opts.postalAddress ? `<p>${e(opts.postalAddress)}</p>` : ''}</body></html>`;
-  const text = [...l.paragraphs, ...(l.link ? [`${l.link.label}:\n${l.link.href}`] : []), ...l.footer.map((f) => `${f.label}:\n${f.href}`), ...(opts.postalAddress ? [opts.postalAddress] : [])].join('\n\n') + '\n';
-  return { subject: l.subject, html, text };
+  const view: TransactionalView = { ...lines(msg, opts), listName: opts.listName, postalAddress: opts.postalAddress };
+  const [{ createElement }, { Transactional }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Transactional.tsx'), import('../../templates/email/mjml.ts')]);
+  const { html } = await compileEmail(createElement(Transactional, { view }));
+  return { subject: view.subject, html, text: transactionalText(view) };
 }

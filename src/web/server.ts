@@ -10,12 +10,12 @@ import type { App } from '../app.ts';
 import { isDate } from '../rank/calendar.ts';
 import { editionId, type EditionContent } from '../rank/edition.ts';
 import { TopicClassifier } from '../rank/topics.ts';
-import { VariantStore } from '../render/variants.ts';
-import { personalize } from '../mail/placeholders.ts';
 import { signToken, verifyToken } from '../mail/tokens.ts';
 import { redisOptions } from '../queues/redis.ts';
 import { registerWebhooks } from './webhooks.ts';
 import { html, messagePage, page } from '../../templates/pages/layout.ts';
+import { editionPage } from '../../templates/pages/edition.ts';
+import { viewOptionsOf } from '../../templates/email/view.ts';
 import { preferencesPage, unsubscribedPage, unsubscribePage } from '../../templates/pages/subscription.ts';
 
 function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
@@ -88,9 +88,8 @@ export async function buildServer(app: App): Promise<FastifyInstance> {
     if (!isDate(req.params.date)) return sendPage(reply, 404, messagePage('No such edition', 'Editions are named by their date, e.g. /editions/2026-11-26.', 'error'));
     const edition = await app.store.editions.get<EditionContent>(editionId(kind, req.params.date));
     if (!edition) return sendPage(reply, 404, messagePage('No such edition', `There is no ${kind} edition of ${req.params.date}.`, 'error'));
-    const variant = await new VariantStore(app, edition).ensure(edition.content.sections.map((s) => s.topic));
-    const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/`, preferences: `${app.env.publicUrl}/` });
-    return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=300').send(body.html);
+    const body = editionPage(edition.content, { ...viewOptionsOf(app.config, app.env), ...(await app.store.editions.neighbours(kind, req.params.date)) });
+    return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=300').send(body);
   });
 
   server.get<{ Querystring: { token?: string } }>('/unsubscribe', async (req, reply) => {

@@ -1,130 +1,149 @@
 /**
- * The digest email. Inline styles (Gmail drops most <style>), a single 600px column that
- * shrinks on phones, and a dark-mode block for the clients that honour it.
+ * The digest email (daily and weekly): a header, "Top today", the sections, the footer.
+ * Phone first: one column, 16 px body text, buttons 44 px tall. Every paper is one <mj-text>,
+ * which keeps MJML's per-block markup (and so the byte size) down.
  */
-import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section, Text } from '@react-email/components';
+import { Fragment, type CSSProperties } from 'react';
+import { Block, Button, EmailShell, Footer, MjText, Rule, color, link, muted, size } from './Layout.tsx';
 import type { DigestPaper, DigestView } from './view.ts';
 
-const colors = { text: '#1f2328', muted: '#59636e', accent: '#0b57d0', rule: '#d1d9e0', bg: '#f6f8fa', card: '#ffffff' };
-const font = '-apple-system, BlinkMacSystemFont, "Segoe UI", Helvetica, Arial, sans-serif';
+const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
+const compactTitle: CSSProperties = { ...title, fontSize: size.body, lineHeight: '24px', padding: '10px 0', fontWeight: 500 };
+const tag: CSSProperties = { display: 'inline-block', margin: '2px 4px 2px 0', padding: '0 8px', borderRadius: '4px', background: color.tagBg };
+const line: CSSProperties = { margin: '0 0 8px' };
+const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
 
-const darkMode = `
-:root { color-scheme: light dark; supported-color-schemes: light dark; }
-@media (prefers-color-scheme: dark) {
-  .pb-body { background-color: #0d1117 !important; }
-  .pb-card { background-color: #161b22 !important; }
-  .pb-text { color: #e6edf3 !important; }
-  .pb-muted { color: #9198a1 !important; }
-  .pb-link { color: #4493f8 !important; }
+function Meta({ paper }: { paper: DigestPaper }) {
+  const who = [paper.byline, paper.organization].filter(Boolean).join(' · ');
+  return who ? (
+    <p className="pb-m" style={{ ...muted, ...line }}>
+      {who}
+    </p>
+  ) : null;
 }
-@media only screen and (max-width: 620px) {
-  .pb-card { padding: 16px !important; }
-  .pb-title { font-size: 17px !important; }
-}`;
 
-function PaperEntry({ paper }: { paper: DigestPaper }) {
-  const stats = [
-    paper.upvotes !== undefined ? `▲ ${paper.upvotes}` : undefined,
-    paper.comments ? `${paper.comments} comments` : undefined,
-    paper.organization,
-  ].filter(Boolean);
+/** The signals, then HF's AI keywords as tags, on one line where they fit. */
+function Signals({ paper }: { paper: DigestPaper }) {
+  if (paper.signals.length === 0 && paper.keywords.length === 0) return null;
   return (
-    <Section style={{ margin: '0 0 22px' }} id={paper.anchor}>
-      <Link href={paper.links.abstract ?? paper.links.hf ?? paper.links.doi} className="pb-link pb-title" style={{ color: colors.accent, fontSize: '18px', fontWeight: 600, lineHeight: '24px', textDecoration: 'none' }}>
-        {paper.title}
-      </Link>
-      {paper.byline || stats.length > 0 ? (
-        <Text className="pb-muted" style={{ color: colors.muted, fontSize: '13px', lineHeight: '18px', margin: '4px 0 0' }}>
-          {[paper.byline, ...stats].filter(Boolean).join(' · ')}
-        </Text>
-      ) : null}
-      {paper.blurb ? (
-        <Text className="pb-text" style={{ color: colors.text, fontSize: '15px', lineHeight: '22px', margin: '8px 0 6px' }}>
-          {paper.blurb}
-        </Text>
-      ) : null}
-      <Text style={{ fontSize: '13px', lineHeight: '18px', margin: '0' }}>
-        {paper.linkList.map((l, i) => (
-          <span key={l.href}>
-            {i > 0 ? <span className="pb-muted" style={{ color: colors.muted }}> · </span> : null}
-            <Link href={l.href} className="pb-link" style={{ color: colors.accent }}>
+    <p className="pb-m" style={{ ...muted, ...line }}>
+      {paper.signals.length > 0 ? <span style={{ marginRight: '8px' }}>{paper.signals.join(' · ')}</span> : null}
+      {paper.keywords.map((k) => (
+        <span key={k} className="pb-g" style={tag}>
+          {k}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/** The title, linked to the paper's page when it has one (a block: a 44 px tap target). */
+function PaperTitle({ paper, style }: { paper: DigestPaper; style: CSSProperties }) {
+  return paper.href ? (
+    <a href={paper.href} className="pb-a" style={style}>
+      {paper.title}
+    </a>
+  ) : (
+    <p style={{ ...style, color: color.text }}>{paper.title}</p>
+  );
+}
+
+function PaperCard({ paper }: { paper: DigestPaper }) {
+  return (
+    <MjText padding="0 0 16px">
+      <PaperTitle paper={paper} style={title} />
+      <Meta paper={paper} />
+      {paper.blurb ? <p style={{ margin: '0 0 8px' }}>{paper.blurb}</p> : null}
+      <Signals paper={paper} />
+      {paper.links.length > 0 ? (
+        <p style={{ margin: 0 }}>
+          {paper.links.map((l) => (
+            <Button key={l.label} href={l.href}>
               {l.label}
-            </Link>
-          </span>
-        ))}
-      </Text>
-    </Section>
+            </Button>
+          ))}
+        </p>
+      ) : null}
+    </MjText>
+  );
+}
+
+/** Past the full-card budget: the title as a link, and the signals. */
+function CompactEntry({ paper }: { paper: DigestPaper }) {
+  return (
+    <MjText padding="0 0 4px">
+      <PaperTitle paper={paper} style={compactTitle} />
+      {paper.signals.length > 0 ? (
+        <p className="pb-m" style={{ ...muted, margin: 0 }}>
+          {paper.signals.join(' · ')}
+        </p>
+      ) : null}
+    </MjText>
+  );
+}
+
+function Papers({ papers }: { papers: DigestPaper[] }) {
+  return <>{papers.map((p) => (p.compact ? <CompactEntry key={p.id} paper={p} /> : <PaperCard key={p.id} paper={p} />))}</>;
+}
+
+function SectionHeading({ children }: { children: string }) {
+  return (
+    <MjText padding="8px 0 8px">
+      <h2 className="pb-h" style={h2}>
+        {children}
+      </h2>
+    </MjText>
   );
 }
 
 export function Digest({ view }: { view: DigestView }) {
   return (
-    <Html lang="en" dir="ltr">
-      <Head>
-        <meta name="color-scheme" content="light dark" />
-        <meta name="supported-color-schemes" content="light dark" />
-        <style>{darkMode}</style>
-      </Head>
-      <Preview>{view.preheader}</Preview>
-      <Body className="pb-body" style={{ backgroundColor: colors.bg, fontFamily: font, margin: 0, padding: '24px 0' }}>
-        <Container className="pb-card" style={{ backgroundColor: colors.card, maxWidth: '600px', padding: '28px 32px', borderRadius: '8px' }}>
-          <Text className="pb-muted" style={{ color: colors.muted, fontSize: '13px', margin: '0 0 4px' }}>
+    <EmailShell title={view.subject} preheader={view.preheader}>
+      <Block padding="16px 20px 0">
+        <MjText css-class="pb-m" padding="0">
+          <p className="pb-m" style={{ ...muted, margin: 0 }}>
             {view.listName} ·{' '}
-            <Link href={view.archiveUrl} className="pb-link" style={{ color: colors.accent }}>
+            <a href={view.archiveUrl} className="pb-a" style={{ ...link, display: 'inline-block', padding: '12px 0' }}>
               View in browser
-            </Link>
-          </Text>
-          <Heading as="h1" className="pb-text" style={{ color: colors.text, fontSize: '26px', lineHeight: '32px', margin: '0 0 2px' }}>
-            {view.heading}
-          </Heading>
-          <Text className="pb-muted" style={{ color: colors.muted, fontSize: '15px', margin: '0 0 20px' }}>
+            </a>
+          </p>
+        </MjText>
+        <MjText padding="0 0 4px">
+          <h1 style={{ margin: 0, fontSize: size.h1, lineHeight: '32px', fontWeight: 700 }}>{view.heading}</h1>
+        </MjText>
+        <MjText css-class="pb-m" padding="0 0 8px">
+          <p className="pb-m" style={{ ...muted, fontSize: '15px', margin: 0 }}>
             {view.dateLabel} · {view.paperCount} {view.paperCount === 1 ? 'paper' : 'papers'}
-          </Text>
-          {view.highlights.length > 0 ? (
-            <Section style={{ margin: '0 0 8px' }}>
-              <Text className="pb-text" style={{ color: colors.text, fontSize: '14px', fontWeight: 600, margin: '0 0 6px', textTransform: 'uppercase', letterSpacing: '0.04em' }}>
-                Highlights
-              </Text>
-              {view.highlights.map((p) => (
-                <Text key={p.id} style={{ fontSize: '15px', lineHeight: '21px', margin: '0 0 6px' }}>
-                  <Link href={`#${p.anchor}`} className="pb-link" style={{ color: colors.accent }}>
-                    {p.title}
-                  </Link>
-                </Text>
-              ))}
-              <Hr style={{ borderColor: colors.rule, margin: '16px 0' }} />
-            </Section>
-          ) : null}
-          {view.sections.map((section) => (
-            <Section key={section.topic} style={{ margin: '0 0 8px' }}>
-              <Heading as="h2" className="pb-text" style={{ color: colors.text, fontSize: '20px', lineHeight: '26px', margin: '8px 0 14px', borderBottom: `2px solid ${colors.rule}`, paddingBottom: '6px' }}>
-                {section.title}
-              </Heading>
-              {section.papers.map((p) => (
-                <PaperEntry key={p.id} paper={p} />
-              ))}
-            </Section>
-          ))}
-          <Hr style={{ borderColor: colors.rule, margin: '24px 0 16px' }} />
-          <Text className="pb-muted" style={{ color: colors.muted, fontSize: '12px', lineHeight: '18px', margin: '0 0 6px' }}>
-            You receive {view.listName} because you subscribed{view.topicsLabel ? ` (topics: ${view.topicsLabel})` : ''}.
-          </Text>
-          <Text className="pb-muted" style={{ color: colors.muted, fontSize: '12px', lineHeight: '18px', margin: '0' }}>
-            <Link href={view.preferencesUrl} className="pb-link" style={{ color: colors.accent }}>
-              Change topics or frequency
-            </Link>
-            {' · '}
-            <Link href={view.unsubscribeUrl} className="pb-link" style={{ color: colors.accent }}>
-              Unsubscribe
-            </Link>
-          </Text>
-          {view.postalAddress ? (
-            <Text className="pb-muted" style={{ color: colors.muted, fontSize: '12px', lineHeight: '18px', margin: '8px 0 0' }}>
-              {view.postalAddress}
-            </Text>
-          ) : null}
-        </Container>
-      </Body>
-    </Html>
+          </p>
+        </MjText>
+        {view.top.length > 0 ? (
+          <>
+            <SectionHeading>{view.kind === 'weekly' ? 'Top this week' : 'Top today'}</SectionHeading>
+            <Papers papers={view.top} />
+          </>
+        ) : null}
+        {view.sections.map((s) => (
+          <Fragment key={s.topic}>
+            <SectionHeading>{s.title}</SectionHeading>
+            <Papers papers={s.papers} />
+          </Fragment>
+        ))}
+        {view.archivedCount > 0 ? (
+          <MjText padding="8px 0 0">
+            <Button href={view.archiveUrl}>{`${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive →`}</Button>
+          </MjText>
+        ) : null}
+        <Footer
+          reason={view.reason}
+          listName={view.listName}
+          postalAddress={view.postalAddress}
+          links={[
+            { label: 'Preferences', href: view.preferencesUrl },
+            { label: 'Unsubscribe', href: view.unsubscribeUrl },
+            { label: 'View in browser', href: view.archiveUrl },
+          ]}
+        />
+      </Block>
+    </EmailShell>
   );
 }

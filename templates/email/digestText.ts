@@ -1,57 +1,72 @@
 /**
- * The plain-text part of the digest: readable as it is in any client, links on their own
- * lines so that they stay clickable, lines wrapped at 76 characters.
+ * The plain-text part of the digest: the same order and content as the HTML, readable alone.
+ * Lines wrap at 76 characters with continuation lines indented, bylines are never split from
+ * their paper, and every link stands on its own line so that it stays clickable.
  */
-import type { DigestView } from './view.ts';
+import type { DigestPaper, DigestView } from './view.ts';
 
-export function wrap(text: string, width = 76, indent = ''): string {
+export function wrap(text: string, width = 76, indent = '', hanging = indent): string {
   const lines: string[] = [];
   let line = '';
+  let prefix = indent;
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width - indent.length) {
-      lines.push(indent + line);
+    if (line && prefix.length + line.length + 1 + word.length > width) {
+      lines.push(prefix + line);
+      prefix = hanging;
       line = word;
     } else {
       line = line ? `${line} ${word}` : word;
     }
   }
-  if (line) lines.push(indent + line);
+  if (line) lines.push(prefix + line);
   return lines.join('\n');
+}
+
+function heading(title: string): string[] {
+  return [title.toUpperCase(), '='.repeat(Math.min(76, title.length)), ''];
+}
+
+function paperText(p: DigestPaper, n: number): string[] {
+  // continuation lines line up under the title, whatever the number's width
+  const pad = ' '.repeat(`${n}. `.length);
+  const out = [wrap(`${n}. ${p.title}`, 76, '', pad)];
+  const signals = p.signals.length > 0 ? [wrap(p.signals.join(' · '), 76, pad)] : [];
+  if (p.compact) {
+    out.push(...signals);
+    if (p.href) out.push(`${pad}${p.href}`);
+    out.push('');
+    return out;
+  }
+  const who = [p.byline, p.organization].filter(Boolean).join(' · ');
+  if (who) out.push(wrap(who, 76, pad));
+  out.push(...signals);
+  if (p.keywords.length > 0) out.push(wrap(`Keywords: ${p.keywords.join(', ')}`, 76, pad));
+  if (p.blurb) out.push('', wrap(p.blurb, 76, pad));
+  out.push('');
+  for (const l of p.links) out.push(`${pad}${l.label}: ${l.href}`);
+  out.push('');
+  return out;
 }
 
 export function digestText(view: DigestView): string {
   const out: string[] = [];
-  out.push(`${view.heading.toUpperCase()} - ${view.dateLabel}`);
+  out.push(`${view.heading} · ${view.dateLabel}`);
   out.push(`${view.listName} · ${view.paperCount} ${view.paperCount === 1 ? 'paper' : 'papers'}`);
-  out.push(`View in browser: ${view.archiveUrl}`);
   out.push('');
-  if (view.highlights.length > 0) {
-    out.push('HIGHLIGHTS');
-    for (const p of view.highlights) out.push(wrap(`* ${p.title}`, 76));
-    out.push('');
+  out.push('View in browser:', view.archiveUrl, '');
+  let n = 0;
+  if (view.top.length > 0) {
+    out.push(...heading(view.kind === 'weekly' ? 'Top this week' : 'Top today'));
+    for (const p of view.top) out.push(...paperText(p, ++n));
   }
   for (const section of view.sections) {
-    out.push('='.repeat(Math.min(76, section.title.length)));
-    out.push(section.title.toUpperCase());
-    out.push('='.repeat(Math.min(76, section.title.length)));
-    out.push('');
-    for (const p of section.papers) {
-      out.push(wrap(p.title));
-      const stats = [p.byline, p.upvotes !== undefined ? `${p.upvotes} upvotes` : undefined, p.comments ? `${p.comments} comments` : undefined, p.organization].filter(Boolean);
-      if (stats.length > 0) out.push(wrap(stats.join(' · ')));
-      if (p.blurb) {
-        out.push('');
-        out.push(wrap(p.blurb, 76, '  '));
-      }
-      out.push('');
-      for (const l of p.linkList) out.push(`  ${l.label}: ${l.href}`);
-      out.push('');
-    }
+    out.push(...heading(section.title));
+    for (const p of section.papers) out.push(...paperText(p, ++n));
   }
+  if (view.archivedCount > 0) out.push(`${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive:`, view.archiveUrl, '');
   out.push('-- ');
-  out.push(`You receive ${view.listName} because you subscribed${view.topicsLabel ? ` (topics: ${view.topicsLabel})` : ''}.`);
-  out.push(`Change topics or frequency: ${view.preferencesUrl}`);
-  out.push(`Unsubscribe: ${view.unsubscribeUrl}`);
-  if (view.postalAddress) out.push(view.postalAddress);
+  out.push(wrap(view.reason));
+  out.push('', 'Preferences:', view.preferencesUrl, '', 'Unsubscribe:', view.unsubscribeUrl, '', 'View in browser:', view.archiveUrl, '');
+  out.push(view.postalAddress ? `${view.listName} · ${view.postalAddress}` : view.listName);
   return `${out.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 /**
  * What the digest templates (HTML and plain text) show, computed once per variant so that the
- * two parts always say the same thing.
+ * two parts always say the same thing, in the same order.
  */
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 
@@ -8,20 +8,45 @@ import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 
 export { PLACEHOLDER };
 
+/** How much of a day the email shows in full; the rest is one line each, then the archive. */
+export interface DigestBudget {
+  /** Papers shown as full cards (Top today included). */
+  fullCards: number;
+  /** Papers shown after those as one-line entries. */
+  compactEntries: number;
+}
+
+/** Bounded so that a 300-paper day stays under 90 KB of HTML (Gmail clips at about 102 KB). */
+export const DEFAULT_BUDGET: DigestBudget = { fullCards: 25, compactEntries: 40 };
+
+export interface PaperLink {
+  label: string;
+  href: string;
+}
+
+export interface DigestPaper {
+  id: string;
+  title: string;
+  /** The paper's page: the HF page when it has one (signals and discussion), else its abstract. */
+  href?: string;
+  /** "A. Author, B. Author, C. Author et al." */
+  byline: string;
+  organization?: string;
+  /** The AI summary when there is one, else the abstract's first sentences; ends at a sentence. */
+  blurb: string;
+  /** Signals in words a screen reader speaks: "▲ 96 upvotes", "7 comments", "★ 312 stars". */
+  signals: string[];
+  /** HF's AI keywords, the first few. */
+  keywords: string[];
+  links: PaperLink[];
+  /** Full card, or one line in the compact list. */
+  compact: boolean;
+}
+
 export interface DigestSection {
   topic: string;
   title: string;
   papers: DigestPaper[];
-}
-
-export interface DigestPaper extends EditionPaper {
-  /** Anchor id inside the email. */
-  anchor: string;
-  /** "A. Author, B. Author, C. Author et al." */
-  byline: string;
-  /** What to read: the AI summary when there is one, else the abstract, shortened. */
-  blurb: string;
-  linkList: { label: string; href: string }[];
 }
 
 export interface DigestView {
@@ -32,10 +57,14 @@ export interface DigestView {
   preheader: string;
   subject: string;
   archiveUrl: string;
-  highlights: DigestPaper[];
+  /** The best papers across the variant's topics; not repeated in the sections. */
+  top: DigestPaper[];
   sections: DigestSection[];
   paperCount: number;
-  topicsLabel: string;
+  /** Papers of the variant the email leaves to the archive (size budget). */
+  archivedCount: number;
+  /** One short line: why this reader gets this email. */
+  reason: string;
   postalAddress?: string;
   unsubscribeUrl: string;
   preferencesUrl: string;
@@ -45,37 +74,80 @@ export function formatDate(date: string): string {
   return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
 }
 
-function shorten(text: string, max: number): string {
+/** Cuts at a word boundary with an ellipsis. */
+export function shorten(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max);
+  const cut = text.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');
-  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
+  return `${(space > max * 0.5 ? cut.slice(0, space) : cut).replace(/[\s,.;:–—-]+$/, '')}…`;
+}
+
+/**
+ * The first sentences of a text that fit in `max` characters, so that a blurb never stops
+ * mid-sentence; a first sentence longer than that is cut at a word with an ellipsis.
+ */
+export function firstSentences(text: string, max = 300): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  if (clean.length <= max) return clean;
+  // a sentence ends at . ! ? followed by a space and a capital, a digit or an opening mark
+  const ends = [...clean.matchAll(/[.!?](?=\s+[A-Z0-9("'“])/g)].map((m) => m.index! + 1);
+  const fits = ends.filter((e) => e <= max);
+  if (fits.length > 0) return clean.slice(0, fits[fits.length - 1]);
+  return shorten(clean, max);
 }
 
 function byline(authors: string[]): string {
-  if (authors.length === 0) return '';
   if (authors.length <= 3) return authors.join(', ');
-  return `${authors.slice(0, 3).join(', ')} et al. (${authors.length} authors)`;
+  return `${authors.slice(0, 3).join(', ')} et al.`;
 }
 
-function linkList(p: EditionPaper): { label: string; href: string }[] {
-  const out: { label: string; href: string }[] = [];
-  if (p.links.abstract) out.push({ label: p.links.abstract.includes('arxiv.org') ? 'arXiv' : 'Paper', href: p.links.abstract });
-  if (p.links.pdf) out.push({ label: 'PDF', href: p.links.pdf });
-  if (p.links.hf) out.push({ label: 'Hugging Face', href: p.links.hf });
-  if (p.links.code) out.push({ label: p.githubStars ? `Code (★ ${p.githubStars})` : 'Code', href: p.links.code });
-  if (p.links.project) out.push({ label: 'Project', href: p.links.project });
-  if (out.length === 0 && p.links.doi) out.push({ label: 'DOI', href: p.links.doi });
+/** Only web links reach an email: a feed's `javascript:` or `data:` URL is dropped. */
+export function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function links(p: EditionPaper): PaperLink[] {
+  const out: PaperLink[] = [];
+  const add = (label: string, href: string | undefined) => {
+    const safe = safeUrl(href);
+    if (safe) out.push({ label, href: safe });
+  };
+  add(p.links.abstract?.includes('arxiv.org') ? 'arXiv' : 'Paper', p.links.abstract);
+  add('PDF', p.links.pdf);
+  add('Hugging Face', p.links.hf);
+  add('Code', p.links.code);
+  add('Project', p.links.project);
+  if (out.length === 0) add('DOI', p.links.doi);
   return out;
 }
 
-function toDigestPaper(p: EditionPaper): DigestPaper {
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function toDigestPaper(p: EditionPaper, compact: boolean): DigestPaper {
+  const signals = [
+    p.upvotes !== undefined ? `▲ ${plural(p.upvotes, 'upvote')}` : undefined,
+    p.comments ? plural(p.comments, 'comment') : undefined,
+    p.githubStars ? `★ ${plural(p.githubStars, 'star')}` : undefined,
+  ].filter((s): s is string => Boolean(s));
   return {
-    ...p,
-    anchor: `paper-${p.id.replace(/[^A-Za-z0-9]+/g, '-')}`,
+    id: p.id,
+    title: p.title.replace(/\s+/g, ' ').trim(),
+    href: safeUrl(p.links.hf) ?? safeUrl(p.links.abstract) ?? safeUrl(p.links.doi),
     byline: byline(p.authors),
-    blurb: shorten(p.aiSummary ?? p.abstract, 420),
-    linkList: linkList(p),
+    organization: p.organization,
+    blurb: firstSentences(p.aiSummary ?? p.abstract),
+    signals,
+    keywords: (p.aiKeywords ?? []).slice(0, 3).map((k) => k.replace(/\s+/g, ' ').trim()).filter(Boolean),
+    links: links(p),
+    compact,
   };
 }
 
@@ -91,36 +163,102 @@ export function viewOptionsOf(config: { mail: { listName: string; subjectPrefix:
   return { listName: config.mail.listName, subjectPrefix: config.mail.subjectPrefix, publicUrl: env.publicUrl, postalAddress: config.mail.postalAddress };
 }
 
+const byScore = (a: EditionPaper, b: EditionPaper) => b.score - a.score || (a.id < b.id ? -1 : 1);
+
+/** The short name a title leads with ("RankFlow: Ranking …" → "RankFlow"). */
+function leadName(title: string): string {
+  const head = title.split(/:\s/)[0]!;
+  return head.length >= 3 && head.length < title.length ? head : title;
+}
+
+/** At most 60 characters, leading with the top paper: "RankFlow and 17 more · Daily papers". */
+export function digestSubject(kind: 'daily' | 'weekly', titles: string[], prefix: string): string {
+  const brand = kind === 'weekly' ? `${prefix} (weekly)` : prefix;
+  if (titles.length === 0) return brand;
+  const more = titles.length > 1 ? ` and ${titles.length - 1} more` : '';
+  const suffix = `${more} · ${brand}`;
+  return `${shorten(leadName(titles[0]!.replace(/\s+/g, ' ').trim()), Math.max(20, 60 - suffix.length))}${suffix}`;
+}
+
+function topicsReason(titles: string[], all: boolean): string {
+  if (all) return 'all topics';
+  if (titles.length <= 3) return titles.join(', ');
+  return `${titles.slice(0, 2).join(', ')} and ${titles.length - 2} more topics`;
+}
+
 /**
- * The view of one variant: the edition's sections among `topics` (all when empty), the
- * highlights being the best papers of those sections.
+ * The view of one variant: the edition's sections among `topics` (all when empty). The best
+ * papers lead as "Top today" and are not repeated below; sections follow their best paper's
+ * score; a topic left with one paper joins "More papers"; beyond the budget papers are one
+ * line each, then left to the archive.
  */
-export function digestView(content: EditionContent, topics: string[], opts: ViewOptions): DigestView {
+export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET): DigestView {
   const wanted = topics.length === 0 ? undefined : new Set(topics);
-  const sections: DigestSection[] = content.sections
-    .filter((s) => !wanted || wanted.has(s.topic))
-    .map((s) => ({ topic: s.topic, title: s.title, papers: s.paperIds.map((id) => toDigestPaper(content.papers[id]!)) }));
-  const all = sections.flatMap((s) => s.papers).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-  const highlightCount = Math.min(3, all.length);
-  const highlights = all.length > 3 ? all.slice(0, highlightCount) : [];
+  const chosen = content.sections.filter((s) => !wanted || wanted.has(s.topic));
+  const seen = new Set<string>();
+  const raw = chosen.map((s) => ({
+    topic: s.topic,
+    title: s.title,
+    // a paper filed under two of the reader's topics is shown once, in the first
+    papers: s.paperIds
+      .filter((id) => !seen.has(id) && seen.add(id))
+      .map((id) => content.papers[id]!)
+      .sort(byScore),
+  }));
+  const all = raw.flatMap((s) => s.papers).sort(byScore);
+  const topCount = all.length >= 4 ? 3 : 0;
+  const topIds = new Set(all.slice(0, topCount).map((p) => p.id));
+
+  const rest = raw.map((s) => ({ ...s, papers: s.papers.filter((p) => !topIds.has(p.id)) })).filter((s) => s.papers.length > 0);
+  rest.sort((a, b) => byScore(a.papers[0]!, b.papers[0]!));
+  const multi = rest.filter((s) => s.papers.length > 1);
+  const singles = rest.filter((s) => s.papers.length === 1).flatMap((s) => s.papers);
+  // "More papers" only when it gathers several topics; a lone single keeps its own name
+  const ordered = singles.length > 1 ? [...multi, { topic: 'more', title: 'More papers', papers: singles.sort(byScore) }] : rest;
+
+  let shown = 0;
+  const place = (p: EditionPaper): DigestPaper | undefined => {
+    shown++;
+    if (shown > budget.fullCards + budget.compactEntries) return undefined;
+    return toDigestPaper(p, shown > budget.fullCards);
+  };
+  const top = all.slice(0, topCount).map((p) => place(p)!);
+  const sections: DigestSection[] = [];
+  for (const s of ordered) {
+    const papers = s.papers.map(place).filter((p): p is DigestPaper => Boolean(p));
+    if (papers.length > 0) sections.push({ topic: s.topic, title: s.title, papers });
+  }
+
   const dateLabel = content.kind === 'weekly' && content.from ? `${formatDate(content.from)} – ${formatDate(content.date)}` : formatDate(content.date);
   const heading = content.kind === 'weekly' ? 'The week in papers' : 'Today in papers';
-  const lead = all[0]?.title ?? 'no papers';
-  const more = all.length > 1 ? ` (+${all.length - 1} more)` : '';
-  const shortDate = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${content.date}T00:00:00Z`));
-  const subject = shorten(`${opts.subjectPrefix}${content.kind === 'weekly' ? ' (weekly)' : ''}, ${shortDate}: ${lead}`, 110 - more.length) + more;
+  const preheader =
+    all.length > 1
+      ? `Also: ${all
+          .slice(1, 3)
+          .map((p) => shorten(p.title.replace(/\s+/g, ' '), 70))
+          .join(' · ')}`
+      : dateLabel;
+  const allTopics = content.sections.length > 1 && chosen.length === content.sections.length;
   return {
     kind: content.kind,
     listName: opts.listName,
     heading,
     dateLabel,
-    preheader: shorten(all.slice(0, 3).map((p) => p.title).join(' · '), 140),
-    subject,
+    preheader,
+    subject: digestSubject(
+      content.kind,
+      all.map((p) => p.title),
+      opts.subjectPrefix,
+    ),
     archiveUrl: `${opts.publicUrl}/editions/${content.kind === 'weekly' ? `${content.date}?kind=weekly` : content.date}`,
-    highlights,
+    top,
     sections,
     paperCount: all.length,
-    topicsLabel: sections.map((s) => s.title).join(', '),
+    archivedCount: Math.max(0, all.length - budget.fullCards - budget.compactEntries),
+    reason: `You get the ${content.kind} email for ${topicsReason(
+      chosen.map((s) => s.title),
+      allTopics,
+    )}.`,
     postalAddress: opts.postalAddress,
     unsubscribeUrl: PLACEHOLDER.unsubscribeUrl,
     preferencesUrl: PLACEHOLDER.preferencesUrl,

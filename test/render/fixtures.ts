@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 
 function paper(id: string, over: Partial<EditionPaper>): EditionPaper {
@@ -50,3 +51,77 @@ export function sampleEdition(): EditionContent {
 }
 
 export const viewOptions = { listName: 'paperboy daily papers', subjectPrefix: 'Daily papers', publicUrl: 'https://papers.example.org', postalAddress: '1 Example Street, Springfield' };
+
+/** The real papers of a captured Hugging Face "Daily Papers" page: title, abstract, author count. */
+export function seedPapers(): { title: string; abstract: string; authorCount: number }[] {
+  const text = readFileSync(new URL('../fixtures/render/daily-papers-page.txt', import.meta.url), 'utf8');
+  const blocks = text.split(/\n\s*\n/).map((b) => b.trim());
+  const out: { title: string; abstract: string; authorCount: number }[] = [];
+  for (let i = 2; i < blocks.length; i++) {
+    const m = /^•\s*(\d+) authors?/.exec(blocks[i]!);
+    if (m && blocks[i - 2] && blocks[i - 1] && blocks[i - 1]!.length > 200) out.push({ title: blocks[i - 2]!.split('\n').pop()!, abstract: blocks[i - 1]!, authorCount: Number(m[1]) });
+  }
+  return out;
+}
+
+const TOPICS = [
+  ['language-models', 'Language models'],
+  ['vision-multimodal', 'Vision and multimodal'],
+  ['agents', 'Agents and tool use'],
+  ['alignment-safety', 'Alignment, safety and values'],
+  ['reinforcement-learning', 'Reinforcement learning'],
+  ['efficiency', 'Efficient training and inference'],
+  ['theory', 'Theory'],
+  ['medical', 'Medicine and biology'],
+  ['robotics', 'Robotics'],
+  ['speech-audio', 'Speech and audio'],
+  ['other', 'Other papers'],
+] as const;
+
+const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'John McCarthy'];
+
+/**
+ * A day of `count` real papers (the seed's, cycled), spread over eleven topics with a few
+ * one-paper topics, HF signals on most, like a busy day of the default config.
+ */
+export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
+  const seed = seedPapers();
+  const papers: EditionPaper[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = seed[i % seed.length]!;
+    const id = `2611.${String(10000 + i).padStart(5, '0')}`;
+    // topics 8–10 get one paper each: they merge into "More papers"
+    const t = i < count - 3 ? i % 8 : 8 + (i - (count - 3));
+    const topic = TOPICS[Math.min(t, TOPICS.length - 1)]![0];
+    papers.push(
+      paper(id, {
+        title: i < seed.length ? s.title : `${s.title} (${Math.floor(i / seed.length) + 1})`,
+        abstract: s.abstract,
+        authors: NAMES.slice(0, Math.min(NAMES.length, s.authorCount)),
+        score: 100 - i * (90 / count),
+        upvotes: i % 5 === 4 ? undefined : Math.max(1, 96 - i),
+        comments: i % 3 === 0 ? (i % 7) + 1 : undefined,
+        githubStars: i % 4 === 0 ? 312 - i : undefined,
+        organization: i % 3 === 1 ? 'Example University' : undefined,
+        aiKeywords: i % 2 === 0 ? ['federated learning', 'fairness', 'low-rank adaptation', 'medical imaging'] : undefined,
+        primaryTopic: topic,
+        topics: [topic],
+        links: {
+          abstract: `https://arxiv.org/abs/${id}`,
+          pdf: `https://arxiv.org/pdf/${id}`,
+          ...(i % 5 === 4 ? {} : { hf: `https://huggingface.co/papers/${id}` }),
+          ...(i % 4 === 0 ? { code: `https://github.com/example/repo-${i}` } : {}),
+        },
+      }),
+    );
+  }
+  const sections = TOPICS.map(([topic, title]) => ({ topic, title, description: '', paperIds: papers.filter((p) => p.primaryTopic === topic).map((p) => p.id) })).filter((s) => s.paperIds.length > 0);
+  return {
+    kind: 'daily',
+    date,
+    top: papers.slice(0, 3).map((p) => p.id),
+    sections,
+    papers: Object.fromEntries(papers.map((p) => [p.id, p])),
+    considered: count,
+  };
+}

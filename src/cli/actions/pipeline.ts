@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../../app.ts';
 import type { SourceConfig } from '../../config/schema.ts';
+import { loadSettings } from '../../config/load.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
 import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
@@ -178,7 +179,13 @@ export async function editionShow(opts: { date?: string; weekly?: boolean; json?
   });
 }
 
-export async function previewCommand(opts: { date?: string; weekly?: boolean; topics?: string; out: string }): Promise<void> {
+export async function previewCommand(opts: { date?: string; weekly?: boolean; topics?: string; out?: string; serve?: boolean; port?: string }): Promise<void> {
+  if (opts.serve) {
+    process.exitCode = await previewServe(opts.port);
+    return;
+  }
+  const outFile = opts.out;
+  if (!outFile) throw new UsageError('preview needs --out FILE.html (render an edition to a file) or --serve (every email with sample data)');
   process.exitCode = await withApp(async (app) => {
     const id = editionId(kindOf(opts), editionDate(app, opts.date));
     const e = await app.store.editions.get<EditionContent>(id);
@@ -191,7 +198,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
     if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
     const variant = await renderVariant(e.content, topics, viewOptionsOf(app.config, app.env));
     const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview` });
-    const out = path.resolve(opts.out);
+    const out = path.resolve(outFile);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, body.html);
     const textFile = out.replace(/\.html?$/i, '') + '.txt';
@@ -201,6 +208,26 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
     output.line(`plain text: ${textFile}`);
     return EXIT.ok;
   });
+}
+
+/** The preview server: sample data only, so it needs no database, Redis or edition. */
+async function previewServe(portOption: string | undefined): Promise<number> {
+  const port = portOption === undefined ? 3100 : Number(portOption);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${portOption}" is not a TCP port: use a number from 0 to 65535, e.g. --port 3100`);
+  const settings = loadSettings();
+  const { startPreviewServer } = await import('../../render/previewServer.ts');
+  const server = await startPreviewServer({
+    port,
+    view: viewOptionsOf(settings.config, settings.env),
+    onRender: (err) => (err ? output.note(`preview: the templates do not render: ${err.message.split('\n')[0]}`) : output.note('preview: rendered')),
+  });
+  output.line(`email preview on ${server.url} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await server.close();
+  return EXIT.ok;
 }
 
 export async function workerCommand(stages: string[]): Promise<void> {

@@ -39,6 +39,9 @@ export function registerOpsCommands(program: Command): void {
         const from = parseAddress(app.env.mailFrom);
         const local = /@(localhost|example\.(org|com|net))$/i.test(from.address);
         checks.push({ name: 'sender identity', ok: app.env.mailTransport === 'outbox' || !local, detail: `${app.env.mailFrom}${local ? ' (a placeholder: set MAIL_FROM to an address of a domain you verified)' : ''}` });
+        const { postalAddressWarning } = await import('../../config/load.ts');
+        const postal = postalAddressWarning(app.settings);
+        checks.push({ name: 'postal address', ok: !postal, detail: postal ?? (app.config.mail.postalAddress ? app.config.mail.postalAddress : 'not set (required before MAIL_TRANSPORT=ses)') });
         checks.push({ name: 'links', ok: true, detail: `PUBLIC_URL ${app.env.publicUrl}; SECRET_KEY ${app.env.secretKey ? 'from the environment' : `kept in ${path.join(app.env.dataDir, 'secret.key')}`}` });
       } catch (err) {
         checks.push({ name: 'boot', ok: false, detail: describeError(err) });

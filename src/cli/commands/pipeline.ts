@@ -48,12 +48,15 @@ export function registerPipelineCommands(program: Command): void {
 
   program
     .command('preview')
-    .description('render one variant of an edition to an HTML file (and the plain text beside it)')
+    .description('render one variant of an edition to an HTML file (and the plain text beside it), or serve every email type with sample data (--serve)')
     .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
     .option('--weekly', 'the weekly edition ending on that day')
     .option('--topics <a,b>', 'the sections a subscriber with these topics gets (default: all)')
-    .requiredOption('--out <FILE.html>', 'where to write the HTML')
-    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; out: string }) => (await actions()).previewCommand(opts));
+    .option('--out <FILE.html>', 'where to write the HTML')
+    .option('--serve', 'serve every email (digests, confirm, welcome, preferences changed, test) with sample data on 127.0.0.1; re-renders and reloads when a template changes')
+    .option('--port <n>', 'port for --serve (default: 3100)')
+    .addHelpText('after', '\nExamples:\n  paperboy preview --date 2026-11-26 --topics language-models --out preview.html\n  paperboy preview --serve --port 3100   (also: npm run email:dev)')
+    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; out?: string; serve?: boolean; port?: string }) => (await actions()).previewCommand(opts));
 
   program
     .command('worker')

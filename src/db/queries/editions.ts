@@ -61,6 +61,14 @@ export class EditionQueries {
     return rows.map((r) => toEdition<C>(r));
   }
 
+  /** The dates of the editions with papers just before and just after a day (archive navigation). */
+  async neighbours(kind: EditionKind, date: string): Promise<{ previous?: string; next?: string }> {
+    const base = () => this.db.selectFrom('editions').select('date').where('kind', '=', kind).where('status', '!=', 'empty');
+    const previous = await base().where('date', '<', date).orderBy('date', 'desc').limit(1).executeTakeFirst();
+    const next = await base().where('date', '>', date).orderBy('date', 'asc').limit(1).executeTakeFirst();
+    return { previous: previous?.date, next: next?.date };
+  }
+
   /** The latest day frozen, empty days included. */
   async latestDate(kind: EditionKind): Promise<string | undefined> {
     const row = await this.db.selectFrom('editions').select('date').where('kind', '=', kind).orderBy('date', 'desc').limit(1).executeTakeFirst();

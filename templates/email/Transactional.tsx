@@ -1,0 +1,64 @@
+/**
+ * The one-reader emails (confirm, welcome, preferences changed, test) in the digest's look:
+ * a heading, a few short paragraphs, one call to action, the footer.
+ */
+import { Block, EmailShell, Footer, MjText, color, size } from './Layout.tsx';
+import { MjButton } from './mjml.ts';
+import { font } from './theme.ts';
+
+export interface TransactionalView {
+  listName: string;
+  subject: string;
+  heading: string;
+  paragraphs: string[];
+  action?: { label: string; href: string };
+  footerLinks: { label: string; href: string }[];
+  postalAddress?: string;
+}
+
+export function Transactional({ view }: { view: TransactionalView }) {
+  return (
+    <EmailShell title={view.subject} preheader={view.paragraphs[0] ?? view.subject}>
+      <Block padding="16px 20px 0">
+        <MjText css-class="pb-m" padding="0 0 8px">
+          <p className="pb-m" style={{ color: color.muted, fontSize: size.small, lineHeight: '20px', margin: 0 }}>
+            {view.listName}
+          </p>
+        </MjText>
+        <MjText padding="0 0 8px">
+          <h1 style={{ margin: 0, fontSize: size.h1, lineHeight: '32px', fontWeight: 700 }}>{view.heading}</h1>
+        </MjText>
+        {view.paragraphs.map((p) => (
+          <MjText key={p} padding="0 0 12px">
+            <p style={{ margin: 0 }}>{p}</p>
+          </MjText>
+        ))}
+        {view.action ? (
+          <MjButton
+            href={view.action.href}
+            align="left"
+            background-color={color.accent}
+            color="#ffffff"
+            font-size="16px"
+            font-weight="600"
+            line-height="20px"
+            inner-padding="12px 20px"
+            border-radius="6px"
+            padding="8px 0 16px"
+            target=""
+          >
+            {view.action.label}
+          </MjButton>
+        ) : null}
+        {view.action ? (
+          <MjText css-class="pb-m" padding="0 0 8px">
+            <p className="pb-m" style={{ color: color.muted, fontSize: size.small, lineHeight: '20px', margin: 0, wordBreak: 'break-all', fontFamily: font }}>
+              Or open this link: {view.action.href}
+            </p>
+          </MjText>
+        ) : null}
+        <Footer listName={view.listName} postalAddress={view.postalAddress} links={view.footerLinks} />
+      </Block>
+    </EmailShell>
+  );
+}
