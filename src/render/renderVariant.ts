@@ -60,6 +60,6 @@ export async function renderVariant(content: EditionContent, topics: string[], o
     if (Buffer.byteLength(html) <= HTML_BUDGET_BYTES || budget.fullCards + budget.compactEntries <= 5) {
       return { topics, subject: view.subject, html, text: digestText(view) };
     }
-    budget = { fullCards: Math.floor(budget.fullCards * 0.7), compactEntries: Math.floor(budget.compactEntries * 0.7) };
+    budget = { ...budget, fullCards: Math.floor(budget.fullCards * 0.7), compactEntries: Math.floor(budget.compactEntries * 0.7) };
   }
 }

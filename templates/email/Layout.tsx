@@ -13,7 +13,7 @@ export const link: CSSProperties = { color: color.accent };
 export const button: CSSProperties = {
   display: 'inline-block',
   margin: '0 6px 6px 0',
-  padding: '12px 14px',
+  padding: '12px 12px',
   fontSize: '15px',
   lineHeight: '20px',
   borderRadius: '6px',

@@ -14,10 +14,18 @@ export interface DigestBudget {
   fullCards: number;
   /** Papers shown after those as one-line entries. */
   compactEntries: number;
+  /**
+   * A phone screen is short: papers below "Top today" get a one-sentence blurb, and "More
+   * papers" (the day's one-paper topics) are one line each. Off for the web edition.
+   */
+  phoneLength?: boolean;
 }
 
-/** Bounded so that a 300-paper day stays under 90 KB of HTML (Gmail clips at about 102 KB). */
-export const DEFAULT_BUDGET: DigestBudget = { fullCards: 25, compactEntries: 40 };
+/**
+ * Bounded so that a 300-paper day stays under 90 KB of HTML (Gmail clips at about 102 KB),
+ * and shortened for phones (the 18-paper demo day went from 7,377 to under 4,600 px at 375 px).
+ */
+export const DEFAULT_BUDGET: DigestBudget = { fullCards: 25, compactEntries: 40, phoneLength: true };
 
 export interface PaperLink {
   label: string;
@@ -82,6 +90,17 @@ export function shorten(text: string, max: number): string {
   return `${(space > max * 0.5 ? cut.slice(0, space) : cut).replace(/[\s,.;:–—-]+$/, '')}…`;
 }
 
+// "e.g. Stable Diffusion" is one sentence: a capital after these does not start a new one
+const ABBREVIATION = /(?:\b(?:e\.g|i\.e|cf|vs|al|etc|Fig|Figs|Eq|Eqs|Sec|No|approx|resp)|\b[A-Z])$/;
+
+/**
+ * Where sentences end: after . ! ? followed by a space and a capital, a digit or an opening
+ * mark, unless the full stop closes an abbreviation or an initial.
+ */
+function sentenceEnds(clean: string): number[] {
+  return [...clean.matchAll(/[.!?](?=\s+[A-Z0-9("'“])/g)].filter((m) => clean[m.index!] !== '.' || !ABBREVIATION.test(clean.slice(Math.max(0, m.index! - 8), m.index!))).map((m) => m.index! + 1);
+}
+
 /**
  * The first sentences of a text that fit in `max` characters, so that a blurb never stops
  * mid-sentence; a first sentence longer than that is cut at a word with an ellipsis.
@@ -89,11 +108,17 @@ export function shorten(text: string, max: number): string {
 export function firstSentences(text: string, max = 300): string {
   const clean = text.replace(/\s+/g, ' ').trim();
   if (clean.length <= max) return clean;
-  // a sentence ends at . ! ? followed by a space and a capital, a digit or an opening mark
-  const ends = [...clean.matchAll(/[.!?](?=\s+[A-Z0-9("'“])/g)].map((m) => m.index! + 1);
+  const ends = sentenceEnds(clean);
   const fits = ends.filter((e) => e <= max);
   if (fits.length > 0) return clean.slice(0, fits[fits.length - 1]);
   return shorten(clean, max);
+}
+
+/** The first sentence alone when it fits in `max` characters; else as `firstSentences`. */
+export function firstSentence(text: string, max = 300): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  const end = sentenceEnds(clean)[0];
+  return end !== undefined && end <= max ? clean.slice(0, end) : firstSentences(clean, max);
 }
 
 function byline(authors: string[]): string {
@@ -120,7 +145,8 @@ function links(p: EditionPaper): PaperLink[] {
   };
   add(p.links.abstract?.includes('arxiv.org') ? 'arXiv' : 'Paper', p.links.abstract);
   add('PDF', p.links.pdf);
-  add('Hugging Face', p.links.hf);
+  // "HF", not "Hugging Face": the row of buttons fits one line on a phone
+  add('HF', p.links.hf);
   add('Code', p.links.code);
   add('Project', p.links.project);
   if (out.length === 0) add('DOI', p.links.doi);
@@ -131,7 +157,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function toDigestPaper(p: EditionPaper, compact: boolean): DigestPaper {
+function toDigestPaper(p: EditionPaper, compact: boolean, shortBlurb = false): DigestPaper {
   const signals = [
     p.upvotes !== undefined ? `▲ ${plural(p.upvotes, 'upvote')}` : undefined,
     p.comments ? plural(p.comments, 'comment') : undefined,
@@ -143,7 +169,7 @@ function toDigestPaper(p: EditionPaper, compact: boolean): DigestPaper {
     href: safeUrl(p.links.hf) ?? safeUrl(p.links.abstract) ?? safeUrl(p.links.doi),
     byline: byline(p.authors),
     organization: p.organization,
-    blurb: firstSentences(p.aiSummary ?? p.abstract),
+    blurb: (shortBlurb ? firstSentence : firstSentences)(p.aiSummary ?? p.abstract),
     signals,
     keywords: (p.aiKeywords ?? []).slice(0, 3).map((k) => k.replace(/\s+/g, ' ').trim()).filter(Boolean),
     links: links(p),
@@ -217,15 +243,16 @@ export function digestView(content: EditionContent, topics: string[], opts: View
   const ordered = singles.length > 1 ? [...multi, { topic: 'more', title: 'More papers', papers: singles.sort(byScore) }] : rest;
 
   let shown = 0;
-  const place = (p: EditionPaper): DigestPaper | undefined => {
+  const place = (p: EditionPaper, inSection: boolean, compact = false): DigestPaper | undefined => {
     shown++;
     if (shown > budget.fullCards + budget.compactEntries) return undefined;
-    return toDigestPaper(p, shown > budget.fullCards);
+    return toDigestPaper(p, compact || shown > budget.fullCards, inSection && budget.phoneLength);
   };
-  const top = all.slice(0, topCount).map((p) => place(p)!);
+  const top = all.slice(0, topCount).map((p) => place(p, false)!);
   const sections: DigestSection[] = [];
   for (const s of ordered) {
-    const papers = s.papers.map(place).filter((p): p is DigestPaper => Boolean(p));
+    const compact = budget.phoneLength === true && s.topic === 'more' && ordered.length > 1;
+    const papers = s.papers.map((p) => place(p, true, compact)).filter((p): p is DigestPaper => Boolean(p));
     if (papers.length > 0) sections.push({ topic: s.topic, title: s.title, papers });
   }
 

@@ -93,6 +93,13 @@ describe('the digest', () => {
     }
   });
 
+  it('never ends a blurb at an abbreviation: "e.g. Stable Diffusion" is one sentence', async () => {
+    const v = await renderVariant(dayEdition(18), [], viewOptions);
+    const blurbs = [...v.html.matchAll(/<p style="margin:0 0 8px">([^<]+)<\/p>/g)].map((m) => m[1]!);
+    for (const b of blurbs) expect(b, b).not.toMatch(/\b(e\.g|i\.e|cf|et al)\.$/);
+    expect(v.text).toContain('Recent prosperity of text-to-image diffusion models, e.g. Stable');
+  });
+
   it('names its signals in words, shows authors as the first three then et al., and AI keywords as tags', async () => {
     const v = await renderVariant(dayEdition(18), [], viewOptions);
     expect(v.text).toContain('▲ 96 upvotes');
