@@ -281,6 +281,6 @@ export const envSchema = z.object({
   PUBLIC_URL: optionalNonEmpty.refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'expected https://your.host'),
   SECRET_KEY: optionalNonEmpty.refine((v) => v === undefined || v.length >= 16, 'expected at least 16 characters'),
   ADMIN_TOKEN: optionalNonEmpty,
-  PORT: optionalNonEmpty.refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'expected a TCP port number'),
+  PORT: optionalNonEmpty.refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), 'expected a TCP port number from 1 to 65535'),
 });
 export type RawEnv = z.infer<typeof envSchema>;

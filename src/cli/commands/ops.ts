@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { createLogger } from '../../log.ts';
-import { EXIT, describeError, output } from '../runtime.ts';
+import { EXIT, describeError, output, untilStopSignal, UsageError } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -59,16 +59,15 @@ export function registerOpsCommands(program: Command): void {
       process.exitCode = await withApp(
         async (app) => {
           const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${opts.port}" is not a TCP port`);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a TCP port: use a number from 1 to 65535`);
           const { buildServer } = await import('../../web/server.ts');
           const server = await buildServer(app);
-          const address = await server.listen({ port, host: opts.host });
+          const address = await server.listen({ port, host: opts.host }).catch((err: NodeJS.ErrnoException) => {
+            throw listenError(err, opts.host, port, opts.port !== undefined ? '--port' : 'PORT');
+          });
           app.log.info('serving', { address, publicUrl: app.env.publicUrl });
           output.note(`paperboy: serving on ${address} (links in emails point to ${app.env.publicUrl})`);
-          await new Promise<void>((resolve) => {
-            process.once('SIGTERM', () => resolve());
-            process.once('SIGINT', () => resolve());
-          });
+          await untilStopSignal();
           await server.close();
           return EXIT.ok;
         },
@@ -83,6 +82,14 @@ export function registerOpsCommands(program: Command): void {
     .action(async (opts: { keep?: boolean }) => {
       process.exitCode = await runDemo(Boolean(opts.keep));
     });
+}
+
+/** Why `serve` could not listen, and what to change. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, from: string): Error {
+  if (err.code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is already in use by another program (another \`paperboy serve\`?): stop it, or choose another port with ${from}`);
+  if (err.code === 'EACCES') return new UsageError(`port ${port} on ${host} needs administrator rights (ports below 1024 do): choose a port of 1024 or above with ${from}, and put a reverse proxy in front`);
+  if (err.code === 'EADDRNOTAVAIL') return new UsageError(`${host} is not an address of this machine: use --host 0.0.0.0 (every interface) or 127.0.0.1`);
+  return err;
 }
 
 /** The edition day of the sample feeds (see demo/feeds/README.md). */
