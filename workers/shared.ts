@@ -13,7 +13,12 @@ export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processo
   worker.on('failed', (job, err) => {
     app.log.warn('job failed', { queue, job: job?.id, attempt: job?.attemptsMade, error: err.message });
   });
-  worker.on('error', (err) => app.log.error('worker error', { queue, error: err.message }));
+  worker.on('error', (err) => {
+    // closing a worker cuts its blocking connection under the pending fetch of the next job:
+    // that is the close working, not a fault to report
+    if (worker.closing && /Connection is closed/.test(err.message)) return;
+    app.log.error('worker error', { queue, error: err.message });
+  });
   return worker;
 }
 

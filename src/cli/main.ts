@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDataCommands } from './commands/data.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
-import { describeError, EXIT, output, UsageError } from './runtime.ts';
+import { describeError, EXIT, output, toleratePipeClose, UsageError } from './runtime.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,6 +32,7 @@ MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, LO
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  toleratePipeClose();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -14,7 +14,7 @@ import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startStages, type Stage } from '../../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
 import { buildEdition, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, waitForRanking } from '../operations.ts';
-import { EXIT, output, parseDateOption, parseList, UsageError, withApp } from '../runtime.ts';
+import { EXIT, output, parseDateOption, parseList, untilStopSignal, UsageError, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
   return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
@@ -219,14 +219,8 @@ async function runWorkers(stages: Stage[]): Promise<number> {
   return withApp(async (app) => {
     const running = await startStages(app, stages, { schedulers: true });
     app.log.info('workers running', { stages: stages.join(','), redis: app.redis.owned ? 'private' : 'shared', database: app.store.dialect });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        app.log.info('stopping: finishing in-flight jobs', { signal });
-        resolve();
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    const signal = await untilStopSignal();
+    app.log.info('stopping: finishing in-flight jobs', { signal });
     await running.close();
     app.log.info('workers stopped');
     return EXIT.ok;
