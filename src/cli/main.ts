@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDataCommands } from './commands/data.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
+import { registerStatusCommand } from './commands/status.ts';
 import { describeError, EXIT, output, toleratePipeClose, UsageError } from './runtime.ts';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, LO
   registerPipelineCommands(program);
   registerDataCommands(program);
   registerOpsCommands(program);
+  registerStatusCommand(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
