@@ -4,7 +4,7 @@
  * DATA_DIR uses it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -145,8 +145,12 @@ describe('signals', () => {
   it('a worker finishes its job on the first SIGTERM, exits at once on the second, and stops its private Redis', async () => {
     const dataDir = tempDir();
     const config = slowSourceConfig(dataDir, await hangingFeed());
-    const worker = start(['worker', 'ingest'], { DATA_DIR: dataDir, PAPERBOY_CONFIG: config, LOG_LEVEL: 'info' });
+    const heartbeat = path.join(dataDir, 'heartbeat');
+    const worker = start(['worker', 'ingest'], { DATA_DIR: dataDir, PAPERBOY_CONFIG: config, LOG_LEVEL: 'info', PAPERBOY_HEARTBEAT_FILE: heartbeat });
     await until('the worker to run', () => /workers running/.test(worker.stderr()));
+    // what the container health check of docker-compose.yml reads
+    await until('the heartbeat', () => existsSync(heartbeat));
+    expect(Date.now() - statSync(heartbeat).mtimeMs).toBeLessThan(60_000);
     const { pid, port } = redisState(dataDir)!;
     const queue = new Queue('ingest', { connection: redisOptions(`redis://127.0.0.1:${port}`), prefix: 'paperboy' });
     await queue.add('ingest', { source: 'slow' }, { attempts: 1 });
