@@ -9,9 +9,9 @@ import type { SourceConfig } from '../config/schema.ts';
 import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 import type { IngestReport } from '../ingest/processor.ts';
 import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
-import { EditionBuilder, type BuildOutcome, type EditionContent } from '../rank/edition.ts';
+import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
-import { Ranker } from '../rank/ranker.ts';
+import { freezeEditions } from '../rank/freeze.ts';
 import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
 import { output, waitFor } from './runtime.ts';
@@ -87,11 +87,11 @@ export async function waitForRanking(app: App): Promise<void> {
   });
 }
 
-/** Ranks what was stored but never ranked, then freezes the edition. */
+/** Freezes the edition of a day through the one freeze path (the render is queued when it is sent). */
 export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: string, force: boolean): Promise<BuildOutcome> {
-  const stragglers = await new Ranker(app.store, app.config).rankStragglers();
+  const { outcomes, stragglers } = await freezeEditions(app, { kind, date, force, queueRender: false });
   if (stragglers > 0) output.note(`ranked ${stragglers} paper(s) that had been stored but not ranked`);
-  return new EditionBuilder(app.store, app.config).build(kind, date, { force });
+  return outcomes[0]!;
 }
 
 export type DeliveryCounts = Record<DeliveryStatus, number>;
