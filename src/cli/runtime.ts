@@ -6,6 +6,7 @@ import type { App, DataApp } from '../app.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { createLogger } from '../log.ts';
 import { isDate } from '../rank/calendar.ts';
+import { startProgress } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
 
@@ -188,19 +189,45 @@ export function parseList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Polls `check` until it returns a value, printing `describe` when it changes. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; what: string }): Promise<T> {
+export interface Measured {
+  done: number;
+  total: number;
+  text: string;
+}
+
+/**
+ * Polls `check` until it returns a value. `progress` shows how far the work is (a bar on a
+ * terminal, plain lines otherwise); `describe` prints a line whenever its text changes.
+ */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; progress?: { label: string; measure: () => Promise<Measured> }; what: string },
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
+  const bar = opts.progress ? startProgress(opts.progress.label) : undefined;
   let last = '';
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (opts.describe) {
-      const text = await opts.describe();
-      if (text !== last) output.note(text);
-      last = text;
+  try {
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) {
+        if (bar && opts.progress) {
+          const m = await opts.progress.measure();
+          bar.update(m.done, m.total, m.text);
+        }
+        return value;
+      }
+      if (bar && opts.progress) {
+        const m = await opts.progress.measure();
+        bar.update(m.done, m.total, m.text);
+      } else if (opts.describe) {
+        const text = await opts.describe();
+        if (text !== last) output.note(text);
+        last = text;
+      }
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy status\` later`);
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy edition show\` later`);
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  } finally {
+    bar?.stop();
   }
 }
