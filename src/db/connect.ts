@@ -13,6 +13,9 @@ const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promis
   '002_control': m002,
 };
 
+/** The migrations this version knows, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations);
+
 export class DatabaseError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

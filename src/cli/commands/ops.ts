@@ -16,37 +16,21 @@ export function registerOpsCommands(program: Command): void {
     .command('doctor')
     .description('check the configuration, Redis, the database, the mail transport and the sender identity')
     .action(async () => {
-      const checks: { name: string; ok: boolean; detail: string }[] = [];
+      const { runChecks } = await import('../../doctor.ts');
+      let checks: { name: string; status: 'ok' | 'warn' | 'fail'; detail: string }[];
       let app: App | undefined;
       try {
         const { bootApp } = await import('../../app.ts');
-        const { parseAddress } = await import('../../mail/message.ts');
-        const { QUEUE } = await import('../../queues/index.ts');
         app = await bootApp({ log: createLogger({}, { level: 'error' }) });
-        checks.push({ name: 'configuration', ok: true, detail: `${app.settings.configSource}: ${app.config.sources.length} source(s), ${app.config.topics.length} topic(s)` });
-        checks.push({ name: 'database', ok: true, detail: `${app.store.dialect} at ${app.store.location}, schema up to date, ${await app.store.papers.count()} paper(s)` });
-        const workers = await Promise.all(Object.values(QUEUE).map(async (q) => `${q}:${await app!.queues.workerCount(q)}`));
-        checks.push({ name: 'redis', ok: true, detail: `${app.redis.owned ? 'private redis-server (REDIS_URL unset)' : app.redis.url.replace(/\/\/[^@]*@/, '//')}; workers connected ${workers.join(' ')}` });
-        if (app.env.mailTransport === 'outbox') {
-          mkdirSync(app.env.outboxDir, { recursive: true });
-          const probe = path.join(app.env.outboxDir, '.doctor');
-          writeFileSync(probe, 'ok');
-          rmSync(probe);
-          checks.push({ name: 'mail transport', ok: true, detail: `outbox: .eml files under ${app.env.outboxDir}` });
-        } else {
-          checks.push({ name: 'mail transport', ok: false, detail: `${app.env.mailTransport} is not available in this version; use MAIL_TRANSPORT=outbox` });
-        }
-        const from = parseAddress(app.env.mailFrom);
-        const local = /@(localhost|example\.(org|com|net))$/i.test(from.address);
-        checks.push({ name: 'sender identity', ok: app.env.mailTransport === 'outbox' || !local, detail: `${app.env.mailFrom}${local ? ' (a placeholder: set MAIL_FROM to an address of a domain you verified)' : ''}` });
-        checks.push({ name: 'links', ok: true, detail: `PUBLIC_URL ${app.env.publicUrl}; SECRET_KEY ${app.env.secretKey ? 'from the environment' : `kept in ${path.join(app.env.dataDir, 'secret.key')}`}` });
+        checks = await runChecks(app);
       } catch (err) {
-        checks.push({ name: 'boot', ok: false, detail: describeError(err) });
+        checks = [{ name: 'boot', status: 'fail', detail: describeError(err) }];
       } finally {
         await app?.close();
       }
-      for (const c of checks) output.line(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
-      process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed;
+      const label = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+      for (const c of checks) output.line(`${label[c.status]}  ${c.name}: ${c.detail}`);
+      process.exitCode = checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok;
     });
 
   program
