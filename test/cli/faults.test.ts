@@ -3,7 +3,7 @@
  * trace, within seconds: each case runs the real CLI against a real broken dependency.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -190,21 +190,27 @@ describe('the web service port', () => {
   });
 });
 
-describe('a reader that closes the pipe early (`paperboy … | head -1`)', () => {
+describe('a reader that closes the pipe early (`paperboy preview … | head -1`)', () => {
   it('ends the command quietly: no EPIPE stack', async () => {
     const dataDir = tempDir();
+    const env = { DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined };
+    expect((await runCli(['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')], { env })).code).toBe(0);
+    expect((await runCli(['edition', 'build', '--date', '2026-11-26'], { env })).code).toBe(0);
+    const shellEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    delete shellEnv.REDIS_URL;
+    delete shellEnv.DATABASE_URL;
+    const bin = path.join(repoRoot, 'bin', 'paperboy.js');
+    const out = path.join(dataDir, 'preview.html');
     const r = await new Promise<CliResult>((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-      delete env.REDIS_URL;
-      delete env.DATABASE_URL;
-      const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'doctor'], { cwd: repoRoot, env });
-      // the reader is gone before the first line is written
-      child.stdout.destroy();
+      const child = spawn('sh', ['-c', `"${process.execPath}" "${bin}" preview --date 2026-11-26 --out "${out}" | head -1`], { cwd: repoRoot, env: shellEnv });
+      let stdout = '';
       let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
+      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
+    expect(r.stdout).toMatch(/^preview of 2026-11-26 /);
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
-    expect(r.code).toBe(0);
-  });
+    expect(existsSync(out)).toBe(true);
+  }, 120_000);
 });
