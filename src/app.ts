@@ -3,7 +3,7 @@
  * queues. Boot fails fast, with the cause and the fix in the message.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSettings, postalAddressWarning, type Settings } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -12,6 +12,7 @@ import { Store } from './db/store.ts';
 import { Queues } from './queues/index.ts';
 import { assertReachable, checkEvictionPolicy, startPrivateRedis, type RedisHandle } from './queues/redis.ts';
 import { createLogger, type Logger } from './log.ts';
+import { ensureLocalDir } from './localDir.ts';
 
 /** Settings, database and logger: enough for the commands that do not touch the queues. */
 export interface DataApp {
@@ -40,7 +41,7 @@ export function resolveSecretKey(env: Environment): string {
   if (env.secretKey) return env.secretKey;
   const file = path.join(env.dataDir, 'secret.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(env.dataDir, { recursive: true });
+  ensureLocalDir(env.dataDir, 'DATA_DIR');
   const key = randomBytes(32).toString('hex');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;
@@ -59,7 +60,7 @@ export async function bootData(opts: BootOptions = {}): Promise<DataApp> {
   const { env, config } = settings;
   const postal = postalAddressWarning(settings);
   if (postal) log.warn(postal);
-  mkdirSync(env.dataDir, { recursive: true });
+  ensureLocalDir(env.dataDir, 'DATA_DIR');
   const store = await Store.open(env.databaseUrl);
   return { config, env, settings, store, log, secretKey: resolveSecretKey(env), close: () => store.close() };
 }

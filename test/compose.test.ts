@@ -28,10 +28,29 @@ describe('docker-compose.yml', () => {
     expect(command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
   });
 
+  it('keeps Redis and PostgreSQL off the host network: only the web service publishes a port', () => {
+    const published = Object.entries(compose.services as Record<string, { ports?: unknown[] }>).filter(([, s]) => s.ports?.length).map(([name]) => name);
+    expect(published).toEqual(['web']);
+  });
+
+  it('gives every service a health check, and lets every worker stage scale (no fixed name, no host port)', () => {
+    for (const [name, service] of Object.entries(compose.services as Record<string, { healthcheck?: { test?: unknown[] }; container_name?: string; ports?: unknown[] }>)) {
+      expect(service.healthcheck?.test, `${name}: healthcheck`).toBeDefined();
+      if (name !== 'web' && name !== 'redis' && name !== 'postgres') {
+        expect(service.container_name, `${name}: container_name`).toBeUndefined();
+        expect(service.ports, `${name}: ports`).toBeUndefined();
+      }
+    }
+    // the workers' check reads the heartbeat file that `paperboy worker` writes
+    expect(compose.services.send.environment.PAPERBOY_HEARTBEAT_FILE).toBe('/tmp/paperboy-heartbeat');
+    expect(compose.services.send.healthcheck.test.join(' ')).toContain('/tmp/paperboy-heartbeat');
+    expect(compose.services.web.healthcheck.test.join(' ')).toContain('/readyz');
+  });
+
   it('has a worker for every pipeline stage and the web service, all on the shared Redis and PostgreSQL', () => {
-    for (const stage of ['ingest', 'rank', 'render', 'send']) expect(compose.services[stage].command).toEqual(['worker', stage]);
+    for (const stage of ['ingest', 'rank', 'render', 'send', 'mail']) expect(compose.services[stage].command).toEqual(['worker', stage]);
     expect(compose.services.web.command[0]).toBe('serve');
-    for (const name of ['ingest', 'rank', 'render', 'send', 'web']) {
+    for (const name of ['ingest', 'rank', 'render', 'send', 'mail', 'web']) {
       expect(compose.services[name].environment.REDIS_URL).toBe('redis://redis:6379');
       expect(compose.services[name].environment.DATABASE_URL).toMatch(/^postgres:\/\/.*@postgres:5432\//);
     }

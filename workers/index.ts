@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import type { App } from '../src/app.ts';
+import { QUEUE } from '../src/queues/index.ts';
 import { startIngestWorkers, syncSourceSchedulers } from './ingest.ts';
 import { startRankWorkers, syncFreezeScheduler } from './rank.ts';
 import { startRenderWorker } from './render.ts';
@@ -35,4 +37,27 @@ export async function startStages(app: App, stages: readonly Stage[], opts: { sc
       return closing;
     },
   };
+}
+
+/** How often a long-running worker proves it is alive (see {@link startHeartbeat}). */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+
+/**
+ * With PAPERBOY_HEARTBEAT_FILE set, the file is rewritten every 10 s for as long as this
+ * process's event loop runs and Redis answers it: a container health check reads its age.
+ */
+export function startHeartbeat(app: App, file = process.env.PAPERBOY_HEARTBEAT_FILE): { stop(): void } {
+  if (!file) return { stop() {} };
+  const beat = async () => {
+    try {
+      await app.queues.workerCount(QUEUE.send);
+      writeFileSync(file, new Date().toISOString());
+    } catch (err) {
+      app.log.warn('heartbeat: Redis did not answer', { error: err as Error });
+    }
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

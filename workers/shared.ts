@@ -1,4 +1,5 @@
-import { Worker, type Processor, type WorkerOptions } from 'bullmq';
+import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
+import type { Fields } from '../src/log.ts';
 import type { App } from '../src/app.ts';
 import { connection, type QueueName } from '../src/queues/index.ts';
 
@@ -11,10 +12,32 @@ export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processo
     ...opts,
   });
   worker.on('failed', (job, err) => {
-    app.log.warn('job failed', { queue, job: job?.id, attempt: job?.attemptsMade, error: err.message });
+    app.log.warn('job failed', { ...jobFields(queue, job), attempt: job?.attemptsMade, error: err.message });
   });
-  worker.on('error', (err) => app.log.error('worker error', { queue, error: err.message }));
+  worker.on('completed', (job) => app.log.debug('job done', jobFields(queue, job)));
+  worker.on('error', (err) => {
+    // closing a worker cuts its blocking connection under the pending fetch of the next job:
+    // that is the close working, not a fault to report
+    if (worker.closing && /Connection is closed/.test(err.message)) return;
+    app.log.error('worker error', { queue, error: err.message });
+  });
   return worker;
+}
+
+/**
+ * The ids a log line about a job carries, whatever the stage: a log collector can then follow
+ * one edition, batch, source or paper through every process.
+ */
+export function jobFields(queue: QueueName, job: Job | undefined): Fields {
+  const data = (job?.data ?? {}) as Record<string, unknown>;
+  return {
+    queue,
+    job: job?.id,
+    edition: data.editionId,
+    batch: data.fromId !== undefined ? `${String(data.fromId)}-${String(data.toId)}` : undefined,
+    source: data.source,
+    paper: data.paperId,
+  };
 }
 
 export interface StageHandle {

@@ -3,7 +3,8 @@ import { registerDataCommands } from './commands/data.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
-import { describeError, EXIT, output, UsageError } from './runtime.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { describeError, EXIT, output, toleratePipeClose, UsageError } from './runtime.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, LO
   registerDataCommands(program);
   registerOpsCommands(program);
   registerSuppressionCommands(program);
+  registerStatusCommand(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();
@@ -34,6 +36,7 @@ MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, LO
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  toleratePipeClose();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -9,12 +9,13 @@ import type { SourceConfig } from '../config/schema.ts';
 import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 import type { IngestReport } from '../ingest/processor.ts';
 import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
-import { EditionBuilder, type BuildOutcome, type EditionContent } from '../rank/edition.ts';
+import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
-import { Ranker } from '../rank/ranker.ts';
+import { freezeEditions } from '../rank/freeze.ts';
 import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
+import { startProgress } from './progress.ts';
 import { output, waitFor } from './runtime.ts';
 
 const STAGE_QUEUES: Record<Stage, QueueName[]> = {
@@ -50,20 +51,25 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
           .add('ingest', { source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url, kind: s.kind === 'arxiv-api' ? 'arxiv-api' : 'rss' }) } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
       ),
     );
-    return await Promise.all(
+    let finished = 0;
+    const bar = startProgress('ingest');
+    bar.update(0, sources.length, 'sources read');
+    const reports = await Promise.all(
       jobs.map(async (job, i) => {
         const source = sources[i]!;
+        let report: IngestReport;
         try {
-          const report = (await job.waitUntilFinished(events.get(ingestQueueOf(source))!, 15 * 60_000)) as IngestReport;
-          printIngestReport(report);
-          return report;
+          report = (await job.waitUntilFinished(events.get(ingestQueueOf(source))!, 15 * 60_000)) as IngestReport;
         } catch (err) {
-          const report: IngestReport = { source: source.name, status: 'error', counts: { new: 0, updated: 0, unchanged: 0, skipped: 0 }, error: (err as Error).message, problems: [] };
-          printIngestReport(report);
-          return report;
+          report = { source: source.name, status: 'error', counts: { new: 0, updated: 0, unchanged: 0, skipped: 0 }, error: (err as Error).message, problems: [] };
         }
+        bar.update(++finished, sources.length, `sources read (last: ${source.name})`);
+        printIngestReport(report);
+        return report;
       }),
     );
+    bar.stop();
+    return reports;
   } finally {
     await Promise.all([...events.values()].map((e) => e.close()));
   }
@@ -88,11 +94,11 @@ export async function waitForRanking(app: App): Promise<void> {
   });
 }
 
-/** Ranks what was stored but never ranked, then freezes the edition. */
+/** Freezes the edition of a day through the one freeze path (the render is queued when it is sent). */
 export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: string, force: boolean): Promise<BuildOutcome> {
-  const stragglers = await new Ranker(app.store, app.config).rankStragglers();
+  const { outcomes, stragglers } = await freezeEditions(app, { kind, date, force, queueRender: false });
   if (stragglers > 0) output.note(`ranked ${stragglers} paper(s) that had been stored but not ranked`);
-  return new EditionBuilder(app.store, app.config).build(kind, date, { force });
+  return outcomes[0]!;
 }
 
 export type DeliveryCounts = Record<DeliveryStatus, number>;
@@ -124,9 +130,14 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     what: `the deliveries of edition ${editionId}`,
     timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
     intervalMs: 300,
-    describe: async () => {
-      const c = await app.store.deliveries.countByStatus(editionId);
-      return `sending ${editionId}: ${c.sent} sent, ${c.pending + c.sending} to go, ${c.failed} failed, ${c.skipped} skipped`;
+    progress: {
+      label: `sending ${editionId}`,
+      measure: async () => {
+        const c = await app.store.deliveries.countByStatus(editionId);
+        const open = c.pending + c.sending;
+        const total = open + c.sent + c.failed + c.skipped;
+        return { done: total - open, total, text: total === 0 ? 'rendering…' : `${c.sent} sent, ${open} to go, ${c.failed} failed, ${c.skipped} skipped` };
+      },
     },
   });
   return app.store.deliveries.countByStatus(editionId);

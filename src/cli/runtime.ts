@@ -3,8 +3,10 @@
  * between results (stdout) and progress (stderr), so that `--json` output stays clean.
  */
 import type { App, DataApp } from '../app.ts';
+import { explainDatabaseError } from '../db/connect.ts';
 import { createLogger } from '../log.ts';
 import { isDate } from '../rank/calendar.ts';
+import { startProgress } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
 
@@ -24,25 +26,127 @@ export interface Output {
   note(text: string): void;
 }
 
+/** Set once stdout's reader has gone (`paperboy … | head -1`): later results are dropped. */
+let stdoutGone = false;
+
 export const output: Output = {
-  line: (text = '') => process.stdout.write(`${text}\n`),
-  json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+  line: (text = '') => void (stdoutGone || process.stdout.write(`${text}\n`)),
+  json: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
   note: (text) => process.stderr.write(`${text}\n`),
 };
 
+/**
+ * A reader that closes the pipe early is not an error: the command finishes its work (and
+ * releases Redis and the database) without printing a stack.
+ */
+export function toleratePipeClose(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+      if (stream === process.stdout) stdoutGone = true;
+    });
+  }
+}
+
 /** Errors whose message already says the cause and the fix: no stack trace needed. */
-const EXPLAINED = new Set(['ConfigError', 'UsageError', 'RedisUnavailableError', 'DatabaseError', 'EditionLockedError', 'RenderError', 'FeedError', 'FetchError']);
+const EXPLAINED = new Set(['ConfigError', 'UsageError', 'RedisUnavailableError', 'DatabaseError', 'EditionLockedError', 'RenderError', 'FeedError', 'FetchError', 'LocalDirError']);
 
 export function describeError(err: unknown): string {
   if (err instanceof Error && EXPLAINED.has(err.name)) return err.message;
+  // a database that turns read-only (or is replaced) after boot fails on the first write
+  const store = lifecycle.app?.store;
+  const driverCode = (err as { code?: unknown } | null)?.code;
+  if (store && typeof driverCode === 'string' && driverCode.startsWith('SQLITE_')) {
+    const explained = explainDatabaseError(err, store.location, 'sqlite');
+    if (explained) return explained;
+  }
   if (err instanceof Error) return `${err.message}${process.env.PAPERBOY_DEBUG ? `\n${err.stack}` : ' (set PAPERBOY_DEBUG=1 for the stack trace)'}`;
   return String(err);
 }
 
+/**
+ * What a signal or a crash must release before the process leaves: the running command's
+ * app (its private Redis above all, which must never be left running, nor stopped under
+ * another process), and the long-running commands waiting for a stop signal.
+ */
+const lifecycle = {
+  app: undefined as DataApp | undefined,
+  closing: false,
+  signals: 0,
+  stopWaiters: new Set<(signal: NodeJS.Signals) => void>(),
+  installed: false,
+};
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/** How long a stop may take before the process leaves anyway. */
+const GRACEFUL_STOP_MS = 15_000;
+const IMMEDIATE_STOP_MS = 2_000;
+
+/**
+ * Resolves at the first SIGTERM / SIGINT: a long-running command then finishes its
+ * in-flight jobs. A second signal leaves at once.
+ */
+export function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const waiter = (signal: NodeJS.Signals) => {
+      lifecycle.stopWaiters.delete(waiter);
+      resolve(signal);
+    };
+    lifecycle.stopWaiters.add(waiter);
+  });
+}
+
+async function leave(code: number, work: () => Promise<unknown>, capMs: number): Promise<never> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work().catch(() => {}), new Promise((r) => (timer = setTimeout(r, capMs)))]);
+  clearTimeout(timer);
+  process.exit(code);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  lifecycle.signals++;
+  const code = SIGNAL_EXIT[signal] ?? 1;
+  if (lifecycle.signals === 1 && lifecycle.stopWaiters.size > 0) {
+    output.note(`paperboy: ${signal}: finishing the jobs in flight, then stopping (send it again to stop at once)`);
+    for (const waiter of [...lifecycle.stopWaiters]) waiter(signal);
+    return;
+  }
+  const app = lifecycle.app;
+  if (lifecycle.signals === 1) {
+    output.note(`paperboy: ${signal}: stopping (send it again to stop at once)`);
+    void leave(code, async () => app?.close(), GRACEFUL_STOP_MS);
+    return;
+  }
+  output.note(`paperboy: ${signal} again: stopping now`);
+  // only what must not be left behind: the private Redis, unless another process uses it
+  const redis = app && 'redis' in app ? (app as App).redis : undefined;
+  void leave(code, async () => redis?.stop(), IMMEDIATE_STOP_MS);
+}
+
+function onCrash(err: unknown): void {
+  // a connection that errs while the command closes it has nothing left to do: the command's
+  // result stands (ioredis rejects pending commands with "Connection is closed")
+  if (lifecycle.closing) return;
+  lifecycle.closing = true;
+  output.note(`paperboy: ${describeError(err)}`);
+  void leave(EXIT.failed, async () => lifecycle.app?.close(), GRACEFUL_STOP_MS);
+}
+
+function installLifecycle(): void {
+  if (lifecycle.installed) return;
+  lifecycle.installed = true;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+}
+
 async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Promise<number>): Promise<number> {
+  installLifecycle();
   let app: A | undefined;
   try {
     app = await boot();
+    lifecycle.app = app;
     if (app.settings.configSource.startsWith('(built-in defaults')) {
       output.note(`paperboy: no paperboy.config.json (or .yaml) in ${process.cwd()} and PAPERBOY_CONFIG is unset: using the built-in defaults, which have no sources and no topics`);
     }
@@ -51,7 +155,9 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
     output.note(`paperboy: ${describeError(err)}`);
     return EXIT.failed;
   } finally {
+    lifecycle.closing = true;
     await app?.close();
+    lifecycle.app = undefined;
   }
 }
 
@@ -83,19 +189,45 @@ export function parseList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-/** Polls `check` until it returns a value, printing `describe` when it changes. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; what: string }): Promise<T> {
+export interface Measured {
+  done: number;
+  total: number;
+  text: string;
+}
+
+/**
+ * Polls `check` until it returns a value. `progress` shows how far the work is (a bar on a
+ * terminal, plain lines otherwise); `describe` prints a line whenever its text changes.
+ */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined>,
+  opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; progress?: { label: string; measure: () => Promise<Measured> }; what: string },
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
+  const bar = opts.progress ? startProgress(opts.progress.label) : undefined;
   let last = '';
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (opts.describe) {
-      const text = await opts.describe();
-      if (text !== last) output.note(text);
-      last = text;
+  try {
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) {
+        if (bar && opts.progress) {
+          const m = await opts.progress.measure();
+          bar.update(m.done, m.total, m.text);
+        }
+        return value;
+      }
+      if (bar && opts.progress) {
+        const m = await opts.progress.measure();
+        bar.update(m.done, m.total, m.text);
+      } else if (opts.describe) {
+        const text = await opts.describe();
+        if (text !== last) output.note(text);
+        last = text;
+      }
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy status\` later`);
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy edition show\` later`);
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  } finally {
+    bar?.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
@@ -74,14 +74,38 @@ export function loadConfigFile(filePath: string, explicit: boolean): { config: C
     }
     return { config: parseConfig({}, 'the built-in default configuration'), source: BUILT_IN_DEFAULTS };
   }
-  const text = readFileSync(filePath, 'utf8');
+  const text = readConfigText(filePath);
   let input: unknown;
   try {
     input = /\.ya?ml$/i.test(filePath) ? YAML.parse(text) : JSON.parse(text);
   } catch (err) {
     throw new ConfigError(filePath, [`cannot be parsed: ${(err as Error).message}`]);
   }
-  return { config: parseConfig(input ?? {}, filePath), source: filePath };
+  // an empty file, `null` or a scalar would otherwise run silently on the defaults, with no sources
+  if (input === null || input === undefined || typeof input !== 'object' || Array.isArray(input)) {
+    const got = input === undefined || (typeof input === 'string' && input.trim() === '') ? 'an empty file' : `${JSON.stringify(input)}`;
+    throw new ConfigError(filePath, [
+      `(top level): a config is an object with at least "sources" (the feeds to read) and usually "topics", "edition" and "limits" (got ${got}); start from the paperboy.config.json of the repository`,
+    ]);
+  }
+  return { config: parseConfig(input, filePath), source: filePath };
+}
+
+/** The file's text, without a byte-order mark (editors on Windows add one; JSON.parse rejects it). */
+function readConfigText(filePath: string): string {
+  let text: string;
+  try {
+    if (statSync(filePath).isDirectory()) {
+      throw new ConfigError(filePath, [`is a folder, not a file: point PAPERBOY_CONFIG at the paperboy.config.json (or .yaml) file itself, e.g. ${path.join(filePath, 'paperboy.config.json')}`]);
+    }
+    text = readFileSync(filePath, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const fix = code === 'EACCES' || code === 'EPERM' ? 'give the user running paperboy read permission on it' : 'check the path in PAPERBOY_CONFIG';
+    throw new ConfigError(filePath, [`cannot be read (${code ?? (err as Error).message}): ${fix}`]);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 export type MailTransport = 'outbox' | 'ses';

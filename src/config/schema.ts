@@ -286,6 +286,6 @@ export const envSchema = z.object({
     (v) => v === undefined || v.split(',').every((arn) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/.test(arn.trim())),
     'expected comma-separated topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback',
   ),
-  PORT: optionalNonEmpty.refine((v) => v === undefined || /^\d{1,5}$/.test(v), 'expected a TCP port number'),
+  PORT: optionalNonEmpty.refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), 'expected a TCP port number from 1 to 65535'),
 });
 export type RawEnv = z.infer<typeof envSchema>;

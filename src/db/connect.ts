@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './types.ts';
+import { ensureLocalDir } from '../localDir.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_control.ts';
 import * as m004 from './migrations/004_feedback.ts';
@@ -14,6 +14,9 @@ const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promis
   '002_control': m002,
   '004_feedback': m004,
 };
+
+/** The migrations this version knows, in order. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations);
 
 export class DatabaseError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -56,28 +59,75 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/** How long a PostgreSQL server may take to accept a connection, and to answer one query. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
+export const POSTGRES_QUERY_TIMEOUT_MS = 60_000;
+
+/**
+ * The cause and the fix of a driver error an operator can meet when the database is opened,
+ * or undefined when the raw message is all there is to say.
+ */
+export function explainDatabaseError(err: unknown, location: string, dialect: Dialect): string | undefined {
+  const e = err as { code?: string; message?: string };
+  const message = e?.message ?? String(err);
+  if (dialect === 'sqlite') {
+    if (e.code === 'SQLITE_NOTADB' || /file is not a database/.test(message)) {
+      return `${location} is not a SQLite database (another kind of file is at that path): move it away, or point DATABASE_URL (or DATA_DIR) at the right file`;
+    }
+    if (e.code?.startsWith('SQLITE_READONLY') || /readonly database/.test(message)) {
+      return `${location} is read-only for this process (file or folder permissions, a read-only disk, or another user's file): give the user running paperboy write permission on the file and its folder`;
+    }
+    if (e.code === 'SQLITE_CANTOPEN' || /unable to open database/.test(message)) {
+      return `cannot open the SQLite database ${location}: check that its folder exists and is writable, or correct DATABASE_URL / DATA_DIR`;
+    }
+    if (e.code === 'SQLITE_CORRUPT' || /malformed/.test(message)) {
+      return `${location} is damaged: restore it from a backup (see "Backup and restore" in the README)`;
+    }
+    return undefined;
+  }
+  if (/timeout expired|Connection terminated due to connection timeout|Query read timeout/i.test(message)) {
+    return `the database at ${location} accepted the connection but did not answer within ${POSTGRES_CONNECT_TIMEOUT_MS / 1000} s: check that DATABASE_URL names a running PostgreSQL server (host and port) and that the server is not overloaded`;
+  }
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(message)) {
+    return `cannot reach the database at ${location} (${message}): start PostgreSQL, or correct the host and port in DATABASE_URL`;
+  }
+  if (/password authentication|no pg_hba\.conf entry|role .* does not exist/.test(message)) {
+    return `PostgreSQL at ${location} refused the login (${message}): correct the user and password in DATABASE_URL`;
+  }
+  if (/database .* does not exist/.test(message)) {
+    return `${message} on ${location}: create it (\`createdb NAME\`) or correct the database name in DATABASE_URL`;
+  }
+  if (/Connection terminated unexpectedly|unexpected message|Unknown message code|ECONNRESET|not a valid|Received unexpected/i.test(message)) {
+    return `the server at ${location} does not speak the PostgreSQL protocol (${message}): DATABASE_URL names another service's port (an HTTP server?); PostgreSQL listens on 5432 by default`;
+  }
+  return undefined;
+}
+
 /** Opens the database; only the driver that is needed is loaded. */
 export async function openDatabase(url: string): Promise<OpenDatabase> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') ensureLocalDir(path.dirname(file), 'the folder of the SQLite database');
     const { default: SQLite } = await import('better-sqlite3');
-    let sqlite: InstanceType<typeof SQLite>;
+    let sqlite: InstanceType<typeof SQLite> | undefined;
     try {
       sqlite = new SQLite(file);
+      // WAL lets the web process read while workers write; busy_timeout makes concurrent
+      // processes on one machine wait for the lock instead of failing at once.
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('busy_timeout = 10000');
+      sqlite.pragma('synchronous = NORMAL');
     } catch (err) {
-      throw new DatabaseError(`cannot open the SQLite database ${file}: ${(err as Error).message}. Check that DATA_DIR (or DATABASE_URL) points to a writable folder.`, { cause: err });
+      sqlite?.close();
+      const explained = explainDatabaseError(err, file, 'sqlite');
+      throw new DatabaseError(explained ?? `cannot open the SQLite database ${file}: ${(err as Error).message}. Check that DATA_DIR (or DATABASE_URL) points to a writable folder.`, { cause: err });
     }
-    // WAL lets the web process read while workers write; busy_timeout makes concurrent
-    // processes on one machine wait for the lock instead of failing at once.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 10000');
-    sqlite.pragma('synchronous = NORMAL');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // a server that accepts connections and never answers must give an error, not a hang
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, query_timeout: POSTGRES_QUERY_TIMEOUT_MS });
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     pool.on('error', () => {});
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
@@ -103,13 +153,12 @@ export async function migrate(open: OpenDatabase): Promise<void> {
       error = err;
     }
     if (!error) return;
+    const explained = explainDatabaseError(error, open.location, open.dialect);
     // Two processes booting on a fresh SQLite file race on the first migration; the loser
-    // finds the tables made and simply re-reads the migration table.
-    if (attempt < 3) continue;
+    // finds the tables made and simply re-reads the migration table. An explained error
+    // (unreachable, not a database, read-only) will not go away by trying again.
+    if (attempt < 3 && !explained) continue;
     const message = error instanceof Error ? error.message : String(error);
-    if (/ECONNREFUSED|ENOTFOUND|password authentication|does not exist/.test(message)) {
-      throw new DatabaseError(`cannot reach the database at ${open.location}: ${message}. Start PostgreSQL or correct DATABASE_URL.`, { cause: error });
-    }
-    throw new DatabaseError(`database migration failed on ${open.location}: ${message}`, { cause: error });
+    throw new DatabaseError(explained ?? `database migration failed on ${open.location}: ${message}`, { cause: error });
   }
 }

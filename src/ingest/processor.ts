@@ -6,7 +6,8 @@
 import type { StageContext } from '../app.ts';
 import type { SourceConfig, SourceKind } from '../config/schema.ts';
 import type { IngestCounts } from '../db/queries/sources.ts';
-import { fetchFeed, FetchError, userAgent } from './fetch.ts';
+import { fetchFeed, userAgent } from './fetch.ts';
+import { FetchError } from './fetchError.ts';
 import { parseFeed } from './formats/index.ts';
 import { FeedError } from './formats/types.ts';
 import { storeObservations } from './storeObservations.ts';

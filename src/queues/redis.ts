@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import net from 'node:net';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
+import { ensureLocalDir } from '../localDir.ts';
 
 export class RedisUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -55,16 +56,56 @@ export function findOnPath(binary: string, extraDirs: string[] = []): string | u
   return undefined;
 }
 
-async function ping(url: string, timeoutMs: number): Promise<boolean> {
-  const client = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** How long a probe may wait for Redis to accept a connection, and then for each answer. */
+export const REDIS_PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * The one way to open a short-lived Redis connection (probes, checks, the lease): it fails
+ * within `timeoutMs` on a server that accepts connections and never answers, and never
+ * reconnects. BullMQ's long-lived connections take `redisOptions` instead: they block on
+ * purpose, so no command timeout applies to them.
+ */
+export async function connectProbe(url: string, opts: { timeoutMs?: number; name?: string } = {}): Promise<Redis> {
+  const timeoutMs = opts.timeoutMs ?? REDIS_PROBE_TIMEOUT_MS;
+  const client = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectionName: opts.name,
+  });
   client.on('error', () => {});
   try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
+    await withTimeout(client.connect(), timeoutMs, 'no answer');
+    return client;
+  } catch (err) {
     client.disconnect();
+    throw err;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Undefined when Redis answers PING; else why not. */
+async function ping(url: string, timeoutMs: number): Promise<string | undefined> {
+  let client: Redis | undefined;
+  try {
+    client = await connectProbe(url, { timeoutMs });
+    return (await client.ping()) === 'PONG' ? undefined : 'no PONG';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    client?.disconnect();
   }
 }
 
@@ -79,33 +120,96 @@ function alive(pid: number): boolean {
 
 export interface RedisHandle {
   url: string;
-  /** True when this process started the server and will stop it. */
+  /** True when this process started the server. */
   owned: boolean;
+  /** Idempotent: leaves the server; the last paperboy process to leave a private server stops it. */
   stop(): Promise<void>;
+}
+
+const LEASE_PREFIX = 'paperboy-lease-';
+
+/**
+ * Serialises the start and the stop of the private Redis between the processes of one
+ * DATA_DIR: without it, a process that has just found the server could lose it to another
+ * that was stopping it at that moment. The lock file holds its owner's pid, so a lock left
+ * by a killed process is taken over.
+ */
+async function withStartStopLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, 'start-stop.lock');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lock, 'utf8').trim() || '0');
+      if (holder > 0 && !alive(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new RedisUnavailableError(`${lock} has been held for 30 s by process ${holder}: if no paperboy process is running, delete the file`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * A connection held open for as long as this process uses the private Redis, named so that
+ * others see it: Redis is stopped only when no other process holds one. A killed process's
+ * lease closes with its socket.
+ */
+async function openLease(url: string): Promise<Redis | undefined> {
+  try {
+    const lease = await connectProbe(url, { timeoutMs: 1_000, name: `${LEASE_PREFIX}${process.pid}` });
+    if ((await lease.ping()) === 'PONG') return lease;
+    lease.disconnect();
+  } catch {
+    // not running: the caller starts a new one
+  }
+  return undefined;
+}
+
+function privateHandle(url: string, owned: boolean, dir: string, lease: Redis): RedisHandle {
+  let stopping: Promise<void> | undefined;
+  return { url, owned, stop: () => (stopping ??= withStartStopLock(dir, () => leave(lease, path.join(dir, 'paperboy-redis.json')))) };
 }
 
 /**
  * The private `redis-server` used when REDIS_URL is unset: loopback only, a free port, AOF
  * data under `$DATA_DIR/redis`. A second paperboy process on the same DATA_DIR finds the
- * running one (through `paperboy-redis.json`) and shares it, so a `worker` and an
+ * running one (through `paperboy-redis.json`) and shares it, so a `worker`, `serve` and an
  * `edition send` on one machine see the same queues.
  */
 export async function startPrivateRedis(dataDir: string): Promise<RedisHandle> {
   const dir = path.join(dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
-  const stateFile = path.join(dir, 'paperboy-redis.json');
-  if (existsSync(stateFile)) {
-    try {
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { port: number; pid: number };
-      const url = `redis://127.0.0.1:${state.port}`;
-      if (alive(state.pid) && (await ping(url, 500))) {
-        let stopping: Promise<void> | undefined;
-        return { url, owned: false, stop: () => (stopping ??= stopIfLastClient(url, stateFile)) };
+  ensureLocalDir(dir, 'the folder of the private Redis');
+  return withStartStopLock(dir, async () => {
+    const stateFile = path.join(dir, 'paperboy-redis.json');
+    if (existsSync(stateFile)) {
+      try {
+        const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { port: number; pid: number };
+        const url = `redis://127.0.0.1:${state.port}`;
+        const lease = alive(state.pid) ? await openLease(url) : undefined;
+        if (lease) return privateHandle(url, false, dir, lease);
+      } catch {
+        // stale or unreadable: start a new server below
       }
-    } catch {
-      // stale or unreadable: start a new server below
     }
-  }
+    const { url, port, pid } = await spawnRedis(dir);
+    writeFileSync(stateFile, JSON.stringify({ port, pid }));
+    const lease = await openLease(url);
+    if (!lease) throw new RedisUnavailableError(`the private redis-server on ${url} stopped right after it started; see ${path.join(dir, 'redis.log')}`);
+    return privateHandle(url, true, dir, lease);
+  });
+}
+
+async function spawnRedis(dir: string): Promise<{ url: string; port: number; pid: number | undefined }> {
   const binary = findOnPath('redis-server', ['/usr/sbin', '/usr/local/sbin']);
   if (!binary) {
     throw new RedisUnavailableError(
@@ -138,66 +242,79 @@ export async function startPrivateRedis(dataDir: string): Promise<RedisHandle> {
     if (child.exitCode !== null) {
       throw new RedisUnavailableError(`the private redis-server exited at start (code ${child.exitCode}): ${stderr.trim() || `see ${path.join(dir, 'redis.log')}`}`);
     }
-    if (await ping(url, 300)) break;
+    if ((await ping(url, 300)) === undefined) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new RedisUnavailableError(`the private redis-server did not answer on ${url} within 10 s; see ${path.join(dir, 'redis.log')}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  writeFileSync(stateFile, JSON.stringify({ port, pid: child.pid }));
   child.stderr?.destroy();
   child.unref();
-  let stopping: Promise<void> | undefined;
-  return { url, owned: true, stop: () => (stopping ??= stopIfLastClient(url, stateFile)) };
+  return { url, port, pid: child.pid };
 }
 
 /**
- * Stops the private Redis when no other client is connected (another paperboy process on the
- * same DATA_DIR keeps it running, and the last one to leave stops it). SHUTDOWN flushes the
- * AOF, so queued jobs survive until the next start.
+ * Leaves the private Redis: when no other paperboy process holds a lease, it is stopped
+ * (SHUTDOWN flushes the AOF, so queued jobs survive until the next start).
  */
-async function stopIfLastClient(url: string, stateFile: string): Promise<void> {
-  const client = new Redis({ ...redisOptions(url), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  client.on('error', () => {});
+async function leave(lease: Redis, stateFile: string): Promise<void> {
   try {
-    await client.connect();
-    const clients = String(await client.client('LIST')).split('\n').filter((l) => l.trim() !== '');
-    if (clients.length > 1) return;
+    const holders = String(await lease.client('LIST'))
+      .split('\n')
+      .map((line) => /\bname=paperboy-lease-(\d+)\s/.exec(line)?.[1])
+      .filter((pid): pid is string => pid !== undefined)
+      .map(Number);
+    // two handles of one process (tests) share the pid, so it is leases that are counted
+    const others = holders.filter((pid) => pid !== process.pid && alive(pid)).length + holders.filter((pid) => pid === process.pid).length - 1;
+    if (others > 0) {
+      // QUIT, not a bare disconnect: once it is answered the server has dropped this lease,
+      // so the next process to leave cannot count it and leave the server running for nobody
+      await lease.quit().catch(() => lease.disconnect());
+      return;
+    }
     rmSync(stateFile, { force: true });
-    await client.call('SHUTDOWN').catch(() => {
+    await lease.call('SHUTDOWN').catch(() => {
       // the connection closes as the server exits: that is the answer
     });
   } catch {
     // already gone
     rmSync(stateFile, { force: true });
-  } finally {
-    client.disconnect();
   }
+  lease.disconnect();
 }
 
 /** Queues lose jobs if Redis evicts keys under memory pressure; only `noeviction` is safe. */
 export async function checkEvictionPolicy(url: string): Promise<string | undefined> {
-  const client = new Redis({ ...redisOptions(url), lazyConnect: true, maxRetriesPerRequest: 1 });
-  client.on('error', () => {});
+  let client: Redis | undefined;
   try {
-    await client.connect();
+    client = await connectProbe(url);
     const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
     const policy = reply[1];
     if (policy && policy !== 'noeviction') {
-      return `Redis at ${url.replace(/\/\/[^@]*@/, '//')} has maxmemory-policy=${policy}: under memory pressure it may evict queued jobs. Set "maxmemory-policy noeviction" in redis.conf.`;
+      return `Redis at ${redactRedisUrl(url)} has maxmemory-policy=${policy}: under memory pressure it may evict queued jobs. Set "maxmemory-policy noeviction" in redis.conf.`;
     }
     return undefined;
   } catch {
     // managed Redis services often forbid CONFIG; nothing to report then
     return undefined;
   } finally {
-    client.disconnect();
+    client?.disconnect();
   }
 }
 
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/[^@]*@/, '//');
+}
+
+/** Fails within seconds, naming the cause, when Redis refuses, or accepts and never answers. */
 export async function assertReachable(url: string): Promise<void> {
-  if (!(await ping(url, 3_000))) {
-    throw new RedisUnavailableError(`cannot reach Redis at ${url.replace(/\/\/[^@]*@/, '//')}: start it, or correct REDIS_URL (unset it to let paperboy start a private redis-server).`);
-  }
+  const problem = await ping(url, REDIS_PROBE_TIMEOUT_MS);
+  if (problem === undefined) return;
+  const silent = /timed? ?out|no answer/i.test(problem);
+  throw new RedisUnavailableError(
+    silent
+      ? `Redis at ${redactRedisUrl(url)} accepted the connection but did not answer within ${REDIS_PROBE_TIMEOUT_MS / 1000} s: REDIS_URL may name another service's port, or the server is stuck; correct REDIS_URL (unset it to let paperboy start a private redis-server).`
+      : `cannot reach Redis at ${redactRedisUrl(url)} (${problem}): start it, or correct REDIS_URL (unset it to let paperboy start a private redis-server).`,
+  );
 }

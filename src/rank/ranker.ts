@@ -52,7 +52,7 @@ export class Ranker {
 
   /**
    * Ranks several papers with one read and one transaction: the rank worker gathers the
-   * papers of concurrent jobs into one call (see workers/rank.ts).
+   * papers of concurrent jobs into one call (see RankBatcher in batcher.ts).
    */
   async rankMany(paperIds: string[], now = new Date(), missedFrozenDay = new Set<string>()): Promise<Map<string, RankOutcome>> {
     const papers = await this.store.papers.getMany(paperIds);

@@ -8,12 +8,10 @@ import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertPublicAddress, classifyAddress, isPublicAddress } from '../../src/ingest/addressGuard.ts';
+import { FetchError } from '../../src/ingest/fetchError.ts';
 import {
-  FetchError,
-  assertPublicAddress,
-  classifyAddress,
   fetchFeed,
-  isPublicAddress,
   userAgent,
   type FetchLimits,
   type FetchRequest,
@@ -231,6 +229,30 @@ describe('SSRF guard', () => {
       expect(hits(path)).toHaveLength(1); // the first hop (exempt 127.0.0.1) was fetched
     });
   }
+
+  // allowLocal trusts the source's own server only: where it redirects is guarded like any URL
+  const localSourceTargets: Array<[string, RegExp]> = [
+    ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', /169\.254\.169\.254.*cloud metadata/],
+    ['http://10.0.0.1/feed', /10\.0\.0\.1.*private/],
+    [`http://[::ffff:127.0.0.1]:PORT/r/final`, /IPv4-mapped loopback/],
+  ];
+  for (const [target, reason] of localSourceTargets) {
+    it(`refuses a redirect of an allowLocal source to ${target}`, async () => {
+      const path = `/local-to-${encodeURIComponent(target)}`;
+      route(path, (_req, res) => res.writeHead(302, { Location: target.replace('PORT', String(port)) }).end());
+      const error = await failure(fetchFeed(request(path, { allowLocal: true })));
+      expect(error.kind).toBe('blocked-address');
+      expect(error.message).toMatch(reason);
+      expect(hits(path)).toHaveLength(1);
+    });
+  }
+
+  it('follows the redirects of an allowLocal source that stay on its own server', async () => {
+    route('/local-hop', (_req, res) => res.writeHead(301, { Location: '/local-final' }).end());
+    route('/local-final', (_req, res) => res.end(FEED));
+    const result = ok(await fetchFeed(request('/local-hop', { allowLocal: true })));
+    expect(result.url).toBe(`${base}/local-final`);
+  });
 
   it('refuses a host when ANY of its addresses is private', async () => {
     const error = await failure(

@@ -20,6 +20,7 @@ describe('the private redis-server', () => {
     expect(((await client.config('GET', 'dir')) as string[])[1]).toBe(path.join(dataDir, 'redis'));
     client.disconnect();
     expect(await checkEvictionPolicy(first.url)).toBeUndefined();
+    await second.stop();
     await first.stop();
     expect(existsSync(path.join(dataDir, 'redis', 'paperboy-redis.json'))).toBe(false);
   });

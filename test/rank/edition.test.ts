@@ -5,7 +5,7 @@ import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import type { PaperObservation } from '../../src/ingest/paper.ts';
 import { EditionBuilder, EditionLockedError, editionSummary } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { freezeAndQueue } from '../../workers/rank.ts';
+import { freezeEditions } from '../../src/rank/freeze.ts';
 import { QUEUE } from '../../src/queues/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 
@@ -150,7 +150,7 @@ describe('EditionBuilder', () => {
   it('freezes at the cut-off from the scheduled job and queues the render', async () => {
     const app = await setUp();
     // the scheduled job carries no date: the day whose cut-off has just passed
-    const outcomes = await freezeAndQueue(app, { kind: 'daily' }, new Date('2026-11-26T06:00:05Z'));
+    const outcomes = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-26T06:00:05Z'))).outcomes;
     expect(outcomes.map((o) => o.status)).toEqual(['built']);
     const job = await app.queues.get(QUEUE.render).getJob('render-2026-11-26');
     expect(job?.data).toEqual({ editionId: '2026-11-26' });
@@ -162,11 +162,11 @@ describe('EditionBuilder', () => {
     const older = [arxiv('2611.30020', 'Older Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-24T01:00:00.000Z')];
     await storeObservations(app.store, older, '2026-11-24T02:00:00.000Z');
     await new Ranker(app.store, app.config).rank('2611.30020', new Date('2026-11-24T02:00:00Z'));
-    const first = await freezeAndQueue(app, { kind: 'daily' }, new Date('2026-11-23T06:00:05Z'));
+    const first = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-23T06:00:05Z'))).outcomes;
     expect(first.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-23:empty']);
     // the rank worker was down on the 24th, 25th and 26th cut-offs: the freeze on the 27th catches up two days back
     await storeObservations(app.store, [arxiv('2611.30021', 'Newest Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-27T01:00:00.000Z')], '2026-11-27T02:00:00.000Z');
-    const later = await freezeAndQueue(app, { kind: 'daily' }, new Date('2026-11-27T06:00:05Z'));
+    const later = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-27T06:00:05Z'))).outcomes;
     // (27 November 2026 is a Friday, the weekly edition's day)
     expect(later.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-25:empty', '2026-11-26:built', '2026-11-27:built', '2026-11-27-weekly:built']);
     // the paper stored but never queued for ranking was ranked by the freeze

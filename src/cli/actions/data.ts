@@ -1,5 +1,5 @@
 /** The bodies of the data commands. */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import readline from 'node:readline';
 import type { DataApp } from '../../app.ts';
 import { isValidEmail, type Frequency } from '../../db/queries/subscribers.ts';
@@ -8,6 +8,7 @@ import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
 import { EXIT, output, parseDateOption, parseList, UsageError, withData } from '../runtime.ts';
+import { startProgress } from '../progress.ts';
 
 function checkTopics(app: DataApp, topics: string[], flag: string): void {
   const known = TopicClassifier.fromConfig(app.config).sectionOrder();
@@ -154,7 +155,11 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
   process.exitCode = await withData(async (app) => {
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
     const known = TopicClassifier.fromConfig(app.config).sectionOrder();
-    const lines = readline.createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    const input = createReadStream(file, 'utf8');
+    const lines = readline.createInterface({ input, crlfDelay: Infinity });
+    // the file is streamed, never loaded: its bytes read are the progress
+    const size = statSync(file).size;
+    const bar = startProgress('import');
     let header: string[] | undefined;
     let lineNo = 0;
     let added = 0;
@@ -186,9 +191,11 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
         if (r.created) added++;
         else updated++;
         if (r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
-        if ((added + updated) % 1000 === 0) output.note(`imported ${added + updated}…`);
+        if ((added + updated) % 200 === 0) bar.update(input.bytesRead, size, `bytes read, ${added + updated} subscribers imported`);
       }
     }
+    bar.update(size, size, `bytes read, ${added + updated} subscribers imported`);
+    bar.stop();
     output.line(`${file}: ${added} added, ${updated} updated, ${rejected.length} rejected${kept ? `; ${kept} who unsubscribed or bounced stay so` : ''}`);
     for (const r of rejected.slice(0, 50)) output.line(`  ${r}`);
     if (rejected.length > 50) output.line(`  … and ${rejected.length - 50} more`);

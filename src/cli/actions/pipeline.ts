@@ -12,10 +12,10 @@ import { renderVariant, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
-import { STAGES, startStages, type Stage } from '../../../workers/index.ts';
+import { STAGES, startHeartbeat, startStages, type Stage } from '../../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
 import { buildEdition, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, waitForRanking } from '../operations.ts';
-import { EXIT, output, parseDateOption, parseList, UsageError, withApp } from '../runtime.ts';
+import { EXIT, output, parseDateOption, parseList, untilStopSignal, UsageError, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
   return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
@@ -245,15 +245,11 @@ export async function workerCommand(stages: string[]): Promise<void> {
 async function runWorkers(stages: Stage[]): Promise<number> {
   return withApp(async (app) => {
     const running = await startStages(app, stages, { schedulers: true });
+    const heartbeat = startHeartbeat(app);
     app.log.info('workers running', { stages: stages.join(','), redis: app.redis.owned ? 'private' : 'shared', database: app.store.dialect });
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        app.log.info('stopping: finishing in-flight jobs', { signal });
-        resolve();
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    const signal = await untilStopSignal();
+    app.log.info('stopping: finishing in-flight jobs', { signal });
+    heartbeat.stop();
     await running.close();
     app.log.info('workers stopped');
     return EXIT.ok;

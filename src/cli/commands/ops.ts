@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { createLogger } from '../../log.ts';
-import { EXIT, describeError, output } from '../runtime.ts';
+import { EXIT, describeError, output, untilStopSignal, UsageError } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -16,40 +16,21 @@ export function registerOpsCommands(program: Command): void {
     .command('doctor')
     .description('check the configuration, Redis, the database, the mail transport and the sender identity')
     .action(async () => {
-      const checks: { name: string; ok: boolean; detail: string }[] = [];
+      const { runChecks } = await import('../../doctor.ts');
+      let checks: { name: string; status: 'ok' | 'warn' | 'fail'; detail: string }[];
       let app: App | undefined;
       try {
         const { bootApp } = await import('../../app.ts');
-        const { parseAddress } = await import('../../mail/message.ts');
-        const { QUEUE } = await import('../../queues/index.ts');
         app = await bootApp({ log: createLogger({}, { level: 'error' }) });
-        checks.push({ name: 'configuration', ok: true, detail: `${app.settings.configSource}: ${app.config.sources.length} source(s), ${app.config.topics.length} topic(s)` });
-        checks.push({ name: 'database', ok: true, detail: `${app.store.dialect} at ${app.store.location}, schema up to date, ${await app.store.papers.count()} paper(s)` });
-        const workers = await Promise.all(Object.values(QUEUE).map(async (q) => `${q}:${await app!.queues.workerCount(q)}`));
-        checks.push({ name: 'redis', ok: true, detail: `${app.redis.owned ? 'private redis-server (REDIS_URL unset)' : app.redis.url.replace(/\/\/[^@]*@/, '//')}; workers connected ${workers.join(' ')}` });
-        if (app.env.mailTransport === 'outbox') {
-          mkdirSync(app.env.outboxDir, { recursive: true });
-          const probe = path.join(app.env.outboxDir, '.doctor');
-          writeFileSync(probe, 'ok');
-          rmSync(probe);
-          checks.push({ name: 'mail transport', ok: true, detail: `outbox: .eml files under ${app.env.outboxDir}` });
-        } else {
-          checks.push({ name: 'mail transport', ok: false, detail: `${app.env.mailTransport} is not available in this version; use MAIL_TRANSPORT=outbox` });
-        }
-        const from = parseAddress(app.env.mailFrom);
-        const local = /@(localhost|example\.(org|com|net))$/i.test(from.address);
-        checks.push({ name: 'sender identity', ok: app.env.mailTransport === 'outbox' || !local, detail: `${app.env.mailFrom}${local ? ' (a placeholder: set MAIL_FROM to an address of a domain you verified)' : ''}` });
-        const { postalAddressWarning } = await import('../../config/load.ts');
-        const postal = postalAddressWarning(app.settings);
-        checks.push({ name: 'postal address', ok: !postal, detail: postal ?? (app.config.mail.postalAddress ? app.config.mail.postalAddress : 'not set (required before MAIL_TRANSPORT=ses)') });
-        checks.push({ name: 'links', ok: true, detail: `PUBLIC_URL ${app.env.publicUrl}; SECRET_KEY ${app.env.secretKey ? 'from the environment' : `kept in ${path.join(app.env.dataDir, 'secret.key')}`}` });
+        checks = await runChecks(app);
       } catch (err) {
-        checks.push({ name: 'boot', ok: false, detail: describeError(err) });
+        checks = [{ name: 'boot', status: 'fail', detail: describeError(err) }];
       } finally {
         await app?.close();
       }
-      for (const c of checks) output.line(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`);
-      process.exitCode = checks.every((c) => c.ok) ? EXIT.ok : EXIT.failed;
+      const label = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+      for (const c of checks) output.line(`${label[c.status]}  ${c.name}: ${c.detail}`);
+      process.exitCode = checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok;
     });
 
   program
@@ -62,16 +43,15 @@ export function registerOpsCommands(program: Command): void {
       process.exitCode = await withApp(
         async (app) => {
           const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${opts.port}" is not a TCP port`);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a TCP port: use a number from 1 to 65535`);
           const { buildServer } = await import('../../web/server.ts');
           const server = await buildServer(app);
-          const address = await server.listen({ port, host: opts.host });
+          const address = await server.listen({ port, host: opts.host }).catch((err: NodeJS.ErrnoException) => {
+            throw listenError(err, opts.host, port, opts.port !== undefined ? '--port' : 'PORT');
+          });
           app.log.info('serving', { address, publicUrl: app.env.publicUrl });
           output.note(`paperboy: serving on ${address} (links in emails point to ${app.env.publicUrl})`);
-          await new Promise<void>((resolve) => {
-            process.once('SIGTERM', () => resolve());
-            process.once('SIGINT', () => resolve());
-          });
+          await untilStopSignal();
           await server.close();
           return EXIT.ok;
         },
@@ -86,6 +66,14 @@ export function registerOpsCommands(program: Command): void {
     .action(async (opts: { keep?: boolean }) => {
       process.exitCode = await runDemo(Boolean(opts.keep));
     });
+}
+
+/** Why `serve` could not listen, and what to change. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number, from: string): Error {
+  if (err.code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is already in use by another program (another \`paperboy serve\`?): stop it, or choose another port with ${from}`);
+  if (err.code === 'EACCES') return new UsageError(`port ${port} on ${host} needs administrator rights (ports below 1024 do): choose a port of 1024 or above with ${from}, and put a reverse proxy in front`);
+  if (err.code === 'EADDRNOTAVAIL') return new UsageError(`${host} is not an address of this machine: use --host 0.0.0.0 (every interface) or 127.0.0.1`);
+  return err;
 }
 
 /** The edition day of the sample feeds (see demo/feeds/README.md). */

@@ -1,0 +1,164 @@
+/**
+ * `paperboy doctor`: each part an installation depends on, checked the way the pipeline
+ * will use it, every answer with its fix. Every network check has a time-out.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { App } from './app.ts';
+import type { Environment } from './config/load.ts';
+import { MIGRATION_NAMES } from './db/connect.ts';
+import { parseAddress } from './mail/message.ts';
+import { QUEUE } from './queues/index.ts';
+import { connectProbe, redactRedisUrl } from './queues/redis.ts';
+
+export interface Check {
+  name: string;
+  /** `warn`: works, but not as it should in production. */
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+const ok = (name: string, detail: string): Check => ({ name, status: 'ok', detail });
+const warn = (name: string, detail: string): Check => ({ name, status: 'warn', detail });
+const fail = (name: string, detail: string): Check => ({ name, status: 'fail', detail });
+
+/** How long the SES API may take to answer one call. */
+export const SES_CHECK_TIMEOUT_MS = 5_000;
+
+export async function redisChecks(app: App): Promise<Check[]> {
+  const where = app.redis.owned || !app.env.redisUrl ? 'private redis-server (REDIS_URL unset)' : redactRedisUrl(app.redis.url);
+  const client = await connectProbe(app.redis.url);
+  try {
+    const info = String(await client.info('server'));
+    const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    const checks: Check[] = [];
+    const major = Number(version.split('.')[0]);
+    checks.push(major >= 6 ? ok('redis', `${where}, Redis ${version}`) : fail('redis', `${where}, Redis ${version}: BullMQ needs Redis 6.2 or later; upgrade it`));
+    let policy: string | undefined;
+    let appendonly: string | undefined;
+    try {
+      policy = ((await client.config('GET', 'maxmemory-policy')) as string[])[1];
+      appendonly = ((await client.config('GET', 'appendonly')) as string[])[1];
+    } catch {
+      // managed services often forbid CONFIG
+    }
+    if (policy === undefined) checks.push(warn('redis maxmemory-policy', 'unknown (CONFIG GET is not allowed): make sure it is noeviction, or queued jobs can be evicted'));
+    else if (policy === 'noeviction') checks.push(ok('redis maxmemory-policy', 'noeviction'));
+    else checks.push(fail('redis maxmemory-policy', `${policy}: under memory pressure Redis may evict queued jobs; set "maxmemory-policy noeviction" in redis.conf`));
+    if (appendonly === 'no') checks.push(warn('redis persistence', 'AOF is off: a Redis restart loses the jobs in flight (the next `edition send` queues them again); set "appendonly yes"'));
+    const workers = await Promise.all(Object.values(QUEUE).map(async (q) => `${q}:${await app.queues.workerCount(q)}`));
+    checks.push(ok('workers connected', workers.join(' ')));
+    return checks;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function databaseChecks(app: App): Promise<Check[]> {
+  const rows = await app.store.db
+    .selectFrom('paperboy_migrations' as never)
+    .select('name' as never)
+    .execute()
+    .catch(() => [] as { name: string }[]);
+  const applied = new Set((rows as { name: string }[]).map((r) => r.name));
+  const missing = MIGRATION_NAMES.filter((m) => !applied.has(m));
+  const unknown = [...applied].filter((m) => !MIGRATION_NAMES.includes(m));
+  const where = `${app.store.dialect} at ${app.store.location}`;
+  if (unknown.length > 0) return [fail('database', `${where} has migrations this version does not know (${unknown.join(', ')}): a newer paperboy migrated it; upgrade this machine too`)];
+  if (missing.length > 0) return [fail('database', `${where}: migrations ${missing.join(', ')} not applied; run any command with write access to apply them`)];
+  return [ok('database', `${where}, schema up to date (${MIGRATION_NAMES.length} migrations), ${await app.store.papers.count()} paper(s)`)];
+}
+
+/**
+ * What can be checked of SES through its API: the sender's identity verified with DKIM on,
+ * the account out of the sandbox, its send rate and daily quota. The SES transport's
+ * engineer extends this; every call has a time-out and one attempt.
+ */
+export async function sesChecks(env: Environment): Promise<Check[]> {
+  const { SESv2Client, GetAccountCommand, GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
+  const client = new SESv2Client({
+    region: env.sesRegion,
+    ...(env.sesEndpoint ? { endpoint: env.sesEndpoint } : {}),
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: SES_CHECK_TIMEOUT_MS, requestTimeout: SES_CHECK_TIMEOUT_MS },
+  });
+  const where = env.sesEndpoint ?? `SES in ${env.sesRegion}`;
+  const explain = (err: unknown) => {
+    const e = err as { name?: string; message?: string };
+    if (/timeout|timed out|ETIMEDOUT|socket hang up|abort/i.test(`${e.name} ${e.message}`)) return `${where} did not answer within ${SES_CHECK_TIMEOUT_MS / 1000} s: check SES_REGION / SES_ENDPOINT and the network`;
+    if (/credential/i.test(`${e.name} ${e.message}`)) return `no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an instance role): ${e.message}`;
+    return `${where}: ${e.name ?? 'error'}: ${e.message ?? String(err)}`;
+  };
+  const checks: Check[] = [];
+  try {
+    // the handler's own time-outs do not cover a server that accepts and never answers
+    const account = await client.send(new GetAccountCommand({}), { abortSignal: AbortSignal.timeout(SES_CHECK_TIMEOUT_MS) });
+    const quota = account.SendQuota;
+    checks.push(
+      account.ProductionAccessEnabled
+        ? ok('ses account', `out of the sandbox; ${quota?.MaxSendRate ?? '?'} messages/s, ${quota?.Max24HourSend ?? '?'} a day (${quota?.SentLast24Hours ?? 0} sent in the last 24 h)`)
+        : fail('ses account', `in the SES sandbox: only verified addresses receive mail; request production access in the SES console (limits ${quota?.MaxSendRate ?? '?'}/s, ${quota?.Max24HourSend ?? '?'} a day)`),
+    );
+    const domain = parseAddress(env.mailFrom).address.split('@')[1] ?? '';
+    const identity = await client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }), { abortSignal: AbortSignal.timeout(SES_CHECK_TIMEOUT_MS) });
+    const dkim = identity.DkimAttributes?.Status;
+    checks.push(
+      identity.VerifiedForSendingStatus && dkim === 'SUCCESS'
+        ? ok('sender identity', `${domain} verified, DKIM on`)
+        : fail('sender identity', `${domain}: ${identity.VerifiedForSendingStatus ? 'verified' : 'NOT verified'}, DKIM ${dkim ?? 'off'}: verify the domain and publish its DKIM records (README, "SES set-up")`),
+    );
+  } catch (err) {
+    checks.push(fail('ses', explain(err)));
+  } finally {
+    client.destroy();
+  }
+  return checks;
+}
+
+export async function mailChecks(app: App): Promise<Check[]> {
+  const { env } = app;
+  const checks: Check[] = [];
+  if (env.mailTransport === 'outbox') {
+    try {
+      mkdirSync(env.outboxDir, { recursive: true });
+      const probe = path.join(env.outboxDir, '.doctor');
+      writeFileSync(probe, 'ok');
+      rmSync(probe);
+      checks.push(ok('mail transport', `outbox: .eml files under ${env.outboxDir} (nothing is sent; set MAIL_TRANSPORT=ses to send)`));
+    } catch (err) {
+      checks.push(fail('mail transport', `outbox ${env.outboxDir} is not writable (${(err as NodeJS.ErrnoException).code}): correct OUTBOX_DIR or its permissions`));
+    }
+    const from = parseAddress(env.mailFrom);
+    const placeholder = /@(localhost|example\.(org|com|net))$/i.test(from.address);
+    checks.push(placeholder ? warn('sender identity', `${env.mailFrom} is a placeholder: set MAIL_FROM to an address of a domain you verified before sending for real`) : ok('sender identity', env.mailFrom));
+  } else {
+    checks.push(ok('mail transport', `ses (${env.sesEndpoint ?? env.sesRegion})`));
+    checks.push(...(await sesChecks(env)));
+  }
+  const postal = app.config.mail.postalAddress;
+  checks.push(postal ? ok('postal address', postal) : warn('postal address', 'mail.postalAddress is not set: commercial mail must show one (CAN-SPAM); add it to the config'));
+  return checks;
+}
+
+export function linkChecks(app: App): Check[] {
+  const url = new URL(app.env.publicUrl);
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  const key = app.env.secretKey ? 'SECRET_KEY from the environment' : `SECRET_KEY kept in ${path.join(app.env.dataDir, 'secret.key')} (set it explicitly when several machines send)`;
+  if (url.protocol === 'https:') return [ok('links', `PUBLIC_URL ${app.env.publicUrl}; ${key}`)];
+  if (local) return [warn('links', `PUBLIC_URL ${app.env.publicUrl} only works on this machine: set PUBLIC_URL=https://your.host before sending to real readers; ${key}`)];
+  return [fail('links', `PUBLIC_URL ${app.env.publicUrl} is plain http on a public host: the signed links in every email (unsubscribe, preferences) would travel unencrypted; use https://`)];
+}
+
+/** Runs every check that the boot did not already fail. */
+export async function runChecks(app: App): Promise<Check[]> {
+  const checks: Check[] = [ok('configuration', `${app.settings.configSource}: ${app.config.sources.length} source(s), ${app.config.topics.length} topic(s)`)];
+  for (const part of [databaseChecks, redisChecks, mailChecks]) {
+    try {
+      checks.push(...(await part(app)));
+    } catch (err) {
+      checks.push(fail(part.name.replace(/Checks$/, ''), (err as Error).message));
+    }
+  }
+  checks.push(...linkChecks(app));
+  return checks;
+}

@@ -1,0 +1,198 @@
+/**
+ * What `paperboy status` shows, read from the shared Redis and database so that any machine
+ * sees the same: queue depths and connected workers per stage, the progress of the current
+ * editions, each source's health and the suppression list's size.
+ */
+import { sql } from 'kysely';
+import type { App } from '../app.ts';
+import { QUEUE, type QueueName } from '../queues/index.ts';
+
+export interface QueueStatus {
+  queue: QueueName;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  workers: number;
+}
+
+export interface EditionProgress {
+  id: string;
+  kind: 'daily' | 'weekly';
+  date: string;
+  status: string;
+  /** `paused` or `cancelled` when the operator steered it; `running` otherwise. */
+  state: 'running' | 'paused' | 'cancelled' | 'done';
+  pausedReason?: string;
+  renderError?: string;
+  total: number;
+  sent: number;
+  /** Not settled yet: waiting or being sent. */
+  pending: number;
+  failed: number;
+  /** Skipped because the address is on the suppression list. */
+  suppressed: number;
+  /** Skipped for any other reason (unsubscribed meanwhile, cancelled edition). */
+  skipped: number;
+  /** Messages per second over the last minute. */
+  ratePerSecond: number;
+  /** Seconds until every open delivery is settled at that rate; null when nothing moves. */
+  etaSeconds: number | null;
+}
+
+export interface SourceHealth {
+  name: string;
+  kind: string;
+  enabled: boolean;
+  lastSuccessAt: string | null;
+  lastErrorAt: string | null;
+  lastError: string | null;
+  /** Items of the last successful run (new + updated + unchanged). */
+  lastItems: number | null;
+  papersTotal: number;
+}
+
+export interface StatusReport {
+  at: string;
+  redis: string;
+  database: string;
+  queues: QueueStatus[];
+  editions: EditionProgress[];
+  sources: SourceHealth[];
+  /** Suppressed addresses, in all and by reason. */
+  suppressions: { total: number; byReason: Record<string, number> };
+}
+
+/** The window over which the send rate is measured. */
+const RATE_WINDOW_S = 60;
+/** Editions shown: every unfinished one, and the latest finished ones up to this many in all. */
+const EDITIONS_SHOWN = 5;
+
+async function queueStatus(app: App, name: QueueName): Promise<QueueStatus> {
+  const queue = app.queues.get(name);
+  const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+  return {
+    queue: name,
+    waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    failed: counts.failed ?? 0,
+    workers: await queue.getWorkersCount(),
+  };
+}
+
+async function editionProgress(app: App, e: { id: string; kind: 'daily' | 'weekly'; date: string; status: string; paused?: { reason: string }; cancelledAt?: string; renderError?: string }, now: Date): Promise<EditionProgress> {
+  const db = app.store.db;
+  const counts = await app.store.deliveries.countByStatus(e.id);
+  // a skipped delivery whose address is suppressed counts as suppressed, the rest as skipped
+  const suppressedRow = await db
+    .selectFrom('deliveries')
+    .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+    .innerJoin('suppressions', (join) => join.on(sql`suppressions.email`, '=', sql`lower(subscribers.email)`))
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('deliveries.edition_id', '=', e.id)
+    .where('deliveries.status', 'in', ['skipped', 'failed'])
+    .executeTakeFirst();
+  const suppressed = Math.min(Number(suppressedRow?.n ?? 0), counts.skipped);
+  const since = new Date(now.getTime() - RATE_WINDOW_S * 1000).toISOString();
+  const recent = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('edition_id', '=', e.id)
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .executeTakeFirst();
+  const ratePerSecond = Number(recent?.n ?? 0) / RATE_WINDOW_S;
+  const pending = counts.pending + counts.sending;
+  const state = e.cancelledAt ? 'cancelled' : e.paused ? 'paused' : e.status === 'sent' ? 'done' : 'running';
+  return {
+    id: e.id,
+    kind: e.kind,
+    date: e.date,
+    status: e.status,
+    state,
+    ...(e.paused ? { pausedReason: e.paused.reason } : {}),
+    ...(e.renderError ? { renderError: e.renderError } : {}),
+    total: counts.pending + counts.sending + counts.sent + counts.failed + counts.skipped,
+    sent: counts.sent,
+    pending,
+    failed: counts.failed,
+    suppressed,
+    skipped: counts.skipped - suppressed,
+    ratePerSecond: Math.round(ratePerSecond * 100) / 100,
+    etaSeconds: pending === 0 ? 0 : ratePerSecond > 0 && state === 'running' ? Math.ceil(pending / ratePerSecond) : null,
+  };
+}
+
+export async function statusReport(app: App, now = new Date()): Promise<StatusReport> {
+  const queues = await Promise.all(Object.values(QUEUE).map((q) => queueStatus(app, q)));
+  const latest = [...(await app.store.editions.list('daily', EDITIONS_SHOWN)), ...(await app.store.editions.list('weekly', 2))];
+  const unfinished = latest.filter((e) => e.status !== 'sent');
+  const shown = [...unfinished, ...latest.filter((e) => e.status === 'sent')].slice(0, Math.max(EDITIONS_SHOWN, unfinished.length));
+  shown.sort((a, b) => (a.date === b.date ? a.kind.localeCompare(b.kind) : b.date.localeCompare(a.date)));
+  const editions = await Promise.all(shown.map((e) => editionProgress(app, e, now)));
+  const states = new Map((await app.store.sources.list()).map((s) => [s.name, s]));
+  const sources: SourceHealth[] = app.config.sources.map((s) => {
+    const st = states.get(s.name);
+    const c = st?.lastCounts;
+    return {
+      name: s.name,
+      kind: s.kind,
+      enabled: s.enabled,
+      lastSuccessAt: st?.lastSuccessAt ?? null,
+      lastErrorAt: st?.lastErrorAt ?? null,
+      lastError: st?.lastError ?? null,
+      lastItems: c ? c.new + c.updated + c.unchanged : null,
+      papersTotal: st?.papersTotal ?? 0,
+    };
+  });
+  return {
+    at: now.toISOString(),
+    redis: app.redis.owned || app.env.redisUrl === undefined ? 'private redis-server (REDIS_URL unset)' : app.redis.url.replace(/\/\/[^@]*@/, '//'),
+    database: `${app.store.dialect} at ${app.store.location}`,
+    queues,
+    editions,
+    sources,
+    suppressions: await suppressionCounts(app),
+  };
+}
+
+async function suppressionCounts(app: App): Promise<StatusReport['suppressions']> {
+  const byReason = await app.store.suppressions.count();
+  return { total: Object.values(byReason).reduce((a, b) => a + b, 0), byReason };
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+}
+
+/** The report as a terminal reads it. */
+export function formatStatus(r: StatusReport): string[] {
+  const lines: string[] = [`paperboy status at ${r.at}`, `redis: ${r.redis}; database: ${r.database}`, '', 'queues            waiting  active  delayed  failed  workers'];
+  for (const q of r.queues) {
+    lines.push(`  ${q.queue.padEnd(16)}${String(q.waiting).padStart(7)}${String(q.active).padStart(8)}${String(q.delayed).padStart(9)}${String(q.failed).padStart(8)}${String(q.workers).padStart(9)}`);
+  }
+  lines.push('', 'editions');
+  if (r.editions.length === 0) lines.push('  none built yet');
+  for (const e of r.editions) {
+    const steer = e.state === 'paused' ? `, PAUSED (${e.pausedReason})` : e.state === 'cancelled' ? ', CANCELLED' : '';
+    lines.push(`  ${e.id} ${e.status}${steer}: ${e.sent}/${e.total} sent, ${e.pending} pending, ${e.failed} failed, ${e.suppressed} suppressed, ${e.skipped} skipped`);
+    if (e.pending > 0) {
+      const eta = e.state !== 'running' ? `none while ${e.state}` : e.etaSeconds === null ? 'unknown (nothing sent in the last minute)' : duration(e.etaSeconds);
+      lines.push(`    rate ${e.ratePerSecond}/s over the last minute; ETA ${eta}`);
+    }
+    if (e.renderError) lines.push(`    render error: ${e.renderError}`);
+  }
+  lines.push('', 'sources');
+  if (r.sources.length === 0) lines.push('  none configured');
+  for (const s of r.sources) {
+    const health = s.lastError && (!s.lastSuccessAt || (s.lastErrorAt ?? '') > s.lastSuccessAt) ? 'FAILING' : s.lastSuccessAt ? 'ok' : 'never read';
+    lines.push(`  ${s.name} (${s.kind}${s.enabled ? '' : ', disabled'}): ${health}; last success ${s.lastSuccessAt ?? 'never'}${s.lastItems !== null ? ` (${s.lastItems} items)` : ''}; ${s.papersTotal} papers so far`);
+    if (s.lastError) lines.push(`    last error (${s.lastErrorAt}): ${s.lastError}`);
+  }
+  const reasons = Object.entries(r.suppressions.byReason).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  lines.push('', `suppression list: ${r.suppressions.total} address(es)${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
+  return lines;
+}

@@ -1,0 +1,80 @@
+/** `paperboy doctor` finds what would hurt in production, with the fix, and answers within seconds. */
+import net from 'node:net';
+import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisOptions, startPrivateRedis } from '../../src/queues/redis.ts';
+import { runCli, tempDir } from '../harness/index.ts';
+
+const closers: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+});
+
+const SES_ENV = {
+  MAIL_TRANSPORT: 'ses',
+  SES_REGION: 'eu-west-1',
+  MAIL_FROM: 'Daily Papers <papers@example.org>',
+  PUBLIC_URL: 'https://papers.example.org',
+  SECRET_KEY: 'doctor-test-secret-0123456789',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'doctor-test',
+};
+
+describe('paperboy doctor', () => {
+  it('reports the Redis version, and fails an evicting maxmemory-policy with the fix', async () => {
+    const redis = await startPrivateRedis(tempDir());
+    closers.push(() => redis.stop());
+    const admin = new Redis(redisOptions(redis.url));
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    admin.disconnect();
+    const r = await runCli(['doctor'], { env: { DATA_DIR: tempDir(), REDIS_URL: redis.url } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ok\s+redis: redis:\/\/127\.0\.0\.1:\d+, Redis \d+\.\d+\.\d+$/m);
+    expect(r.stdout).toMatch(/^FAIL\s+redis maxmemory-policy: allkeys-lru: .*set "maxmemory-policy noeviction"/m);
+    expect(r.stdout).toMatch(/^ok\s+database: sqlite at .*, schema up to date \(\d+ migrations\)/m);
+  });
+
+  it('fails a plain-http PUBLIC_URL on a public host: the signed links would travel unencrypted', async () => {
+    const r = await runCli(['doctor'], { env: { DATA_DIR: tempDir(), REDIS_URL: undefined, PUBLIC_URL: 'http://papers.example.org' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+links: PUBLIC_URL http:\/\/papers\.example\.org is plain http on a public host.*use https:\/\//m);
+  });
+
+  it('SES that never answers: a named error within seconds', async () => {
+    const server = net.createServer((s) => s.on('error', () => {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => {
+      server.close();
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const r = await runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` }, timeoutMs: 40_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+ses: http://127\\.0\\.0\\.1:${port} did not answer within 5 s`, 'm'));
+  });
+
+  it('an SES account in the sandbox (the SES stand-in on loopback) fails, with its limits', async () => {
+    process.env.AWS_SES_ACCOUNT = JSON.stringify({
+      DedicatedIpAutoWarmupEnabled: false,
+      Details: { AdditionalContactEmailAddresses: [], ContactLanguage: 'EN', MailType: 'MARKETING', ReviewDetails: { CaseId: '1', Status: 'PENDING' }, UseCaseDescription: 'papers', WebsiteURL: 'https://papers.example.org' },
+      EnforcementStatus: 'HEALTHY',
+      ProductionAccessEnabled: false,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 },
+      SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    // a CommonJS module: its `default` export is the server function
+    const sesLocal = (await import('aws-ses-v2-local')).default as unknown as (config: { host: string; port: number }) => Promise<Server>;
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const server: Server = await sesLocal({ host: '127.0.0.1', port });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const r = await runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` }, timeoutMs: 40_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+ses account: in the SES sandbox: .*request production access .*\(limits 1\/s, 200 a day\)/m);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The private redis-server and signals, on real processes: it is stopped on every way out
+ * (the end, a signal, a second signal), and never while another process on the same
+ * DATA_DIR uses it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisOptions } from '../../src/queues/redis.ts';
+import { repoRoot, runCli, tempDir } from '../harness/index.ts';
+
+const children: ChildProcess[] = [];
+const pids: number[] = [];
+const silent: net.Server[] = [];
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  // a redis-server a failed test left behind
+  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const s of silent) s.close();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** A long-running `paperboy …` on a DATA_DIR with a private Redis. */
+function start(args: string[], env: Record<string, string>): Started {
+  const full: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  delete full.REDIS_URL;
+  delete full.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), ...args], { cwd: repoRoot, env: full });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stderr: () => stderr, exited };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function redisState(dataDir: string): { port: number; pid: number } | undefined {
+  const file = path.join(dataDir, 'redis', 'paperboy-redis.json');
+  if (!existsSync(file)) return undefined;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as { port: number; pid: number };
+  if (!pids.includes(state.pid)) pids.push(state.pid);
+  return state;
+}
+
+async function expectRedisStopped(pid: number): Promise<void> {
+  await until(`redis-server ${pid} to exit`, () => !alive(pid), 10_000);
+}
+
+/** A feed server that accepts connections and never answers: a fetch stays in flight. */
+async function hangingFeed(): Promise<string> {
+  const server = net.createServer((socket) => socket.on('error', () => {}));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  silent.push(server);
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (s) => sockets.add(s));
+  const close = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    sockets.forEach((s) => s.destroy());
+    return close(cb);
+  }) as typeof server.close;
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/feed.xml`;
+}
+
+function slowSourceConfig(dir: string, url: string): string {
+  const file = path.join(dir, 'paperboy.config.json');
+  writeFileSync(file, JSON.stringify({ sources: [{ name: 'slow', kind: 'rss', url, allowLocal: true }], fetch: { connectTimeoutMs: 120_000, totalTimeoutMs: 180_000 } }));
+  return file;
+}
+
+describe('the private redis-server shared by processes of one DATA_DIR', () => {
+  it('keeps running under `serve` while one-shot commands come and go; `serve` stops it when it leaves', async () => {
+    const dataDir = tempDir();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const serve = start(['serve', '--port', String(port), '--host', '127.0.0.1'], { DATA_DIR: dataDir });
+    await until('serve to listen', () => /serving on/.test(serve.stderr()));
+    const state = redisState(dataDir)!;
+    expect(state).toBeDefined();
+    // before this fix, `serve` held no connection until its first /readyz, and the one-shot
+    // command stopped the Redis under it
+    for (const args of [['doctor'], ['edition', 'show', '--date', '2026-11-26']]) {
+      await runCli(args, { env: { DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined } });
+      expect(alive(state.pid), `redis-server after \`paperboy ${args.join(' ')}\``).toBe(true);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status, await ready.text()).toBe(200);
+    }
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+    await expectRedisStopped(state.pid);
+    expect(redisState(dataDir)).toBeUndefined();
+  }, 180_000);
+
+  it('survives one-shot commands running in parallel, each exiting cleanly, and is stopped by the last', async () => {
+    const dataDir = tempDir();
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, () => runCli(['edition', 'build', '--date', '2026-11-26'], { env: { DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined } })),
+    );
+    for (const r of runs) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/Connection is closed|\n\s+at /);
+    }
+    expect(redisState(dataDir)).toBeUndefined();
+    const log = readFileSync(path.join(dataDir, 'redis', 'redis.log'), 'utf8');
+    expect((log.match(/ready to accept connections/gi) ?? []).length).toBe((log.match(/Redis is now ready to exit/gi) ?? []).length);
+  }, 240_000);
+});
+
+describe('signals', () => {
+  it('Ctrl-C during `run --once` stops the command and its private redis-server', async () => {
+    const dataDir = tempDir();
+    const config = slowSourceConfig(dataDir, await hangingFeed());
+    const run = start(['run', '--once', '--date', '2026-11-26'], { DATA_DIR: dataDir, PAPERBOY_CONFIG: config });
+    await until('the ingest to start', () => /ingesting 1 source/.test(run.stderr()));
+    const { pid } = redisState(dataDir)!;
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 130, signal: null });
+    await expectRedisStopped(pid);
+    expect(redisState(dataDir)).toBeUndefined();
+  }, 120_000);
+
+  it('a worker finishes its job on the first SIGTERM, exits at once on the second, and stops its private Redis', async () => {
+    const dataDir = tempDir();
+    const config = slowSourceConfig(dataDir, await hangingFeed());
+    const heartbeat = path.join(dataDir, 'heartbeat');
+    const worker = start(['worker', 'ingest'], { DATA_DIR: dataDir, PAPERBOY_CONFIG: config, LOG_LEVEL: 'info', PAPERBOY_HEARTBEAT_FILE: heartbeat });
+    await until('the worker to run', () => /workers running/.test(worker.stderr()));
+    // what the container health check of docker-compose.yml reads
+    await until('the heartbeat', () => existsSync(heartbeat));
+    expect(Date.now() - statSync(heartbeat).mtimeMs).toBeLessThan(60_000);
+    const { pid, port } = redisState(dataDir)!;
+    const queue = new Queue('ingest', { connection: redisOptions(`redis://127.0.0.1:${port}`), prefix: 'paperboy' });
+    await queue.add('ingest', { source: 'slow' }, { attempts: 1 });
+    await until('the job to be in flight', async () => (await queue.getActiveCount()) === 1);
+    await queue.close();
+
+    worker.child.kill('SIGTERM');
+    await until('the first signal to be acknowledged', () => /finishing the jobs in flight/.test(worker.stderr()));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(worker.child.exitCode, 'the worker waits for its job after one SIGTERM').toBeNull();
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 143, signal: null });
+    await expectRedisStopped(pid);
+  }, 120_000);
+});

@@ -1,0 +1,73 @@
+/**
+ * `paperboy status` in a second process shows an edition in flight as the sending processes
+ * left it in the shared Redis and database: on SQLite and on PostgreSQL.
+ */
+import { describe, expect, it } from 'vitest';
+import { storeObservations } from '../../src/ingest/storeObservations.ts';
+import { QUEUE } from '../../src/queues/index.ts';
+import { EditionBuilder } from '../../src/rank/edition.ts';
+import { Ranker } from '../../src/rank/ranker.ts';
+import type { StatusReport } from '../../src/status/report.ts';
+import { arxivObservation } from '../harness/papers.ts';
+import { runCli, shippedConfig, storageTargets, testApp } from '../harness/index.ts';
+
+const DAY = '2026-11-26';
+
+for (const target of storageTargets()) {
+  describe(`paperboy status (${target.name})`, () => {
+    it("shows a running edition's progress, its queue and workers, sources and suppressions from a second process", async () => {
+      const databaseUrl = await target.databaseUrl();
+      const config = { ...shippedConfig(), sources: [{ name: 'blog', kind: 'rss', url: 'https://example.org/feed.xml' }] };
+      const app = await testApp({ databaseUrl, config });
+      const now = new Date();
+      const iso = now.toISOString();
+      const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up large language models with speculative decoding.' });
+      await storeObservations(app.store, [paper], iso);
+      await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(`${DAY}T02:00:00Z`));
+      await new EditionBuilder(app.store, app.config).build('daily', DAY);
+      await app.store.sources.recordSuccess('blog', iso, { counts: { new: 3, updated: 1, unchanged: 6, skipped: 0 } });
+
+      // 40 subscribers: 12 sent in the last minute, 1 failed, 1 skipped as suppressed, 1 skipped (left), 25 open
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await app.store.subscribers.upsert({ email: `reader${i}@example.org`, topics: [], confirmed: true }, iso)).subscriber.id);
+      await app.store.deliveries.insertPending(ids.map((id) => ({ editionId: DAY, subscriberId: id, variantKey: 'all', messageId: `<${id}@example.org>` })), iso);
+      await app.store.editions.setStatus(DAY, 'sending', iso);
+      for (const id of ids.slice(0, 12)) await app.store.deliveries.transition(DAY, id, ['pending'], 'sent', new Date(now.getTime() - 5_000).toISOString());
+      await app.store.deliveries.transition(DAY, ids[12]!, ['pending'], 'failed', iso, { error: '550 no such mailbox' });
+      await app.store.suppressions.add('Reader13@example.org', 'bounce', 'permanent bounce', iso);
+      await app.store.deliveries.transition(DAY, ids[13]!, ['pending'], 'skipped', iso);
+      await app.store.deliveries.transition(DAY, ids[14]!, ['pending'], 'skipped', iso);
+      await app.queues.get(QUEUE.send).add('send', { editionId: DAY, fromId: ids[15]!, toId: ids[39]! });
+
+      const env = { REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, DATABASE_URL: databaseUrl, DATA_DIR: app.env.dataDir };
+      const r = await runCli(['status', '--json'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as StatusReport;
+      expect(report.editions).toHaveLength(1);
+      expect(report.editions[0]).toMatchObject({ id: DAY, status: 'sending', state: 'running', total: 40, sent: 12, pending: 25, failed: 1, suppressed: 1, skipped: 1, ratePerSecond: 0.2 });
+      // 25 open at 12 a minute
+      expect(report.editions[0]!.etaSeconds).toBe(125);
+      expect(report.queues.find((q) => q.queue === QUEUE.send)).toMatchObject({ waiting: 1, active: 0, workers: 0 });
+      expect(report.sources).toEqual([expect.objectContaining({ name: 'blog', lastSuccessAt: iso, lastItems: 10, lastError: null })]);
+      expect(report.suppressions.total).toBe(1);
+
+      // paused by the operator: the same view says so, and gives no ETA
+      await app.store.editions.pause(DAY, 'operator', iso);
+      const paused = await runCli(['status'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
+      expect(paused.code, paused.stderr).toBe(0);
+      expect(paused.stdout).toMatch(new RegExp(`${DAY} sending, PAUSED \\(operator\\): 12/40 sent, 25 pending, 1 failed, 1 suppressed, 1 skipped`));
+      expect(paused.stdout).toMatch(/ETA none while paused/);
+      expect(paused.stdout).toMatch(/send\s+1\s+0\s+0\s+0\s+0/);
+      expect(paused.stdout).toMatch(/blog \(rss\): ok; last success .* \(10 items\)/);
+      expect(paused.stdout).toMatch(/suppression list: 1 address\(es\) \(1 bounce\)/);
+    }, 120_000);
+  });
+}
+
+async function writeConfig(dir: string, config: unknown): Promise<string> {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const file = join(dir, 'paperboy.config.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
