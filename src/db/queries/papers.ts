@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, PapersTable } from '../types.ts';
 import type { AnnounceType, Paper, TopicScore } from '../../ingest/paper.ts';
 
@@ -86,6 +86,36 @@ export interface RankingUpdate {
 }
 
 export type PaperFilter = { editionDate?: string; query?: string; limit?: number };
+
+export interface PaperSearch {
+  query: string;
+  /** Inclusive edition-day range, YYYY-MM-DD. */
+  from?: string;
+  to?: string;
+  /** A topic id: papers filed under it. */
+  topic?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface PaperSearchResult {
+  papers: Paper[];
+  /** How many match in all (for pagination). */
+  total: number;
+}
+
+/**
+ * The words of a search box as an FTS5 expression: each word quoted (so that FTS5 syntax in
+ * user input is only text), all required, the last one also as a prefix (search as you type).
+ */
+export function fts5Query(query: string): string | undefined {
+  const words = query.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0) return undefined;
+  return words
+    .slice(0, 16)
+    .map((w, i, all) => `"${w}"${i === all.length - 1 && w.length >= 3 ? '*' : ''}`)
+    .join(' ');
+}
 
 export class PaperQueries {
   constructor(private readonly db: Kysely<Database>) {}
@@ -201,6 +231,59 @@ export class PaperQueries {
     q = q.orderBy('edition_date', 'desc').orderBy('score', 'desc').orderBy('id', 'asc');
     if (filter.limit) q = q.limit(filter.limit);
     return (await q.execute()).map(rowToPaper);
+  }
+
+  /**
+   * Full-text search over title, authors and abstract (SQLite FTS5 with BM25, PostgreSQL
+   * tsvector with ts_rank_cd; title weighs most), best match first, then newest edition.
+   */
+  async search(dialect: 'sqlite' | 'postgres', search: PaperSearch): Promise<PaperSearchResult> {
+    // nobody types more; a huge query is only cost
+    const s = { ...search, query: search.query.trim().slice(0, 200) };
+    if (s.query === '') return { papers: [], total: 0 };
+    const filters = (q: any) => {
+      if (s.from) q = q.where('papers.edition_date', '>=', s.from);
+      if (s.to) q = q.where('papers.edition_date', '<=', s.to);
+      // topics is a JSON array of {id, score}: match the exact id, quotes included
+      if (s.topic) q = q.where('papers.topics', 'like', `%"id":"${s.topic.replace(/[%_"\\]/g, '')}"%`);
+      return q;
+    };
+    if (dialect === 'postgres') {
+      const tsquery = sql`websearch_to_tsquery('english', ${s.query})`;
+      const base = filters(this.db.selectFrom('papers').where(sql<boolean>`search_vector @@ ${tsquery}`));
+      const [rows, count] = await Promise.all([
+        base
+          .selectAll('papers')
+          .orderBy(sql`ts_rank_cd(search_vector, ${tsquery}, 32)`, 'desc')
+          .orderBy('papers.edition_date', 'desc')
+          .orderBy('papers.id')
+          .limit(s.limit)
+          .offset(s.offset)
+          .execute(),
+        base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
+      ]);
+      return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
+    }
+    const match = fts5Query(s.query);
+    if (!match) return { papers: [], total: 0 };
+    const base = filters(
+      (this.db as Kysely<any>)
+        .selectFrom('papers_fts')
+        .innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`))
+        .where(sql<boolean>`papers_fts MATCH ${match}`),
+    );
+    const [rows, count] = await Promise.all([
+      base
+        .selectAll('papers')
+        .orderBy(sql`bm25(papers_fts, 10.0, 3.0, 1.0)`)
+        .orderBy('papers.edition_date', 'desc')
+        .orderBy('papers.id')
+        .limit(s.limit)
+        .offset(s.offset)
+        .execute(),
+      base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
+    ]);
+    return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
   }
 
   /** Every paper in id order, in keyset pages: never all in memory. */
