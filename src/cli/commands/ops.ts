@@ -51,7 +51,7 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('serve')
-    .description('the HTTP service: /healthz, /readyz, the archive (/editions), one-click unsubscribe and preferences')
+    .description('the HTTP service: subscribe, confirm, preferences, one-click unsubscribe, the archive, search, feeds, /healthz, /readyz, /metrics, /admin/queues')
     .option('--port <n>', 'port (default: PORT, else 3000)')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .action(async (opts: { port?: string; host: string }) => {
