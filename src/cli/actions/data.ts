@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import type { DataApp } from '../../app.ts';
 import type { Frequency } from '../../db/queries/subscribers.ts';
 import { checkAddress } from '../../mail/address.ts';
-import { cutoffOf } from '../../rank/calendar.ts';
+import { cutoffOf, isDate } from '../../rank/calendar.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
@@ -252,7 +252,10 @@ export async function papersSearch(query: string, opts: { from?: string; to?: st
     const page = opts.page === undefined ? 1 : Number(opts.page);
     if (!Number.isInteger(page) || page < 1) throw new UsageError(`--page "${opts.page}": use a whole number from 1`);
     if (opts.topic) checkTopics(app, [opts.topic], '--topic');
-    const result = await app.store.papers.search(app.store.dialect, { query, from: parseDateOption(opts.from), to: parseDateOption(opts.to), topic: opts.topic, limit, offset: (page - 1) * limit });
+    for (const [flag, value] of [['--from', opts.from], ['--to', opts.to]] as const) {
+      if (value !== undefined && !isDate(value)) throw new UsageError(`${flag} "${value}" is not a date: use YYYY-MM-DD, e.g. ${flag} 2026-11-26`);
+    }
+    const result = await app.store.papers.search(app.store.dialect, { query, from: opts.from, to: opts.to, topic: opts.topic, limit, offset: (page - 1) * limit });
     if (opts.json) {
       output.json({ query, total: result.total, page, papers: result.papers.map(paperJson) });
       return EXIT.ok;
