@@ -23,13 +23,14 @@ const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'we
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
 /**
- * A change of settings must come from our own page: a browser names the page's origin in
- * `Origin` and says `Sec-Fetch-Site: same-origin`; a cross-site form or fetch says otherwise.
- * Clients that send neither (old browsers, curl) are let through: the token is still needed.
+ * A change of settings must come from our own page. `Sec-Fetch-Site` (every current browser)
+ * says so directly; our `Referrer-Policy: no-referrer` makes browsers send `Origin: null` on a
+ * form POST, so the Origin is decisive only when it names a site. Clients that send neither
+ * (curl, scripts) are let through: the token is still needed.
  */
 export function fromOwnSite(req: FastifyRequest, publicUrl: string): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none';
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   const own = new Set([new URL(publicUrl).origin, `${req.protocol}://${req.host}`]);

@@ -4,6 +4,10 @@ import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { App } from '../../src/app.ts';
 import { QUEUE } from '../../src/queues/index.ts';
+import { storeObservations } from '../../src/ingest/storeObservations.ts';
+import { EditionBuilder } from '../../src/rank/edition.ts';
+import { Ranker } from '../../src/rank/ranker.ts';
+import { arxivObservation } from '../harness/papers.ts';
 import { buildServer, type PaperboyServer, type ServerOptions } from '../../src/web/server.ts';
 import { startStages } from '../../workers/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
@@ -49,4 +53,16 @@ export function linkIn(mail: ParsedMail, pathname: string): string {
   const m = new RegExp(`https://papers\\.example\\.org${pathname}\\?token=[A-Za-z0-9._-]+`).exec(mail.text ?? '');
   if (!m) throw new Error(`no ${pathname} link in:\n${mail.text}`);
   return m[0].replace('https://papers.example.org', '');
+}
+
+/** Stores, ranks and freezes the daily edition of `date` from these arXiv papers. */
+export async function seedEdition(app: App, date: string, papers: { id: string; title: string; abstract?: string; categories?: string[]; authors?: string[] }[]): Promise<void> {
+  const at = `${date}T02:00:00.000Z`;
+  const observations = papers.map((p) =>
+    arxivObservation(p.id, { title: p.title, abstract: p.abstract ?? 'We study things.', categories: p.categories ?? ['cs.CL'], authors: p.authors ?? ['A. Author'], announcedAt: `${date}T01:00:00.000Z`, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: at, announceType: 'new' } }),
+  );
+  await storeObservations(app.store, observations, at);
+  const ranker = new Ranker(app.store, app.config);
+  for (const p of papers) await ranker.rank(p.id, new Date(at));
+  await new EditionBuilder(app.store, app.config).build('daily', date);
 }

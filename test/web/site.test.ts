@@ -6,26 +6,11 @@
 import { parseDocument, DomUtils } from 'htmlparser2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
-import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { parseFeed } from '../../src/ingest/formats/index.ts';
 import { signToken } from '../../src/mail/tokens.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
-import { Ranker } from '../../src/rank/ranker.ts';
 import { buildServer, type PaperboyServer } from '../../src/web/server.ts';
-import { arxivObservation } from '../harness/papers.ts';
 import { runCli, storageTargets, tempDir, testApp, shippedConfig } from '../harness/index.ts';
-import { urlencoded, webApp } from './helpers.ts';
-
-async function seedEdition(app: App, date: string, papers: { id: string; title: string; abstract?: string; categories?: string[]; authors?: string[] }[]): Promise<void> {
-  const at = `${date}T02:00:00.000Z`;
-  const observations = papers.map((p) =>
-    arxivObservation(p.id, { title: p.title, abstract: p.abstract ?? 'We study things.', categories: p.categories ?? ['cs.CL'], authors: p.authors ?? ['A. Author'], announcedAt: `${date}T01:00:00.000Z`, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: at, announceType: 'new' } }),
-  );
-  await storeObservations(app.store, observations, at);
-  const ranker = new Ranker(app.store, app.config);
-  for (const p of papers) await ranker.rank(p.id, new Date(at));
-  await new EditionBuilder(app.store, app.config).build('daily', date);
-}
+import { seedEdition, urlencoded, webApp } from './helpers.ts';
 
 describe.each(storageTargets())('site on $name', (target) => {
   let app: App;

@@ -213,7 +213,8 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(page.body).toMatch(/name="paused_until"/);
     const pause = new Date(Date.now() + 10 * 24 * 3600_000).toISOString().slice(0, 10);
     const fields: [string, string][] = [['topics', 'theory'], ['topics', 'language-models'], ['topics', 'not-a-topic'], ['frequency', 'weekly'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['paused_until', pause]];
-    const headers = { origin: 'https://papers.example.org', 'sec-fetch-site': 'same-origin' };
+    // what Chromium sends from our page: no-referrer makes its Origin "null"
+    const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
     for (let i = 0; i < 2; i++) {
       const body = urlencoded(fields);
       const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, ...headers }, payload: body.payload });
@@ -255,6 +256,8 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(foreign.statusCode).toBe(403);
     const crossSite = await server.inject({ method: 'POST', url, headers: { ...body.headers, 'sec-fetch-site': 'cross-site' }, payload: body.payload });
     expect(crossSite.statusCode).toBe(403);
+    const sandboxed = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null' }, payload: body.payload });
+    expect(sandboxed.statusCode).toBe(403);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], frequency: 'daily', deliveryHour: 7 });
   });
 
