@@ -114,7 +114,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   const notSubscribed = (reply: FastifyReply, status: number) =>
     sendPage(reply, status, messagePage('You are not subscribed', `This address gets no ${listName}, so there is nothing to change. To subscribe again, use the form on the home page: we will send a confirmation email first.`, 'error', listName));
 
-  const showPreferences = (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: boolean; error?: string } = {}) =>
+  const showPreferences = (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: 'changed' | 'unchanged'; error?: string } = {}) =>
     sendPage(
       reply,
       status,
@@ -129,7 +129,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         deliveryHour: s.deliveryHour,
         pausedUntil: s.pausedUntil && s.pausedUntil > today() ? s.pausedUntil : undefined,
         today: today(),
-        saved: Boolean(extra.saved),
+        saved: extra.saved,
         error: extra.error,
       }),
     );
@@ -175,7 +175,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
       new Date().toISOString(),
     );
     if (changed) await app.queues.addMail({ kind: 'preferences-changed', subscriberId: subscriber.id });
-    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, { saved: true });
+    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, { saved: changed ? 'changed' : 'unchanged' });
   });
 
   server.get('/unsubscribe', async (req, reply) => {

@@ -48,7 +48,7 @@ export function searchPage(v: SearchView): string {
 ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 ${
   v.query
-    ? html`<p role="status">${v.total === 0 ? `No paper matches "${v.query}".` : `${v.total} paper${v.total === 1 ? '' : 's'} match "${v.query}"${v.total > v.hits.length ? `; ${first}–${last} shown` : ''}.`}</p>
+    ? html`<p role="status">${v.total === 0 ? `No paper matches "${v.query}".` : `${v.total} paper${v.total === 1 ? ' matches' : 's match'} "${v.query}"${v.total > v.hits.length ? `; ${first}–${last} shown` : ''}.`}</p>
 <ul class="plain">${v.hits.map(
         (h) => html`<li class="paper"><h3><a href="${h.href}">${h.title}</a></h3>
 <span class="muted">${h.authors}${h.editionDate ? html` · <a href="/editions/${h.editionDate}">${h.editionDate}</a>` : ''}${h.topic ? ` · ${h.topic}` : ''}</span>

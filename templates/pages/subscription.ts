@@ -133,7 +133,8 @@ export interface PreferencesView {
   deliveryHour: number;
   pausedUntil?: string;
   today: string;
-  saved: boolean;
+  /** 'changed': saved and a note emailed; 'unchanged': the same choices were saved again. */
+  saved?: 'changed' | 'unchanged';
   error?: string;
 }
 
@@ -142,7 +143,7 @@ export function preferencesPage(v: PreferencesView): string {
     `Your ${v.listName} preferences`,
     html`<h1>Your preferences</h1>
 <p class="muted">${maskEmail(v.email)}</p>
-${v.saved ? html`<p class="status" role="status"><strong>Saved.</strong> A note confirming the change is on its way to your inbox.</p>` : ''}
+${v.saved ? html`<p class="status" role="status"><strong>Saved.</strong> ${v.saved === 'changed' ? 'A note confirming the change is on its way to your inbox.' : 'Nothing had changed.'}</p>` : ''}
 ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 <form method="post" action="${v.action}">
 ${topicBoxes(v.topics, 'Topics (none ticked: every topic)')}
