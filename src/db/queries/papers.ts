@@ -266,21 +266,19 @@ export class PaperQueries {
     }
     const match = fts5Query(s.query);
     if (!match) return { papers: [], total: 0 };
-    const base = filters(
-      (this.db as Kysely<any>)
-        .selectFrom('papers_fts')
-        .innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`))
-        .where(sql<boolean>`papers_fts MATCH ${match}`),
-    );
+    const db = this.db as Kysely<any>;
+    if (!s.from && !s.to && !s.topic) {
+      // Without filters FTS5 ranks and cuts the page on its own (its `rank` is the weighted
+      // BM25 of migration 006) and only that page is joined with papers.
+      const [rows, count] = await Promise.all([
+        sql<Selectable<PapersTable>>`SELECT papers.* FROM (SELECT rowid, rank FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rank LIMIT ${s.limit} OFFSET ${s.offset}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.rank, papers.edition_date DESC, papers.id`.execute(db),
+        sql<{ n: number }>`SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ${match}`.execute(db),
+      ]);
+      return { papers: rows.rows.map(rowToPaper), total: Number(count.rows[0]?.n ?? 0) };
+    }
+    const base = filters(db.selectFrom('papers_fts').innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`)).where(sql<boolean>`papers_fts MATCH ${match}`));
     const [rows, count] = await Promise.all([
-      base
-        .selectAll('papers')
-        .orderBy(sql`bm25(papers_fts, 10.0, 3.0, 1.0)`)
-        .orderBy('papers.edition_date', 'desc')
-        .orderBy('papers.id')
-        .limit(s.limit)
-        .offset(s.offset)
-        .execute(),
+      base.selectAll('papers').orderBy(sql`papers_fts.rank`).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset).execute(),
       base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
     ]);
     return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
