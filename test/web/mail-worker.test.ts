@@ -42,3 +42,44 @@ describe('transactional mail', () => {
     }
   });
 });
+
+describe('paperboy serve', () => {
+  it('sends confirmation emails itself when no mail worker is connected, and stops cleanly on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { existsSync, readdirSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { randomBytes } = await import('node:crypto');
+    const { repoRoot, redisUrl, tempDir } = await import('../harness/index.ts');
+    const dir = tempDir();
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: dir,
+      env: { ...process.env, DATA_DIR: dir, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' },
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      let stderr = '';
+      const address = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          const m = /serving on (http:\/\/[^\s]+)/.exec(stderr);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const res = await fetch(`${address}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'served@example.org' }) });
+      expect(res.status).toBe(200);
+      const folder = path.join(dir, 'outbox', 'mail-confirm');
+      const deadline = Date.now() + 30_000;
+      while (!(existsSync(folder) && readdirSync(folder).some((f) => f.endsWith('.eml')))) {
+        if (Date.now() > deadline) throw new Error('no confirmation email within 30 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
+});

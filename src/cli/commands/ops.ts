@@ -61,15 +61,20 @@ export function registerOpsCommands(program: Command): void {
           const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
           if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port "${opts.port}" is not a TCP port`);
           const { buildServer } = await import('../../web/server.ts');
+          const { ensureWorkers } = await import('../operations.ts');
           const server = await buildServer(app);
           const address = await server.listen({ port, host: opts.host });
-          app.log.info('serving', { address, publicUrl: app.env.publicUrl });
+          // confirmation emails must not wait for the next `run --once`: without a mail
+          // worker anywhere, this process sends them
+          const mail = await ensureWorkers(app, ['mail']);
+          app.log.info('serving', { address, publicUrl: app.env.publicUrl, mailWorker: mail.stages.length > 0 ? 'in this process' : 'elsewhere' });
           output.note(`paperboy: serving on ${address} (links in emails point to ${app.env.publicUrl})`);
           await new Promise<void>((resolve) => {
             process.once('SIGTERM', () => resolve());
             process.once('SIGINT', () => resolve());
           });
           await server.close();
+          await mail.close();
           return EXIT.ok;
         },
         { longRunning: true },
