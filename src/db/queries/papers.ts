@@ -87,6 +87,13 @@ export interface RankingUpdate {
 
 export type PaperFilter = { editionDate?: string; query?: string; limit?: number };
 
+/**
+ * Search ranks the newest this-many matches of a query: scoring every match of a common word
+ * over a large archive costs time proportional to the archive, and a reader wants recent
+ * papers first anyway. The count stays exact.
+ */
+export const RANKED_CANDIDATES = 5000;
+
 export interface PaperSearch {
   query: string;
   /** Inclusive edition-day range, YYYY-MM-DD. */
@@ -250,17 +257,21 @@ export class PaperQueries {
     };
     if (dialect === 'postgres') {
       const tsquery = sql`websearch_to_tsquery('english', ${s.query})`;
-      const base = filters(this.db.selectFrom('papers').where(sql<boolean>`search_vector @@ ${tsquery}`));
+      const matches = filters(this.db.selectFrom('papers').where(sql<boolean>`search_vector @@ ${tsquery}`));
+      // ranked among the newest RANKED_CANDIDATES matches: ts_rank_cd reads each match's tsvector
+      const candidates = matches.select(['papers.id', 'papers.search_vector' as any]).orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(RANKED_CANDIDATES);
       const [rows, count] = await Promise.all([
-        base
+        (this.db as Kysely<any>)
+          .selectFrom(candidates.as('hits'))
+          .innerJoin('papers', 'papers.id', 'hits.id')
           .selectAll('papers')
-          .orderBy(sql`ts_rank_cd(search_vector, ${tsquery}, 32)`, 'desc')
+          .orderBy(sql`ts_rank_cd(hits.search_vector, ${tsquery}, 32)`, 'desc')
           .orderBy('papers.edition_date', 'desc')
           .orderBy('papers.id')
           .limit(s.limit)
           .offset(s.offset)
           .execute(),
-        base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
+        matches.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
       ]);
       return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
     }
@@ -268,10 +279,17 @@ export class PaperQueries {
     if (!match) return { papers: [], total: 0 };
     const db = this.db as Kysely<any>;
     if (!s.from && !s.to && !s.topic) {
-      // Without filters FTS5 ranks and cuts the page on its own (its `rank` is the weighted
-      // BM25 of migration 006) and only that page is joined with papers.
+      // FTS5 ranks (its `rank` is the weighted BM25 of migration 006) and cuts the page on its
+      // own, among the newest RANKED_CANDIDATES matches (rowids grow as papers arrive; walking
+      // them needs no scoring); pages past those list older matches newest first.
+      const edge = await sql<{ rowid: number }>`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${RANKED_CANDIDATES - 1}`.execute(db);
+      const floor = edge.rows[0]?.rowid ?? 0;
+      const page =
+        s.offset < RANKED_CANDIDATES
+          ? sql<{ rowid: number }>`SELECT rowid, rank AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid >= ${floor} ORDER BY rank LIMIT ${s.limit} OFFSET ${s.offset}`
+          : sql<{ rowid: number }>`SELECT rowid, -rowid AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid < ${floor} ORDER BY rowid DESC LIMIT ${s.limit} OFFSET ${s.offset - RANKED_CANDIDATES}`;
       const [rows, count] = await Promise.all([
-        sql<Selectable<PapersTable>>`SELECT papers.* FROM (SELECT rowid, rank FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rank LIMIT ${s.limit} OFFSET ${s.offset}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.rank, papers.edition_date DESC, papers.id`.execute(db),
+        sql<Selectable<PapersTable>>`SELECT papers.* FROM (${page}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.position, papers.edition_date DESC, papers.id`.execute(db),
         sql<{ n: number }>`SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ${match}`.execute(db),
       ]);
       return { papers: rows.rows.map(rowToPaper), total: Number(count.rows[0]?.n ?? 0) };
