@@ -57,6 +57,8 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<P
     },
     // tokens travel in URLs: no page may leak its address to another site
     referrerPolicy: { policy: 'no-referrer' },
+    // for browsers older than frame-ancestors
+    xFrameOptions: { action: 'deny' },
     strictTransportSecurity: app.env.publicUrl.startsWith('https:') ? { maxAge: 15552000 } : false,
   });
   await server.register(formbody, { bodyLimit: 16 * 1024 });

@@ -42,6 +42,7 @@ describe.each(storageTargets())('site on $name', (target) => {
       expect(csp, url).toMatch(/default-src 'self'/);
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
       expect(res.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
     }
     // no page carries an inline script
     for (const url of ['/', '/editions', '/papers?q=attention', `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`]) {

@@ -35,8 +35,6 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
       INSERT INTO papers_fts(papers_fts, rowid, title, authors, abstract) VALUES ('delete', old.rowid, old.title, old.authors, old.abstract);
       INSERT INTO papers_fts(rowid, title, authors, abstract) VALUES (new.rowid, new.title, new.authors, new.abstract);
     END`.execute(db);
-    // `ORDER BY rank` is BM25 with the title weighing most, then authors, then the abstract
-    await sql`INSERT INTO papers_fts(papers_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0)')`.execute(db);
     await sql`INSERT INTO papers_fts(papers_fts) VALUES ('rebuild')`.execute(db);
   }
 }

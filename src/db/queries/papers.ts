@@ -94,6 +94,9 @@ export type PaperFilter = { editionDate?: string; query?: string; limit?: number
  */
 export const RANKED_CANDIDATES = 5000;
 
+/** BM25 with the title weighing most, then the authors, then the abstract. */
+const BM25 = sql`bm25(papers_fts, 10.0, 3.0, 1.0)`;
+
 export interface PaperSearch {
   query: string;
   /** Inclusive edition-day range, YYYY-MM-DD. */
@@ -279,14 +282,15 @@ export class PaperQueries {
     if (!match) return { papers: [], total: 0 };
     const db = this.db as Kysely<any>;
     if (!s.from && !s.to && !s.topic) {
-      // FTS5 ranks (its `rank` is the weighted BM25 of migration 006) and cuts the page on its
-      // own, among the newest RANKED_CANDIDATES matches (rowids grow as papers arrive; walking
-      // them needs no scoring); pages past those list older matches newest first.
+      // Ranked among the newest RANKED_CANDIDATES matches: rowids grow as papers arrive, and
+      // walking them needs no scoring. bm25() is called, not FTS5's `ORDER BY rank`, which
+      // scores every match before it looks at the rowid bound. Pages past those candidates
+      // list older matches newest first.
       const edge = await sql<{ rowid: number }>`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${RANKED_CANDIDATES - 1}`.execute(db);
       const floor = edge.rows[0]?.rowid ?? 0;
       const page =
         s.offset < RANKED_CANDIDATES
-          ? sql<{ rowid: number }>`SELECT rowid, rank AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid >= ${floor} ORDER BY rank LIMIT ${s.limit} OFFSET ${s.offset}`
+          ? sql<{ rowid: number }>`SELECT rowid, ${BM25} AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid >= ${floor} ORDER BY position LIMIT ${s.limit} OFFSET ${s.offset}`
           : sql<{ rowid: number }>`SELECT rowid, -rowid AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid < ${floor} ORDER BY rowid DESC LIMIT ${s.limit} OFFSET ${s.offset - RANKED_CANDIDATES}`;
       const [rows, count] = await Promise.all([
         sql<Selectable<PapersTable>>`SELECT papers.* FROM (${page}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.position, papers.edition_date DESC, papers.id`.execute(db),
@@ -296,7 +300,7 @@ export class PaperQueries {
     }
     const base = filters(db.selectFrom('papers_fts').innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`)).where(sql<boolean>`papers_fts MATCH ${match}`));
     const [rows, count] = await Promise.all([
-      base.selectAll('papers').orderBy(sql`papers_fts.rank`).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset).execute(),
+      base.selectAll('papers').orderBy(BM25).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset).execute(),
       base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
     ]);
     return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
