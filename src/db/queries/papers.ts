@@ -263,8 +263,10 @@ export class PaperQueries {
       const matches = filters(this.db.selectFrom('papers').where(sql<boolean>`search_vector @@ ${tsquery}`));
       // ranked among the newest RANKED_CANDIDATES matches: ts_rank_cd reads each match's tsvector
       const candidates = matches.select(['papers.id', 'papers.search_vector' as any]).orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(RANKED_CANDIDATES);
+      // pages past the candidates: the older matches, newest first
+      const beyond = matches.selectAll('papers').orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset);
       const [rows, count] = await Promise.all([
-        (this.db as Kysely<any>)
+        s.offset >= RANKED_CANDIDATES ? beyond.execute() : (this.db as Kysely<any>)
           .selectFrom(candidates.as('hits'))
           .innerJoin('papers', 'papers.id', 'hits.id')
           .selectAll('papers')
@@ -299,10 +301,14 @@ export class PaperQueries {
       return { papers: rows.rows.map(rowToPaper), total: Number(count.rows[0]?.n ?? 0) };
     }
     const base = filters(db.selectFrom('papers_fts').innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`)).where(sql<boolean>`papers_fts MATCH ${match}`));
-    const [rows, count] = await Promise.all([
-      base.selectAll('papers').orderBy(BM25).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset).execute(),
-      base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
-    ]);
+    // the same bound on scoring, among the matches that pass the filters
+    const edge = await base.select(sql<number>`papers_fts.rowid`.as('r')).orderBy(sql`papers_fts.rowid`, 'desc').limit(1).offset(RANKED_CANDIDATES - 1).executeTakeFirst();
+    const floor = Number(edge?.r ?? 0);
+    const page =
+      s.offset < RANKED_CANDIDATES
+        ? base.where(sql<boolean>`papers_fts.rowid >= ${floor}`).selectAll('papers').orderBy(BM25).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset)
+        : base.where(sql<boolean>`papers_fts.rowid < ${floor}`).selectAll('papers').orderBy(sql`papers_fts.rowid`, 'desc').limit(s.limit).offset(s.offset - RANKED_CANDIDATES);
+    const [rows, count] = await Promise.all([page.execute(), base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst()]);
     return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
   }
 
