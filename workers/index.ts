@@ -5,9 +5,10 @@ import { startIngestWorkers, syncSourceSchedulers } from './ingest.ts';
 import { startRankWorkers, syncFreezeScheduler } from './rank.ts';
 import { startRenderWorker } from './render.ts';
 import { startSendWorker } from './send.ts';
+import { startMailWorker } from './mail.ts';
 import type { StageHandle } from './shared.ts';
 
-export const STAGES = ['ingest', 'rank', 'render', 'send'] as const;
+export const STAGES = ['ingest', 'rank', 'render', 'send', 'mail'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface RunningStages {
@@ -27,6 +28,7 @@ export async function startStages(app: App, stages: readonly Stage[], opts: { sc
       if (opts.schedulers) await syncFreezeScheduler(app);
       handles.push(startRankWorkers(app));
     } else if (stage === 'render') handles.push(startRenderWorker(app));
+    else if (stage === 'mail') handles.push(startMailWorker(app));
     else handles.push(startSendWorker(app));
   }
   let closing: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDataCommands } from './commands/data.ts';
+import { registerMailCommands } from './commands/mail.ts';
 import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
@@ -19,13 +20,14 @@ export function buildProgram(): Command {
       `
 Environment: PAPERBOY_CONFIG (default ./paperboy.config.json), DATA_DIR (default ./data),
 DATABASE_URL (sqlite:PATH | postgres://…), REDIS_URL (unset: a private redis-server is started),
-MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, LOG_LEVEL, LOG_FORMAT.`,
+MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, ADMIN_TOKEN, PORT, LOG_LEVEL, LOG_FORMAT.`,
     );
   registerPipelineCommands(program);
   registerDataCommands(program);
   registerOpsCommands(program);
   registerSuppressionCommands(program);
   registerStatusCommand(program);
+  registerMailCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

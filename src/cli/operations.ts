@@ -23,6 +23,7 @@ const STAGE_QUEUES: Record<Stage, QueueName[]> = {
   rank: [QUEUE.papers, QUEUE.editions],
   render: [QUEUE.render],
   send: [QUEUE.send],
+  mail: [QUEUE.mail],
 };
 
 /** Starts in this process the stages that have no worker connected anywhere. */

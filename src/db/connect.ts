@@ -5,6 +5,7 @@ import { ensureLocalDir } from '../localDir.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_control.ts';
 import * as m004 from './migrations/004_feedback.ts';
+import * as m006 from './migrations/006_web.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -13,6 +14,7 @@ const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promis
   '001_initial': m001,
   '002_control': m002,
   '004_feedback': m004,
+  '006_web': m006,
 };
 
 /** The migrations this version knows, in order. */

@@ -68,6 +68,12 @@ export interface SubscribersTable {
   created_at: string;
   updated_at: string;
   confirmed_at: string | null;
+  /** JSON PendingRequest: a subscription request waiting for its confirmation. */
+  pending_request: string | null;
+  confirm_requests: Generated<number>;
+  confirm_requests_day: string | null;
+  /** YYYY-MM-DD: no edition before this day. */
+  paused_until: string | null;
 }
 
 export interface EditionsTable {

@@ -1,142 +1,95 @@
 /**
- * The HTTP service: health and readiness, the archive ("view in browser"), and the links of
- * every email — one-click unsubscribe (RFC 8058) and preferences. Stateless: run as many as
- * needed behind any load balancer.
+ * The HTTP service: the subscriber's pages (subscribe, confirm, preferences, unsubscribe), the
+ * archive, search and feeds, and the operator's endpoints (health, readiness, metrics, queue
+ * dashboard). Stateless: run as many as needed behind any load balancer; the rate limit lives
+ * in Redis.
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { sql } from 'kysely';
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
 import { Redis } from 'ioredis';
 import type { App } from '../app.ts';
-import { isDate } from '../rank/calendar.ts';
-import { editionId, type EditionContent } from '../rank/edition.ts';
-import { TopicClassifier } from '../rank/topics.ts';
-import { signToken, verifyToken } from '../mail/tokens.ts';
 import { redisOptions } from '../queues/redis.ts';
+import { messagePage, SITE_CSS, TIMEZONE_SCRIPT } from '../../templates/pages/layout.ts';
+import { WebContext, sendPage } from './context.ts';
+import { registerSubscriptionRoutes } from './subscription.ts';
+import { registerArchiveRoutes } from './archive.ts';
+import { registerOperatorRoutes } from './operator.ts';
 import { registerWebhooks } from './webhooks.ts';
-import { html, messagePage, page } from '../../templates/pages/layout.ts';
-import { editionPage } from '../../templates/pages/edition.ts';
-import { viewOptionsOf } from '../../templates/email/view.ts';
-import { preferencesPage, unsubscribedPage, unsubscribePage } from '../../templates/pages/subscription.ts';
 
-function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'")
-    .send(body);
+export interface ServerOptions {
+  /** POST /subscribe per client address and minute (default 10). */
+  subscribeRateLimit?: { max: number; timeWindowMs: number };
 }
 
-const badLink = (reply: FastifyReply) =>
-  sendPage(reply, 400, messagePage('This link is not valid', 'The link is incomplete or was changed. Use the link from your most recent email; nothing was changed.', 'error'));
+export interface PaperboyServer extends FastifyInstance {
+  /** Resolves when the work done after answering (subscription requests) has finished. */
+  settled(): Promise<void>;
+}
 
-export async function buildServer(app: App): Promise<FastifyInstance> {
+export async function buildServer(app: App, opts: ServerOptions = {}): Promise<PaperboyServer> {
   const server = Fastify({ logger: false, trustProxy: true, bodyLimit: 64 * 1024 });
-  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    const params = new URLSearchParams(body as string);
-    const out: Record<string, string | string[]> = {};
-    for (const key of new Set(params.keys())) {
-      const all = params.getAll(key);
-      out[key] = all.length > 1 ? all : all[0]!;
-    }
-    done(null, out);
-  });
-  const redis = new Redis({ ...redisOptions(app.redis.url), lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis({ ...redisOptions(app.redis.url), lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   redis.on('error', () => {});
+  const web = new WebContext(app, redis);
   server.addHook('onClose', async () => {
+    await web.settled();
     redis.disconnect();
   });
-  const classifier = TopicClassifier.fromConfig(app.config);
-  const listName = app.config.mail.listName;
 
-  server.get('/healthz', async () => ({ status: 'ok' }));
+  await server.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        // the web edition is the email's HTML, whose styles are inline by necessity
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    // tokens travel in URLs: no page may leak its address to another site
+    referrerPolicy: { policy: 'no-referrer' },
+    // for browsers older than frame-ancestors
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: app.env.publicUrl.startsWith('https:') ? { maxAge: 15552000 } : false,
+  });
+  await server.register(formbody, { bodyLimit: 16 * 1024 });
+  // RFC 8058: mail providers SHOULD send the one-click POST as multipart/form-data
+  await server.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 40, fieldSize: 4096, parts: 40 } });
+  await server.register(rateLimit, {
+    global: false,
+    redis,
+    nameSpace: `${app.queues.settings.prefix}:web-rate:`,
+    // when Redis is away the pages still work; the per-address limit in the database stays
+    skipOnError: true,
+  });
+
+  server.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) app.log.error('request failed', { url: req.url.replace(/token=[^&]*/g, 'token=…'), error: err.message });
+    const text =
+      status === 413 ? 'The request is too large.' : status === 415 ? 'Send the form as application/x-www-form-urlencoded or multipart/form-data.' : status === 429 ? 'Too many requests from your address: wait a minute and try again.' : status >= 500 ? 'Something went wrong on our side; nothing was changed. Try again in a minute.' : 'The request was not understood; nothing was changed.';
+    return sendPage(reply, status, messagePage(status >= 500 ? 'Something went wrong' : 'Bad request', text, 'error', web.listName));
+  });
+  server.setNotFoundHandler((_req, reply) => sendPage(reply, 404, messagePage('Page not found', 'There is no page at this address. The home page lists the latest edition and the archive.', 'error', web.listName)));
+
+  server.get('/assets/site.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SITE_CSS));
+  server.get('/assets/timezone.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(TIMEZONE_SCRIPT));
+
+  registerSubscriptionRoutes(server, web, { rateLimit: opts.subscribeRateLimit ?? { max: 10, timeWindowMs: 60_000 } });
+  registerArchiveRoutes(server, web);
+  await registerOperatorRoutes(server, web);
+  // the SES webhooks (signature-verified SNS)
   await registerWebhooks(server, app);
 
-  server.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, string> = {};
-    try {
-      await sql`select 1`.execute(app.store.db);
-      checks.database = 'ok';
-    } catch (err) {
-      checks.database = (err as Error).message;
-    }
-    try {
-      if (redis.status === 'wait') await redis.connect();
-      checks.redis = (await redis.ping()) === 'PONG' ? 'ok' : 'no answer';
-    } catch (err) {
-      checks.redis = (err as Error).message;
-    }
-    const ready = Object.values(checks).every((v) => v === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
-  });
-
-  server.get('/editions', async (_req, reply) => {
-    const editions = await app.store.editions.list<EditionContent>('daily', 60);
-    return sendPage(
-      reply,
-      200,
-      page(
-        `${listName}: archive`,
-        html`<h1>${listName}</h1><ul>${editions.map((e) => html`<li><a href="/editions/${e.date}">${e.date}</a> — ${Object.keys(e.content.papers).length} papers</li>`)}</ul>`,
-      ),
-    );
-  });
-
-  server.get<{ Params: { date: string }; Querystring: { kind?: string } }>('/editions/:date', async (req, reply) => {
-    const kind = req.query.kind === 'weekly' ? 'weekly' : 'daily';
-    if (!isDate(req.params.date)) return sendPage(reply, 404, messagePage('No such edition', 'Editions are named by their date, e.g. /editions/2026-11-26.', 'error'));
-    const edition = await app.store.editions.get<EditionContent>(editionId(kind, req.params.date));
-    if (!edition) return sendPage(reply, 404, messagePage('No such edition', `There is no ${kind} edition of ${req.params.date}.`, 'error'));
-    const body = editionPage(edition.content, { ...viewOptionsOf(app.config, app.env), ...(await app.store.editions.neighbours(kind, req.params.date)) });
-    return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=300').send(body);
-  });
-
-  server.get<{ Querystring: { token?: string } }>('/unsubscribe', async (req, reply) => {
-    const id = req.query.token ? verifyToken(app.secretKey, req.query.token, 'unsubscribe') : undefined;
-    const subscriber = id === undefined ? undefined : await app.store.subscribers.getById(id);
-    if (!subscriber) return badLink(reply);
-    // a GET never changes anything: mail scanners follow links
-    return sendPage(reply, 200, unsubscribePage(listName, subscriber.email, `/unsubscribe?token=${encodeURIComponent(req.query.token!)}`));
-  });
-
-  server.post<{ Querystring: { token?: string } }>('/unsubscribe', async (req, reply) => {
-    const id = req.query.token ? verifyToken(app.secretKey, req.query.token, 'unsubscribe') : undefined;
-    const subscriber = id === undefined ? undefined : await app.store.subscribers.getById(id);
-    if (!subscriber) return badLink(reply);
-    if (subscriber.status === 'confirmed' || subscriber.status === 'pending') await app.store.subscribers.setStatus(subscriber.id, 'unsubscribed', new Date().toISOString());
-    app.log.info('unsubscribed', { subscriber: subscriber.id, oneClick: (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click' });
-    return sendPage(reply, 200, unsubscribedPage(listName, `/preferences?token=${signToken(app.secretKey, subscriber.id, 'preferences')}`));
-  });
-
-  const preferences = async (token: string | undefined, reply: FastifyReply, update?: Record<string, string | string[]>) => {
-    const id = token ? verifyToken(app.secretKey, token, 'preferences') : undefined;
-    let subscriber = id === undefined ? undefined : await app.store.subscribers.getById(id);
-    if (!subscriber) return badLink(reply);
-    const known = classifier.sectionOrder();
-    if (update) {
-      const picked = ([] as string[]).concat(update.topics ?? []).filter((t) => known.includes(t));
-      const frequency = update.frequency === 'weekly' ? 'weekly' : 'daily';
-      const now = new Date().toISOString();
-      ({ subscriber } = await app.store.subscribers.upsert({ email: subscriber.email, topics: picked, frequency, confirmed: subscriber.status === 'confirmed' }, now));
-      // saving preferences from a link in our email re-subscribes someone who left
-      if (subscriber.status === 'unsubscribed') await app.store.subscribers.setStatus(subscriber.id, 'confirmed', now);
-    }
-    return sendPage(
-      reply,
-      200,
-      preferencesPage({
-        listName,
-        email: subscriber.email,
-        action: `/preferences?token=${encodeURIComponent(token!)}`,
-        topics: known.map((t) => ({ id: t, name: classifier.topicName(t), description: classifier.topicDescription(t), checked: subscriber!.topics.includes(t) })),
-        frequency: subscriber.frequency,
-        saved: Boolean(update),
-      }),
-    );
-  };
-  server.get<{ Querystring: { token?: string } }>('/preferences', async (req, reply) => preferences(req.query.token, reply));
-  server.post<{ Querystring: { token?: string } }>('/preferences', async (req, reply) => preferences(req.query.token, reply, (req.body as Record<string, string | string[]>) ?? {}));
-
-  return server;
+  return Object.assign(server, { settled: () => web.settled() }) as PaperboyServer;
 }

@@ -52,13 +52,12 @@ export function editionPage(content: EditionContent, opts: EditionPageOptions): 
   const canonical = `${opts.publicUrl}${editionPath(content.kind, content.date)}`;
   const title = `${view.heading}, ${view.dateLabel} · ${opts.listName}`;
   const body = html`<style>${raw(style)}</style>
-<header class="pb-site"><a href="/">${opts.listName}</a><a href="/">Subscribe</a></header>
-<main>
+<article class="pb-edition">
 <h1>${view.heading}</h1>
 <p class="muted">${view.dateLabel} · ${view.paperCount} ${view.paperCount === 1 ? 'paper' : 'papers'}</p>
 ${view.top.length ? html`<h2>${content.kind === 'weekly' ? 'Top this week' : 'Top today'}</h2>${view.top.map(paperCard)}` : ''}
 ${view.sections.map((s) => html`<section><h2>${s.title}</h2>${s.papers.map(paperCard)}</section>`)}
-</main>
+</article>
 <nav class="pb-nav" aria-label="Editions">
 <span>${opts.previous ? html`<a href="${editionPath(content.kind, opts.previous)}" rel="prev">← ${opts.previous}</a>` : ''}</span>
 <a href="/editions">All editions</a>
@@ -69,5 +68,5 @@ ${view.sections.map((s) => html`<section><h2>${s.title}</h2>${s.papers.map(paper
 ${opts.postalAddress ? html`<p class="muted">${opts.listName} · ${opts.postalAddress}</p>` : ''}
 </footer>`;
   // the shared layout takes a title and a body; the canonical link belongs in its head
-  return page(title, body).replace('</head>', `<link rel="canonical" href="${escapeHtml(canonical)}">\n</head>`);
+  return page(title, body, { listName: opts.listName }).replace('</head>', `<link rel="canonical" href="${escapeHtml(canonical)}">\n</head>`);
 }

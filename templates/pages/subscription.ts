@@ -1,4 +1,101 @@
-import { html, page, raw } from './layout.ts';
+/** The subscriber's pages: subscribe, confirm, preferences, unsubscribe. */
+import { html, page, raw, type Raw } from './layout.ts';
+
+export interface TopicChoice {
+  id: string;
+  name: string;
+  description: string;
+  checked: boolean;
+}
+
+export interface LatestEdition {
+  date: string;
+  papers: { id: string; title: string; href: string; authors: string; topic: string }[];
+}
+
+/** `a***@example.org`: enough to recognise, not enough to harvest. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '***';
+  return `${email[0]}***${email.slice(at)}`;
+}
+
+function topicBoxes(topics: TopicChoice[], legend: string): Raw {
+  return html`<fieldset><legend>${legend}</legend>
+${topics.map((t) => html`<label class="choice"><input type="checkbox" name="topics" value="${t.id}"${t.checked ? raw(' checked') : ''}><span>${t.name}<br><span class="muted">${t.description}</span></span></label>`)}
+</fieldset>`;
+}
+
+function frequencyRadios(frequency: 'daily' | 'weekly'): Raw {
+  return html`<fieldset><legend>How often</legend>
+<label class="choice"><input type="radio" name="frequency" value="daily"${frequency === 'daily' ? raw(' checked') : ''}><span>Daily</span></label>
+<label class="choice"><input type="radio" name="frequency" value="weekly"${frequency === 'weekly' ? raw(' checked') : ''}><span>Weekly (the best of the week)</span></label>
+</fieldset>`;
+}
+
+function timezoneSelect(zones: string[], selected: string, guess: boolean): Raw {
+  return html`<label for="timezone">Time zone</label>
+<select id="timezone" name="timezone"${guess ? raw(' data-guess-timezone') : ''} data-chosen="${guess ? 'false' : 'true'}">
+${zones.map((z) => html`<option value="${z}"${z === selected ? raw(' selected') : ''}>${z.replace(/_/g, ' ')}</option>`)}
+</select>`;
+}
+
+export interface HomeView {
+  listName: string;
+  topics: TopicChoice[];
+  zones: string[];
+  defaultZone: string;
+  latest?: LatestEdition;
+  email?: string;
+  error?: string;
+}
+
+export function homePage(v: HomeView): string {
+  return page(
+    `${v.listName}: the day's trending papers by email`,
+    html`<h1>The day's trending research papers, in your inbox</h1>
+<p>One email each morning (or each week) with the papers people are reading, grouped by topic and ranked. Pick your topics; unsubscribe with one click.</p>
+<form class="card" method="post" action="/subscribe" novalidate>
+<h2 id="subscribe">Subscribe</h2>
+${v.error ? html`<p class="alert" role="alert" id="email-error">${v.error}</p>` : ''}
+<label for="email">Email address</label>
+<input id="email" type="email" name="email" autocomplete="email" required maxlength="254" value="${v.email ?? ''}"${v.error ? raw(' aria-invalid="true" aria-describedby="email-error"') : ''}>
+${topicBoxes(v.topics, 'Topics (none ticked: every topic)')}
+${frequencyRadios('daily')}
+${timezoneSelect(v.zones, v.defaultZone, true)}
+<button type="submit">Subscribe</button>
+<p class="muted">We send one email to confirm; nothing else until you click its link.</p>
+</form>
+${
+  v.latest
+    ? html`<h2>Latest edition: <a href="/editions/${v.latest.date}">${v.latest.date}</a></h2>
+<ul class="plain">${v.latest.papers.map((p) => html`<li class="paper"><h3><a href="${p.href}">${p.title}</a></h3><span class="muted">${p.authors} · ${p.topic}</span></li>`)}</ul>
+<p><a href="/editions">Every edition</a></p>`
+    : html`<p class="muted">The first edition has not been published yet.</p>`
+}`,
+    { listName: v.listName, scripts: ['/assets/timezone.js'] },
+  );
+}
+
+export function checkInboxPage(listName: string): string {
+  return page(
+    'Check your inbox',
+    html`<h1>Check your inbox</h1>
+<p class="status" role="status">If the address can receive ${listName}, an email with a confirmation link is on its way. Open it to start your subscription.</p>
+<p class="muted">Nothing arrived after a few minutes? Look in the spam folder, or subscribe again: we send at most three confirmation emails a day to one address.</p>`,
+    { listName, noindex: true },
+  );
+}
+
+export function confirmedPage(listName: string, preferencesUrl: string, changed: boolean): string {
+  return page(
+    changed ? 'Subscription updated' : 'You are subscribed',
+    html`<h1>${changed ? 'Your subscription is updated' : 'You are subscribed'}</h1>
+<p class="status" role="status">${changed ? 'Your new choices apply from the next edition.' : `The next ${listName} will reach you at your delivery hour. A welcome email is on its way.`}</p>
+<p><a href="${preferencesUrl}">Choose topics, delivery hour and time zone</a></p>`,
+    { listName, noindex: true },
+  );
+}
 
 export function unsubscribePage(listName: string, email: string, action: string): string {
   return page(
@@ -10,14 +107,18 @@ export function unsubscribePage(listName: string, email: string, action: string)
 <button type="submit">Unsubscribe</button>
 </form>
 <p class="muted">Nothing changes until you press the button.</p>`,
+    { listName, noindex: true },
   );
 }
 
-export function unsubscribedPage(listName: string, preferencesUrl: string): string {
+/** Carries no token: coming back takes the form on the home page and a fresh confirmation email. */
+export function unsubscribedPage(listName: string): string {
   return page(
     'Unsubscribed',
     html`<h1>You are unsubscribed</h1>
-<p>You will get no more ${listName}. Changed your mind? <a href="${preferencesUrl}">Subscribe again from your preferences</a>.</p>`,
+<p class="status" role="status">You will get no more ${listName}.</p>
+<p>Changed your mind? <a href="/#subscribe">Subscribe again</a>: we will send a confirmation email first.</p>`,
+    { listName, noindex: true },
   );
 }
 
@@ -25,9 +126,16 @@ export interface PreferencesView {
   listName: string;
   email: string;
   action: string;
-  topics: { id: string; name: string; description: string; checked: boolean }[];
+  topics: TopicChoice[];
   frequency: 'daily' | 'weekly';
-  saved: boolean;
+  zones: string[];
+  timezone: string;
+  deliveryHour: number;
+  pausedUntil?: string;
+  today: string;
+  /** 'changed': saved and a note emailed; 'unchanged': the same choices were saved again. */
+  saved?: 'changed' | 'unchanged';
+  error?: string;
 }
 
 export function preferencesPage(v: PreferencesView): string {
@@ -35,23 +143,23 @@ export function preferencesPage(v: PreferencesView): string {
     `Your ${v.listName} preferences`,
     html`<h1>Your preferences</h1>
 <p class="muted">${maskEmail(v.email)}</p>
-${v.saved ? html`<p role="status"><strong>Saved.</strong></p>` : ''}
+${v.saved ? html`<p class="status" role="status"><strong>Saved.</strong> ${v.saved === 'changed' ? 'A note confirming the change is on its way to your inbox.' : 'Nothing had changed.'}</p>` : ''}
+${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 <form method="post" action="${v.action}">
-<fieldset><legend>Topics (none ticked: every topic)</legend>
-${v.topics.map((t) => html`<label><input type="checkbox" name="topics" value="${t.id}"${t.checked ? raw(' checked') : ''}> ${t.name}</label><br><span class="muted">${t.description}</span><br>`)}
-</fieldset>
-<fieldset><legend>How often</legend>
-<label><input type="radio" name="frequency" value="daily"${v.frequency === 'daily' ? raw(' checked') : ''}> Daily</label>
-<label><input type="radio" name="frequency" value="weekly"${v.frequency === 'weekly' ? raw(' checked') : ''}> Weekly (the best of the week)</label>
+${topicBoxes(v.topics, 'Topics (none ticked: every topic)')}
+${frequencyRadios(v.frequency)}
+<fieldset><legend>Delivery</legend>
+<div class="row">
+<div><label for="hour">Hour</label>
+<select id="hour" name="hour">${Array.from({ length: 24 }, (_, h) => html`<option value="${h}"${h === v.deliveryHour ? raw(' selected') : ''}>${String(h).padStart(2, '0')}:00</option>`)}</select></div>
+<div>${timezoneSelect(v.zones, v.timezone, false)}</div>
+</div>
+<label for="paused_until">Pause until (no email before this day; empty: not paused)</label>
+<input id="paused_until" type="date" name="paused_until" min="${v.today}" value="${v.pausedUntil ?? ''}">
 </fieldset>
 <button type="submit">Save</button>
-</form>`,
+</form>
+<p class="muted">Want no more email? Use the unsubscribe link at the bottom of any edition.</p>`,
+    { listName: v.listName, noindex: true },
   );
-}
-
-/** `a***@example.org`: enough to recognise, not enough to harvest. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at <= 0) return '***';
-  return `${email[0]}***${email.slice(at)}`;
 }

@@ -2,8 +2,9 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import readline from 'node:readline';
 import type { DataApp } from '../../app.ts';
-import { isValidEmail, type Frequency } from '../../db/queries/subscribers.ts';
-import { cutoffOf } from '../../rank/calendar.ts';
+import type { Frequency } from '../../db/queries/subscribers.ts';
+import { checkAddress } from '../../mail/address.ts';
+import { cutoffOf, isDate } from '../../rank/calendar.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
@@ -44,8 +45,13 @@ export function splitCsvLine(line: string): string[] {
   return out.map((s) => s.trim());
 }
 
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * One CSV cell. A cell that starts with = + - @ (or a tab / CR) is a formula to a spreadsheet
+ * (CSV injection): it is prefixed with ' so that it is shown as text.
+ */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 
@@ -136,11 +142,12 @@ export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
 
 export async function subscribersAdd(email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean }): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    if (!isValidEmail(email.trim())) throw new UsageError(`"${email}" is not an email address`);
+    const address = checkAddress(email);
+    if (!address.ok) throw new UsageError(`not added: ${address.reason}`);
     const topics = opts.topics === undefined ? undefined : parseList(opts.topics);
     checkTopics(app, topics ?? [], '--topics');
     const { subscriber, created } = await app.store.subscribers.upsert(
-      { email, topics, frequency: parseFrequency(opts.frequency), confirmed: Boolean(opts.confirmed) },
+      { email: address.email, topics, frequency: parseFrequency(opts.frequency), confirmed: Boolean(opts.confirmed) },
       new Date().toISOString(),
     );
     output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, topics: ${subscriber.topics.join(', ') || 'all'})`);
@@ -183,11 +190,12 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       const topics = listed.length > 0 ? listed : undefined;
       const bad = listed.filter((t) => !known.includes(t));
       const frequency = row.frequency || undefined;
-      if (!isValidEmail(email)) rejected.push(`line ${lineNo}: "${email}" is not an email address`);
+      const address = checkAddress(email);
+      if (!address.ok) rejected.push(`line ${lineNo}: ${address.reason}`);
       else if (bad.length > 0) rejected.push(`line ${lineNo}: unknown topic(s) ${bad.join(', ')}`);
       else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push(`line ${lineNo}: frequency "${frequency}" is not daily or weekly`);
       else {
-        const r = await app.store.subscribers.upsert({ email, topics, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
+        const r = await app.store.subscribers.upsert({ email: address.email, topics, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
         if (r.created) added++;
         else updated++;
         if (r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
@@ -240,6 +248,27 @@ export async function subscribersRemove(email: string): Promise<void> {
   process.exitCode = await withData(async (app) => {
     if (!(await app.store.subscribers.remove(email))) throw new UsageError(`no subscriber ${email}: see \`paperboy subscribers list\` for the addresses on the list`);
     output.line(`removed ${email.trim().toLowerCase()}`);
+    return EXIT.ok;
+  });
+}
+
+export async function papersSearch(query: string, opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean }): Promise<void> {
+  process.exitCode = await withData(async (app) => {
+    const limit = opts.limit === undefined ? 20 : Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError(`--limit "${opts.limit}": use a whole number from 1 to 500`);
+    const page = opts.page === undefined ? 1 : Number(opts.page);
+    if (!Number.isInteger(page) || page < 1) throw new UsageError(`--page "${opts.page}": use a whole number from 1`);
+    if (opts.topic) checkTopics(app, [opts.topic], '--topic');
+    for (const [flag, value] of [['--from', opts.from], ['--to', opts.to]] as const) {
+      if (value !== undefined && !isDate(value)) throw new UsageError(`${flag} "${value}" is not a date: use YYYY-MM-DD, e.g. ${flag} 2026-11-26`);
+    }
+    const result = await app.store.papers.search(app.store.dialect, { query, from: opts.from, to: opts.to, topic: opts.topic, limit, offset: (page - 1) * limit });
+    if (opts.json) {
+      output.json({ query, total: result.total, page, papers: result.papers.map(paperJson) });
+      return EXIT.ok;
+    }
+    for (const p of result.papers) output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}`);
+    output.note(`${result.total} paper(s) match "${query}"${result.total > page * limit ? `; showing ${(page - 1) * limit + 1}–${(page - 1) * limit + result.papers.length} (--page ${page + 1} for more)` : ''}`);
     return EXIT.ok;
   });
 }

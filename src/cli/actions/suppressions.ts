@@ -1,15 +1,15 @@
 /** The bodies of the `suppressions` commands. */
 import type { SuppressionReason } from '../../db/queries/suppressions.ts';
-import { isValidEmail, normalizeEmail } from '../../db/queries/subscribers.ts';
+import { checkAddress } from '../../mail/address.ts';
 import { suppressAddress } from '../../send/feedback.ts';
 import { EXIT, output, UsageError, withData } from '../runtime.ts';
 
 const REASONS: readonly SuppressionReason[] = ['manual', 'bounce', 'complaint', 'rejected', 'unsubscribe'];
 
 function checkEmail(email: string): string {
-  const normalized = normalizeEmail(email);
-  if (!isValidEmail(normalized)) throw new UsageError(`"${email}" is not an email address`);
-  return normalized;
+  const checked = checkAddress(email);
+  if (!checked.ok) throw new UsageError(`"${email}" is not an email address: ${checked.reason}`);
+  return checked.email;
 }
 
 export async function suppressionsList(opts: { json?: boolean }): Promise<void> {

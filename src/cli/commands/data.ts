@@ -16,6 +16,18 @@ export function registerDataCommands(program: Command): void {
     .action(async (opts: { date?: string; query?: string; limit?: string; json?: boolean }) => (await actions()).papersList(opts));
 
   papers
+    .command('search')
+    .description('full-text search over every ingested paper (title, authors, abstract), best match first')
+    .argument('<query>', 'words to look for; all must match (on PostgreSQL: "quoted phrases", -excluded words, or)')
+    .option('--from <YYYY-MM-DD>', 'only papers of this edition day or later')
+    .option('--to <YYYY-MM-DD>', 'only papers of this edition day or earlier')
+    .option('--topic <id>', 'only papers filed under this topic')
+    .option('--limit <n>', 'papers per page (default 20)')
+    .option('--page <n>', 'page of results (default 1)')
+    .option('--json', 'print { query, total, page, papers: [{ id, title, sources, topics, score, editionDate, … }] }')
+    .action(async (query: string, opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean }) => (await actions()).papersSearch(query, opts));
+
+  papers
     .command('explain')
     .description('why a paper got its topics and score: which categories and words matched, which signals counted')
     .argument('<id>', 'paper id (arXiv id, doi:…, or URL)')

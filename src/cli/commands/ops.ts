@@ -35,7 +35,7 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('serve')
-    .description('the HTTP service: /healthz, /readyz, the archive (/editions), one-click unsubscribe and preferences')
+    .description('the HTTP service: subscribe, confirm, preferences, one-click unsubscribe, the archive, search, feeds, /healthz, /readyz, /metrics, /admin/queues')
     .option('--port <n>', 'port (default: PORT, else 3000)')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .action(async (opts: { port?: string; host: string }) => {
@@ -45,14 +45,19 @@ export function registerOpsCommands(program: Command): void {
           const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
           if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a TCP port: use a number from 1 to 65535`);
           const { buildServer } = await import('../../web/server.ts');
+          const { ensureWorkers } = await import('../operations.ts');
           const server = await buildServer(app);
           const address = await server.listen({ port, host: opts.host }).catch((err: NodeJS.ErrnoException) => {
             throw listenError(err, opts.host, port, opts.port !== undefined ? '--port' : 'PORT');
           });
-          app.log.info('serving', { address, publicUrl: app.env.publicUrl });
+          // confirmation emails must not wait for the next `run --once`: without a mail
+          // worker anywhere, this process sends them
+          const mail = await ensureWorkers(app, ['mail']);
+          app.log.info('serving', { address, publicUrl: app.env.publicUrl, mailWorker: mail.stages.length > 0 ? 'in this process' : 'elsewhere' });
           output.note(`paperboy: serving on ${address} (links in emails point to ${app.env.publicUrl})`);
           await untilStopSignal();
           await server.close();
+          await mail.close();
           return EXIT.ok;
         },
         { longRunning: true },

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 
 const actions = () => import('../actions/pipeline.ts');
-const STAGE_NAMES = 'ingest, rank, render, send';
+const STAGE_NAMES = 'ingest, rank, render, send, mail';
 
 export function registerPipelineCommands(program: Command): void {
   program

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, PapersTable } from '../types.ts';
 import type { AnnounceType, Paper, TopicScore } from '../../ingest/paper.ts';
 
@@ -86,6 +86,46 @@ export interface RankingUpdate {
 }
 
 export type PaperFilter = { editionDate?: string; query?: string; limit?: number };
+
+/**
+ * Search ranks the newest this-many matches of a query: scoring every match of a common word
+ * over a large archive costs time proportional to the archive, and a reader wants recent
+ * papers first anyway. The count stays exact.
+ */
+export const RANKED_CANDIDATES = 5000;
+
+/** BM25 with the title weighing most, then the authors, then the abstract. */
+const BM25 = sql`bm25(papers_fts, 10.0, 3.0, 1.0)`;
+
+export interface PaperSearch {
+  query: string;
+  /** Inclusive edition-day range, YYYY-MM-DD. */
+  from?: string;
+  to?: string;
+  /** A topic id: papers filed under it. */
+  topic?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface PaperSearchResult {
+  papers: Paper[];
+  /** How many match in all (for pagination). */
+  total: number;
+}
+
+/**
+ * The words of a search box as an FTS5 expression: each word quoted (so that FTS5 syntax in
+ * user input is only text), all required, the last one also as a prefix (search as you type).
+ */
+export function fts5Query(query: string): string | undefined {
+  const words = query.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0) return undefined;
+  return words
+    .slice(0, 16)
+    .map((w, i, all) => `"${w}"${i === all.length - 1 && w.length >= 3 ? '*' : ''}`)
+    .join(' ');
+}
 
 export class PaperQueries {
   constructor(private readonly db: Kysely<Database>) {}
@@ -201,6 +241,75 @@ export class PaperQueries {
     q = q.orderBy('edition_date', 'desc').orderBy('score', 'desc').orderBy('id', 'asc');
     if (filter.limit) q = q.limit(filter.limit);
     return (await q.execute()).map(rowToPaper);
+  }
+
+  /**
+   * Full-text search over title, authors and abstract (SQLite FTS5 with BM25, PostgreSQL
+   * tsvector with ts_rank_cd; title weighs most), best match first, then newest edition.
+   */
+  async search(dialect: 'sqlite' | 'postgres', search: PaperSearch): Promise<PaperSearchResult> {
+    // nobody types more; a huge query is only cost
+    const s = { ...search, query: search.query.trim().slice(0, 200) };
+    if (s.query === '') return { papers: [], total: 0 };
+    const filters = (q: any) => {
+      if (s.from) q = q.where('papers.edition_date', '>=', s.from);
+      if (s.to) q = q.where('papers.edition_date', '<=', s.to);
+      // topics is a JSON array of {id, score}: match the exact id, quotes included
+      if (s.topic) q = q.where('papers.topics', 'like', `%"id":"${s.topic.replace(/[%_"\\]/g, '')}"%`);
+      return q;
+    };
+    if (dialect === 'postgres') {
+      const tsquery = sql`websearch_to_tsquery('english', ${s.query})`;
+      const matches = filters(this.db.selectFrom('papers').where(sql<boolean>`search_vector @@ ${tsquery}`));
+      // ranked among the newest RANKED_CANDIDATES matches: ts_rank_cd reads each match's tsvector
+      const candidates = matches.select(['papers.id', 'papers.search_vector' as any]).orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(RANKED_CANDIDATES);
+      // pages past the candidates: the older matches, newest first
+      const beyond = matches.selectAll('papers').orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset);
+      const [rows, count] = await Promise.all([
+        s.offset >= RANKED_CANDIDATES ? beyond.execute() : (this.db as Kysely<any>)
+          .selectFrom(candidates.as('hits'))
+          .innerJoin('papers', 'papers.id', 'hits.id')
+          .selectAll('papers')
+          .orderBy(sql`ts_rank_cd(hits.search_vector, ${tsquery}, 32)`, 'desc')
+          .orderBy('papers.edition_date', 'desc')
+          .orderBy('papers.id')
+          .limit(s.limit)
+          .offset(s.offset)
+          .execute(),
+        matches.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst(),
+      ]);
+      return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
+    }
+    const match = fts5Query(s.query);
+    if (!match) return { papers: [], total: 0 };
+    const db = this.db as Kysely<any>;
+    if (!s.from && !s.to && !s.topic) {
+      // Ranked among the newest RANKED_CANDIDATES matches: rowids grow as papers arrive, and
+      // walking them needs no scoring. bm25() is called, not FTS5's `ORDER BY rank`, which
+      // scores every match before it looks at the rowid bound. Pages past those candidates
+      // list older matches newest first.
+      const edge = await sql<{ rowid: number }>`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${RANKED_CANDIDATES - 1}`.execute(db);
+      const floor = edge.rows[0]?.rowid ?? 0;
+      const page =
+        s.offset < RANKED_CANDIDATES
+          ? sql<{ rowid: number }>`SELECT rowid, ${BM25} AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid >= ${floor} ORDER BY position LIMIT ${s.limit} OFFSET ${s.offset}`
+          : sql<{ rowid: number }>`SELECT rowid, -rowid AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid < ${floor} ORDER BY rowid DESC LIMIT ${s.limit} OFFSET ${s.offset - RANKED_CANDIDATES}`;
+      const [rows, count] = await Promise.all([
+        sql<Selectable<PapersTable>>`SELECT papers.* FROM (${page}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.position, papers.edition_date DESC, papers.id`.execute(db),
+        sql<{ n: number }>`SELECT count(*) AS n FROM papers_fts WHERE papers_fts MATCH ${match}`.execute(db),
+      ]);
+      return { papers: rows.rows.map(rowToPaper), total: Number(count.rows[0]?.n ?? 0) };
+    }
+    const base = filters(db.selectFrom('papers_fts').innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`)).where(sql<boolean>`papers_fts MATCH ${match}`));
+    // the same bound on scoring, among the matches that pass the filters
+    const edge = await base.select(sql<number>`papers_fts.rowid`.as('r')).orderBy(sql`papers_fts.rowid`, 'desc').limit(1).offset(RANKED_CANDIDATES - 1).executeTakeFirst();
+    const floor = Number(edge?.r ?? 0);
+    const page =
+      s.offset < RANKED_CANDIDATES
+        ? base.where(sql<boolean>`papers_fts.rowid >= ${floor}`).selectAll('papers').orderBy(BM25).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset)
+        : base.where(sql<boolean>`papers_fts.rowid < ${floor}`).selectAll('papers').orderBy(sql`papers_fts.rowid`, 'desc').limit(s.limit).offset(s.offset - RANKED_CANDIDATES);
+    const [rows, count] = await Promise.all([page.execute(), base.select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst()]);
+    return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), total: Number(count?.n ?? 0) };
   }
 
   /** Every paper in id order, in keyset pages: never all in memory. */

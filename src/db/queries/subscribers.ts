@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SubscribersTable } from '../types.ts';
 
@@ -15,7 +16,34 @@ export interface Subscriber {
   deliveryHour: number;
   createdAt: string;
   confirmedAt?: string;
+  /** YYYY-MM-DD: no edition is sent before this day. */
+  pausedUntil?: string;
 }
+
+/** What a subscription request asks for; applied only when its confirmation link is opened. */
+export interface SubscriptionRequest {
+  topics: string[];
+  frequency: Frequency;
+  timezone: string;
+  deliveryHour?: number;
+}
+
+interface PendingRequest extends SubscriptionRequest {
+  nonce: string;
+  requestedAt: string;
+}
+
+/** What a reader can change on the preferences page. */
+export interface Preferences {
+  topics: string[];
+  frequency: Frequency;
+  timezone: string;
+  deliveryHour: number;
+  pausedUntil?: string;
+}
+
+/** At most this many confirmation emails per address and day: the form cannot be used to flood a mailbox. */
+export const CONFIRMATIONS_PER_DAY = 3;
 
 /** The stored spelling of a topic set: sorted and comma-joined, so equal sets compare equal in SQL. */
 export function topicSetKey(topics: readonly string[]): string {
@@ -31,11 +59,6 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-export function isValidEmail(email: string): boolean {
-  return email.length <= 254 && EMAIL.test(email);
-}
-
 function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
   return {
     id: Number(row.id),
@@ -47,7 +70,13 @@ function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
     deliveryHour: Number(row.delivery_hour),
     createdAt: row.created_at,
     confirmedAt: row.confirmed_at ?? undefined,
+    pausedUntil: row.paused_until ?? undefined,
   };
+}
+
+/** Paused subscribers get no edition before their day; `today` is YYYY-MM-DD in UTC. */
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
 export interface NewSubscriber {
@@ -116,6 +145,141 @@ export class SubscriberQueries {
     return { subscriber: (await this.getById(existing.id))!, created: false };
   }
 
+  /**
+   * Records a subscription request from the web form and says whether a confirmation email
+   * should go out (with the nonce its link must carry). Nothing a reader has is changed here:
+   * a confirmed reader stays confirmed with their topics until they open the new link, an
+   * unsubscribed one stays unsubscribed. Suppressed addresses and the fourth request of a day
+   * get no email.
+   */
+  async requestSubscription(email: string, request: SubscriptionRequest, now: string): Promise<{ subscriberId: number; nonce?: string }> {
+    const address = normalizeEmail(email);
+    const day = now.slice(0, 10);
+    const nonce = randomBytes(9).toString('base64url');
+    const pending = JSON.stringify({ ...request, topics: parseTopicSet(topicSetKey(request.topics)), nonce, requestedAt: now } satisfies PendingRequest);
+    const inserted = await this.db
+      .insertInto('subscribers')
+      .values({
+        email: address,
+        status: 'pending',
+        topics: topicSetKey(request.topics),
+        frequency: request.frequency,
+        timezone: request.timezone,
+        delivery_hour: request.deliveryHour ?? 7,
+        created_at: now,
+        updated_at: now,
+        confirmed_at: null,
+        pending_request: pending,
+        confirm_requests: 1,
+        confirm_requests_day: day,
+      })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) return { subscriberId: Number(inserted.id), nonce };
+    const existing = await this.db.selectFrom('subscribers').select(['id', 'status', 'confirm_requests', 'confirm_requests_day']).where('email', '=', address).executeTakeFirstOrThrow();
+    const id = Number(existing.id);
+    if (existing.status === 'suppressed') return { subscriberId: id };
+    const sentToday = existing.confirm_requests_day === day ? Number(existing.confirm_requests) : 0;
+    if (sentToday >= CONFIRMATIONS_PER_DAY) return { subscriberId: id };
+    // conditional on the count read, so two requests at once cannot both take the last slot
+    const result = await this.db
+      .updateTable('subscribers')
+      .set({ pending_request: pending, confirm_requests: sentToday + 1, confirm_requests_day: day, updated_at: now })
+      .where('id', '=', id)
+      .where('confirm_requests', '=', Number(existing.confirm_requests))
+      .where((eb) => (existing.confirm_requests_day === null ? eb('confirm_requests_day', 'is', null) : eb('confirm_requests_day', '=', existing.confirm_requests_day)))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0 ? { subscriberId: id, nonce } : { subscriberId: id };
+  }
+
+  /**
+   * Applies the pending request whose confirm link carried `nonce`: the subscriber is then
+   * confirmed with what they asked for. A link works once: the request is cleared in the same
+   * statement that checks it. Undefined when there is no such request (used, replaced, or
+   * the address was suppressed meanwhile).
+   */
+  async confirm(id: number, nonce: string, now: string): Promise<{ subscriber: Subscriber; wasConfirmed: boolean } | undefined> {
+    const row = await this.db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row?.pending_request || row.status === 'suppressed') return undefined;
+    let request: PendingRequest;
+    try {
+      request = JSON.parse(row.pending_request) as PendingRequest;
+    } catch {
+      return undefined;
+    }
+    if (request.nonce !== nonce) return undefined;
+    const result = await this.db
+      .updateTable('subscribers')
+      .set({
+        status: 'confirmed',
+        topics: topicSetKey(request.topics),
+        frequency: request.frequency,
+        timezone: request.timezone,
+        delivery_hour: request.deliveryHour ?? Number(row.delivery_hour),
+        confirmed_at: row.confirmed_at ?? now,
+        pending_request: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where('pending_request', '=', row.pending_request)
+      .where('status', '!=', 'suppressed')
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    return { subscriber: (await this.getById(id))!, wasConfirmed: row.status === 'confirmed' };
+  }
+
+  /** The subscription request waiting for confirmation, for the confirmation email. */
+  async pendingRequest(id: number): Promise<(SubscriptionRequest & { nonce: string; requestedAt: string }) | undefined> {
+    const row = await this.db.selectFrom('subscribers').select('pending_request').where('id', '=', id).executeTakeFirst();
+    if (!row?.pending_request) return undefined;
+    try {
+      return JSON.parse(row.pending_request) as PendingRequest;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Saves a reader's preferences; true when anything changed (saving the same twice changes nothing). */
+  async setPreferences(id: number, prefs: Preferences, now: string): Promise<boolean> {
+    const before = await this.getById(id);
+    if (!before) return false;
+    const same =
+      topicSetKey(before.topics) === topicSetKey(prefs.topics) &&
+      before.frequency === prefs.frequency &&
+      before.timezone === prefs.timezone &&
+      before.deliveryHour === prefs.deliveryHour &&
+      (before.pausedUntil ?? null) === (prefs.pausedUntil ?? null);
+    if (same) return false;
+    await this.db
+      .updateTable('subscribers')
+      .set({
+        topics: topicSetKey(prefs.topics),
+        frequency: prefs.frequency,
+        timezone: prefs.timezone,
+        delivery_hour: prefs.deliveryHour,
+        paused_until: prefs.pausedUntil ?? null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+    return true;
+  }
+
+  /**
+   * Unsubscribes at once; idempotent. A confirmation link sent earlier stops working too:
+   * coming back takes a fresh request and a fresh confirmation email.
+   */
+  async unsubscribe(id: number, now: string): Promise<void> {
+    await this.db
+      .updateTable('subscribers')
+      .set({ status: 'unsubscribed', pending_request: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ['pending', 'confirmed'])
+      .execute();
+    await this.db.updateTable('subscribers').set({ pending_request: null }).where('id', '=', id).where('pending_request', 'is not', null).execute();
+  }
+
   async setStatus(id: number, status: SubscriberStatus, now: string): Promise<void> {
     await this.db.updateTable('subscribers').set({ status, updated_at: now }).where('id', '=', id).execute();
   }
@@ -144,6 +308,7 @@ export class SubscriberQueries {
       .distinct()
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
+      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
       .orderBy('topics')
       .execute();
     return rows.map((r) => parseTopicSet(r.topics));
@@ -156,6 +321,7 @@ export class SubscriberQueries {
       .select(['id', 'topics'])
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
+      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)

@@ -1,0 +1,37 @@
+/** The body of `mail test`. */
+import { QueueEvents } from 'bullmq';
+import { checkAddress } from '../../mail/address.ts';
+import { connection, jobOptions, QUEUE, type MailJob } from '../../queues/index.ts';
+import type { MailOutcome } from '../../send/transactional.ts';
+import { ensureWorkers } from '../operations.ts';
+import { EXIT, output, UsageError, withApp } from '../runtime.ts';
+
+export async function mailTest(opts: { to: string }): Promise<void> {
+  process.exitCode = await withApp(async (app) => {
+    const address = checkAddress(opts.to);
+    if (!address.ok) throw new UsageError(`--to: ${address.reason}`);
+    const events = new QueueEvents(QUEUE.mail, { connection: connection(app.queues.settings), prefix: app.queues.settings.prefix });
+    const running = await ensureWorkers(app, ['mail']);
+    try {
+      await events.waitUntilReady();
+      // one attempt: the operator wants to know now whether the transport works
+      const job = await app.queues.get(QUEUE.mail).add('test', { kind: 'test', to: address.email } satisfies MailJob, { ...jobOptions[QUEUE.mail], attempts: 1 });
+      let outcome: MailOutcome;
+      try {
+        outcome = (await job.waitUntilFinished(events, 120_000)) as MailOutcome;
+      } catch (err) {
+        output.line(`not sent to ${address.email} through ${app.env.mailTransport}: ${(err as Error).message}`);
+        return EXIT.failed;
+      }
+      if (!outcome.sent) {
+        output.line(`not sent to ${address.email}: ${outcome.reason}`);
+        return EXIT.failed;
+      }
+      output.line(`sent a test message to ${outcome.to} through ${app.env.mailTransport} (${outcome.providerId})`);
+      return EXIT.ok;
+    } finally {
+      await running.close();
+      await events.close();
+    }
+  });
+}

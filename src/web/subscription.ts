@@ -1,0 +1,198 @@
+/**
+ * The subscriber's routes: subscribe (double opt-in), confirm, preferences, unsubscribe
+ * (RFC 8058 one-click). Every change comes through a signed link from an email; nothing here
+ * tells whether an address is on the list.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { checkAddress } from '../mail/address.ts';
+import { signToken, verifyConfirmToken, verifyToken } from '../mail/tokens.ts';
+import { isDate } from '../rank/calendar.ts';
+import type { EditionContent } from '../rank/edition.ts';
+import type { Subscriber } from '../db/queries/subscribers.ts';
+import { messagePage } from '../../templates/pages/layout.ts';
+import { checkInboxPage, confirmedPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type TopicChoice } from '../../templates/pages/subscription.ts';
+import { sendPage, type WebContext } from './context.ts';
+
+const many = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+const one = z.string().max(100).optional();
+
+const subscribeBody = z.object({ email: z.string().max(320), topics: many, frequency: one, timezone: one });
+const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.coerce.number().int().min(0).max(23), timezone: z.string().max(100), paused_until: one });
+
+const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+
+/**
+ * A change of settings must come from our own page. `Sec-Fetch-Site` (every current browser)
+ * says so directly; our `Referrer-Policy: no-referrer` makes browsers send `Origin: null` on a
+ * form POST, so the Origin is decisive only when it names a site. Clients that send neither
+ * (curl, scripts) are let through: the token is still needed.
+ */
+export function fromOwnSite(req: FastifyRequest, publicUrl: string): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none';
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  const own = new Set([new URL(publicUrl).origin, `${req.protocol}://${req.host}`]);
+  return own.has(origin);
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function registerSubscriptionRoutes(server: FastifyInstance, web: WebContext, opts: { rateLimit: { max: number; timeWindowMs: number } }): void {
+  const { app, listName } = web;
+  const topicChoices = (checked: string[]): TopicChoice[] =>
+    web.topicIds().map((id) => ({ id, name: web.classifier.topicName(id), description: web.classifier.topicDescription(id), checked: checked.includes(id) }));
+
+  const home = async (reply: FastifyReply, status: number, form: { email?: string; error?: string } = {}) => {
+    const [latest] = await app.store.editions.list<EditionContent>('daily', 1);
+    const papers = latest
+      ? (latest.content.top.length > 0 ? latest.content.top : latest.content.sections.flatMap((s) => s.paperIds).slice(0, 5)).map((id) => {
+          const p = latest.content.papers[id]!;
+          return { id, title: p.title, href: p.links.abstract ?? p.links.hf ?? `/editions/${latest.date}`, authors: p.authors.length > 3 ? `${p.authors.slice(0, 3).join(', ')} et al.` : p.authors.join(', '), topic: web.classifier.topicName(p.primaryTopic) };
+        })
+      : [];
+    return sendPage(
+      reply,
+      status,
+      homePage({ listName, topics: topicChoices([]), zones: web.zones, defaultZone: app.config.edition.timezone, latest: latest ? { date: latest.date, papers } : undefined, ...form }),
+      status === 200 && !form.email ? 'public, max-age=60' : 'no-store',
+    );
+  };
+
+  server.get('/', async (_req, reply) => home(reply, 200));
+
+  server.post('/subscribe', { config: { rateLimit: { max: opts.rateLimit.max, timeWindow: opts.rateLimit.timeWindowMs } } }, async (req, reply) => {
+    const body = subscribeBody.safeParse(req.body ?? {});
+    if (!body.success) return home(reply, 400, { error: 'Enter your email address to subscribe.' });
+    const address = checkAddress(body.data.email);
+    if (!address.ok) return home(reply, 400, { email: body.data.email.slice(0, 254), error: `This address cannot be used: ${address.reason}.` });
+    const known = web.topicIds();
+    const request = {
+      topics: body.data.topics.filter((t) => known.includes(t)),
+      frequency: body.data.frequency === 'weekly' ? ('weekly' as const) : ('daily' as const),
+      timezone: body.data.timezone && web.isZone(body.data.timezone) ? body.data.timezone : app.config.edition.timezone,
+    };
+    // The same answer, at once, whatever the address's state: the database is only read
+    // after the page has gone out, so neither the page nor its timing tells anything.
+    sendPage(reply, 200, checkInboxPage(listName));
+    web.afterResponse(async () => {
+      const { subscriberId, nonce } = await app.store.subscribers.requestSubscription(address.email, request, new Date().toISOString());
+      if (nonce) await app.queues.addMail({ kind: 'confirm', subscriberId });
+    });
+    return reply;
+  });
+
+  server.get('/confirm', async (req, reply) => {
+    const check = verifyConfirmToken(app.secretKey, web.token(req), new Date());
+    if (!check.ok) {
+      return check.reason === 'expired'
+        ? sendPage(reply, 410, messagePage('This link has expired', 'Confirmation links work for 7 days. Subscribe again on the home page to get a new one; nothing was changed.', 'error', listName))
+        : web.badLink(reply);
+    }
+    const done = await app.store.subscribers.confirm(check.subscriberId, check.nonce, new Date().toISOString());
+    if (!done) {
+      return sendPage(
+        reply,
+        410,
+        messagePage('This link was already used', 'This confirmation link has been used, or a newer confirmation email replaced it. Nothing was changed. To change your subscription, use the preferences link in any email from us.', 'error', listName),
+      );
+    }
+    await app.queues.addMail({ kind: done.wasConfirmed ? 'preferences-changed' : 'welcome', subscriberId: done.subscriber.id });
+    return sendPage(reply, 200, confirmedPage(listName, `/preferences?token=${signToken(app.secretKey, done.subscriber.id, 'preferences')}`, done.wasConfirmed));
+  });
+
+  const subscriberFor = async (req: FastifyRequest, purpose: 'preferences' | 'unsubscribe'): Promise<{ token: string; subscriber: Subscriber } | undefined> => {
+    const token = web.token(req);
+    const id = verifyToken(app.secretKey, token, purpose);
+    const subscriber = id === undefined ? undefined : await app.store.subscribers.getById(id);
+    return subscriber && token ? { token, subscriber } : undefined;
+  };
+
+  const notSubscribed = (reply: FastifyReply, status: number) =>
+    sendPage(reply, status, messagePage('You are not subscribed', `This address gets no ${listName}, so there is nothing to change. To subscribe again, use the form on the home page: we will send a confirmation email first.`, 'error', listName));
+
+  const showPreferences = (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: 'changed' | 'unchanged'; error?: string } = {}) =>
+    sendPage(
+      reply,
+      status,
+      preferencesPage({
+        listName,
+        email: s.email,
+        action: `/preferences?token=${encodeURIComponent(token)}`,
+        topics: topicChoices(s.topics),
+        frequency: s.frequency,
+        zones: web.zones,
+        timezone: s.timezone,
+        deliveryHour: s.deliveryHour,
+        pausedUntil: s.pausedUntil && s.pausedUntil > today() ? s.pausedUntil : undefined,
+        today: today(),
+        saved: extra.saved,
+        error: extra.error,
+      }),
+    );
+
+  server.get('/preferences', async (req, reply) => {
+    const found = await subscriberFor(req, 'preferences');
+    if (!found) return web.badLink(reply);
+    if (found.subscriber.status !== 'confirmed') return notSubscribed(reply, 200);
+    return showPreferences(reply, 200, found.token, found.subscriber);
+  });
+
+  server.post('/preferences', async (req, reply) => {
+    if (!FORM_TYPES.test(req.headers['content-type'] ?? '')) {
+      return sendPage(reply, 415, messagePage('Not saved', 'Preferences are saved from the form of the preferences page; nothing was changed.', 'error', listName));
+    }
+    if (!fromOwnSite(req, app.env.publicUrl)) {
+      return sendPage(reply, 403, messagePage('Not saved', 'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.', 'error', listName));
+    }
+    const found = await subscriberFor(req, 'preferences');
+    if (!found) return web.badLink(reply);
+    const { token, subscriber } = found;
+    // the preferences link can change settings; it never brings back someone who left
+    if (subscriber.status !== 'confirmed') return notSubscribed(reply, 409);
+    const body = preferencesBody.safeParse(req.body ?? {});
+    const problem = !body.success
+      ? 'Choose how often, an hour and a time zone.'
+      : !web.isZone(body.data.timezone)
+        ? `"${body.data.timezone}" is not a time zone: choose one from the list.`
+        : body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today())
+          ? 'The pause must end on a day from today on (YYYY-MM-DD), or be left empty.'
+          : undefined;
+    if (problem || !body.success) return showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}` });
+    const known = web.topicIds();
+    const changed = await app.store.subscribers.setPreferences(
+      subscriber.id,
+      {
+        topics: body.data.topics.filter((t) => known.includes(t)),
+        frequency: body.data.frequency,
+        timezone: body.data.timezone,
+        deliveryHour: body.data.hour,
+        pausedUntil: body.data.paused_until || undefined,
+      },
+      new Date().toISOString(),
+    );
+    if (changed) await app.queues.addMail({ kind: 'preferences-changed', subscriberId: subscriber.id });
+    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, { saved: changed ? 'changed' : 'unchanged' });
+  });
+
+  server.get('/unsubscribe', async (req, reply) => {
+    if ((req.query as Record<string, unknown>).token === undefined) {
+      return sendPage(reply, 200, messagePage('Unsubscribe', `To unsubscribe, use the unsubscribe link at the bottom of any ${listName} email: it stops your subscription at once, without asking for your address.`, 'ok', listName));
+    }
+    const found = await subscriberFor(req, 'unsubscribe');
+    if (!found) return web.badLink(reply);
+    // a GET never changes anything: mail scanners follow links
+    return sendPage(reply, 200, unsubscribePage(listName, found.subscriber.email, `/unsubscribe?token=${encodeURIComponent(found.token)}`));
+  });
+
+  server.post('/unsubscribe', async (req, reply) => {
+    const found = await subscriberFor(req, 'unsubscribe');
+    if (!found) return web.badLink(reply);
+    await app.store.subscribers.unsubscribe(found.subscriber.id, new Date().toISOString());
+    app.log.info('unsubscribed', { subscriber: found.subscriber.id, oneClick: (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click' });
+    return sendPage(reply, 200, unsubscribedPage(listName));
+  });
+}

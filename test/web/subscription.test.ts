@@ -1,0 +1,275 @@
+/**
+ * The subscriber's life over HTTP, on SQLite and PostgreSQL: subscribe (double opt-in),
+ * confirm, preferences, one-click unsubscribe — and what an attacker tries on each.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.ts';
+import { signConfirmToken, signToken } from '../../src/mail/tokens.ts';
+import type { PaperboyServer } from '../../src/web/server.ts';
+import { storageTargets } from '../harness/index.ts';
+import { deliverMail, linkIn, multipart, outboxMail, urlencoded, webApp } from './helpers.ts';
+
+describe.each(storageTargets())('subscription on $name', (target) => {
+  let app: App;
+  let server: PaperboyServer;
+  beforeAll(async () => {
+    ({ app, server } = await webApp({ databaseUrl: await target.databaseUrl() }));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const subscribe = async (email: string, fields: [string, string][] = []) => {
+    const res = await server.inject({ method: 'POST', url: '/subscribe', ...urlencoded([['email', email], ...fields]) });
+    await server.settled();
+    return res;
+  };
+  const confirmedReader = async (email: string, topics: string[] = []) => (await app.store.subscribers.upsert({ email, topics, confirmed: true }, new Date().toISOString())).subscriber;
+
+  it('answers POST /subscribe the same for a new, pending, confirmed, unsubscribed and suppressed address (no enumeration)', async () => {
+    await subscribe('pending@example.org');
+    await confirmedReader('confirmed@example.org');
+    const gone = await confirmedReader('gone@example.org');
+    await app.store.subscribers.unsubscribe(gone.id, new Date().toISOString());
+    const bounced = await confirmedReader('bounced@example.org');
+    await app.store.subscribers.setStatus(bounced.id, 'suppressed', new Date().toISOString());
+    const answers = [];
+    for (const email of ['new@example.org', 'pending@example.org', 'confirmed@example.org', 'gone@example.org', 'bounced@example.org']) {
+      const res = await subscribe(email);
+      answers.push({ status: res.statusCode, body: res.body, cookie: res.headers['set-cookie'] });
+    }
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([200]));
+    expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+    expect(answers[0]!.body).toContain('Check your inbox');
+    expect(answers.every((a) => a.cookie === undefined)).toBe(true);
+  });
+
+  it('lets a pending subscriber confirm from the emailed link, once, and sends a welcome email', async () => {
+    await subscribe('ada@example.org', [['topics', 'language-models'], ['frequency', 'weekly'], ['timezone', 'Asia/Tokyo']]);
+    const pending = (await app.store.subscribers.getByEmail('ada@example.org'))!;
+    expect(pending.status).toBe('pending');
+    await deliverMail(app);
+    const mail = (await outboxMail(app, 'confirm', pending.id))!;
+    expect(mail.subject).toMatch(/Confirm/);
+    expect(mail.to).toMatchObject({ value: [{ address: 'ada@example.org' }] });
+    const link = linkIn(mail, '/confirm');
+    const first = await server.inject({ url: link });
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('You are subscribed');
+    expect(await app.store.subscribers.getById(pending.id)).toMatchObject({ status: 'confirmed', topics: ['language-models'], frequency: 'weekly', timezone: 'Asia/Tokyo' });
+    const again = await server.inject({ url: link });
+    expect(again.statusCode).toBe(410);
+    expect(again.body).toMatch(/already used/);
+    await deliverMail(app);
+    const welcome = (await outboxMail(app, 'welcome', pending.id))!;
+    expect(welcome.subject).toMatch(/Welcome/);
+    expect(welcome.text).toMatch(/\/preferences\?token=/);
+  });
+
+  it('refuses a confirm link older than 7 days, and a tampered one, changing nothing', async () => {
+    await subscribe('late@example.org');
+    const s = (await app.store.subscribers.getByEmail('late@example.org'))!;
+    const request = (await app.store.subscribers.pendingRequest(s.id))!;
+    const old = signConfirmToken(app.secretKey, s.id, request.nonce, new Date(Date.now() - 8 * 24 * 3600_000));
+    const expired = await server.inject({ url: `/confirm?token=${old}` });
+    expect(expired.statusCode).toBe(410);
+    expect(expired.body).toMatch(/expired/);
+    const fresh = signConfirmToken(app.secretKey, s.id, request.nonce, new Date());
+    const tampered = await server.inject({ url: `/confirm?token=${fresh.replace(/\.[^.]+\./, `.${'A'.repeat(12)}.`)}` });
+    expect(tampered.statusCode).toBe(400);
+    expect((await app.store.subscribers.getById(s.id))!.status).toBe('pending');
+  });
+
+  it('sends at most 3 confirmation emails per address a day', async () => {
+    for (let i = 0; i < 5; i++) expect((await subscribe('flood@example.org')).statusCode).toBe(200);
+    const s = (await app.store.subscribers.getByEmail('flood@example.org'))!;
+    const jobs = await app.queues.get('mail').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((j) => j.data.kind === 'confirm' && j.data.subscriberId === s.id)).toHaveLength(3);
+    await deliverMail(app);
+  });
+
+  it('never downgrades a confirmed reader nor changes their topics before they confirm', async () => {
+    const reader = await confirmedReader('grace@example.org', ['theory']);
+    await subscribe('grace@example.org', [['topics', 'vision-multimodal'], ['frequency', 'weekly']]);
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['theory'], frequency: 'daily' });
+    await deliverMail(app);
+    const mail = (await outboxMail(app, 'confirm', reader.id))!;
+    expect((await server.inject({ url: linkIn(mail, '/confirm') })).statusCode).toBe(200);
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['vision-multimodal'], frequency: 'weekly' });
+  });
+
+  it('refuses malformed and IP-literal addresses with a clear message', async () => {
+    for (const [email, reason] of [
+      ['a..b@example.org', /two dots/],
+      ['.a@example.org', /start or end with a dot/],
+      ['x@[127.0.0.1]', /IP address/],
+      ['x@127.0.0.1', /IP address/],
+      ['no-at-sign', /has no &quot;@&quot;/],
+    ] as const) {
+      const res = await subscribe(email);
+      expect(res.statusCode, email).toBe(400);
+      expect(res.body).toMatch(reason);
+      expect(await app.store.subscribers.getByEmail(email)).toBeUndefined();
+    }
+  });
+
+  it('stores an IDN domain in punycode', async () => {
+    await subscribe('Juergen@Bücher.example');
+    expect(await app.store.subscribers.getByEmail('juergen@xn--bcher-kva.example')).toMatchObject({ status: 'pending' });
+  });
+
+  it('GET /unsubscribe shows one button and changes nothing; without a token it explains where the link is', async () => {
+    const reader = await confirmedReader('scanner@example.org');
+    const res = await server.inject({ url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.body.match(/<button/g)).toHaveLength(1);
+    expect(res.body).toContain('s***@example.org');
+    expect(res.body).not.toContain('scanner@example.org');
+    expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
+    const help = await server.inject({ url: '/unsubscribe' });
+    expect(help.statusCode).toBe(200);
+    expect(help.body).toMatch(/unsubscribe link at the bottom/);
+  });
+
+  it('unsubscribes on the RFC 8058 one-click POST sent as multipart/form-data: 200, no redirect, no cookie, idempotent', async () => {
+    const reader = await confirmedReader('multipart@example.org');
+    const url = `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`;
+    for (let i = 0; i < 2; i++) {
+      const res = await server.inject({ method: 'POST', url, ...multipart([['List-Unsubscribe', 'One-Click']]) });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.location).toBeUndefined();
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect((await app.store.subscribers.getById(reader.id))!.status).toBe('unsubscribed');
+    }
+  });
+
+  it('unsubscribes on the one-click POST sent urlencoded, and from the page button', async () => {
+    for (const [email, body] of [
+      ['urlencoded@example.org', urlencoded([['List-Unsubscribe', 'One-Click']])],
+      ['button@example.org', urlencoded([['confirm', 'yes']])],
+    ] as const) {
+      const reader = await confirmedReader(email);
+      const res = await server.inject({ method: 'POST', url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, ...body });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/You are unsubscribed/);
+      expect((await app.store.subscribers.getById(reader.id))!.status).toBe('unsubscribed');
+    }
+  });
+
+  it('gives nothing after an unsubscribe that could re-subscribe: no token on the page, and the preferences link cannot bring the reader back', async () => {
+    const reader = await confirmedReader('leaver@example.org', ['theory']);
+    const res = await server.inject({ method: 'POST', url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) });
+    expect(res.body).not.toMatch(/token=/);
+    const prefs = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const post = await server.inject({ method: 'POST', url: prefs, ...urlencoded([['topics', 'vision-multimodal'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']]) });
+    expect(post.statusCode).toBe(409);
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'unsubscribed', topics: ['theory'] });
+    expect((await server.inject({ url: prefs })).body).toMatch(/You are not subscribed/);
+  });
+
+  it('re-subscribing after an unsubscribe takes a fresh confirmation by email', async () => {
+    const reader = await confirmedReader('comeback@example.org');
+    await subscribe('comeback@example.org');
+    await deliverMail(app);
+    const stale = (await outboxMail(app, 'confirm', reader.id))!;
+    const unsubscribe = await server.inject({ method: 'POST', url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, ...multipart([['List-Unsubscribe', 'One-Click']]) });
+    expect(unsubscribe.statusCode).toBe(200);
+    // the confirmation sent before the unsubscribe no longer works
+    expect((await server.inject({ url: linkIn(stale, '/confirm') })).statusCode).toBe(410);
+    expect((await app.store.subscribers.getById(reader.id))!.status).toBe('unsubscribed');
+    await subscribe('comeback@example.org');
+    expect((await app.store.subscribers.getById(reader.id))!.status).toBe('unsubscribed');
+    await deliverMail(app);
+    const fresh = (await outboxMail(app, 'confirm', reader.id))!;
+    expect((await server.inject({ url: linkIn(fresh, '/confirm') })).statusCode).toBe(200);
+    expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
+  });
+
+  it('answers 400, not 500, to a repeated token on every route that takes one', async () => {
+    const reader = await confirmedReader('twice@example.org');
+    const a = signToken(app.secretKey, reader.id, 'unsubscribe');
+    for (const [method, route] of [
+      ['GET', '/unsubscribe'],
+      ['POST', '/unsubscribe'],
+      ['GET', '/preferences'],
+      ['POST', '/preferences'],
+      ['GET', '/confirm'],
+    ] as const) {
+      const res = await server.inject({ method, url: `${route}?token=${a}&token=${a}`, ...(method === 'POST' ? urlencoded([['List-Unsubscribe', 'One-Click']]) : {}) });
+      expect(res.statusCode, `${method} ${route}`).toBe(400);
+      expect(res.body).toMatch(/not valid/);
+    }
+    expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
+  });
+
+  it('saves topics, frequency, delivery hour, time zone and a pause from the preferences page, idempotently, with one email per change', async () => {
+    const reader = await confirmedReader('prefs@example.org');
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const page = await server.inject({ url });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/name="topics" value="language-models"/);
+    expect(page.body).toMatch(/name="hour"/);
+    expect(page.body).toMatch(/name="timezone"/);
+    expect(page.body).toMatch(/name="paused_until"/);
+    const pause = new Date(Date.now() + 10 * 24 * 3600_000).toISOString().slice(0, 10);
+    const fields: [string, string][] = [['topics', 'theory'], ['topics', 'language-models'], ['topics', 'not-a-topic'], ['frequency', 'weekly'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['paused_until', pause]];
+    // what Chromium sends from our page: no-referrer makes its Origin "null"
+    const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
+    for (let i = 0; i < 2; i++) {
+      const body = urlencoded(fields);
+      const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, ...headers }, payload: body.payload });
+      expect(saved.statusCode).toBe(200);
+      expect(saved.body).toMatch(/Saved/);
+    }
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['language-models', 'theory'], frequency: 'weekly', deliveryHour: 18, timezone: 'Europe/Berlin', pausedUntil: pause });
+    const jobs = await app.queues.get('mail').getJobs(['waiting', 'delayed', 'prioritized']);
+    expect(jobs.filter((j) => j.data.kind === 'preferences-changed' && j.data.subscriberId === reader.id)).toHaveLength(1);
+    await deliverMail(app);
+    const note = (await outboxMail(app, 'preferences-changed', reader.id))!;
+    expect(note.text).toMatch(/18:00 Europe\/Berlin/);
+    // a paused reader is left out of the edition's recipients until the pause ends
+    expect((await app.store.subscribers.confirmedPage('weekly', 0, 1000)).map((r) => r.id)).not.toContain(reader.id);
+  });
+
+  it('refuses a bad time zone, hour or pause with the reason, saving nothing', async () => {
+    const reader = await confirmedReader('typo@example.org', ['theory']);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    for (const [fields, reason] of [
+      [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'Mars/Olympus']], /not a time zone/],
+      [[['frequency', 'daily'], ['hour', '24'], ['timezone', 'UTC']], /Not saved/],
+      [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['paused_until', '2001-01-01']], /pause/],
+    ] as [[string, string][], RegExp][]) {
+      const res = await server.inject({ method: 'POST', url, ...urlencoded(fields) });
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toMatch(reason);
+    }
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], deliveryHour: 7, timezone: 'UTC' });
+  });
+
+  it('refuses a cross-site preferences POST (text/plain, a foreign Origin, Sec-Fetch-Site cross-site) even with a valid token', async () => {
+    const reader = await confirmedReader('csrf@example.org', ['theory']);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const plain = await server.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain', origin: 'https://evil.example' }, payload: 'frequency=weekly' });
+    expect(plain.statusCode).toBe(415);
+    const body = urlencoded([['frequency', 'weekly'], ['hour', '3'], ['timezone', 'UTC']]);
+    const foreign = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'https://evil.example' }, payload: body.payload });
+    expect(foreign.statusCode).toBe(403);
+    const crossSite = await server.inject({ method: 'POST', url, headers: { ...body.headers, 'sec-fetch-site': 'cross-site' }, payload: body.payload });
+    expect(crossSite.statusCode).toBe(403);
+    const sandboxed = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null' }, payload: body.payload });
+    expect(sandboxed.statusCode).toBe(403);
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], frequency: 'daily', deliveryHour: 7 });
+  });
+
+  it('refuses tampered tokens and tokens of another purpose', async () => {
+    const reader = await confirmedReader('tamper@example.org');
+    const good = signToken(app.secretKey, reader.id, 'unsubscribe');
+    const tampered = good.slice(0, -2) + (good.endsWith('AA') ? 'BB' : 'AA');
+    const otherId = signToken(app.secretKey, reader.id + 1, 'unsubscribe').split('.').slice(0, 2).join('.') + '.' + good.split('.')[2];
+    for (const token of [tampered, otherId, signToken(app.secretKey, reader.id, 'preferences'), 'nonsense', '']) {
+      const res = await server.inject({ method: 'POST', url: `/unsubscribe?token=${encodeURIComponent(token)}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) });
+      expect(res.statusCode, token).toBe(400);
+    }
+    expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
+  });
+});

@@ -1,0 +1,22 @@
+/** The transactional mail worker: confirm, welcome, preferences-changed and test messages. */
+import type { App } from '../src/app.ts';
+import { createMessenger } from '../src/mail/transport.ts';
+import { QUEUE, type MailJob } from '../src/queues/index.ts';
+import { sendTransactional, type MailOutcome } from '../src/send/transactional.ts';
+import { makeWorker, type StageHandle } from './shared.ts';
+
+export function startMailWorker(app: App): StageHandle {
+  const messenger = createMessenger(app.env);
+  const worker = makeWorker<MailJob, MailOutcome>(app, QUEUE.mail, async (job) => {
+    const outcome = await sendTransactional(app, messenger, job.data, job.id ?? job.name);
+    if (!outcome.sent) app.log.info('transactional mail not sent', { kind: job.data.kind, subscriber: job.data.subscriberId, reason: outcome.reason });
+    return outcome;
+  }, { concurrency: 4 });
+  return {
+    stage: 'mail',
+    close: async () => {
+      await worker.close();
+      await messenger.close();
+    },
+  };
+}
