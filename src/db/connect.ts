@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import type { Database } from './types.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_control.ts';
+import * as m003 from './migrations/003_send.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -11,6 +12,7 @@ export type Dialect = 'sqlite' | 'postgres';
 const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promise<void> }> = {
   '001_initial': m001,
   '002_control': m002,
+  '003_send': m003,
 };
 
 export class DatabaseError extends Error {

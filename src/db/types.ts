@@ -123,6 +123,8 @@ export interface DeliveriesTable {
   provider_id: string | null;
   updated_at: string;
   sent_at: string | null;
+  /** Set when a stale "sending" delivery was claimed again: possibly sent twice. */
+  reclaimed_at: string | null;
 }
 
 export interface Database {

@@ -135,6 +135,16 @@ export class Queues {
     await queue.add('render', { editionId } satisfies RenderJob, { jobId: jobId.render(editionId) });
   }
 
+  /**
+   * Queues one send batch (an inclusive subscriber id range of an edition). `again` names a
+   * re-queue (Redis lost the first job, a resend) so that it is not taken for the original;
+   * `delayMs` holds it until its readers' hour.
+   */
+  async addSendBatch(batch: SendJob, opts: { again?: string; delayMs?: number } = {}): Promise<void> {
+    const id = jobId.send(batch.editionId, batch.fromId);
+    await this.get(QUEUE.send).add('send', batch, { jobId: opts.again ? `${id}-${opts.again}` : id, delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined });
+  }
+
   /** Queues one transactional message. */
   async addMail(job: MailJob): Promise<void> {
     await this.get(QUEUE.mail).add(job.kind, job);

@@ -7,7 +7,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
-import { QUEUE, jobId, type SendJob } from '../queues/index.ts';
+import { QUEUE } from '../queues/index.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import { variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
@@ -36,7 +36,7 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
     if (ids.length === 0) return batches;
     const fromId = ids[0]!;
     const toId = ids[ids.length - 1]!;
-    await queue.add('send', { editionId, fromId, toId } satisfies SendJob, { jobId: `${jobId.send(editionId, fromId)}-again-${Date.now().toString(36)}` });
+    await ctx.queues.addSendBatch({ editionId, fromId, toId }, { again: `again-${Date.now().toString(36)}` });
     after = toId;
     batches++;
   }
@@ -78,7 +78,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       await store.deliveries.insertPending(rows, now());
       const fromId = page[0]!.id;
       const toId = page[page.length - 1]!.id;
-      await queues.get(QUEUE.send).add('send', { editionId, fromId, toId } satisfies SendJob, { jobId: jobId.send(editionId, fromId) });
+      await queues.addSendBatch({ editionId, fromId, toId });
       await store.editions.setFanoutCursor(editionId, toId, now());
       cursor = toId;
       batches++;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, DeliveriesTable } from '../types.ts';
 
 export type DeliveryStatus = DeliveriesTable['status'];
@@ -13,6 +13,14 @@ export interface PendingDelivery {
   messageId: string;
   status: DeliveryStatus;
   attempts: number;
+}
+
+/** What became of one claimed (or skipped) delivery; `pending` gives it back for a later try. */
+export interface DeliveryOutcome {
+  subscriberId: number;
+  status: 'sent' | 'failed' | 'skipped' | 'pending';
+  error?: string;
+  providerId?: string;
 }
 
 export class DeliveryQueries {
@@ -118,6 +126,74 @@ export class DeliveryQueries {
       .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('updated_at', '<', staleBefore)])]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Claims the open deliveries of a page in one statement: the pending ones, and those left
+   * `sending` before `staleBefore` (their sender died). With `markReclaims`, a stale one gets
+   * `reclaimed_at` (possibly sent twice: the transport is not idempotent). Returns the ids
+   * this sender now holds.
+   */
+  async claimPage(editionId: string, subscriberIds: number[], now: string, staleBefore: string, markReclaims: boolean): Promise<number[]> {
+    if (subscriberIds.length === 0) return [];
+    const rows = await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'sending',
+        updated_at: now,
+        error: null,
+        attempts: eb('attempts', '+', 1),
+        ...(markReclaims ? { reclaimed_at: sql<string | null>`case when status = 'sending' then ${now} else reclaimed_at end` } : {}),
+      }))
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', 'in', subscriberIds)
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('updated_at', '<', staleBefore)])]))
+      .returning('subscriber_id')
+      .execute();
+    return rows.map((r) => Number(r.subscriber_id));
+  }
+
+  /**
+   * Records the outcomes of a page in one transaction. `sent`, `failed` and `pending` apply to
+   * deliveries this sender holds (`sending`); `skipped` also to pending ones.
+   */
+  async recordOutcomes(editionId: string, outcomes: DeliveryOutcome[], now: string): Promise<void> {
+    if (outcomes.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const o of outcomes) {
+        await tx
+          .updateTable('deliveries')
+          .set({ status: o.status, updated_at: now, error: o.error ?? null, provider_id: o.providerId ?? null, sent_at: o.status === 'sent' ? now : null })
+          .where('edition_id', '=', editionId)
+          .where('subscriber_id', '=', o.subscriberId)
+          .where('status', 'in', o.status === 'skipped' ? ['pending', 'sending'] : ['sending'])
+          .execute();
+      }
+    });
+  }
+
+  /** Skips every pending delivery of an edition (it was cancelled); returns how many. */
+  async skipPending(editionId: string, reason: string, now: string): Promise<number> {
+    const result = await this.db.updateTable('deliveries').set({ status: 'skipped', error: reason, updated_at: now }).where('edition_id', '=', editionId).where('status', '=', 'pending').executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Makes one reader's settled delivery pending again (`edition resend`); false when it does not exist or is open. */
+  async reopen(editionId: string, subscriberId: number, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', error: null, updated_at: now })
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .where('status', 'in', ['sent', 'failed', 'skipped'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Deliveries claimed again after their sender went silent past the claim timeout. */
+  async possiblySentTwice(editionId: string): Promise<number> {
+    const row = await this.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('edition_id', '=', editionId).where('reclaimed_at', 'is not', null).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async countByStatus(editionId: string): Promise<Record<DeliveryStatus, number>> {
