@@ -122,7 +122,7 @@ export class PreparedMessage {
     const head =
       `To: ${sanitizeAddress(reader.to)}\r\n` +
       `Date: ${rfc5322Date(reader.date)}\r\n` +
-      `Message-ID: ${sanitizeAddress(reader.messageId)}\r\n` +
+      `Message-ID: ${headerSafe(reader.messageId).replace(/\s/g, '')}\r\n` +
       `List-Unsubscribe: <${headerSafe(reader.links.unsubscribe).replace(/[<>\s]/g, '')}>,\r\n <${headerSafe(reader.links.unsubscribeMailto).replace(/[<>\s]/g, '')}>\r\n` +
       'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
     const chunks: Buffer[] = [Buffer.from(head + this.fixedHeaders, 'latin1'), this.textHead];

@@ -115,6 +115,7 @@ describe('the prepared message (a variant encoded once, spliced per reader)', ()
     expect(mail.from?.value).toEqual([{ name: 'Ünïcode Papers "Daily"', address: 'papers@example.org' }]);
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.value[0]!.address : undefined).toBe('reader42@example.org');
     expect(mail.messageId).toBe(r.messageId);
+    expect(mail.headerLines.find((h) => h.key === 'message-id')?.line).toBe(`Message-ID: ${r.messageId}`);
     expect(mail.date?.toISOString()).toBe('2026-11-26T07:00:00.000Z');
     expect(mail.text).toBe(variant.text.replace(PLACEHOLDER.unsubscribeUrl, r.links.unsubscribe).replace(PLACEHOLDER.preferencesUrl, r.links.preferences));
     expect(mail.html).toBe(variant.html.replace(PLACEHOLDER.unsubscribeUrl, r.links.unsubscribe).replace(PLACEHOLDER.preferencesUrl, r.links.preferences));
