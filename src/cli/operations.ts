@@ -94,7 +94,8 @@ export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: str
   return new EditionBuilder(app.store, app.config).build(kind, date, { force });
 }
 
-export type DeliveryCounts = Record<DeliveryStatus, number>;
+/** Deliveries by status; `possiblySentTwice`: claimed again after their sender went silent past the claim timeout. */
+export type DeliveryCounts = Record<DeliveryStatus, number> & { possiblySentTwice?: number };
 
 /** Queues the render of an edition and, with `wait`, returns once every delivery is settled. */
 export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
@@ -121,10 +122,12 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
       return `sending ${editionId}: ${c.sent} sent, ${c.pending + c.sending} to go, ${c.failed} failed, ${c.skipped} skipped`;
     },
   });
-  return app.store.deliveries.countByStatus(editionId);
+  return { ...(await app.store.deliveries.countByStatus(editionId)), possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId) };
 }
 
 /** Totals of the edition, and how many of its messages this command sent. */
 export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: number): void {
   output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
+  // a sender died after SES accepted these and before recording them (see the README's policy)
+  if (c.possiblySentTwice) output.line(`  possibly sent twice: ${c.possiblySentTwice}`);
 }
