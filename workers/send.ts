@@ -14,11 +14,12 @@ export function startSendWorker(app: App): StageHandle {
   let limiter: Promise<SendRateLimiter> | undefined;
   const limiterOf = () =>
     (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis.url, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
+  const prepared = new Map();
   const worker = makeWorker<SendJob, BatchOutcome>(
     app,
     QUEUE.send,
     async (job, token) => {
-      const outcome = await sendBatch(app, { messenger, limiter: messenger.metered ? await limiterOf() : undefined }, { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      const outcome = await sendBatch(app, { messenger, prepared, limiter: messenger.metered ? await limiterOf() : undefined }, { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
       if (outcome.deferUntil !== undefined) {
         // paused, or the quota used up: back to the delayed set without using up an attempt
         app.log.info('send batch deferred', { edition: job.data.editionId, until: new Date(outcome.deferUntil).toISOString(), reason: outcome.deferReason });

@@ -250,10 +250,11 @@ export const configSchema = z
         quotaLookupTimeoutMs: z.number().int().positive().default(3_000),
         /**
          * Which SES client makes the raw send: "v1" (@aws-sdk/client-ses SendRawEmail) or "v2"
-         * (@aws-sdk/client-sesv2 SendEmail with raw content). v1 costs less client CPU per
-         * message (docs/benchmarks.md, send).
+         * (@aws-sdk/client-sesv2 SendEmail with raw content, the default): v2 costs about half
+         * the client CPU per message of v1, whose Query form URL-encodes the base64 message
+         * (docs/benchmarks.md, send).
          */
-        sesApi: z.enum(['v1', 'v2']).default('v1'),
+        sesApi: z.enum(['v1', 'v2']).default('v2'),
         /**
          * How long a delivery left "sending" by a worker that may still be alive is left alone
          * before another worker sends it (ses only: a second SES send is a second email). A

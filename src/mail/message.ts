@@ -126,18 +126,29 @@ export class PreparedMessage {
       `List-Unsubscribe: <${headerSafe(reader.links.unsubscribe).replace(/[<>\s]/g, '')}>,\r\n <${headerSafe(reader.links.unsubscribeMailto).replace(/[<>\s]/g, '')}>\r\n` +
       'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
     const chunks: Buffer[] = [Buffer.from(head + this.fixedHeaders, 'latin1'), this.textHead];
-    this.splice(this.text, reader.links, chunks);
+    // each of the reader's links is encoded once per form, however often the body shows it
+    const encoded = new Map<string, Buffer>();
+    const link = (slot: Slot, html: boolean) => {
+      const key = `${slot}:${html}`;
+      let b = encoded.get(key);
+      if (!b) {
+        const value = reader.links[slot];
+        b = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
+        encoded.set(key, b);
+      }
+      return b;
+    };
+    this.splice(this.text, link, chunks);
     chunks.push(this.htmlHead);
-    this.splice(this.html, reader.links, chunks);
+    this.splice(this.html, link, chunks);
     chunks.push(this.tail);
     return Buffer.concat(chunks);
   }
 
-  private splice(body: EncodedBody, links: PersonalLinks, into: Buffer[]): void {
+  private splice(body: EncodedBody, link: (slot: Slot, html: boolean) => Buffer, into: Buffer[]): void {
     for (let i = 0; i < body.slots.length; i++) {
       into.push(body.pieces[i]!);
-      const value = links[body.slots[i]!];
-      into.push(Buffer.from(quotedPrintableLine(body.html ? escapeHtml(value) : value), 'latin1'));
+      into.push(link(body.slots[i]!, body.html));
     }
     into.push(body.pieces[body.pieces.length - 1]!);
   }

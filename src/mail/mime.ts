@@ -63,10 +63,25 @@ export class QuotedPrintableWriter {
   }
 }
 
+// printable ASCII but "=" and space: a link, as it almost always is
+const PLAIN_LINK = /^[\x21-\x3c\x3e-\x7e]*$/;
+
 /** Quoted-printable of one value placed on lines of its own (see `PreparedMessage`). */
 export function quotedPrintableLine(value: string): string {
-  const w = new QuotedPrintableWriter().write(value);
-  return w.softBreak().take();
+  if (!PLAIN_LINK.test(value)) return new QuotedPrintableWriter().write(value).softBreak().take();
+  // the fast path of a link: only its "=" change, and it is cut every 75 characters
+  let out = '';
+  let column = 0;
+  for (let i = 0; i < value.length; i++) {
+    const token = value.charCodeAt(i) === 0x3d ? '=3D' : value[i]!;
+    if (column + token.length > MAX_LINE - 1) {
+      out += '=\r\n';
+      column = 0;
+    }
+    out += token;
+    column += token.length;
+  }
+  return column > 0 ? `${out}=\r\n` : out;
 }
 
 /** Removes what could end or fold a header line (CR, LF, other controls): no input makes a header. */

@@ -36,7 +36,12 @@ export interface SendDependencies {
   messenger: Messenger;
   /** The shared rate limit (metered transports only). */
   limiter?: SendRateLimiter;
+  /** Variants already encoded by this worker, by edition and variant: encoded once per worker, not per batch. */
+  prepared?: Map<string, Promise<PreparedMessage>>;
 }
+
+/** Encoded variants a worker keeps: a few editions' worth. */
+const PREPARED_KEPT = 256;
 
 /** How often a batch looks at its edition (paused? cancelled?) and records what it has sent. */
 export const CHECK_INTERVAL_MS = 1_000;
@@ -57,7 +62,7 @@ function backoffMs(attempt: number, baseMs = 200, capMs = 20_000): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function sendBatch(ctx: StageContext, deps: SendDependencies | Messenger, job: SendBatchJob): Promise<BatchOutcome> {
-  const { messenger, limiter } = 'messenger' in deps ? deps : { messenger: deps, limiter: undefined };
+  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>() } = 'messenger' in deps ? deps : { messenger: deps };
   const { store, env, config } = ctx;
   const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
   const editionId = job.editionId;
@@ -95,15 +100,17 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   const claimed = sendable.filter((d) => claimedIds.has(d.subscriberId));
 
   const variants = new VariantStore(ctx, edition);
-  const prepared = new Map<string, Promise<PreparedMessage>>();
   const from = parseAddress(env.mailFrom);
   const domain = domainOf(from.address);
   const sender: SenderHeaders = { from, listId: config.mail.listId ?? `daily-papers.${domain}`, listName: config.mail.listName, replyTo: config.mail.replyTo, configurationSet: config.mail.configurationSet };
   const messageOf = (variantKey: string) => {
-    let p = prepared.get(variantKey);
+    const key = `${editionId}\0${variantKey}`;
+    let p = prepared.get(key);
     if (!p) {
       p = variants.byKey(variantKey).then((v) => new PreparedMessage(sender, v));
-      prepared.set(variantKey, p);
+      p.catch(() => prepared.delete(key));
+      if (prepared.size >= PREPARED_KEPT) prepared.delete(prepared.keys().next().value!);
+      prepared.set(key, p);
     }
     return p;
   };
