@@ -113,7 +113,12 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     }
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
-  await waitFor(async () => ((await app.store.editions.get(editionId))?.status === 'sent' ? true : undefined), {
+  // settled, or every reader due by now settled while the rest wait for their hour
+  await waitFor(async () => {
+    const e = await app.store.editions.get(editionId);
+    if (e?.status === 'sent') return true;
+    return e?.fanoutDone && (await app.store.deliveries.dueAndNext(editionId, new Date().toISOString())).due === 0 ? true : undefined;
+  }, {
     what: `the deliveries of edition ${editionId}`,
     timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
     intervalMs: 300,
@@ -122,6 +127,8 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
       return `sending ${editionId}: ${c.sent} sent, ${c.pending + c.sending} to go, ${c.failed} failed, ${c.skipped} skipped`;
     },
   });
+  const waiting = await app.store.deliveries.dueAndNext(editionId, new Date().toISOString());
+  if (waiting.later > 0) output.line(`edition ${editionId}: ${waiting.later} reader(s) get it at their hour; the next at ${waiting.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`);
   return { ...(await app.store.deliveries.countByStatus(editionId)), possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId) };
 }
 

@@ -262,6 +262,13 @@ export const configSchema = z
          * reader "possibly sent twice" after this time.
          */
         claimTimeoutSeconds: z.number().int().min(1).default(900),
+        /**
+         * Send each reader the edition at their delivery hour in their time zone (the
+         * subscriber's `timezone` and `delivery_hour`), the first time it comes round once the
+         * edition is frozen: readers sharing an hour form one delayed batch. Off: everyone at
+         * once when the edition is sent.
+         */
+        atReadersHour: z.boolean().default(false),
       })
       .prefault({}),
   })

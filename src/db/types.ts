@@ -125,6 +125,8 @@ export interface DeliveriesTable {
   sent_at: string | null;
   /** Set when a stale "sending" delivery was claimed again: possibly sent twice. */
   reclaimed_at: string | null;
+  /** Not to be sent before this instant (the reader's hour); null: at once. */
+  send_after: string | null;
 }
 
 export interface Database {

@@ -138,11 +138,11 @@ export class Queues {
   /**
    * Queues one send batch (an inclusive subscriber id range of an edition). `again` names a
    * re-queue (Redis lost the first job, a resend) so that it is not taken for the original;
-   * `delayMs` holds it until its readers' hour.
+   * `bucket` (the readers' hour, YYYYMMDDHH) with `delayMs` holds it until that hour.
    */
-  async addSendBatch(batch: SendJob, opts: { again?: string; delayMs?: number } = {}): Promise<void> {
-    const id = jobId.send(batch.editionId, batch.fromId);
-    await this.get(QUEUE.send).add('send', batch, { jobId: opts.again ? `${id}-${opts.again}` : id, delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined });
+  async addSendBatch(batch: SendJob, opts: { again?: string; bucket?: string; delayMs?: number } = {}): Promise<void> {
+    const id = [jobId.send(batch.editionId, batch.fromId), opts.bucket && `at${opts.bucket}`, opts.again].filter(Boolean).join('-');
+    await this.get(QUEUE.send).add('send', batch, { jobId: id, delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined });
   }
 
   /** Queues one transactional message. */

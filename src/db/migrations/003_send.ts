@@ -8,4 +8,6 @@ import type { Dialect } from '../connect.ts';
  */
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('deliveries').addColumn('reclaimed_at', 'text').execute();
+  // `send_after`: the reader's hour (null: at once); a batch leaves a delivery alone until then
+  await db.schema.alterTable('deliveries').addColumn('send_after', 'text').execute();
 }

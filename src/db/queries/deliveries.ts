@@ -27,7 +27,7 @@ export class DeliveryQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Records the deliveries of one fan-out page; existing ones are left as they are. */
-  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string }[], now: string): Promise<void> {
+  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string; sendAfter?: string }[], now: string): Promise<void> {
     for (let i = 0; i < rows.length; i += 200) {
       const part = rows.slice(i, i + 200).map((r) => ({
         edition_id: r.editionId,
@@ -37,6 +37,7 @@ export class DeliveryQueries {
         status: 'pending' as const,
         attempts: 0,
         updated_at: now,
+        send_after: r.sendAfter ?? null,
       }));
       await this.db
         .insertInto('deliveries')
@@ -60,8 +61,8 @@ export class DeliveryQueries {
     return rows.map((r) => Number(r.subscriber_id));
   }
 
-  /** The open deliveries of one batch (a subscriber id range), with their addresses. */
-  async openInRange(editionId: string, fromId: number, toId: number): Promise<PendingDelivery[]> {
+  /** The open deliveries of one batch (a subscriber id range) that are due by `dueBy`, with their addresses. */
+  async openInRange(editionId: string, fromId: number, toId: number, dueBy: string = new Date().toISOString()): Promise<PendingDelivery[]> {
     const rows = await this.db
       .selectFrom('deliveries')
       // a left join: a subscriber removed after the fan-out still has an open delivery to close
@@ -79,6 +80,7 @@ export class DeliveryQueries {
       .where('deliveries.subscriber_id', '>=', fromId)
       .where('deliveries.subscriber_id', '<=', toId)
       .where('deliveries.status', 'in', ['pending', 'sending'])
+      .where((eb) => eb.or([eb('deliveries.send_after', 'is', null), eb('deliveries.send_after', '<=', dueBy)]))
       .orderBy('deliveries.subscriber_id')
       .execute();
     return rows.map((r) => ({
@@ -188,6 +190,25 @@ export class DeliveryQueries {
       .where('status', 'in', ['sent', 'failed', 'skipped'])
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Open deliveries due by `dueBy`, and when the first later one is due (the next readers' hour). */
+  async dueAndNext(editionId: string, dueBy: string): Promise<{ due: number; later: number; nextAt?: string }> {
+    const due = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('edition_id', '=', editionId)
+      .where('status', 'in', ['pending', 'sending'])
+      .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', dueBy)]))
+      .executeTakeFirst();
+    const later = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('send_after').as('next')])
+      .where('edition_id', '=', editionId)
+      .where('status', 'in', ['pending', 'sending'])
+      .where('send_after', '>', dueBy)
+      .executeTakeFirst();
+    return { due: Number(due?.n ?? 0), later: Number(later?.n ?? 0), nextAt: later?.next ?? undefined };
   }
 
   /** Deliveries claimed again after their sender went silent past the claim timeout. */
