@@ -76,28 +76,34 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
 
   const page = await store.deliveries.openInRange(editionId, job.fromId, job.toId);
   const suppressed = await store.suppressions.filter(page.filter((d) => d.email).map((d) => d.email));
-  const skips: DeliveryOutcome[] = [];
-  const sendable: PendingDelivery[] = [];
+  const skipReason = new Map<number, string>();
   for (const d of page) {
     let reason: string | undefined;
     if (edition.cancelledAt) reason = 'the edition was cancelled';
     else if (d.subscriberStatus !== 'confirmed') reason = `subscriber is ${d.subscriberStatus}`;
     else if (suppressed.has(d.email.toLowerCase())) reason = 'the address is on the suppression list';
     else if (d.variantKey === 'none') reason = 'no papers in the subscriber’s topics in this edition';
-    if (reason) skips.push({ subscriberId: d.subscriberId, status: 'skipped', error: reason });
-    else sendable.push(d);
-  }
-  if (skips.length > 0) {
-    // a stale "sending" one is skipped too; one that a living sender holds is its business
-    await store.deliveries.recordOutcomes(editionId, skips, now());
-    outcome.skipped += skips.length;
+    if (reason) skipReason.set(d.subscriberId, reason);
   }
 
+  // one statement claims the page: pending ones, and "sending" ones whose sender went silent;
+  // one that a living sender holds stays its business, even to be skipped
   const at = now();
   const claimTimeoutMs = config.send.claimTimeoutSeconds * 1000;
   const staleBefore = messenger.idempotent ? at : new Date(Date.now() - claimTimeoutMs).toISOString();
-  const claimedIds = new Set(await store.deliveries.claimPage(editionId, sendable.map((d) => d.subscriberId), at, staleBefore, !messenger.idempotent));
-  const claimed = sendable.filter((d) => claimedIds.has(d.subscriberId));
+  const claimedIds = new Set(await store.deliveries.claimPage(editionId, page.map((d) => d.subscriberId), at, staleBefore, !messenger.idempotent));
+  const skips: DeliveryOutcome[] = [];
+  const claimed: PendingDelivery[] = [];
+  for (const d of page) {
+    if (!claimedIds.has(d.subscriberId)) continue;
+    const reason = skipReason.get(d.subscriberId);
+    if (reason) skips.push({ subscriberId: d.subscriberId, status: 'skipped', error: reason });
+    else claimed.push(d);
+  }
+  if (skips.length > 0) {
+    await store.deliveries.recordOutcomes(editionId, skips, now());
+    outcome.skipped += skips.length;
+  }
 
   const variants = new VariantStore(ctx, edition);
   const from = parseAddress(env.mailFrom);

@@ -1,7 +1,9 @@
 /**
  * One send rate for all send workers on all machines: a token bucket in Redis, refilled at
- * `ratePerSecond` and holding at most a tenth of a second of tokens (at least one), so no
- * sliding second sees much more than the rate. The same script counts the day's sends against
+ * 95 % of `ratePerSecond` and holding at most a twentieth of a second of tokens (at least
+ * one), so the tokens of any sliding second stay within the rate, and the jitter of the
+ * network and the event loop between taking a token and SES receiving the call has 10 % of
+ * headroom before SES would count more than the rate. The same script counts the day's sends against
  * the 24-hour quota. Time comes from Redis, so machines' clocks do not matter.
  */
 import { Redis } from 'ioredis';
@@ -50,6 +52,7 @@ export function quotaDay(now: Date): { day: string; nextDayAt: number } {
 export class SendRateLimiter {
   private readonly redis: Redis;
   private readonly capacity: number;
+  private readonly refillPerSecond: number;
 
   constructor(
     redisUrl: string,
@@ -61,14 +64,15 @@ export class SendRateLimiter {
     this.redis = new Redis({ ...redisOptions(redisUrl), lazyConnect: false });
     this.redis.on('error', () => {});
     this.redis.defineCommand('takeSendToken', { numberOfKeys: 2, lua: SCRIPT });
-    this.capacity = Math.max(1, ratePerSecond / 10);
+    this.capacity = Math.max(1, ratePerSecond / 20);
+    this.refillPerSecond = ratePerSecond * 0.95;
   }
 
   /** Waits for a token; refuses when the day's quota is used up. */
   async acquire(stop?: () => boolean): Promise<Permit> {
     for (;;) {
       const { day, nextDayAt } = quotaDay(new Date());
-      const wait = Number(await (this.redis as unknown as { takeSendToken(...a: (string | number)[]): Promise<number> }).takeSendToken(`${this.prefix}:send:rate`, `${this.prefix}:send:quota:${day}`, this.ratePerSecond, this.capacity, this.dailyQuota));
+      const wait = Number(await (this.redis as unknown as { takeSendToken(...a: (string | number)[]): Promise<number> }).takeSendToken(`${this.prefix}:send:rate`, `${this.prefix}:send:quota:${day}`, this.refillPerSecond, this.capacity, this.dailyQuota));
       if (wait === 0) return { ok: true };
       if (wait < 0) return { ok: false, reason: 'quota', resumeAt: nextDayAt };
       if (stop?.()) return { ok: false, reason: 'stopped' };
