@@ -161,15 +161,40 @@ export class DeliveryQueries {
    */
   async recordOutcomes(editionId: string, outcomes: DeliveryOutcome[], now: string): Promise<void> {
     if (outcomes.length === 0) return;
+    // one statement per kind of outcome, not per delivery: the sent ones in one UPDATE with
+    // their provider ids in a CASE, the others grouped by status and error
+    const sent = outcomes.filter((o) => o.status === 'sent');
+    const groups = new Map<string, DeliveryOutcome[]>();
+    for (const o of outcomes) {
+      if (o.status === 'sent') continue;
+      const key = `${o.status}\0${o.error ?? ''}`;
+      const group = groups.get(key);
+      if (group) group.push(o);
+      else groups.set(key, [o]);
+    }
     await this.db.transaction().execute(async (tx) => {
-      for (const o of outcomes) {
+      for (let i = 0; i < sent.length; i += 500) {
+        const part = sent.slice(i, i + 500);
+        const providerIds = sql<string>`case subscriber_id ${sql.join(part.map((o) => sql`when ${o.subscriberId} then ${o.providerId ?? ''}`), sql` `)} end`;
         await tx
           .updateTable('deliveries')
-          .set({ status: o.status, updated_at: now, error: o.error ?? null, provider_id: o.providerId ?? null, sent_at: o.status === 'sent' ? now : null })
+          .set({ status: 'sent', updated_at: now, error: null, provider_id: providerIds, sent_at: now })
           .where('edition_id', '=', editionId)
-          .where('subscriber_id', '=', o.subscriberId)
-          .where('status', 'in', o.status === 'skipped' ? ['pending', 'sending'] : ['sending'])
+          .where('subscriber_id', 'in', part.map((o) => o.subscriberId))
+          .where('status', '=', 'sending')
           .execute();
+      }
+      for (const group of groups.values()) {
+        const { status, error } = group[0]!;
+        for (let i = 0; i < group.length; i += 500) {
+          await tx
+            .updateTable('deliveries')
+            .set({ status, updated_at: now, error: error ?? null, provider_id: null, sent_at: null })
+            .where('edition_id', '=', editionId)
+            .where('subscriber_id', 'in', group.slice(i, i + 500).map((o) => o.subscriberId))
+            .where('status', 'in', status === 'skipped' ? ['pending', 'sending'] : ['sending'])
+            .execute();
+        }
       }
     });
   }
