@@ -263,7 +263,7 @@ writeSection('send', [
   ...lines,
   '',
   'Notes:',
-  '- The edition is 200 synthetic arXiv papers (the demo feed\'s items under fresh ids); its variants are real renders (react-email).',
+  '- The edition is 200 synthetic arXiv papers (the demo feed\'s items under fresh ids); its variants are real renders (react-email), 21 KB messages (the issue\'s real edition: 61 KB).',
   '- The SES stand-in (test/harness/sesStandIn.ts) runs in a child process, so the client CPU figures are the SDK\'s and ours alone; `send.sesApi` defaults to the cheaper client.',
   '- End to end counts from the first send job to the edition settled: claim, build, send (16 in flight per batch, 2 batches per worker, one worker), record, with the Redis rate limiter set out of the way; the render and fan-out come before. The send stage uses its default client (v2) and up to 32 sends in flight; the bare loop is `SendRawEmail` (v1) with 16 in flight, so part of the lead over the bare loop is the cheaper client.',
 ].join('\n'));
