@@ -102,7 +102,8 @@ export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: str
   return outcomes[0]!;
 }
 
-export type DeliveryCounts = Record<DeliveryStatus, number>;
+/** Deliveries by status; `possiblySentTwice`: claimed again after their sender went silent past the claim timeout. */
+export type DeliveryCounts = Record<DeliveryStatus, number> & { possiblySentTwice?: number };
 
 /** Queues the render of an edition and, with `wait`, returns once every delivery is settled. */
 export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
@@ -122,11 +123,13 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     }
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
+  // settled, or every reader due by now settled while the rest wait for their hour
   await waitFor(async () => {
-    const now = await app.store.editions.get(editionId);
+    const e = await app.store.editions.get(editionId);
     // a failed render never sends anything: waiting on would wait for ever
-    if (now?.renderError) throw new RenderError(`edition ${editionId} was not sent: ${now.renderError}`);
-    return now?.status === 'sent' ? true : undefined;
+    if (e?.renderError) throw new RenderError(`edition ${editionId} was not sent: ${e.renderError}`);
+    if (e?.status === 'sent') return true;
+    return e?.fanoutDone && (await app.store.deliveries.dueAndNext(editionId, new Date().toISOString())).due === 0 ? true : undefined;
   }, {
     what: `the deliveries of edition ${editionId}`,
     timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
@@ -141,10 +144,14 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
       },
     },
   });
-  return app.store.deliveries.countByStatus(editionId);
+  const waiting = await app.store.deliveries.dueAndNext(editionId, new Date().toISOString());
+  if (waiting.later > 0) output.line(`edition ${editionId}: ${waiting.later} reader(s) get it at their hour; the next at ${waiting.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`);
+  return { ...(await app.store.deliveries.countByStatus(editionId)), possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId) };
 }
 
 /** Totals of the edition, and how many of its messages this command sent. */
 export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: number): void {
   output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
+  // a sender died after SES accepted these and before recording them (see the README's policy)
+  if (c.possiblySentTwice) output.line(`  possibly sent twice: ${c.possiblySentTwice}`);
 }

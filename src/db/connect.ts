@@ -4,6 +4,7 @@ import type { Database } from './types.ts';
 import { ensureLocalDir } from '../localDir.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_control.ts';
+import * as m003 from './migrations/003_send.ts';
 import * as m004 from './migrations/004_feedback.ts';
 import * as m006 from './migrations/006_web.ts';
 
@@ -13,6 +14,7 @@ export type Dialect = 'sqlite' | 'postgres';
 const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promise<void> }> = {
   '001_initial': m001,
   '002_control': m002,
+  '003_send': m003,
   '004_feedback': m004,
   '006_web': m006,
 };

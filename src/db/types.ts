@@ -129,6 +129,10 @@ export interface DeliveriesTable {
   provider_id: string | null;
   updated_at: string;
   sent_at: string | null;
+  /** Set when a stale "sending" delivery was claimed again: possibly sent twice. */
+  reclaimed_at: string | null;
+  /** Not to be sent before this instant (the reader's hour); null: at once. */
+  send_after: string | null;
 }
 
 /** An SNS message handled by a webhook (idempotency and replay refusal). */

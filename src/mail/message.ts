@@ -2,9 +2,15 @@
  * One RFC 5322 message per delivery: multipart/alternative (text, then HTML), one-click
  * unsubscribe (RFC 8058), List-Id, and a Message-ID that is the same however often the
  * delivery is retried.
+ *
+ * A variant's bodies are encoded once (`PreparedMessage`) and cut at the placeholders; per
+ * reader only the headers and the encoded links are made and spliced in. Each link sits on
+ * lines of its own (soft line breaks around it), so the encoding of the rest never depends on
+ * the length of a reader's link.
  */
-import { createHmac } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { createHash, createHmac } from 'node:crypto';
+import { PLACEHOLDER, escapeHtml, type PersonalLinks } from './placeholders.ts';
+import { QuotedPrintableWriter, displayName, headerSafe, quotedPrintableLine, rfc5322Date, unstructuredValue } from './mime.ts';
 
 export interface Address {
   name?: string;
@@ -27,6 +33,128 @@ export function stableMessageId(secret: string, editionId: string, subscriberId:
   return `<${editionId}.${subscriberId}.${tag}@${domain}>`;
 }
 
+/** What every message of one sender and list shares. */
+export interface SenderHeaders {
+  from: Address;
+  listId: string;
+  listName: string;
+  replyTo?: string;
+  /** SES configuration set (event publishing): the `X-SES-CONFIGURATION-SET` header. */
+  configurationSet?: string;
+}
+
+/** What differs per reader. */
+export interface ReaderHeaders {
+  to: string;
+  messageId: string;
+  date: Date;
+  links: PersonalLinks & { unsubscribeMailto: string };
+}
+
+type Slot = keyof PersonalLinks;
+const SLOTS: [string, Slot][] = [
+  [PLACEHOLDER.unsubscribeUrl, 'unsubscribe'],
+  [PLACEHOLDER.preferencesUrl, 'preferences'],
+];
+const SLOT_PATTERN = new RegExp(SLOTS.map(([p]) => p).join('|'), 'g');
+
+/** A body encoded once: literal ASCII pieces and the slots where a reader's links go. */
+interface EncodedBody {
+  pieces: Buffer[];
+  slots: Slot[];
+  html: boolean;
+}
+
+function encodeBody(source: string, html: boolean): EncodedBody {
+  const w = new QuotedPrintableWriter();
+  const pieces: Buffer[] = [];
+  const slots: Slot[] = [];
+  let last = 0;
+  for (const m of source.matchAll(SLOT_PATTERN)) {
+    w.write(source.slice(last, m.index)).softBreak();
+    pieces.push(Buffer.from(w.take(), 'latin1'));
+    slots.push(SLOTS.find(([p]) => p === m[0])![1]);
+    last = m.index + m[0].length;
+  }
+  w.write(source.slice(last));
+  pieces.push(Buffer.from(w.finish(), 'latin1'));
+  return { pieces, slots, html };
+}
+
+function sanitizeAddress(address: string): string {
+  return headerSafe(address).replace(/[\s<>,;"]/g, '');
+}
+
+/** One variant's message, encoded once; `build` makes each reader's copy. */
+export class PreparedMessage {
+  private readonly text: EncodedBody;
+  private readonly html: EncodedBody;
+  private readonly boundary: string;
+  private readonly fixedHeaders: string;
+  private readonly textHead: Buffer;
+  private readonly htmlHead: Buffer;
+  private readonly tail: Buffer;
+
+  constructor(sender: SenderHeaders, body: { subject: string; text: string; html: string }) {
+    this.text = encodeBody(body.text, false);
+    this.html = encodeBody(body.html, true);
+    // "=_" never occurs in quoted-printable output, so the boundary cannot occur in a body
+    this.boundary = `=_pb_${createHash('sha1').update(body.subject).update(body.text).update(body.html).digest('hex').slice(0, 24)}`;
+    const from = sender.from.name ? `${displayName(sender.from.name)} <${sanitizeAddress(sender.from.address)}>` : sanitizeAddress(sender.from.address);
+    const lines = [
+      `From: ${from}`,
+      `Subject: ${unstructuredValue(body.subject, 'Subject: '.length)}`,
+      `List-Id: ${unstructuredValue(`${headerSafe(sender.listName).replace(/[<>]/g, '')} <${sanitizeAddress(sender.listId)}>`, 'List-Id: '.length)}`,
+    ];
+    if (sender.replyTo) lines.push(`Reply-To: ${sanitizeAddress(sender.replyTo)}`);
+    if (sender.configurationSet) lines.push(`X-SES-CONFIGURATION-SET: ${sanitizeAddress(sender.configurationSet)}`);
+    // automatic replies (vacation notices) should not answer a newsletter
+    lines.push('Auto-Submitted: auto-generated', 'Precedence: bulk', 'MIME-Version: 1.0', `Content-Type: multipart/alternative;\r\n boundary="${this.boundary}"`);
+    this.fixedHeaders = `${lines.join('\r\n')}\r\n\r\n`;
+    const part = (type: string) => `--${this.boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+    this.textHead = Buffer.from(part('text/plain'), 'latin1');
+    this.htmlHead = Buffer.from(`\r\n${part('text/html')}`, 'latin1');
+    this.tail = Buffer.from(`\r\n--${this.boundary}--\r\n`, 'latin1');
+  }
+
+  /** The reader's message: their headers, the shared bodies with their links spliced in. */
+  build(reader: ReaderHeaders): Buffer {
+    const head =
+      `To: ${sanitizeAddress(reader.to)}\r\n` +
+      `Date: ${rfc5322Date(reader.date)}\r\n` +
+      `Message-ID: ${headerSafe(reader.messageId).replace(/\s/g, '')}\r\n` +
+      `List-Unsubscribe: <${headerSafe(reader.links.unsubscribe).replace(/[<>\s]/g, '')}>,\r\n <${headerSafe(reader.links.unsubscribeMailto).replace(/[<>\s]/g, '')}>\r\n` +
+      'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
+    const chunks: Buffer[] = [Buffer.from(head + this.fixedHeaders, 'latin1'), this.textHead];
+    // each of the reader's links is encoded once per form, however often the body shows it
+    const encoded = new Map<string, Buffer>();
+    const link = (slot: Slot, html: boolean) => {
+      const key = `${slot}:${html}`;
+      let b = encoded.get(key);
+      if (!b) {
+        const value = reader.links[slot];
+        b = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
+        encoded.set(key, b);
+      }
+      return b;
+    };
+    this.splice(this.text, link, chunks);
+    chunks.push(this.htmlHead);
+    this.splice(this.html, link, chunks);
+    chunks.push(this.tail);
+    return Buffer.concat(chunks);
+  }
+
+  private splice(body: EncodedBody, link: (slot: Slot, html: boolean) => Buffer, into: Buffer[]): void {
+    for (let i = 0; i < body.slots.length; i++) {
+      into.push(body.pieces[i]!);
+      into.push(link(body.slots[i]!, body.html));
+    }
+    into.push(body.pieces[body.pieces.length - 1]!);
+  }
+}
+
+/** A single message whose bodies are final (transactional mail, the operator's test). */
 export interface OutgoingMessage {
   from: Address;
   to: string;
@@ -38,29 +166,17 @@ export interface OutgoingMessage {
   listName: string;
   unsubscribeUrl: string;
   unsubscribeMailto: string;
+  /** Filled where a body still has the preferences placeholder (default: none is expected). */
+  preferencesUrl?: string;
   date: Date;
+  replyTo?: string;
+  configurationSet?: string;
 }
 
 export async function buildMessage(m: OutgoingMessage): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: m.from,
-    to: m.to,
-    subject: m.subject,
-    text: m.text,
-    html: m.html,
-    messageId: m.messageId,
-    date: m.date,
-    textEncoding: 'quoted-printable',
-    headers: {
-      'List-Unsubscribe': `<${m.unsubscribeUrl}>, <${m.unsubscribeMailto}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': `${m.listName} <${m.listId}>`,
-      // automatic replies (vacation notices) should not answer a newsletter
-      'Auto-Submitted': 'auto-generated',
-      Precedence: 'bulk',
-    },
-  });
-  return new Promise((resolve, reject) => {
-    composer.compile().build((err, message) => (err ? reject(err) : resolve(message)));
-  });
+  const prepared = new PreparedMessage(
+    { from: m.from, listId: m.listId, listName: m.listName, replyTo: m.replyTo, configurationSet: m.configurationSet },
+    { subject: m.subject, text: m.text, html: m.html },
+  );
+  return prepared.build({ to: m.to, messageId: m.messageId, date: m.date, links: { unsubscribe: m.unsubscribeUrl, preferences: m.preferencesUrl ?? m.unsubscribeUrl, unsubscribeMailto: m.unsubscribeMailto } });
 }

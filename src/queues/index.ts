@@ -135,6 +135,16 @@ export class Queues {
     await queue.add('render', { editionId } satisfies RenderJob, { jobId: jobId.render(editionId) });
   }
 
+  /**
+   * Queues one send batch (an inclusive subscriber id range of an edition). `again` names a
+   * re-queue (Redis lost the first job, a resend) so that it is not taken for the original;
+   * `bucket` (the readers' hour, YYYYMMDDHH) with `delayMs` holds it until that hour.
+   */
+  async addSendBatch(batch: SendJob, opts: { again?: string; bucket?: string; delayMs?: number } = {}): Promise<void> {
+    const id = [jobId.send(batch.editionId, batch.fromId), opts.bucket && `at${opts.bucket}`, opts.again].filter(Boolean).join('-');
+    await this.get(QUEUE.send).add('send', batch, { jobId: id, delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined });
+  }
+
   /** Queues one transactional message. */
   async addMail(job: MailJob): Promise<void> {
     await this.get(QUEUE.mail).add(job.kind, job);

@@ -7,10 +7,11 @@
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
-import { QUEUE, jobId, type SendJob } from '../queues/index.ts';
+import { QUEUE } from '../queues/index.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import { RenderError, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
+import { readerSendAt } from '../send/schedule.ts';
 
 export interface RenderOutcome {
   editionId: string;
@@ -36,7 +37,7 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
     if (ids.length === 0) return batches;
     const fromId = ids[0]!;
     const toId = ids[ids.length - 1]!;
-    await queue.add('send', { editionId, fromId, toId } satisfies SendJob, { jobId: `${jobId.send(editionId, fromId)}-again-${Date.now().toString(36)}` });
+    await ctx.queues.addSendBatch({ editionId, fromId, toId }, { again: `again-${Date.now().toString(36)}` });
     after = toId;
     batches++;
   }
@@ -75,6 +76,17 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   if (edition.renderError) await store.editions.setRenderError(editionId, undefined, now());
 
   const domain = domainOf(parseAddress(env.mailFrom).address);
+  // once per (time zone, hour) bucket, not per reader
+  const sendAtOf = new Map<string, number>();
+  const readerHour = (timezone: string, hour: number): number => {
+    const key = `${timezone}|${hour}`;
+    let at = sendAtOf.get(key);
+    if (at === undefined) {
+      at = readerSendAt(edition.date, config.edition, timezone, hour).getTime();
+      sendAtOf.set(key, at);
+    }
+    return at;
+  };
   let cursor = edition.fanoutCursor;
   let batches = 0;
   let recipients = 0;
@@ -83,16 +95,24 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       const page = await store.subscribers.confirmedPage(frequency, cursor, config.send.batchSize);
       if (page.length === 0) break;
       const rows = [];
+      const laterBuckets = new Set<number>();
+      let anyDueNow = false;
+      const fanoutAt = Date.now();
       for (const s of page) {
         const topics = variantTopics(edition.content, s.topics);
         // a subscriber may have changed topics since the variants above were listed
         if (topics.length > 0) await variants.ensure(topics);
-        rows.push({ editionId, subscriberId: s.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain) });
+        const at = config.send.atReadersHour ? readerHour(s.timezone, s.deliveryHour) : 0;
+        if (at > fanoutAt) laterBuckets.add(at);
+        else anyDueNow = true;
+        rows.push({ editionId, subscriberId: s.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });
       }
       await store.deliveries.insertPending(rows, now());
       const fromId = page[0]!.id;
       const toId = page[page.length - 1]!.id;
-      await queues.get(QUEUE.send).add('send', { editionId, fromId, toId } satisfies SendJob, { jobId: jobId.send(editionId, fromId) });
+      // the readers due now, then one delayed batch per later hour among this page's readers
+      if (anyDueNow) await queues.addSendBatch({ editionId, fromId, toId });
+      for (const at of laterBuckets) await queues.addSendBatch({ editionId, fromId, toId }, { bucket: new Date(at).toISOString().slice(0, 13).replace(/\D/g, ''), delayMs: at - Date.now() });
       await store.editions.setFanoutCursor(editionId, toId, now());
       cursor = toId;
       batches++;

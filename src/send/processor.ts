@@ -1,26 +1,27 @@
 /**
- * The send stage: one batch of deliveries. Each delivery moves pending → sending → sent (or
- * failed / skipped) in the database, so every message is recorded once; the Message-ID is
- * stable, so a retry after a crash is recognisable as the same message.
+ * The send stage: one batch (a page) of deliveries. The page's open deliveries are read in one
+ * query, claimed in one statement, sent with bounded concurrency under the one rate limit of
+ * all workers, and their outcomes recorded in one transaction per second of sending (and at
+ * the end). Each delivery moves pending → sending → sent / failed / skipped exactly once; the
+ * Message-ID is stable, so a retry after a crash is recognisable as the same message.
  */
 import type { StageContext } from '../app.ts';
+import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
 import type { EditionContent } from '../rank/edition.ts';
-import { personalize } from '../mail/placeholders.ts';
 import { VariantStore } from '../render/variants.ts';
-import { buildMessage, domainOf, parseAddress } from '../mail/message.ts';
-import { PermanentSendError, type Messenger } from '../mail/messenger.ts';
+import { PreparedMessage, domainOf, parseAddress, type SenderHeaders } from '../mail/message.ts';
+import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
 import { subscriberLinks } from '../mail/tokens.ts';
-
-/**
- * How long a delivery claimed by a sender that may still be alive is left alone, for a
- * transport where a second send would be a second email (longer than any throttled send).
- */
-export const CLAIM_TIMEOUT_MS = 15 * 60_000;
+import { quotaDay, type SendRateLimiter } from './rateLimiter.ts';
 
 export interface BatchOutcome {
   sent: number;
   failed: number;
   skipped: number;
+  /** Set when the batch stopped before its end and must run again then (ms since epoch): paused, quota. */
+  deferUntil?: number;
+  /** Why it was deferred. */
+  deferReason?: string;
 }
 
 export interface SendBatchJob {
@@ -31,71 +32,212 @@ export interface SendBatchJob {
   lastAttempt: boolean;
 }
 
-export async function sendBatch(ctx: StageContext, messenger: Messenger, job: SendBatchJob): Promise<BatchOutcome> {
+export interface SendDependencies {
+  messenger: Messenger;
+  /** The shared rate limit (metered transports only). */
+  limiter?: SendRateLimiter;
+  /** Variants already encoded by this worker, by edition and variant: encoded once per worker, not per batch. */
+  prepared?: Map<string, Promise<PreparedMessage>>;
+}
+
+/** Encoded variants a worker keeps: a few editions' worth. */
+const PREPARED_KEPT = 256;
+
+/** How often a batch looks at its edition (paused? cancelled?) and records what it has sent. */
+export const CHECK_INTERVAL_MS = 1_000;
+/** In-batch tries of a message that failed for a 5xx or the network, before the job's own retry. */
+const TRANSIENT_TRIES = 4;
+
+export function sendConcurrency(config: StageContext['config'], messenger: Messenger): number {
+  if (config.send.concurrency) return config.send.concurrency;
+  // in flight ≈ rate × latency; SES answers in ~50-100 ms
+  return messenger.metered ? Math.min(64, Math.max(2, Math.ceil(config.send.ratePerSecond * 0.1))) : 4;
+}
+
+/** Exponential back-off with full jitter, capped. */
+function backoffMs(attempt: number, baseMs = 200, capMs = 20_000): number {
+  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function sendBatch(ctx: StageContext, deps: SendDependencies | Messenger, job: SendBatchJob): Promise<BatchOutcome> {
+  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>() } = 'messenger' in deps ? deps : { messenger: deps };
   const { store, env, config } = ctx;
   const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
-  const edition = await store.editions.get<EditionContent>(job.editionId);
+  const editionId = job.editionId;
+  const now = () => new Date().toISOString();
+  const edition = await store.editions.get<EditionContent>(editionId);
   if (!edition) return outcome;
-  const deliveries = await store.deliveries.openInRange(job.editionId, job.fromId, job.toId);
+  if (edition.cancelledAt) {
+    await store.deliveries.skipPending(editionId, 'the edition was cancelled', now());
+  }
+  if (edition.paused && !edition.cancelledAt) return { ...outcome, deferUntil: Date.now() + CHECK_INTERVAL_MS, deferReason: `paused: ${edition.paused.reason}` };
+
+  const page = await store.deliveries.openInRange(editionId, job.fromId, job.toId);
+  const suppressed = await store.suppressions.filter(page.filter((d) => d.email).map((d) => d.email));
+  const skipReason = new Map<number, string>();
+  for (const d of page) {
+    let reason: string | undefined;
+    if (edition.cancelledAt) reason = 'the edition was cancelled';
+    else if (d.subscriberStatus !== 'confirmed') reason = `subscriber is ${d.subscriberStatus}`;
+    else if (suppressed.has(d.email.toLowerCase())) reason = 'the address is on the suppression list';
+    else if (d.variantKey === 'none') reason = 'no papers in the subscriber’s topics in this edition';
+    if (reason) skipReason.set(d.subscriberId, reason);
+  }
+
+  // one statement claims the page: pending ones, and "sending" ones whose sender went silent;
+  // one that a living sender holds stays its business, even to be skipped
+  const at = now();
+  const claimTimeoutMs = config.send.claimTimeoutSeconds * 1000;
+  const staleBefore = messenger.idempotent ? at : new Date(Date.now() - claimTimeoutMs).toISOString();
+  const claimedIds = new Set(await store.deliveries.claimPage(editionId, page.map((d) => d.subscriberId), at, staleBefore, !messenger.idempotent));
+  const skips: DeliveryOutcome[] = [];
+  const claimed: PendingDelivery[] = [];
+  for (const d of page) {
+    if (!claimedIds.has(d.subscriberId)) continue;
+    const reason = skipReason.get(d.subscriberId);
+    if (reason) skips.push({ subscriberId: d.subscriberId, status: 'skipped', error: reason });
+    else claimed.push(d);
+  }
+  if (skips.length > 0) {
+    await store.deliveries.recordOutcomes(editionId, skips, now());
+    outcome.skipped += skips.length;
+  }
+
   const variants = new VariantStore(ctx, edition);
   const from = parseAddress(env.mailFrom);
   const domain = domainOf(from.address);
-  const listId = config.mail.listId ?? `daily-papers.${domain}`;
-  const now = () => new Date().toISOString();
-  let transient: Error | undefined;
+  const sender: SenderHeaders = { from, listId: config.mail.listId ?? `daily-papers.${domain}`, listName: config.mail.listName, replyTo: config.mail.replyTo, configurationSet: config.mail.configurationSet };
+  const messageOf = (variantKey: string) => {
+    const key = `${editionId}\0${variantKey}`;
+    let p = prepared.get(key);
+    if (!p) {
+      p = variants.byKey(variantKey).then((v) => new PreparedMessage(sender, v));
+      p.catch(() => prepared.delete(key));
+      if (prepared.size >= PREPARED_KEPT) prepared.delete(prepared.keys().next().value!);
+      prepared.set(key, p);
+    }
+    return p;
+  };
 
-  for (const d of deliveries) {
-    if (d.subscriberStatus !== 'confirmed') {
-      if (await store.deliveries.transition(job.editionId, d.subscriberId, ['pending', 'sending'], 'skipped', now(), { error: `subscriber is ${d.subscriberStatus}` })) outcome.skipped++;
-      continue;
-    }
-    if (d.variantKey === 'none') {
-      if (await store.deliveries.transition(job.editionId, d.subscriberId, ['pending', 'sending'], 'skipped', now(), { error: 'no papers in the subscriber’s topics in this edition' })) outcome.skipped++;
-      continue;
-    }
-    if (transient) break;
-    const variant = await variants.byKey(d.variantKey);
-    const at = now();
-    const staleBefore = messenger.idempotent ? at : new Date(Date.now() - CLAIM_TIMEOUT_MS).toISOString();
-    if (!(await store.deliveries.claim(job.editionId, d.subscriberId, at, staleBefore))) continue;
-    const links = subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain);
-    const body = personalize(variant, links);
-    try {
-      const raw = await buildMessage({
-        from,
-        to: d.email,
-        subject: variant.subject,
-        text: body.text,
-        html: body.html,
-        messageId: d.messageId,
-        listId,
-        listName: config.mail.listName,
-        unsubscribeUrl: links.unsubscribe,
-        unsubscribeMailto: links.unsubscribeMailto,
-        date: new Date(),
-      });
-      const result = await messenger.send(raw, { editionId: job.editionId, subscriberId: d.subscriberId, to: d.email, from: from.address, messageId: d.messageId });
-      await store.deliveries.transition(job.editionId, d.subscriberId, ['sending'], 'sent', now(), { providerId: result.providerId });
-      outcome.sent++;
-    } catch (err) {
-      const message = (err as Error).message;
-      if (err instanceof PermanentSendError) {
-        await store.deliveries.transition(job.editionId, d.subscriberId, ['sending'], 'failed', now(), { error: message });
-        if (err.suppressAddress) await store.subscribers.setStatus(d.subscriberId, 'suppressed', now());
-        outcome.failed++;
-        ctx.log.warn('delivery failed permanently', { edition: job.editionId, subscriber: d.subscriberId, error: message });
-      } else if (job.lastAttempt) {
-        await store.deliveries.transition(job.editionId, d.subscriberId, ['sending'], 'failed', now(), { error: `gave up after retries: ${message}` });
-        outcome.failed++;
-        ctx.log.error('delivery failed after retries', { edition: job.editionId, subscriber: d.subscriberId, error: message });
-      } else {
-        // back to pending: the retried job picks it up again
-        await store.deliveries.transition(job.editionId, d.subscriberId, ['sending'], 'pending', now(), { error: message });
-        transient = err as Error;
+  let pending: DeliveryOutcome[] = [];
+  /** Set when the batch must stop early: paused, cancelled, quota used up. */
+  const halt: { value?: { reason: string; deferUntil?: number; release: 'pending' | 'skipped' } } = {};
+  // read through a call: TypeScript would otherwise narrow it to what a loop condition saw
+  const stopped = () => halt.value;
+  let transient: Error | undefined;
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    await store.deliveries.recordOutcomes(editionId, batch, now());
+  };
+  const check = async () => {
+    const e = await store.editions.get(editionId);
+    if (e?.cancelledAt) halt.value ??= { reason: 'the edition was cancelled', release: 'skipped' };
+    else if (e?.paused) halt.value ??= { reason: `paused: ${e.paused.reason}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
+  };
+  let lastCheck = Date.now();
+  let checking: Promise<void> | undefined;
+  const tick = async () => {
+    if (Date.now() - lastCheck < CHECK_INTERVAL_MS || checking) return;
+    lastCheck = Date.now();
+    checking = (async () => {
+      await check();
+      await flush();
+    })().finally(() => (checking = undefined));
+    await checking;
+  };
+
+  const sendOne = async (d: PendingDelivery): Promise<DeliveryOutcome | undefined> => {
+    const message = await messageOf(d.variantKey);
+    const raw = message.build({ to: d.email, messageId: d.messageId, date: new Date(), links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain) });
+    for (let attempt = 0; ; attempt++) {
+      if (halt.value) return undefined;
+      if (limiter && messenger.metered) {
+        const permit = await limiter.acquire(() => halt.value !== undefined);
+        if (!permit.ok) {
+          if (permit.reason === 'quota') halt.value ??= { reason: `the daily quota of ${config.send.dailyQuota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' };
+          return undefined;
+        }
+      }
+      try {
+        const result = await messenger.send(raw, { editionId, subscriberId: d.subscriberId, to: d.email, from: from.address, messageId: d.messageId });
+        return { subscriberId: d.subscriberId, status: 'sent', providerId: result.providerId };
+      } catch (err) {
+        const message = (err as Error).message;
+        if (err instanceof PermanentSendError) {
+          if (err.suppressAddress) {
+            await store.suppressions.add(d.email, 'rejected', message, now());
+            await store.subscribers.setStatus(d.subscriberId, 'suppressed', now());
+          }
+          ctx.log.warn('delivery failed permanently', { edition: editionId, subscriber: d.subscriberId, error: message });
+          return { subscriberId: d.subscriberId, status: 'failed', error: message };
+        }
+        if (err instanceof SendingPausedError) {
+          await store.editions.pause(editionId, `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume --date ${edition.date}\``, now());
+          ctx.log.error('sending paused: the mail provider refuses to send; fix the account, then resume the edition', { edition: editionId, error: message });
+          halt.value ??= { reason: message, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
+          return undefined;
+        }
+        if (err instanceof QuotaExceededError) {
+          halt.value ??= { reason: message, deferUntil: quotaDay(new Date()).nextDayAt, release: 'pending' };
+          return undefined;
+        }
+        const throttled = err instanceof TransientSendError && err.throttled;
+        // throttling is the rate, not the message: wait and try again, however long it takes
+        if (!throttled && attempt + 1 >= TRANSIENT_TRIES) {
+          transient ??= err as Error;
+          if (job.lastAttempt) return { subscriberId: d.subscriberId, status: 'failed', error: `gave up after retries: ${message}` };
+          return { subscriberId: d.subscriberId, status: 'pending', error: message };
+        }
+        ctx.log.debug('send retried', { edition: editionId, subscriber: d.subscriberId, attempt, error: message });
+        await sleep(backoffMs(attempt));
       }
     }
+  };
+
+  let next = 0;
+  const inFlight = new Set<number>();
+  const worker = async () => {
+    while (next < claimed.length && !halt.value && !(transient && !job.lastAttempt)) {
+      const d = claimed[next++]!;
+      inFlight.add(d.subscriberId);
+      let result: DeliveryOutcome | undefined;
+      try {
+        result = await sendOne(d);
+      } catch (err) {
+        // building the message failed (a missing variant): give it back and let the job retry
+        transient ??= err as Error;
+        result = { subscriberId: d.subscriberId, status: 'pending', error: (err as Error).message };
+      }
+      inFlight.delete(d.subscriberId);
+      if (result) {
+        pending.push(result);
+        if (result.status === 'sent') outcome.sent++;
+        else if (result.status === 'failed') outcome.failed++;
+      } else {
+        pending.push({ subscriberId: d.subscriberId, status: stopped()?.release ?? 'pending', error: stopped()?.reason });
+        if (stopped()?.release === 'skipped') outcome.skipped++;
+      }
+      await tick();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(sendConcurrency(config, messenger), Math.max(1, claimed.length)) }, worker));
+  } finally {
+    // whatever was claimed but not tried goes back (or is skipped when the edition was cancelled)
+    for (let i = next; i < claimed.length; i++) {
+      const d = claimed[i]!;
+      pending.push({ subscriberId: d.subscriberId, status: stopped()?.release ?? 'pending', error: stopped()?.reason });
+      if (stopped()?.release === 'skipped') outcome.skipped++;
+    }
+    await checking;
+    await flush();
   }
-  await store.editions.markSentIfSettled(job.editionId, now());
+  await store.editions.markSentIfSettled(editionId, now());
+  const halted = stopped();
+  if (halted?.deferUntil) return { ...outcome, deferUntil: halted.deferUntil, deferReason: halted.reason };
   if (transient) throw transient;
   return outcome;
 }

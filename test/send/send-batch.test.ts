@@ -12,6 +12,7 @@ import { shippedConfig, testApp } from '../harness/index.ts';
 /** A transport where a second send is a second email (like SES), counting what it is given. */
 class CountingMessenger implements Messenger {
   readonly name = 'counting';
+  readonly metered = false;
   readonly idempotent = false;
   readonly sent = new Map<string, number>();
   constructor(private readonly failFor = new Set<string>()) {}

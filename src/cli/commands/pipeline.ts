@@ -46,6 +46,30 @@ export function registerPipelineCommands(program: Command): void {
     .option('--json', 'print { date, sections: [{ topic, title, papers: [{ id, title, score }] }] }')
     .action(async (opts: { date?: string; weekly?: boolean; json?: boolean }) => (await actions()).editionShow(opts));
 
+  const steer = () => import('../actions/steer.ts');
+  for (const [name, description] of [
+    ['pause', 'pause the sending of an edition: every send worker stops within about a second; `edition resume` continues where it stopped'],
+    ['resume', 'resume the sending of a paused edition (paused by the operator, or by the mail provider refusing to send)'],
+    ['cancel', 'cancel an edition in flight: its deliveries not yet sent are skipped'],
+  ] as const) {
+    edition
+      .command(name)
+      .description(description)
+      .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
+      .option('--weekly', 'the weekly edition ending on that day')
+      .action(async (opts: { date?: string; weekly?: boolean }) => {
+        const a = await steer();
+        await (name === 'pause' ? a.editionPause : name === 'resume' ? a.editionResume : a.editionCancel)(opts);
+      });
+  }
+  edition
+    .command('resend')
+    .description('send an edition again to one reader (the same message, Message-ID included), and wait for it')
+    .requiredOption('--date <YYYY-MM-DD>', 'edition day')
+    .requiredOption('--to <EMAIL>', 'the subscriber to send it to')
+    .option('--weekly', 'the weekly edition ending on that day')
+    .action(async (opts: { date: string; to: string; weekly?: boolean }) => (await steer()).editionResend(opts));
+
   program
     .command('preview')
     .description('render one variant of an edition to an HTML file (and the plain text beside it), or serve every email type with sample data (--serve)')

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, DeliveriesTable } from '../types.ts';
 
 export type DeliveryStatus = DeliveriesTable['status'];
@@ -15,11 +15,19 @@ export interface PendingDelivery {
   attempts: number;
 }
 
+/** What became of one claimed (or skipped) delivery; `pending` gives it back for a later try. */
+export interface DeliveryOutcome {
+  subscriberId: number;
+  status: 'sent' | 'failed' | 'skipped' | 'pending';
+  error?: string;
+  providerId?: string;
+}
+
 export class DeliveryQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Records the deliveries of one fan-out page; existing ones are left as they are. */
-  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string }[], now: string): Promise<void> {
+  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string; sendAfter?: string }[], now: string): Promise<void> {
     for (let i = 0; i < rows.length; i += 200) {
       const part = rows.slice(i, i + 200).map((r) => ({
         edition_id: r.editionId,
@@ -29,6 +37,7 @@ export class DeliveryQueries {
         status: 'pending' as const,
         attempts: 0,
         updated_at: now,
+        send_after: r.sendAfter ?? null,
       }));
       await this.db
         .insertInto('deliveries')
@@ -52,8 +61,8 @@ export class DeliveryQueries {
     return rows.map((r) => Number(r.subscriber_id));
   }
 
-  /** The open deliveries of one batch (a subscriber id range), with their addresses. */
-  async openInRange(editionId: string, fromId: number, toId: number): Promise<PendingDelivery[]> {
+  /** The open deliveries of one batch (a subscriber id range) that are due by `dueBy`, with their addresses. */
+  async openInRange(editionId: string, fromId: number, toId: number, dueBy: string = new Date().toISOString()): Promise<PendingDelivery[]> {
     const rows = await this.db
       .selectFrom('deliveries')
       // a left join: a subscriber removed after the fan-out still has an open delivery to close
@@ -71,6 +80,7 @@ export class DeliveryQueries {
       .where('deliveries.subscriber_id', '>=', fromId)
       .where('deliveries.subscriber_id', '<=', toId)
       .where('deliveries.status', 'in', ['pending', 'sending'])
+      .where((eb) => eb.or([eb('deliveries.send_after', 'is', null), eb('deliveries.send_after', '<=', dueBy)]))
       .orderBy('deliveries.subscriber_id')
       .execute();
     return rows.map((r) => ({
@@ -118,6 +128,118 @@ export class DeliveryQueries {
       .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('updated_at', '<', staleBefore)])]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Claims the open deliveries of a page in one statement: the pending ones, and those left
+   * `sending` before `staleBefore` (their sender died). With `markReclaims`, a stale one gets
+   * `reclaimed_at` (possibly sent twice: the transport is not idempotent). Returns the ids
+   * this sender now holds.
+   */
+  async claimPage(editionId: string, subscriberIds: number[], now: string, staleBefore: string, markReclaims: boolean): Promise<number[]> {
+    if (subscriberIds.length === 0) return [];
+    const rows = await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'sending',
+        updated_at: now,
+        error: null,
+        attempts: eb('attempts', '+', 1),
+        ...(markReclaims ? { reclaimed_at: sql<string | null>`case when status = 'sending' then ${now} else reclaimed_at end` } : {}),
+      }))
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', 'in', subscriberIds)
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('updated_at', '<', staleBefore)])]))
+      .returning('subscriber_id')
+      .execute();
+    return rows.map((r) => Number(r.subscriber_id));
+  }
+
+  /**
+   * Records the outcomes of a page in one transaction. `sent`, `failed` and `pending` apply to
+   * deliveries this sender holds (`sending`); `skipped` also to pending ones.
+   */
+  async recordOutcomes(editionId: string, outcomes: DeliveryOutcome[], now: string): Promise<void> {
+    if (outcomes.length === 0) return;
+    // one statement per kind of outcome, not per delivery: the sent ones in one UPDATE with
+    // their provider ids in a CASE, the others grouped by status and error
+    const sent = outcomes.filter((o) => o.status === 'sent');
+    const groups = new Map<string, DeliveryOutcome[]>();
+    for (const o of outcomes) {
+      if (o.status === 'sent') continue;
+      const key = `${o.status}\0${o.error ?? ''}`;
+      const group = groups.get(key);
+      if (group) group.push(o);
+      else groups.set(key, [o]);
+    }
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < sent.length; i += 500) {
+        const part = sent.slice(i, i + 500);
+        const providerIds = sql<string>`case subscriber_id ${sql.join(part.map((o) => sql`when ${o.subscriberId} then ${o.providerId ?? ''}`), sql` `)} end`;
+        await tx
+          .updateTable('deliveries')
+          .set({ status: 'sent', updated_at: now, error: null, provider_id: providerIds, sent_at: now })
+          .where('edition_id', '=', editionId)
+          .where('subscriber_id', 'in', part.map((o) => o.subscriberId))
+          .where('status', '=', 'sending')
+          .execute();
+      }
+      for (const group of groups.values()) {
+        const { status, error } = group[0]!;
+        for (let i = 0; i < group.length; i += 500) {
+          await tx
+            .updateTable('deliveries')
+            .set({ status, updated_at: now, error: error ?? null, provider_id: null, sent_at: null })
+            .where('edition_id', '=', editionId)
+            .where('subscriber_id', 'in', group.slice(i, i + 500).map((o) => o.subscriberId))
+            .where('status', 'in', status === 'skipped' ? ['pending', 'sending'] : ['sending'])
+            .execute();
+        }
+      }
+    });
+  }
+
+  /** Skips every pending delivery of an edition (it was cancelled); returns how many. */
+  async skipPending(editionId: string, reason: string, now: string): Promise<number> {
+    const result = await this.db.updateTable('deliveries').set({ status: 'skipped', error: reason, updated_at: now }).where('edition_id', '=', editionId).where('status', '=', 'pending').executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** Makes one reader's settled delivery pending again (`edition resend`); false when it does not exist or is open. */
+  async reopen(editionId: string, subscriberId: number, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', error: null, updated_at: now })
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .where('status', 'in', ['sent', 'failed', 'skipped'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Open deliveries due by `dueBy`, and when the first later one is due (the next readers' hour). */
+  async dueAndNext(editionId: string, dueBy: string): Promise<{ due: number; later: number; nextAt?: string }> {
+    const due = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('edition_id', '=', editionId)
+      .where('status', 'in', ['pending', 'sending'])
+      .where((eb) => eb.or([eb('send_after', 'is', null), eb('send_after', '<=', dueBy)]))
+      .executeTakeFirst();
+    const later = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('send_after').as('next')])
+      .where('edition_id', '=', editionId)
+      .where('status', 'in', ['pending', 'sending'])
+      .where('send_after', '>', dueBy)
+      .executeTakeFirst();
+    return { due: Number(due?.n ?? 0), later: Number(later?.n ?? 0), nextAt: later?.next ?? undefined };
+  }
+
+  /** Deliveries claimed again after their sender went silent past the claim timeout. */
+  async possiblySentTwice(editionId: string): Promise<number> {
+    const row = await this.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('edition_id', '=', editionId).where('reclaimed_at', 'is not', null).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async countByStatus(editionId: string): Promise<Record<DeliveryStatus, number>> {

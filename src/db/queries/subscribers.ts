@@ -315,10 +315,10 @@ export class SubscriberQueries {
   }
 
   /** One keyset page of confirmed recipients (id order), for the fan-out checkpoint. */
-  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topics: string[] }[]> {
+  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topics: string[]; timezone: string; deliveryHour: number }[]> {
     const rows = await this.db
       .selectFrom('subscribers')
-      .select(['id', 'topics'])
+      .select(['id', 'topics', 'timezone', 'delivery_hour'])
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
       .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
@@ -326,7 +326,7 @@ export class SubscriberQueries {
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ id: Number(r.id), topics: parseTopicSet(r.topics) }));
+    return rows.map((r) => ({ id: Number(r.id), topics: parseTopicSet(r.topics), timezone: r.timezone, deliveryHour: Number(r.delivery_hour) }));
   }
 
   async countByStatus(): Promise<Record<SubscriberStatus, number>> {

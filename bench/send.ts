@@ -1,0 +1,269 @@
+/**
+ * `npm run bench -- send`: the send stage. Prepare-only (links + personalize + MIME) against
+ * the naive per-subscriber render; peak RSS for 1,000,000 readers (a child process measuring
+ * itself); end to end through the recording SES stand-in (in a child process, so only our
+ * side's CPU is in this process) against a bare SDK SendRawEmail loop, on SQLite and
+ * PostgreSQL; the outbox end to end against a bare write + rename loop; and the client CPU of
+ * @aws-sdk/client-ses against @aws-sdk/client-sesv2 for the same raw send.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import type { App } from '../src/app.ts';
+import { loadEnvironment, parseConfig } from '../src/config/load.ts';
+import { Store } from '../src/db/store.ts';
+import { parseFeed } from '../src/ingest/formats/index.ts';
+import { storeObservations } from '../src/ingest/storeObservations.ts';
+import { createLogger } from '../src/log.ts';
+import { PreparedMessage, buildMessage, domainOf, parseAddress, stableMessageId } from '../src/mail/message.ts';
+import { personalize } from '../src/mail/placeholders.ts';
+import { SesV1Messenger, SesV2Messenger } from '../src/mail/ses.ts';
+import { subscriberLinks } from '../src/mail/tokens.ts';
+import { Queues } from '../src/queues/index.ts';
+import { EditionBuilder, type EditionContent } from '../src/rank/edition.ts';
+import { Ranker } from '../src/rank/ranker.ts';
+import { renderEdition } from '../src/render/processor.ts';
+import { renderVariant, type RenderedVariant } from '../src/render/renderVariant.ts';
+import { viewOptionsOf } from '../templates/email/view.ts';
+import { startStages } from '../workers/index.ts';
+import { startPostgres, startRedis } from '../test/harness/servers.ts';
+import { startSesStandIn } from '../test/harness/sesStandIn.ts';
+import { arxivFeed } from './feeds.ts';
+import { machineLines, root, writeSection } from './lib.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'AKIABENCHBENCHBENC';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'bench-secret';
+
+const DATE = '2026-11-26';
+const SECRET = 'bench-secret-key-0123456789';
+const PUBLIC_URL = 'https://papers.example.org';
+const FROM = parseAddress('Daily Papers <papers@example.org>');
+const DOMAIN = domainOf(FROM.address);
+const sender = { from: FROM, listId: 'daily.papers.example.org', listName: 'paperboy daily papers' };
+const baseConfig = JSON.parse(readFileSync(path.join(root, 'paperboy.config.json'), 'utf8'));
+const self = fileURLToPath(import.meta.url);
+
+/** Builds `n` readers' messages over the prepared variants; returns the bytes made. */
+function prepareLoop(prepared: PreparedMessage[], from: number, n: number): number {
+  let bytes = 0;
+  const date = new Date();
+  for (let i = from; i < from + n; i++) {
+    const raw = prepared[i % prepared.length]!.build({ to: `reader${i}@example.org`, messageId: stableMessageId(SECRET, DATE, i, DOMAIN), date, links: subscriberLinks(PUBLIC_URL, SECRET, i, DOMAIN) });
+    bytes += raw.length;
+  }
+  return bytes;
+}
+
+/** An edition of ~200 papers in a fresh database, and up to 20 of its variants rendered. */
+async function editionAndVariants(store: Store, config: ReturnType<typeof parseConfig>): Promise<{ content: EditionContent; variants: RenderedVariant[] }> {
+  const observedAt = '2026-11-26T04:00:00.000Z';
+  const parsed = parseFeed(arxivFeed(200), { source: 'bench', kind: 'arxiv-rss', observedAt });
+  await storeObservations(store, parsed.observations, observedAt);
+  await new Ranker(store, config).rankMany(parsed.observations.map((o) => o.keys.arxivId!), new Date(observedAt));
+  const built = await new EditionBuilder(store, config).build('daily', DATE);
+  if (built.status === 'empty') throw new Error('the bench edition is empty');
+  const content = built.edition.content as EditionContent;
+  const sections = content.sections.map((s) => s.topic);
+  const subsets: string[][] = [];
+  for (let mask = 1; mask < 2 ** sections.length && subsets.length < 20; mask++) subsets.push(sections.filter((_, i) => mask & (1 << i)));
+  const env = loadEnvironment({ DATA_DIR: os.tmpdir(), PUBLIC_URL, MAIL_FROM: 'Daily Papers <papers@example.org>' });
+  const variants = [];
+  for (const topics of subsets) variants.push(await renderVariant(content, topics, viewOptionsOf(config, env)));
+  return { content, variants };
+}
+
+// ---- child modes --------------------------------------------------------------------------
+if (process.argv.includes('--rss-child')) {
+  const n = Number(process.argv[process.argv.indexOf('--rss-child') + 1]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-rss-'));
+  const config = parseConfig({ ...baseConfig, sources: [] }, 'bench');
+  const store = await Store.open(`sqlite:${path.join(dir, 'b.db')}`);
+  const { variants } = await editionAndVariants(store, config);
+  const prepared = variants.map((v) => new PreparedMessage(sender, v));
+  const t0 = performance.now();
+  // in pages, as the send stage streams its deliveries
+  for (let i = 0; i < n; i += 1000) prepareLoop(prepared, i, Math.min(1000, n - i));
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024, msgsPerSec: n / (ms / 1000) }) + '\n');
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+if (process.argv.includes('--stand-in-child')) {
+  const standIn = await startSesStandIn();
+  // the bench counts, it does not keep the bytes
+  setInterval(() => (standIn.messages.length = 0), 500).unref();
+  process.stdout.write(`${standIn.url}\n`);
+  await new Promise(() => {});
+}
+
+// ---- main ---------------------------------------------------------------------------------
+function child(args: string[]): { lines: AsyncIterable<string>; kill(): void; done: Promise<string> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', self, ...args], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+  let out = '';
+  const firstLine = new Promise<string>((resolve) => proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+  }));
+  return { lines: (async function* () { yield await firstLine; })(), kill: () => proc.kill('SIGTERM'), done: firstLine };
+}
+
+const lines: string[] = [];
+const note = (s: string) => {
+  lines.push(s);
+  process.stderr.write(`${s}\n`);
+};
+
+const PREPARE_N = Number(process.env.BENCH_SEND_PREPARE ?? 100_000);
+const RSS_N = Number(process.env.BENCH_SEND_RSS ?? 1_000_000);
+const E2E_N = Number(process.env.BENCH_SEND_E2E ?? 2_000);
+const OUTBOX_N = Number(process.env.BENCH_SEND_OUTBOX ?? 5_000);
+const CONCURRENCY = 16;
+
+// 1. prepare only, and the naive per-subscriber render
+{
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-send-'));
+  const config = parseConfig({ ...baseConfig, sources: [] }, 'bench');
+  const store = await Store.open(`sqlite:${path.join(dir, 'b.db')}`);
+  const { content, variants } = await editionAndVariants(store, config);
+  const prepared = variants.map((v) => new PreparedMessage(sender, v));
+  const size = prepared[0]!.build({ to: 'a@example.org', messageId: '<a@b>', date: new Date(), links: subscriberLinks(PUBLIC_URL, SECRET, 1, DOMAIN) }).length;
+  prepareLoop(prepared, 0, 2000); // warm-up
+  const t0 = performance.now();
+  prepareLoop(prepared, 0, PREPARE_N);
+  const prepMs = performance.now() - t0;
+  const prepRate = PREPARE_N / (prepMs / 1000);
+  const env = loadEnvironment({ DATA_DIR: dir, PUBLIC_URL, MAIL_FROM: 'Daily Papers <papers@example.org>' });
+  const NAIVE = 40;
+  const t1 = performance.now();
+  for (let i = 0; i < NAIVE; i++) {
+    const v = await renderVariant(content, variants[i % variants.length]!.topics, viewOptionsOf(config, env));
+    const links = subscriberLinks(PUBLIC_URL, SECRET, i, DOMAIN);
+    const body = personalize(v, links);
+    await buildMessage({ from: FROM, to: `reader${i}@example.org`, subject: v.subject, text: body.text, html: body.html, messageId: stableMessageId(SECRET, DATE, i, DOMAIN), listId: sender.listId, listName: sender.listName, unsubscribeUrl: links.unsubscribe, unsubscribeMailto: links.unsubscribeMailto, date: new Date() });
+  }
+  const naiveUs = ((performance.now() - t1) / NAIVE) * 1000;
+  const prepUs = (prepMs / PREPARE_N) * 1000;
+  note(`| prepare only (links + splice + MIME), ${PREPARE_N.toLocaleString('en')} readers over ${variants.length} variants, one core | ${Math.round(prepRate).toLocaleString('en')} msgs/s (${prepUs.toFixed(1)} µs each; ${(size / 1024).toFixed(0)} KB message) | ≥ 10,000 msgs/s ${prepRate >= 10_000 ? '✓' : '✗'} |`);
+  note(`| naive: render the digest + personalize + MIME per reader (${NAIVE} readers) | ${naiveUs.toFixed(0)} µs each; prepared is ${Math.round(naiveUs / prepUs)}× cheaper | ≥ 300× ${naiveUs / prepUs >= 300 ? '✓' : '✗'} |`);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// 2. 1,000,000 readers, peak RSS of a process doing only that
+{
+  const c = child(['--rss-child', String(RSS_N)]);
+  const r = JSON.parse(await c.done) as { maxRssMiB: number; msgsPerSec: number };
+  note(`| prepare ${RSS_N.toLocaleString('en')} readers in pages of 1,000 (child process) | peak RSS ${r.maxRssMiB.toFixed(0)} MiB, ${Math.round(r.msgsPerSec).toLocaleString('en')} msgs/s | < 300 MB ${r.maxRssMiB * 1.048576 < 300 ? '✓' : '✗'} |`);
+}
+
+// 3. end to end through the stand-in, and the client CPU of v1 and v2
+const standIn = child(['--stand-in-child']);
+const standInUrl = await standIn.done;
+const redis = await startRedis();
+const postgres = await startPostgres();
+try {
+  const one = await (async () => {
+    const prepared = new PreparedMessage(sender, { subject: 'x', text: 'Unsubscribe: %%PB_UNSUBSCRIBE_URL%%\n'.repeat(400), html: `<p>${'Words and more words. '.repeat(2800)}</p><a href="%%PB_UNSUBSCRIBE_URL%%">u</a>` });
+    return prepared.build({ to: 'reader@example.org', messageId: '<a@example.org>', date: new Date(), links: subscriberLinks(PUBLIC_URL, SECRET, 1, DOMAIN) });
+  })();
+  for (const [api, messenger] of [['v1 @aws-sdk/client-ses SendRawEmail', new SesV1Messenger({ region: 'eu-west-1', endpoint: standInUrl })], ['v2 @aws-sdk/client-sesv2 SendEmail (raw)', new SesV2Messenger({ region: 'eu-west-1', endpoint: standInUrl })]] as const) {
+    const N = 1500;
+    const envelope = { editionId: DATE, subscriberId: 1, to: 'reader@example.org', from: FROM.address, messageId: '<a@example.org>' };
+    for (let i = 0; i < 100; i++) await messenger.send(one, envelope);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < N) await messenger.send(one, envelope);
+    }));
+    const cpu = process.cpuUsage(cpu0);
+    const wall = performance.now() - t0;
+    note(`| client CPU per message, ${api}, ${(one.length / 1024).toFixed(0)} KB raw message, ${N} sends | ${((cpu.user + cpu.system) / N).toFixed(0)} µs CPU (${Math.round(N / (wall / 1000))} msgs/s on one core) | |`);
+    await messenger.close();
+  }
+
+  const bare = async (raw: Buffer, n: number): Promise<number> => {
+    const client = new SESClient({ region: 'eu-west-1', endpoint: standInUrl, maxAttempts: 1 });
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < n) await client.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: FROM.address, Destinations: ['reader@example.org'] }));
+    }));
+    client.destroy();
+    return n / ((performance.now() - t0) / 1000);
+  };
+
+  const endToEnd = async (label: string, databaseUrl: string, transport: 'ses' | 'outbox', n: number) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-e2e-'));
+    const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, QUEUE_PREFIX: `bench-${Date.now().toString(36)}`, SECRET_KEY: SECRET, PUBLIC_URL, MAIL_FROM: 'Daily Papers <papers@example.org>', MAIL_TRANSPORT: transport, SES_REGION: 'eu-west-1', SES_ENDPOINT: standInUrl }, dir);
+    const config = parseConfig({ ...baseConfig, sources: [], send: { batchSize: 200, ratePerSecond: 1_000_000, concurrency: CONCURRENCY, quotaLookup: false } }, 'bench');
+    const store = await Store.open(env.databaseUrl);
+    const queues = new Queues({ redisUrl: redis.url, prefix: env.queuePrefix });
+    const app: App = { config, env, settings: { config, configSource: 'bench', env }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
+    const { variants } = await editionAndVariants(store, config);
+    const now = new Date().toISOString();
+    for (let i = 0; i < n; i++) await store.subscribers.upsert({ email: `reader${i}@example.org`, topics: variants[i % variants.length]!.topics, confirmed: true }, now);
+    await renderEdition(app, DATE);
+    const t0 = performance.now();
+    const running = await startStages(app, ['send']);
+    // a light poll: the edition row's status only, not its content
+    while ((await store.db.selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status !== 'sent') await new Promise((r) => setTimeout(r, 50));
+    const rate = n / ((performance.now() - t0) / 1000);
+    await running.close();
+    const raw = new PreparedMessage(sender, variants[0]!).build({ to: 'reader@example.org', messageId: '<a@example.org>', date: new Date(), links: subscriberLinks(PUBLIC_URL, SECRET, 1, DOMAIN) });
+    let bareRate: number;
+    if (transport === 'ses') bareRate = await bare(raw, n);
+    else {
+      const folder = path.join(dir, 'bare');
+      mkdirSync(folder);
+      const t1 = performance.now();
+      for (let i = 0; i < n; i++) {
+        const file = path.join(folder, `${String(i).padStart(6, '0')}.eml`);
+        writeFileSync(`${file}.tmp`, raw);
+        renameSync(`${file}.tmp`, file);
+      }
+      bareRate = n / ((performance.now() - t1) / 1000);
+    }
+    const goal = transport === 'ses' ? 0.8 : 0.5;
+    note(`| ${label}: ${n.toLocaleString('en')} readers, ${variants.length} variants, ${(raw.length / 1024).toFixed(0)} KB messages | ${Math.round(rate)} msgs/s vs bare ${transport === 'ses' ? `SDK SendRawEmail loop (${CONCURRENCY} in flight)` : 'write + rename loop'} ${Math.round(bareRate)} msgs/s = ${(rate / bareRate).toFixed(2)}× | ≥ ${goal}× ${rate / bareRate >= goal ? '✓' : '✗'} |`);
+    await queues.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  await endToEnd('send stage end to end through the SES stand-in, SQLite', `sqlite:${path.join(mkdtempSync(path.join(os.tmpdir(), 'pb-bench-db-')), 'b.db')}`, 'ses', E2E_N);
+  if (postgres) {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bench_send');
+    await admin.end();
+    await endToEnd('send stage end to end through the SES stand-in, PostgreSQL', postgres.url.replace(/\/postgres$/, '/bench_send'), 'ses', E2E_N);
+  }
+  await endToEnd('outbox end to end, SQLite', `sqlite:${path.join(mkdtempSync(path.join(os.tmpdir(), 'pb-bench-db-')), 'b.db')}`, 'outbox', OUTBOX_N);
+} finally {
+  standIn.kill();
+  await redis.stop();
+  await postgres?.stop();
+}
+
+writeSection('send', [
+  '## Send (`npm run bench -- send`)',
+  '',
+  ...machineLines('SQLite (better-sqlite3) and PostgreSQL 15'),
+  '- one run each; sizes from `BENCH_SEND_PREPARE`, `BENCH_SEND_RSS`, `BENCH_SEND_E2E`, `BENCH_SEND_OUTBOX`',
+  `- load average when the run ended: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores (absolute figures shrink on a busy machine; the ratios are measured in the same run)`,
+  '',
+  '| measurement | figure | goal |',
+  '|---|---|---|',
+  ...lines,
+  '',
+  'Notes:',
+  '- The edition is 200 synthetic arXiv papers (the demo feed\'s items under fresh ids); its variants are real renders (react-email), 21 KB messages (the issue\'s real edition: 61 KB).',
+  '- The SES stand-in (test/harness/sesStandIn.ts) runs in a child process, so the client CPU figures are the SDK\'s and ours alone; `send.sesApi` defaults to the cheaper client.',
+  '- End to end counts from the first send job to the edition settled: claim, build, send (16 in flight per batch, 2 batches per worker, one worker), record, with the Redis rate limiter set out of the way; the render and fan-out come before. The send stage uses its default client (v2) and up to 32 sends in flight; the bare loop is `SendRawEmail` (v1) with 16 in flight, so part of the lead over the bare loop is the cheaper client.',
+].join('\n'));

@@ -1,0 +1,69 @@
+/**
+ * Each reader's hour: a reader in Tokyo and one in Berlin both get the edition at 07:00 their
+ * time; with `send.atReadersHour`, readers whose hour has not come are held in delayed batches.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { storeObservations } from '../../src/ingest/storeObservations.ts';
+import { EditionBuilder } from '../../src/rank/edition.ts';
+import { Ranker } from '../../src/rank/ranker.ts';
+import { QUEUE } from '../../src/queues/index.ts';
+import { readerSendAt } from '../../src/send/schedule.ts';
+import { startStages } from '../../workers/index.ts';
+import { arxivObservation } from '../harness/papers.ts';
+import { shippedConfig, tempDir, testApp } from '../harness/index.ts';
+
+describe('the reader’s hour', () => {
+  it('is 07:00 local time in Tokyo, Berlin and New York, the first time it comes round after the freeze', () => {
+    const clock = { timezone: 'UTC', cutoffHour: 6 };
+    expect(readerSendAt('2026-11-26', clock, 'Asia/Tokyo', 7).toISOString()).toBe('2026-11-26T22:00:00.000Z');
+    expect(readerSendAt('2026-11-26', clock, 'Europe/Berlin', 7).toISOString()).toBe('2026-11-26T06:00:00.000Z');
+    expect(readerSendAt('2026-11-26', clock, 'America/New_York', 7).toISOString()).toBe('2026-11-26T12:00:00.000Z');
+    // summer time: Berlin is UTC+2 in July
+    expect(readerSendAt('2026-07-01', clock, 'Europe/Berlin', 9).toISOString()).toBe('2026-07-01T07:00:00.000Z');
+  });
+
+  it('sends the readers who are due now, holds the others in a delayed batch until their hour', async () => {
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    const laterHour = Math.min(23, now.getUTCHours() + 2);
+    const outbox = path.join(tempDir('pb-hour-'), 'outbox');
+    const app = await testApp({ config: { ...shippedConfig(), sources: [], edition: { timezone: 'UTC', cutoffHour: 0 }, send: { atReadersHour: true } }, env: { OUTBOX_DIR: outbox } });
+    const at = new Date().toISOString();
+    await app.store.subscribers.upsert({ email: 'due@example.org', topics: [], confirmed: true, timezone: 'UTC', deliveryHour: 0 }, at);
+    await app.store.subscribers.upsert({ email: 'later@example.org', topics: [], confirmed: true, timezone: 'UTC', deliveryHour: laterHour }, at);
+    // announced yesterday after the cut-off: today's edition
+    const announced = new Date(Date.parse(`${today}T00:00:00Z`) - 12 * 3600_000).toISOString();
+    const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up inference of large language models with speculative decoding.', announcedAt: announced, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: announced, announceType: 'new' } });
+    await storeObservations(app.store, [paper], at);
+    await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(announced));
+    const built = await new EditionBuilder(app.store, app.config).build('daily', today, { force: true });
+    expect(built.status).not.toBe('empty');
+    const files = () => (existsSync(path.join(outbox, today)) ? readdirSync(path.join(outbox, today)) : []);
+    const workers = await startStages(app, ['render', 'send']);
+    try {
+      await app.queues.addRender(today);
+      const deadline = Date.now() + 30_000;
+      while (files().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(files()).toHaveLength(1);
+      const waiting = await app.store.deliveries.dueAndNext(today, new Date().toISOString());
+      expect(waiting).toEqual({ due: 0, later: 1, nextAt: `${today}T${String(laterHour).padStart(2, '0')}:00:00.000Z` });
+      expect((await app.store.editions.get(today))?.status).toBe('sending');
+
+      const delayed = await app.queues.get(QUEUE.send).getDelayed();
+      expect(delayed).toHaveLength(1);
+      expect(delayed[0]!.timestamp + delayed[0]!.delay).toBeGreaterThan(Date.now() + 3_600_000 - 60_000);
+      // its hour, brought forward: the held reader gets it, and the edition is settled
+      await delayed[0]!.promote();
+      await app.store.db.updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
+      const deadline2 = Date.now() + 30_000;
+      while ((await app.store.editions.get(today))?.status !== 'sent' && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
+      expect(files()).toHaveLength(2);
+      expect((await app.store.editions.get(today))?.status).toBe('sent');
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,103 @@
+/**
+ * `paperboy edition pause | resume | cancel | resend`: an operator steering an edition in
+ * flight, through the CLI, with send workers running against the same Redis and database.
+ */
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.ts';
+import { storeObservations } from '../../src/ingest/storeObservations.ts';
+import { EditionBuilder } from '../../src/rank/edition.ts';
+import { Ranker } from '../../src/rank/ranker.ts';
+import { startStages } from '../../workers/index.ts';
+import { arxivObservation } from '../harness/papers.ts';
+import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
+
+const DATE = '2026-11-26';
+const READERS = 12;
+const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up inference of large language models with speculative decoding.' });
+
+async function setUp(): Promise<{ app: App; cli: (args: string[]) => ReturnType<typeof runCli>; outbox: string }> {
+  const dir = tempDir('pb-steer-');
+  const configPath = path.join(dir, 'paperboy.config.json');
+  const config = { ...shippedConfig(), sources: [], send: { batchSize: 4 } };
+  writeFileSync(configPath, JSON.stringify(config));
+  const databaseUrl = `sqlite:${path.join(dir, 'paperboy.db')}`;
+  const app = await testApp({ databaseUrl, config, env: { OUTBOX_DIR: path.join(dir, 'outbox') } });
+  const now = new Date().toISOString();
+  for (let i = 0; i < READERS; i++) await app.store.subscribers.upsert({ email: `reader${i}@example.org`, topics: [], confirmed: true }, now);
+  await storeObservations(app.store, [paper], now);
+  await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date('2026-11-26T02:00:00Z'));
+  await new EditionBuilder(app.store, app.config).build('daily', DATE);
+  const env = { DATA_DIR: dir, DATABASE_URL: databaseUrl, REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'test-secret-key-0123456789', OUTBOX_DIR: path.join(dir, 'outbox'), PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>' };
+  return { app, cli: (args) => runCli(args, { env }), outbox: path.join(dir, 'outbox', DATE) };
+}
+
+const countEml = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')).length : 0);
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('steering an edition', () => {
+  it('pause holds every batch without using up its retries, resume sends the rest, resend sends one reader again', async () => {
+    const { app, cli, outbox } = await setUp();
+    const paused = await cli(['edition', 'pause', '--date', DATE]);
+    expect(paused.code, paused.stderr).toBe(0);
+    expect(paused.stdout).toMatch(/paused/);
+    const workers = await startStages(app, ['render', 'send']);
+    try {
+      expect((await cli(['edition', 'send', '--date', DATE])).code).toBe(0);
+      await until(async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, 30_000, 'the fan-out');
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(countEml(outbox)).toBe(0);
+      // deferred, not failed: a pause must not burn the batches' attempts
+      expect(await app.queues.get('send').getFailedCount()).toBe(0);
+
+      const resumed = await cli(['edition', 'resume', '--date', DATE]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 30_000, 'the edition to be sent');
+      expect(countEml(outbox)).toBe(READERS);
+
+      const file = path.join(outbox, readdirSync(outbox).sort()[3]!);
+      const to = /^To: (.+)$/m.exec(readFileSync(file, 'utf8'))![1]!.trim();
+      const before = statSync(file).mtimeMs;
+      await new Promise((r) => setTimeout(r, 20));
+      const resent = await cli(['edition', 'resend', '--date', DATE, '--to', to]);
+      expect(resent.code, resent.stderr).toBe(0);
+      expect(resent.stdout).toContain(`to ${to}: sent`);
+      expect(statSync(file).mtimeMs).toBeGreaterThan(before);
+      expect(countEml(outbox)).toBe(READERS);
+      expect(await app.store.deliveries.countByStatus(DATE)).toMatchObject({ sent: READERS, pending: 0, sending: 0 });
+
+      const unknown = await cli(['edition', 'resend', '--date', DATE, '--to', 'nobody@example.org']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/nobody@example\.org is not a subscriber/);
+    } finally {
+      await workers.close();
+    }
+  }, 120_000);
+
+  it('cancel skips what was not sent, and the edition is settled', async () => {
+    const { app, cli, outbox } = await setUp();
+    expect((await cli(['edition', 'pause', '--date', DATE])).code).toBe(0);
+    const workers = await startStages(app, ['render', 'send']);
+    try {
+      expect((await cli(['edition', 'send', '--date', DATE])).code).toBe(0);
+      await until(async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, 30_000, 'the fan-out');
+      const cancelled = await cli(['edition', 'cancel', '--date', DATE]);
+      expect(cancelled.code, cancelled.stderr).toBe(0);
+      expect(cancelled.stdout).toMatch(new RegExp(`${READERS} pending deliveries skipped`));
+      expect(await app.store.deliveries.countByStatus(DATE)).toMatchObject({ skipped: READERS, sent: 0, pending: 0 });
+      expect((await app.store.editions.get(DATE))?.status).toBe('sent');
+      expect(countEml(outbox)).toBe(0);
+      expect((await cli(['edition', 'pause', '--date', DATE])).code).toBe(1);
+    } finally {
+      await workers.close();
+    }
+  }, 120_000);
+});
