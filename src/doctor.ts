@@ -2,6 +2,7 @@
  * `paperboy doctor`: each part an installation depends on, checked the way the pipeline
  * will use it, every answer with its fix. Every network check has a time-out.
  */
+import { postalAddressWarning } from './config/load.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from './app.ts';
@@ -135,8 +136,10 @@ export async function mailChecks(app: App): Promise<Check[]> {
     checks.push(ok('mail transport', `ses (${env.sesEndpoint ?? env.sesRegion})`));
     checks.push(...(await sesChecks(env)));
   }
-  const postal = app.config.mail.postalAddress;
-  checks.push(postal ? ok('postal address', postal) : warn('postal address', 'mail.postalAddress is not set: commercial mail must show one (CAN-SPAM); add it to the config'));
+  const postal = app.config.mail.postalAddress?.trim();
+  // required for bulk mail through SES; with the outbox it is a reminder for later
+  const missingForSes = postalAddressWarning(app.settings);
+  checks.push(postal ? ok('postal address', postal) : missingForSes ? fail('postal address', missingForSes) : warn('postal address', 'mail.postalAddress is not set: commercial mail must show one (CAN-SPAM); add it to the config before MAIL_TRANSPORT=ses'));
   return checks;
 }
 
