@@ -265,10 +265,10 @@ export const configSchema = z
         /**
          * Send each reader the edition at their delivery hour in their time zone (the
          * subscriber's `timezone` and `delivery_hour`), the first time it comes round once the
-         * edition is frozen: readers sharing an hour form one delayed batch. Off: everyone at
-         * once when the edition is sent.
+         * edition is frozen: readers sharing an hour form one delayed batch. Readers who never
+         * chose a time, and everyone when off, get it at once when the edition is sent.
          */
-        atReadersHour: z.boolean().default(false),
+        atReadersHour: z.boolean().default(true),
       })
       .prefault({}),
   })

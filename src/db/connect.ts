@@ -7,6 +7,7 @@ import * as m002 from './migrations/002_control.ts';
 import * as m003 from './migrations/003_send.ts';
 import * as m004 from './migrations/004_feedback.ts';
 import * as m006 from './migrations/006_web.ts';
+import * as m007 from './migrations/007_delivery_time.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,6 +18,7 @@ const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promis
   '003_send': m003,
   '004_feedback': m004,
   '006_web': m006,
+  '007_delivery_time': m007,
 };
 
 /** The migrations this version knows, in order. */

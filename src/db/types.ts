@@ -65,6 +65,8 @@ export interface SubscribersTable {
   frequency: 'daily' | 'weekly';
   timezone: string;
   delivery_hour: number;
+  /** 1 when the reader chose `timezone` and `delivery_hour`; 0: the operator's default (sent with the edition). */
+  delivery_time_chosen: Generated<number>;
   created_at: string;
   updated_at: string;
   confirmed_at: string | null;

@@ -102,7 +102,8 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
         const topics = variantTopics(edition.content, s.topics);
         // a subscriber may have changed topics since the variants above were listed
         if (topics.length > 0) await variants.ensure(topics);
-        const at = config.send.atReadersHour ? readerHour(s.timezone, s.deliveryHour) : 0;
+        // a reader who never chose a time gets the operator's: when the edition goes out
+        const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
         if (at > fanoutAt) laterBuckets.add(at);
         else anyDueNow = true;
         rows.push({ editionId, subscriberId: s.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });

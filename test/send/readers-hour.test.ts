@@ -1,10 +1,12 @@
 /**
  * Each reader's hour: a reader in Tokyo and one in Berlin both get the edition at 07:00 their
- * time; with `send.atReadersHour`, readers whose hour has not come are held in delayed batches.
+ * time; with `send.atReadersHour` (on by default), readers whose hour has not come are held in
+ * delayed batches, and readers who never chose a time get the edition when it goes out.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/db/store.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
@@ -12,7 +14,7 @@ import { QUEUE } from '../../src/queues/index.ts';
 import { readerSendAt } from '../../src/send/schedule.ts';
 import { startStages } from '../../workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
-import { shippedConfig, tempDir, testApp } from '../harness/index.ts';
+import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 
 describe('the reader’s hour', () => {
   it('is 07:00 local time in Tokyo, Berlin and New York, the first time it comes round after the freeze', () => {
@@ -66,4 +68,74 @@ describe('the reader’s hour', () => {
       await workers.close();
     }
   }, 60_000);
+  it('by default holds a reader who chose an hour in Tokyo until then, and sends a reader who never chose a time at once', async () => {
+    const now = new Date();
+    const today = now.toISOString().slice(0, 10);
+    // frozen within the last hour: the Tokyo reader's hour (3 hours from now) is the first after the freeze
+    const cutoffHour = now.getUTCHours();
+    const tokyoHour = (Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', hourCycle: 'h23' }).format(now)) + 3) % 24;
+    const outbox = path.join(tempDir('pb-hour-'), 'outbox');
+    const app = await testApp({ config: { ...shippedConfig(), sources: [], edition: { timezone: 'UTC', cutoffHour } }, env: { OUTBOX_DIR: outbox } });
+    expect(app.config.send.atReadersHour).toBe(true);
+    const at = now.toISOString();
+    const never = (await app.store.subscribers.upsert({ email: 'never-chose@example.org', topics: [], confirmed: true }, at)).subscriber;
+    const tokyo = (await app.store.subscribers.upsert({ email: 'tokyo@example.org', topics: [], confirmed: true, timezone: 'Asia/Tokyo', deliveryHour: tokyoHour }, at)).subscriber;
+    expect([never.deliveryTimeChosen, tokyo.deliveryTimeChosen]).toEqual([false, true]);
+    const announced = new Date(Date.parse(`${today}T${String(cutoffHour).padStart(2, '0')}:00:00Z`) - 3600_000).toISOString();
+    const paper = arxivObservation('2611.70002', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up inference of large language models with speculative decoding.', announcedAt: announced, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: announced, announceType: 'new' } });
+    await storeObservations(app.store, [paper], at);
+    await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(announced));
+    const built = await new EditionBuilder(app.store, app.config).build('daily', today, { force: true });
+    expect(built.status).not.toBe('empty');
+    const sentTo = async () =>
+      (await app.store.db.selectFrom('deliveries').select('subscriber_id').where('edition_id', '=', today).where('status', '=', 'sent').orderBy('subscriber_id').execute()).map((r) => Number(r.subscriber_id));
+    const workers = await startStages(app, ['render', 'send']);
+    try {
+      await app.queues.addRender(today);
+      const deadline = Date.now() + 30_000;
+      while ((await sentTo()).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await sentTo()).toEqual([never.id]);
+      const tokyoAt = readerSendAt(today, app.config.edition, 'Asia/Tokyo', tokyoHour);
+      expect(tokyoAt.getTime()).toBeGreaterThan(Date.now() + 2 * 3600_000 - 60_000);
+      expect(await app.store.deliveries.dueAndNext(today, new Date().toISOString())).toEqual({ due: 0, later: 1, nextAt: tokyoAt.toISOString() });
+      const delayed = await app.queues.get(QUEUE.send).getDelayed();
+      expect(delayed).toHaveLength(1);
+      // Tokyo's hour, brought forward: that reader gets it too, and the edition is settled
+      await delayed[0]!.promote();
+      await app.store.db.updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
+      const deadline2 = Date.now() + 30_000;
+      while ((await app.store.editions.get(today))?.status !== 'sent' && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
+      expect(await sentTo()).toEqual([never.id, tokyo.id]);
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
+
+  it('`subscribers add` marks a time chosen only when given one, and refuses a zone or hour that does not exist', async () => {
+    const dir = tempDir('pb-hour-cli-');
+    const env = { DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'paperboy.db')}` };
+    const plain = await runCli(['subscribers', 'add', 'plain@example.org', '--confirmed'], { env });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/plain@example\.org \(confirmed, daily, when the edition goes out,/);
+    const tokyo = await runCli(['subscribers', 'add', 'tokyo@example.org', '--confirmed', '--timezone', 'Asia/Tokyo', '--hour', '6'], { env });
+    expect(tokyo.code, tokyo.stderr).toBe(0);
+    expect(tokyo.stdout).toMatch(/tokyo@example\.org \(confirmed, daily, at 06:00 Asia\/Tokyo,/);
+    const zoneOnly = await runCli(['subscribers', 'add', 'plain@example.org', '--timezone', 'Europe/Berlin'], { env });
+    expect(zoneOnly.stdout).toMatch(/updated plain@example\.org \(confirmed, daily, at 07:00 Europe\/Berlin,/);
+    const badZone = await runCli(['subscribers', 'add', 'mars@example.org', '--timezone', 'Mars/Olympus'], { env });
+    expect(badZone.code).not.toBe(0);
+    expect(badZone.stderr).toMatch(/--timezone "Mars\/Olympus" is not an IANA time zone: use one such as/);
+    const badHour = await runCli(['subscribers', 'add', 'late@example.org', '--hour', '24'], { env });
+    expect(badHour.code).not.toBe(0);
+    expect(badHour.stderr).toMatch(/--hour "24": use a whole hour from 0 to 23/);
+    // nothing was added by the refused commands
+    const store = await Store.open(env.DATABASE_URL);
+    try {
+      expect([await store.subscribers.getByEmail('mars@example.org'), await store.subscribers.getByEmail('late@example.org')]).toEqual([undefined, undefined]);
+      expect(await store.subscribers.getByEmail('tokyo@example.org')).toMatchObject({ timezone: 'Asia/Tokyo', deliveryHour: 6, deliveryTimeChosen: true });
+    } finally {
+      await store.close();
+    }
+  }, 180_000);
 });

@@ -48,6 +48,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     await subscribe('ada@example.org', [['topics', 'language-models'], ['frequency', 'weekly'], ['timezone', 'Asia/Tokyo']]);
     const pending = (await app.store.subscribers.getByEmail('ada@example.org'))!;
     expect(pending.status).toBe('pending');
+    expect(pending.deliveryTimeChosen).toBe(false);
     await deliverMail(app);
     const mail = (await outboxMail(app, 'confirm', pending.id))!;
     expect(mail.subject).toMatch(/Confirm/);
@@ -56,7 +57,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const first = await server.inject({ url: link });
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('You are subscribed');
-    expect(await app.store.subscribers.getById(pending.id)).toMatchObject({ status: 'confirmed', topics: ['language-models'], frequency: 'weekly', timezone: 'Asia/Tokyo' });
+    expect(await app.store.subscribers.getById(pending.id)).toMatchObject({ status: 'confirmed', topics: ['language-models'], frequency: 'weekly', timezone: 'Asia/Tokyo', deliveryTimeChosen: true });
     const again = await server.inject({ url: link });
     expect(again.statusCode).toBe(410);
     expect(again.body).toMatch(/already used/);
@@ -200,6 +201,16 @@ describe.each(storageTargets())('subscription on $name', (target) => {
       expect(res.body).toMatch(/not valid/);
     }
     expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
+  });
+
+  it('takes a preferences save of the default time, 07:00 UTC, as the reader choosing it (sent at their hour, not with the edition)', async () => {
+    const reader = await confirmedReader('default-time@example.org', ['theory']);
+    expect(reader.deliveryTimeChosen).toBe(false);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']]);
+    const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null', 'sec-fetch-site': 'same-origin' }, payload: body.payload });
+    expect(saved.statusCode).toBe(200);
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ deliveryHour: 7, timezone: 'UTC', deliveryTimeChosen: true });
   });
 
   it('saves topics, frequency, delivery hour, time zone and a pause from the preferences page, idempotently, with one email per change', async () => {

@@ -23,6 +23,22 @@ function parseFrequency(value: string | undefined): Frequency | undefined {
   return value;
 }
 
+function parseTimeZone(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    // Intl's spelling, so "asia/tokyo" is stored as the zone the web form lists
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new UsageError(`--timezone "${value}" is not an IANA time zone: use one such as Europe/Berlin, Asia/Tokyo or UTC`);
+  }
+}
+
+function parseHour(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,2}$/.test(value.trim()) || Number(value) > 23) throw new UsageError(`--hour "${value}": use a whole hour from 0 to 23 (the reader's local time)`);
+  return Number(value);
+}
+
 export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -140,17 +156,20 @@ export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
   });
 }
 
-export async function subscribersAdd(email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean }): Promise<void> {
+export async function subscribersAdd(email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }): Promise<void> {
   process.exitCode = await withData(async (app) => {
     const address = checkAddress(email);
     if (!address.ok) throw new UsageError(`not added: ${address.reason}`);
     const topics = opts.topics === undefined ? undefined : parseList(opts.topics);
     checkTopics(app, topics ?? [], '--topics');
+    const timezone = parseTimeZone(opts.timezone);
+    const deliveryHour = parseHour(opts.hour);
     const { subscriber, created } = await app.store.subscribers.upsert(
-      { email: address.email, topics, frequency: parseFrequency(opts.frequency), confirmed: Boolean(opts.confirmed) },
+      { email: address.email, topics, frequency: parseFrequency(opts.frequency), timezone, deliveryHour, confirmed: Boolean(opts.confirmed) },
       new Date().toISOString(),
     );
-    output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, topics: ${subscriber.topics.join(', ') || 'all'})`);
+    const time = subscriber.deliveryTimeChosen ? `at ${String(subscriber.deliveryHour).padStart(2, '0')}:00 ${subscriber.timezone}` : 'when the edition goes out';
+    output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, ${time}, topics: ${subscriber.topics.join(', ') || 'all'})`);
     if (opts.confirmed && subscriber.status !== 'confirmed') {
       output.note(`${subscriber.email} stays ${subscriber.status}: only the subscriber can come back, through the preferences link of an email`);
     }

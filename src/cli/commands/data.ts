@@ -48,7 +48,9 @@ export function registerDataCommands(program: Command): void {
     .option('--topics <a,b>', 'topic ids (default: every topic)')
     .option('--frequency <daily|weekly>', 'how often they get mail (default: daily)')
     .option('--confirmed', 'mark as confirmed (they asked for it elsewhere): they get the next edition')
-    .action(async (email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean }) => (await actions()).subscribersAdd(email, opts));
+    .option('--timezone <zone>', "the reader's IANA time zone, e.g. Asia/Tokyo (default: none chosen, sent when the edition goes out)")
+    .option('--hour <0-23>', 'the local hour they get each edition, with send.atReadersHour (default: 7 once a time zone is given)')
+    .action(async (email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }) => (await actions()).subscribersAdd(email, opts));
 
   subscribers
     .command('import')

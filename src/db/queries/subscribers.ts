@@ -14,6 +14,8 @@ export interface Subscriber {
   frequency: Frequency;
   timezone: string;
   deliveryHour: number;
+  /** False: the reader never chose `timezone`/`deliveryHour` and gets the edition when it goes out. */
+  deliveryTimeChosen: boolean;
   createdAt: string;
   confirmedAt?: string;
   /** YYYY-MM-DD: no edition is sent before this day. */
@@ -68,6 +70,7 @@ function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
     frequency: row.frequency,
     timezone: row.timezone,
     deliveryHour: Number(row.delivery_hour),
+    deliveryTimeChosen: Number(row.delivery_time_chosen) === 1,
     createdAt: row.created_at,
     confirmedAt: row.confirmed_at ?? undefined,
     pausedUntil: row.paused_until ?? undefined,
@@ -84,6 +87,7 @@ export interface NewSubscriber {
   /** Topic ids ([] = every topic); undefined keeps a known subscriber's topics. */
   topics?: string[];
   frequency?: Frequency;
+  /** Either of these marks the reader's delivery time as chosen. */
   timezone?: string;
   deliveryHour?: number;
   confirmed: boolean;
@@ -109,6 +113,7 @@ export class SubscriberQueries {
    */
   async upsert(input: NewSubscriber, now: string): Promise<{ subscriber: Subscriber; created: boolean }> {
     const email = normalizeEmail(input.email);
+    const chosen = input.timezone !== undefined || input.deliveryHour !== undefined;
     const existing = await this.getByEmail(email);
     if (!existing) {
       await this.db
@@ -120,6 +125,7 @@ export class SubscriberQueries {
           frequency: input.frequency ?? 'daily',
           timezone: input.timezone ?? 'UTC',
           delivery_hour: input.deliveryHour ?? 7,
+          delivery_time_chosen: chosen ? 1 : 0,
           created_at: now,
           updated_at: now,
           confirmed_at: input.confirmed ? now : null,
@@ -136,6 +142,7 @@ export class SubscriberQueries {
         frequency: input.frequency ?? existing.frequency,
         timezone: input.timezone ?? existing.timezone,
         delivery_hour: input.deliveryHour ?? existing.deliveryHour,
+        delivery_time_chosen: chosen || existing.deliveryTimeChosen ? 1 : 0,
         status,
         confirmed_at: status === 'confirmed' ? (existing.confirmedAt ?? now) : (existing.confirmedAt ?? null),
         updated_at: now,
@@ -217,6 +224,8 @@ export class SubscriberQueries {
         frequency: request.frequency,
         timezone: request.timezone,
         delivery_hour: request.deliveryHour ?? Number(row.delivery_hour),
+        // the form's time zone is the reader's (guessed by their browser, shown for them to change)
+        delivery_time_chosen: 1,
         confirmed_at: row.confirmed_at ?? now,
         pending_request: null,
         updated_at: now,
@@ -247,6 +256,7 @@ export class SubscriberQueries {
     const same =
       topicSetKey(before.topics) === topicSetKey(prefs.topics) &&
       before.frequency === prefs.frequency &&
+      before.deliveryTimeChosen &&
       before.timezone === prefs.timezone &&
       before.deliveryHour === prefs.deliveryHour &&
       (before.pausedUntil ?? null) === (prefs.pausedUntil ?? null);
@@ -258,6 +268,7 @@ export class SubscriberQueries {
         frequency: prefs.frequency,
         timezone: prefs.timezone,
         delivery_hour: prefs.deliveryHour,
+        delivery_time_chosen: 1,
         paused_until: prefs.pausedUntil ?? null,
         updated_at: now,
       })
@@ -315,10 +326,10 @@ export class SubscriberQueries {
   }
 
   /** One keyset page of confirmed recipients (id order), for the fan-out checkpoint. */
-  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topics: string[]; timezone: string; deliveryHour: number }[]> {
+  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topics: string[]; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
     const rows = await this.db
       .selectFrom('subscribers')
-      .select(['id', 'topics', 'timezone', 'delivery_hour'])
+      .select(['id', 'topics', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
       .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
@@ -326,7 +337,7 @@ export class SubscriberQueries {
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ id: Number(r.id), topics: parseTopicSet(r.topics), timezone: r.timezone, deliveryHour: Number(r.delivery_hour) }));
+    return rows.map((r) => ({ id: Number(r.id), topics: parseTopicSet(r.topics), timezone: r.timezone, deliveryHour: Number(r.delivery_hour), deliveryTimeChosen: Number(r.delivery_time_chosen) === 1 }));
   }
 
   async countByStatus(): Promise<Record<SubscriberStatus, number>> {
