@@ -160,10 +160,14 @@ export async function migrate(open: OpenDatabase): Promise<void> {
     }
     if (!error) return;
     const explained = explainDatabaseError(error, open.location, open.dialect);
-    // Two processes booting on a fresh SQLite file race on the first migration; the loser
-    // finds the tables made and simply re-reads the migration table. An explained error
-    // (unreachable, not a database, read-only) will not go away by trying again.
-    if (attempt < 3 && !explained) continue;
+    // Processes booting together on a fresh SQLite file race on the migrations; a loser finds
+    // tables made by the winner, waits for it to get further and re-reads the migration table
+    // (with several migrations the winner may still be mid-way at the first retry). An
+    // explained error (unreachable, not a database, read-only) will not go away by trying again.
+    if (attempt < 10 && !explained) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+      continue;
+    }
     const message = error instanceof Error ? error.message : String(error);
     throw new DatabaseError(explained ?? `database migration failed on ${open.location}: ${message}`, { cause: error });
   }
