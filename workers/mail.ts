@@ -6,7 +6,8 @@ import { sendTransactional, type MailOutcome } from '../src/send/transactional.t
 import { makeWorker, type StageHandle } from './shared.ts';
 
 export function startMailWorker(app: App): StageHandle {
-  const messenger = createMessenger(app.env);
+  // the same SES client and configuration set as editions, so bounces of confirmations reach the webhook too
+  const messenger = createMessenger(app.env, { sesApi: app.config.send.sesApi, configurationSet: app.config.mail.configurationSet });
   const worker = makeWorker<MailJob, MailOutcome>(app, QUEUE.mail, async (job) => {
     const outcome = await sendTransactional(app, messenger, job.data, job.id ?? job.name);
     if (!outcome.sent) app.log.info('transactional mail not sent', { kind: job.data.kind, subscriber: job.data.subscriberId, reason: outcome.reason });

@@ -5,6 +5,7 @@
  * the end). Each delivery moves pending → sending → sent / failed / skipped exactly once; the
  * Message-ID is stable, so a retry after a crash is recognisable as the same message.
  */
+import { suppressAddress } from './feedback.ts';
 import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
 import type { EditionContent } from '../rank/edition.ts';
@@ -168,8 +169,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
         const message = (err as Error).message;
         if (err instanceof PermanentSendError) {
           if (err.suppressAddress) {
-            await store.suppressions.add(d.email, 'rejected', message, now());
-            await store.subscribers.setStatus(d.subscriberId, 'suppressed', now());
+            await suppressAddress(store, d.email, 'rejected', message, now());
           }
           ctx.log.warn('delivery failed permanently', { edition: editionId, subscriber: d.subscriberId, error: message });
           return { subscriberId: d.subscriberId, status: 'failed', error: message };

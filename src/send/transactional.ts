@@ -3,6 +3,7 @@
  * welcome, preferences changed, the operator's test mail). Its own queue and worker, so an
  * edition in progress never delays a confirmation email.
  */
+import { suppressAddress } from './feedback.ts';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { buildMessage, domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
@@ -79,6 +80,8 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     unsubscribeUrl: links.unsubscribe,
     unsubscribeMailto: links.unsubscribeMailto,
     date: new Date(),
+    replyTo: config.mail.replyTo,
+    configurationSet: config.mail.configurationSet,
   });
   let result: SendResult;
   try {
@@ -87,8 +90,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     if (err instanceof PermanentSendError) {
       if (err.suppressAddress && job.kind !== 'test') {
         const now = new Date().toISOString();
-        await store.suppressions.add(to, 'rejected', err.message, now);
-        await store.subscribers.setStatus(subscriberId, 'suppressed', now);
+        await suppressAddress(store, to, 'rejected', err.message, now);
       }
       throw new UnrecoverableError(`${job.kind} mail to subscriber ${subscriberId || to} refused: ${err.message}`);
     }
