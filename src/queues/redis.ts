@@ -134,7 +134,7 @@ const LEASE_PREFIX = 'paperboy-lease-';
  * that was stopping it at that moment. The lock file holds its owner's pid, so a lock left
  * by a killed process is taken over.
  */
-async function withStartStopLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+export async function withStartStopLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = path.join(dir, 'start-stop.lock');
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -143,7 +143,14 @@ async function withStartStopLock<T>(dir: string, fn: () => Promise<T>): Promise<
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(lock, 'utf8').trim() || '0');
+      let holder: number;
+      try {
+        holder = Number(readFileSync(lock, 'utf8').trim() || '0');
+      } catch (readErr) {
+        // the holder released it between our attempt and this read: try again at once
+        if ((readErr as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw readErr;
+      }
       if (holder > 0 && !alive(holder)) {
         rmSync(lock, { force: true });
         continue;
