@@ -76,5 +76,8 @@ describe('paperboy doctor', () => {
     const r = await runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` }, timeoutMs: 40_000 });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+ses account: in the SES sandbox: .*request production access .*\(limits 1\/s, 200 a day\)/m);
+    // the SDK's own multi-line warning would break LOG_FORMAT=json readers: doctor says it once
+    expect(r.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    if (Number(process.versions.node.split('.')[0]) < 22) expect(r.stdout).toMatch(/^warn\s+node: Node\.js 20\.\S+: AWS SDK releases after .* need Node\.js 22/m);
   });
 });
