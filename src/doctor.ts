@@ -100,14 +100,41 @@ export async function sesChecks(env: Environment): Promise<Check[]> {
         ? ok('ses account', `out of the sandbox; ${quota?.MaxSendRate ?? '?'} messages/s, ${quota?.Max24HourSend ?? '?'} a day (${quota?.SentLast24Hours ?? 0} sent in the last 24 h)`)
         : fail('ses account', `in the SES sandbox: only verified addresses receive mail; request production access in the SES console (limits ${quota?.MaxSendRate ?? '?'}/s, ${quota?.Max24HourSend ?? '?'} a day)`),
     );
-    const domain = parseAddress(env.mailFrom).address.split('@')[1] ?? '';
-    const identity = await client.send(new GetEmailIdentityCommand({ EmailIdentity: domain }), { abortSignal: AbortSignal.timeout(SES_CHECK_TIMEOUT_MS) });
-    const dkim = identity.DkimAttributes?.Status;
-    checks.push(
-      identity.VerifiedForSendingStatus && dkim === 'SUCCESS'
-        ? ok('sender identity', `${domain} verified, DKIM on`)
-        : fail('sender identity', `${domain}: ${identity.VerifiedForSendingStatus ? 'verified' : 'NOT verified'}, DKIM ${dkim ?? 'off'}: verify the domain and publish its DKIM records (README, "SES set-up")`),
-    );
+    // SES lets an address send when either it or its domain is a verified identity; only the
+    // domain's DKIM signs as the From domain, which DMARC alignment needs
+    const from = parseAddress(env.mailFrom).address;
+    const domain = from.split('@')[1] ?? '';
+    const lookup = async (name: string) => {
+      try {
+        return await client.send(new GetEmailIdentityCommand({ EmailIdentity: name }), { abortSignal: AbortSignal.timeout(SES_CHECK_TIMEOUT_MS) });
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NotFoundException') return undefined;
+        throw err;
+      }
+    };
+    const domainIdentity = await lookup(domain);
+    const dkim = domainIdentity?.DkimAttributes?.Status;
+    if (domainIdentity?.VerifiedForSendingStatus) {
+      checks.push(
+        dkim === 'SUCCESS'
+          ? ok('sender identity', `${domain} verified, DKIM on`)
+          : fail('sender identity', `${domain} verified, but DKIM is ${dkim ?? 'off'}: publish the DKIM CNAME records SES gives for it (README, "SES set-up"); unsigned mail fails DMARC and lands in spam`),
+      );
+    } else if ((await lookup(from))?.VerifiedForSendingStatus) {
+      checks.push(
+        warn(
+          'sender identity',
+          `${from} is verified as an address, but ${domain} is ${domainIdentity ? 'not verified yet' : 'not an SES identity'}: mail goes out without your domain's DKIM signature, so DMARC alignment fails; verify the domain (README, "SES set-up")`,
+        ),
+      );
+    } else {
+      checks.push(
+        fail(
+          'sender identity',
+          `neither ${from} nor ${domain} is a verified SES identity in ${env.sesRegion}${domainIdentity ? ` (${domain} is added but not verified: publish its DNS records)` : ''}: SES refuses every send; add and verify the domain (README, "SES set-up")`,
+        ),
+      );
+    }
   } catch (err) {
     checks.push(fail('ses', explain(err)));
   } finally {

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisOptions, startPrivateRedis } from '../../src/queues/redis.ts';
 import { runCli, tempDir } from '../harness/index.ts';
+import { startSesStandIn } from '../harness/sesStandIn.ts';
 
 const closers: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
@@ -80,4 +81,28 @@ describe('paperboy doctor', () => {
     expect(r.stderr).not.toMatch(/NodeVersionSupportWarning/);
     if (Number(process.versions.node.split('.')[0]) < 22) expect(r.stdout).toMatch(/^warn\s+node: Node\.js 20\.\S+: AWS SDK releases after .* need Node\.js 22/m);
   });
+
+  it('judges the sender identity as SES does: the domain or the address verified, and DKIM on the domain', async () => {
+    const ses = await startSesStandIn();
+    closers.push(() => ses.close());
+    ses.quota = { max24HourSend: 50_000, maxSendRate: 14, sentLast24Hours: 12 };
+    const doctor = () => runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: ses.url }, timeoutMs: 40_000 });
+
+    let r = await doctor();
+    expect(r.stdout).toMatch(/^ok\s+ses account: out of the sandbox; 14 messages\/s, 50000 a day \(12 sent in the last 24 h\)$/m);
+    expect(r.stdout).toMatch(/^FAIL\s+sender identity: neither papers@example\.org nor example\.org is a verified SES identity in eu-west-1: SES refuses every send/m);
+
+    ses.identities.set('papers@example.org', { verified: true, dkim: 'NOT_STARTED' });
+    r = await doctor();
+    expect(r.stdout).toMatch(/^warn\s+sender identity: papers@example\.org is verified as an address, but example\.org is not an SES identity: .*DMARC alignment fails/m);
+
+    ses.identities.set('example.org', { verified: true, dkim: 'PENDING' });
+    r = await doctor();
+    expect(r.stdout).toMatch(/^FAIL\s+sender identity: example\.org verified, but DKIM is PENDING: publish the DKIM CNAME records/m);
+
+    ses.identities.set('example.org', { verified: true, dkim: 'SUCCESS' });
+    r = await doctor();
+    expect(r.stdout).toMatch(/^ok\s+sender identity: example\.org verified, DKIM on$/m);
+    expect(r.stdout).not.toMatch(/^FAIL\s+ses/m);
+  }, 120_000);
 });

@@ -36,6 +36,10 @@ export interface SesStandIn {
   latencyMs: number;
   /** What GetSendQuota / GetAccount answer; undefined: those calls never answer (like aws-ses-v2-local). */
   quota?: { max24HourSend: number; maxSendRate: number; sentLast24Hours: number };
+  /** GetAccount's ProductionAccessEnabled (default true: out of the sandbox). */
+  productionAccess: boolean;
+  /** What GetEmailIdentity answers per identity (a domain or an address); others are NotFound. */
+  identities: Map<string, { verified: boolean; dkim: 'SUCCESS' | 'PENDING' | 'FAILED' | 'NOT_STARTED' }>;
   close(): Promise<void>;
 }
 
@@ -49,7 +53,7 @@ function jsonError(res: http.ServerResponse, status: number, type: string, messa
 
 export async function startSesStandIn(opts: { port?: number } = {}): Promise<SesStandIn> {
   const acceptedTimes: number[] = [];
-  const state: Omit<SesStandIn, 'url' | 'close'> = { messages: [], throttled: 0, throttleUntil: 0, maxPerSecond: 0, reject: new Set(), paused: false, latencyMs: 0 };
+  const state: Omit<SesStandIn, 'url' | 'close'> = { messages: [], throttled: 0, throttleUntil: 0, maxPerSecond: 0, reject: new Set(), paused: false, latencyMs: 0, productionAccess: true, identities: new Map() };
 
   /** Why this send is refused now, if it is. */
   function refusal(to: string[]): 'throttle' | 'paused' | 'reject' | undefined {
@@ -118,7 +122,22 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
         if (req.method === 'GET' && url.pathname === '/v2/email/account') {
           if (!state.quota) return;
           const q = state.quota;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SendingEnabled: !state.paused, SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours } }));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SendingEnabled: !state.paused, ProductionAccessEnabled: state.productionAccess, SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours } }));
+          return;
+        }
+        const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(url.pathname);
+        if (req.method === 'GET' && identity) {
+          const name = decodeURIComponent(identity[1]!);
+          const known = state.identities.get(name);
+          if (!known) return jsonError(res, 404, 'NotFoundException', `Email identity ${name} does not exist.`);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              IdentityType: name.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
+              VerifiedForSendingStatus: known.verified,
+              VerificationStatus: known.verified ? 'SUCCESS' : 'PENDING',
+              DkimAttributes: { SigningEnabled: known.dkim === 'SUCCESS', Status: known.dkim },
+            }),
+          );
           return;
         }
         res.writeHead(404).end('<UnknownOperationException/>');
