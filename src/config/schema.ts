@@ -239,10 +239,11 @@ export const configSchema = z
          */
         concurrency: z.number().int().min(1).max(256).optional(),
         /**
-         * Messages per UTC day across all workers (SES's 24-hour quota). When SES answers
-         * GetSendQuota / GetAccount within `quotaLookupTimeoutMs`, the smaller of the two
-         * counts; 0: no limit. When the quota is used up, sending stops cleanly and resumes
-         * the next UTC day.
+         * Messages per rolling 24 hours across all workers, counted as SES counts its quota
+         * (sends SES refused do not count). When SES answers GetSendQuota / GetAccount within
+         * `quotaLookupTimeoutMs`, the smaller of the two counts; 0: no limit. When the quota
+         * is used up, sending stops cleanly and resumes when the oldest counted minute is
+         * 24 hours old.
          */
         dailyQuota: z.number().int().min(0).default(0),
         /** Ask SES for the quota (off for SES stand-ins that do not answer GetSendQuota). */

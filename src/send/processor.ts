@@ -13,7 +13,7 @@ import { VariantStore } from '../render/variants.ts';
 import { PreparedMessage, domainOf, parseAddress, type SenderHeaders } from '../mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
 import { subscriberLinks } from '../mail/tokens.ts';
-import { quotaDay, type SendRateLimiter } from './rateLimiter.ts';
+import type { Permit, SendRateLimiter } from './rateLimiter.ts';
 
 export interface BatchOutcome {
   sent: number;
@@ -48,6 +48,8 @@ const PREPARED_KEPT = 256;
 export const CHECK_INTERVAL_MS = 1_000;
 /** In-batch tries of a message that failed for a 5xx or the network, before the job's own retry. */
 const TRANSIENT_TRIES = 4;
+/** How long a batch waits after SES itself says the 24-hour quota is used up. */
+const QUOTA_RETRY_MS = 15 * 60_000;
 
 export function sendConcurrency(config: StageContext['config'], messenger: Messenger): number {
   if (config.send.concurrency) return config.send.concurrency;
@@ -155,10 +157,11 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
     const raw = message.build({ to: d.email, messageId: d.messageId, date: new Date(), links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain) });
     for (let attempt = 0; ; attempt++) {
       if (halt.value) return undefined;
+      let permit: Permit | undefined;
       if (limiter && messenger.metered) {
-        const permit = await limiter.acquire(() => halt.value !== undefined);
+        permit = await limiter.acquire(() => halt.value !== undefined);
         if (!permit.ok) {
-          if (permit.reason === 'quota') halt.value ??= { reason: `the daily quota of ${config.send.dailyQuota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' };
+          if (permit.reason === 'quota') halt.value ??= { reason: `the 24-hour quota of ${limiter.quota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' };
           return undefined;
         }
       }
@@ -166,6 +169,8 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
         const result = await messenger.send(raw, { editionId, subscriberId: d.subscriberId, to: d.email, from: from.address, messageId: d.messageId });
         return { subscriberId: d.subscriberId, status: 'sent', providerId: result.providerId };
       } catch (err) {
+        // SES answered with an error: it did not accept the message, so it counts for nothing
+        if (permit) await limiter?.refund(permit).catch(() => {});
         const message = (err as Error).message;
         if (err instanceof PermanentSendError) {
           if (err.suppressAddress) {
@@ -181,7 +186,8 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
           return undefined;
         }
         if (err instanceof QuotaExceededError) {
-          halt.value ??= { reason: message, deferUntil: quotaDay(new Date()).nextDayAt, release: 'pending' };
+          // SES does not say when its rolling 24 hours free a message: look again later
+          halt.value ??= { reason: message, deferUntil: Date.now() + QUOTA_RETRY_MS, release: 'pending' };
           return undefined;
         }
         const throttled = err instanceof TransientSendError && err.throttled;
