@@ -195,6 +195,22 @@ export function nodeForAwsSdkChecks(nodeVersion: string): Check[] {
   ];
 }
 
+/**
+ * A REDIS_URL another machine can reach means workers may run elsewhere: each of them then
+ * needs the same database and the same link-signing key, or they split the edition's state.
+ */
+export function deploymentChecks(env: Pick<Environment, 'redisUrl' | 'databaseUrl' | 'secretKey'>): Check[] {
+  const host = env.redisUrl ? /^[a-z+]+:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/,]+)/i.exec(env.redisUrl)?.[1] : undefined;
+  if (!host || /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(host)) return [];
+  const problems: string[] = [];
+  if (env.databaseUrl.startsWith('sqlite:')) {
+    problems.push('DATABASE_URL is a SQLite file on this machine, so a worker elsewhere would keep its own subscribers and deliveries: use PostgreSQL (DATABASE_URL=postgres://…) on every machine');
+  }
+  if (!env.secretKey) problems.push("SECRET_KEY is not set, so this machine signs links with its own key, which another machine's web service refuses: set the same SECRET_KEY on every machine");
+  if (problems.length === 0) return [ok('several machines', `Redis at ${host}, a shared database and SECRET_KEY: workers on other machines share the work`)];
+  return [warn('several machines', `Redis at ${host} can serve workers on other machines, but ${problems.join('; and ')}`)];
+}
+
 /** Runs every check that the boot did not already fail. */
 export async function runChecks(app: App): Promise<Check[]> {
   const checks: Check[] = [ok('configuration', `${app.settings.configSource}: ${app.config.sources.length} source(s), ${app.config.topics.length} topic(s)`)];
@@ -206,5 +222,6 @@ export async function runChecks(app: App): Promise<Check[]> {
     }
   }
   checks.push(...linkChecks(app));
+  checks.push(...deploymentChecks(app.env));
   return checks;
 }

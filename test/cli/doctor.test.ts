@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisOptions, startPrivateRedis } from '../../src/queues/redis.ts';
+import { deploymentChecks } from '../../src/doctor.ts';
 import { runCli, tempDir } from '../harness/index.ts';
 import { startSesStandIn } from '../harness/sesStandIn.ts';
 
@@ -105,4 +106,20 @@ describe('paperboy doctor', () => {
     expect(r.stdout).toMatch(/^ok\s+sender identity: example\.org verified, DKIM on$/m);
     expect(r.stdout).not.toMatch(/^FAIL\s+ses/m);
   }, 120_000);
+
+  // judged from the settings alone: a doctor run would connect to that Redis, and tests stay on loopback
+  it('warns when a Redis other machines can reach is paired with a SQLite file or no SECRET_KEY', () => {
+    const remote = 'redis://:pw@redis.internal:6379';
+    expect(deploymentChecks({ redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'sqlite:/tmp/p.db' })).toEqual([]);
+    expect(deploymentChecks({ redisUrl: undefined, databaseUrl: 'sqlite:/tmp/p.db' })).toEqual([]);
+    const [sqlite] = deploymentChecks({ redisUrl: remote, databaseUrl: 'sqlite:/tmp/p.db', secretKey: 's' });
+    expect(sqlite).toMatchObject({ name: 'several machines', status: 'warn' });
+    expect(sqlite!.detail).toMatch(/^Redis at redis\.internal can serve workers on other machines, but DATABASE_URL is a SQLite file .*use PostgreSQL/);
+    expect(sqlite!.detail).not.toMatch(/pw/);
+    const [noKey] = deploymentChecks({ redisUrl: remote, databaseUrl: 'postgres://db.internal/paperboy' });
+    expect(noKey!.detail).toMatch(/SECRET_KEY is not set.*set the same SECRET_KEY on every machine/);
+    expect(deploymentChecks({ redisUrl: remote, databaseUrl: 'postgres://db.internal/paperboy', secretKey: 's' })).toEqual([
+      { name: 'several machines', status: 'ok', detail: expect.stringMatching(/^Redis at redis\.internal, a shared database and SECRET_KEY/) },
+    ]);
+  });
 });
