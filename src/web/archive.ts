@@ -81,6 +81,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
         to,
         topic,
         total: result.total,
+        more: result.more,
         page: q.page,
         queryString: params.toString(),
         hits: result.papers.map((p) => ({

@@ -20,6 +20,8 @@ export interface SearchView {
   topics: { id: string; name: string }[];
   hits: SearchHit[];
   total: number;
+  /** More than `total` match: the count stopped there. */
+  more?: boolean;
   page: number;
   pageSize: number;
   /** The query string of this search without the page, for the pager links. */
@@ -48,13 +50,13 @@ export function searchPage(v: SearchView): string {
 ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 ${
   v.query
-    ? html`<p role="status">${v.total === 0 ? `No paper matches "${v.query}".` : `${v.total} paper${v.total === 1 ? ' matches' : 's match'} "${v.query}"${v.total > v.hits.length ? `; ${first}–${last} shown` : ''}.`}</p>
+    ? html`<p role="status">${v.total === 0 ? `No paper matches "${v.query}".` : `${v.more ? `More than ${v.total.toLocaleString('en-US')} papers match` : `${v.total} paper${v.total === 1 ? ' matches' : 's match'}`} "${v.query}"${v.more || v.total > v.hits.length ? `; ${first}–${last} shown` : ''}.`}</p>
 <ul class="plain">${v.hits.map(
         (h) => html`<li class="paper"><h3><a href="${h.href}">${h.title}</a></h3>
 <span class="muted">${h.authors}${h.editionDate ? html` · <a href="/editions/${h.editionDate}">${h.editionDate}</a>` : ''}${h.topic ? ` · ${h.topic}` : ''}</span>
 <p>${h.abstract}</p></li>`,
       )}</ul>
-<nav class="pager" aria-label="Result pages">${v.page > 1 ? html`<a href="${pageLink(v.page - 1)}" rel="prev">← Previous</a>` : html`<span></span>`}${last < v.total ? html`<a href="${pageLink(v.page + 1)}" rel="next">Next →</a>` : ''}</nav>`
+<nav class="pager" aria-label="Result pages">${v.page > 1 ? html`<a href="${pageLink(v.page - 1)}" rel="prev">← Previous</a>` : html`<span></span>`}${v.more || last < v.total ? html`<a href="${pageLink(v.page + 1)}" rel="next">Next →</a>` : ''}</nav>`
     : ''
 }`,
     { listName: v.listName },

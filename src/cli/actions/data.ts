@@ -283,11 +283,11 @@ export async function papersSearch(query: string, opts: { from?: string; to?: st
     }
     const result = await app.store.papers.search(app.store.dialect, { query, from: opts.from, to: opts.to, topic: opts.topic, limit, offset: (page - 1) * limit });
     if (opts.json) {
-      output.json({ query, total: result.total, page, papers: result.papers.map(paperJson) });
+      output.json({ query, total: result.total, more: result.more ?? false, page, papers: result.papers.map(paperJson) });
       return EXIT.ok;
     }
     for (const p of result.papers) output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}`);
-    output.note(`${result.total} paper(s) match "${query}"${result.total > page * limit ? `; showing ${(page - 1) * limit + 1}–${(page - 1) * limit + result.papers.length} (--page ${page + 1} for more)` : ''}`);
+    output.note(`${result.more ? `more than ${result.total}` : result.total} paper(s) match "${query}"${result.more || result.total > page * limit ? `; showing ${(page - 1) * limit + 1}–${(page - 1) * limit + result.papers.length} (--page ${page + 1} for more)` : ''}`);
     return EXIT.ok;
   });
 }
