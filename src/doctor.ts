@@ -10,7 +10,7 @@ import type { Environment } from './config/load.ts';
 import { MIGRATION_NAMES } from './db/connect.ts';
 import { parseAddress } from './mail/message.ts';
 import { QUEUE } from './queues/index.ts';
-import { connectProbe, redactRedisUrl } from './queues/redis.ts';
+import { connectProbe, describeRedis } from './queues/redis.ts';
 
 export interface Check {
   name: string;
@@ -27,7 +27,7 @@ const fail = (name: string, detail: string): Check => ({ name, status: 'fail', d
 export const SES_CHECK_TIMEOUT_MS = 5_000;
 
 export async function redisChecks(app: App): Promise<Check[]> {
-  const where = app.redis.owned || !app.env.redisUrl ? 'private redis-server (REDIS_URL unset)' : redactRedisUrl(app.redis.url);
+  const where = describeRedis(app.redis, app.env.redisUrl !== undefined);
   const client = await connectProbe(app.redis.url);
   try {
     const info = String(await client.info('server'));

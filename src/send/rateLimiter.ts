@@ -4,10 +4,10 @@
  * one), so the tokens of any sliding second stay within the rate, and the jitter of the
  * network and the event loop between taking a token and SES receiving the call has 10 % of
  * headroom before SES would count more than the rate. The same script counts the day's sends against
- * the 24-hour quota. Time comes from Redis, so machines' clocks do not matter.
+ * the 24-hour quota. Time comes from Redis, so machines' clocks do not matter. Both keys start
+ * with the queue prefix, which has a hash tag on a Redis Cluster, so the script's keys share a slot.
  */
-import { Redis } from 'ioredis';
-import { redisOptions } from '../queues/redis.ts';
+import { redisClient, type RedisClient, type RedisTarget } from '../queues/redis.ts';
 
 const SCRIPT = `
 local rate = tonumber(ARGV[1])
@@ -50,18 +50,18 @@ export function quotaDay(now: Date): { day: string; nextDayAt: number } {
 }
 
 export class SendRateLimiter {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly capacity: number;
   private readonly refillPerSecond: number;
 
   constructor(
-    redisUrl: string,
+    redis: RedisTarget,
     private readonly prefix: string,
     private readonly ratePerSecond: number,
     /** Sends per UTC day across all workers; 0: no limit. */
     private readonly dailyQuota: number,
   ) {
-    this.redis = new Redis({ ...redisOptions(redisUrl), lazyConnect: false });
+    this.redis = redisClient(redis, 'queue', { name: 'paperboy-send-rate' });
     this.redis.on('error', () => {});
     this.redis.defineCommand('takeSendToken', { numberOfKeys: 2, lua: SCRIPT });
     this.capacity = Math.max(1, ratePerSecond / 20);
