@@ -8,8 +8,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootApp } from '../../src/app.ts';
+import { QUEUE } from '../../src/queues/index.ts';
 import { clusterPrefix, redisClient } from '../../src/queues/redis.ts';
 import { SendRateLimiter } from '../../src/send/rateLimiter.ts';
+import { buildServer } from '../../src/web/server.ts';
 import { repoRoot, runCli, tempDir } from '../harness/index.ts';
 import { startRedisCluster, type Server } from '../harness/servers.ts';
 
@@ -76,6 +79,28 @@ describe('on a Redis Cluster', () => {
     expect(ours.some((k) => k.startsWith('pb{tagged}:ingest:'))).toBe(true);
     expect(ours.filter((k) => !k.startsWith('pb{tagged}:'))).toEqual([]);
   }, 300_000);
+
+  it('serves the web pages: ready, and POST /subscribe rate-limited through the cluster', async () => {
+    const { env } = setUp(cluster.url, 'pbweb');
+    const app = await bootApp({ env: { ...env, PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>' }, cwd: env.DATA_DIR });
+    const server = await buildServer(app, { subscribeRateLimit: { max: 2, timeWindowMs: 60_000 } });
+    try {
+      const ready = await server.inject({ url: '/readyz' });
+      expect(ready.json()).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });
+      const codes = [];
+      for (let i = 0; i < 3; i++) {
+        codes.push((await server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.9', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=r${i}%40example.org` })).statusCode);
+      }
+      expect(codes).toEqual([200, 200, 429]);
+      await server.settled();
+      // each accepted request queued its confirmation mail
+      expect(await app.queues.openJobs(QUEUE.mail)).toBe(2);
+    } finally {
+      await server.close();
+      await app.close();
+    }
+    expect((await clusterKeys(cluster.url)).some((k) => k.startsWith('{pbweb}:web-rate:'))).toBe(true);
+  });
 
   it('runs the send rate limiter script, whose two keys share the prefix slot', async () => {
     const limiter = new SendRateLimiter({ url: cluster.url, cluster: true }, clusterPrefix('pbrate'), 100, 10);
