@@ -81,7 +81,7 @@ export async function bootApp(opts: BootOptions = {}): Promise<App> {
     await store.close();
     throw err;
   }
-  const warning = await checkEvictionPolicy(redis.url);
+  const warning = await checkEvictionPolicy(redis);
   if (warning) log.warn(warning);
   const queues = new Queues({ redisUrl: redis.url, cluster: redis.cluster, prefix: redis.cluster ? clusterPrefix(env.queuePrefix) : env.queuePrefix });
   let closing: Promise<void> | undefined;

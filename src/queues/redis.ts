@@ -359,23 +359,58 @@ async function leave(lease: Redis, stateFile: string): Promise<void> {
   lease.disconnect();
 }
 
-/** Queues lose jobs if Redis evicts keys under memory pressure; only `noeviction` is safe. */
-export async function checkEvictionPolicy(url: string): Promise<string | undefined> {
-  let client: Redis | undefined;
+/**
+ * The URL of every node (same credentials and TLS): on a cluster each node has its own
+ * settings, and any of them may hold the queues' slot, now or after a failover.
+ */
+export async function redisNodeUrls(target: RedisTarget): Promise<string[]> {
+  if (!target.cluster) return [target.url];
+  const client = await connectProbe(target.url);
   try {
-    client = await connectProbe(url);
-    const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
-    if (policy && policy !== 'noeviction') {
-      return `Redis at ${redactRedisUrl(url)} has maxmemory-policy=${policy}: under memory pressure it may evict queued jobs. Set "maxmemory-policy noeviction" in redis.conf.`;
+    const lines = String(await client.cluster('NODES')).split('\n').filter((line) => line.trim());
+    return lines
+      .map((line) => line.split(' '))
+      .filter(([, , flags]) => !/\b(fail|noaddr|handshake)\b/.test(flags ?? ''))
+      .map(([, address]) => {
+        // "host:port@busport[,hostname]"; the node answering may list itself without a host
+        const hostPort = (address ?? '').split('@')[0]!;
+        const u = new URL(target.url);
+        u.pathname = '';
+        if (!hostPort.startsWith(':')) u.host = hostPort;
+        else u.port = hostPort.slice(1);
+        return u.toString();
+      });
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The node a URL names, as host:port. */
+export function nodeName(url: string): string {
+  const { host, port } = nodeOptions(url);
+  return `${host}:${port}`;
+}
+
+/** Queues lose jobs if Redis evicts keys under memory pressure; only `noeviction` is safe, on every node. */
+export async function checkEvictionPolicy(target: RedisTarget): Promise<string | undefined> {
+  const evicting: string[] = [];
+  try {
+    for (const url of await redisNodeUrls(target)) {
+      let client: Redis | undefined;
+      try {
+        client = await connectProbe(url);
+        const policy = ((await client.config('GET', 'maxmemory-policy')) as string[])[1];
+        if (policy && policy !== 'noeviction') evicting.push(target.cluster ? `${policy} on ${nodeName(url)}` : policy);
+      } finally {
+        client?.disconnect();
+      }
     }
-    return undefined;
   } catch {
     // managed Redis services often forbid CONFIG; nothing to report then
     return undefined;
-  } finally {
-    client?.disconnect();
   }
+  if (evicting.length === 0) return undefined;
+  return `Redis at ${redactRedisUrl(target.url)} has maxmemory-policy=${evicting.join(', ')}: under memory pressure it may evict queued jobs. Set "maxmemory-policy noeviction" in redis.conf${target.cluster ? ' of every node' : ''}.`;
 }
 
 export function redactRedisUrl(url: string): string {

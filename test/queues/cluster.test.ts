@@ -10,7 +10,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootApp } from '../../src/app.ts';
 import { QUEUE } from '../../src/queues/index.ts';
-import { clusterPrefix, redisClient } from '../../src/queues/redis.ts';
+import { checkEvictionPolicy, clusterPrefix, redisClient } from '../../src/queues/redis.ts';
 import { SendRateLimiter } from '../../src/send/rateLimiter.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { repoRoot, runCli, tempDir } from '../harness/index.ts';
@@ -101,6 +101,27 @@ describe('on a Redis Cluster', () => {
     }
     expect((await clusterKeys(cluster.url)).some((k) => k.startsWith('{pbweb}:web-rate:'))).toBe(true);
   });
+
+  it('doctor checks the eviction policy of every node, naming the one that evicts', async () => {
+    const { env } = setUp(cluster.url, 'pbdoctor');
+    // not the node REDIS_URL names: the queues' slot may live on any of them
+    const other = cluster.ports[2]!;
+    const admin = redisClient({ url: `redis://127.0.0.1:${other}` }, 'queue');
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const r = await runCli(['doctor'], { env, timeoutMs: 120_000 });
+      expect(r.code, r.stdout).toBe(1);
+      // what every command warns at start
+      expect(await checkEvictionPolicy({ url: cluster.url, cluster: true })).toMatch(new RegExp(`maxmemory-policy=allkeys-lru on 127\\.0\\.0\\.1:${other}: .* of every node`));
+      expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+redis maxmemory-policy: allkeys-lru on 127\\.0\\.0\\.1:${other}: .*noeviction.* of every node$`, 'm'));
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      admin.disconnect();
+    }
+    const healthy = await runCli(['doctor'], { env, timeoutMs: 120_000 });
+    expect(healthy.stdout).toMatch(/^ok\s+redis: redis:\/\/127\.0\.0\.1:\d+ \(Redis Cluster\), Redis /m);
+    expect(healthy.stdout).toMatch(/^ok\s+redis maxmemory-policy: noeviction on all 3 nodes$/m);
+  }, 300_000);
 
   it('runs the send rate limiter script, whose two keys share the prefix slot', async () => {
     const limiter = new SendRateLimiter({ url: cluster.url, cluster: true }, clusterPrefix('pbrate'), 100, 10);
