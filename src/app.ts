@@ -10,7 +10,7 @@ import type { Config } from './config/schema.ts';
 import type { Environment } from './config/load.ts';
 import { Store } from './db/store.ts';
 import { Queues } from './queues/index.ts';
-import { assertReachable, checkEvictionPolicy, startPrivateRedis, type RedisHandle } from './queues/redis.ts';
+import { assertReachable, checkEvictionPolicy, clusterPrefix, inspectRedis, startPrivateRedis, type RedisHandle } from './queues/redis.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureLocalDir } from './localDir.ts';
 
@@ -73,7 +73,7 @@ export async function bootApp(opts: BootOptions = {}): Promise<App> {
   try {
     if (env.redisUrl) {
       await assertReachable(env.redisUrl);
-      redis = { url: env.redisUrl, owned: false, stop: async () => {} };
+      redis = { ...(await inspectRedis(env.redisUrl)), owned: false, stop: async () => {} };
     } else {
       redis = await startPrivateRedis(env.dataDir);
     }
@@ -81,9 +81,9 @@ export async function bootApp(opts: BootOptions = {}): Promise<App> {
     await store.close();
     throw err;
   }
-  const warning = await checkEvictionPolicy(redis.url);
+  const warning = await checkEvictionPolicy(redis);
   if (warning) log.warn(warning);
-  const queues = new Queues({ redisUrl: redis.url, prefix: env.queuePrefix });
+  const queues = new Queues({ redisUrl: redis.url, cluster: redis.cluster, prefix: redis.cluster ? clusterPrefix(env.queuePrefix) : env.queuePrefix });
   let closing: Promise<void> | undefined;
   return {
     ...data,

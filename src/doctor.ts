@@ -10,7 +10,7 @@ import type { Environment } from './config/load.ts';
 import { MIGRATION_NAMES } from './db/connect.ts';
 import { parseAddress } from './mail/message.ts';
 import { QUEUE } from './queues/index.ts';
-import { connectProbe, redactRedisUrl } from './queues/redis.ts';
+import { connectProbe, describeRedis, nodeName, redisNodeUrls } from './queues/redis.ts';
 
 export interface Check {
   name: string;
@@ -27,7 +27,7 @@ const fail = (name: string, detail: string): Check => ({ name, status: 'fail', d
 export const SES_CHECK_TIMEOUT_MS = 5_000;
 
 export async function redisChecks(app: App): Promise<Check[]> {
-  const where = app.redis.owned || !app.env.redisUrl ? 'private redis-server (REDIS_URL unset)' : redactRedisUrl(app.redis.url);
+  const where = describeRedis(app.redis, app.env.redisUrl !== undefined);
   const client = await connectProbe(app.redis.url);
   try {
     const info = String(await client.info('server'));
@@ -35,23 +35,39 @@ export async function redisChecks(app: App): Promise<Check[]> {
     const checks: Check[] = [];
     const major = Number(version.split('.')[0]);
     checks.push(major >= 6 ? ok('redis', `${where}, Redis ${version}`) : fail('redis', `${where}, Redis ${version}: BullMQ needs Redis 6.2 or later; upgrade it`));
-    let policy: string | undefined;
-    let appendonly: string | undefined;
-    try {
-      policy = ((await client.config('GET', 'maxmemory-policy')) as string[])[1];
-      appendonly = ((await client.config('GET', 'appendonly')) as string[])[1];
-    } catch {
-      // managed services often forbid CONFIG
+    // every node of a cluster: any of them may hold the queues' slot, now or after a failover
+    const nodes = await redisNodeUrls(app.redis);
+    const settings = await Promise.all(nodes.map((url) => nodeSettings(url)));
+    const on = (i: number) => (app.redis.cluster ? ` on ${nodeName(nodes[i]!)}` : '');
+    const each = app.redis.cluster ? ' of every node' : '';
+    const policies = settings.map((n) => n.policy);
+    if (policies.includes(undefined)) checks.push(warn('redis maxmemory-policy', 'unknown (CONFIG GET is not allowed): make sure it is noeviction, or queued jobs can be evicted'));
+    else if (policies.every((p) => p === 'noeviction')) checks.push(ok('redis maxmemory-policy', `noeviction${app.redis.cluster ? ` on all ${nodes.length} nodes` : ''}`));
+    else {
+      const evicting = policies.flatMap((p, i) => (p === 'noeviction' ? [] : [`${p}${on(i)}`]));
+      checks.push(fail('redis maxmemory-policy', `${evicting.join(', ')}: under memory pressure Redis may evict queued jobs; set "maxmemory-policy noeviction" in redis.conf${each}`));
     }
-    if (policy === undefined) checks.push(warn('redis maxmemory-policy', 'unknown (CONFIG GET is not allowed): make sure it is noeviction, or queued jobs can be evicted'));
-    else if (policy === 'noeviction') checks.push(ok('redis maxmemory-policy', 'noeviction'));
-    else checks.push(fail('redis maxmemory-policy', `${policy}: under memory pressure Redis may evict queued jobs; set "maxmemory-policy noeviction" in redis.conf`));
-    if (appendonly === 'no') checks.push(warn('redis persistence', 'AOF is off: a Redis restart loses the jobs in flight (the next `edition send` queues them again); set "appendonly yes"'));
+    const noAof = settings.flatMap((n, i) => (n.appendonly === 'no' ? [on(i)] : []));
+    if (noAof.length > 0) checks.push(warn('redis persistence', `AOF is off${noAof.join(',')}: a Redis restart loses the jobs in flight (the next \`edition send\` queues them again); set "appendonly yes"${each}`));
     const workers = await Promise.all(Object.values(QUEUE).map(async (q) => `${q}:${await app.queues.workerCount(q)}`));
     checks.push(ok('workers connected', workers.join(' ')));
     return checks;
   } finally {
     client.disconnect();
+  }
+}
+
+/** A node's eviction policy and AOF setting; undefined where CONFIG is forbidden (managed services). */
+async function nodeSettings(url: string): Promise<{ policy?: string; appendonly?: string }> {
+  let client: Awaited<ReturnType<typeof connectProbe>> | undefined;
+  const setting = async (name: string) => ((await client!.config('GET', name)) as string[])[1];
+  try {
+    client = await connectProbe(url);
+    return { policy: await setting('maxmemory-policy'), appendonly: await setting('appendonly').catch(() => undefined) };
+  } catch {
+    return {};
+  } finally {
+    client?.disconnect();
   }
 }
 

@@ -13,7 +13,7 @@ export function startSendWorker(app: App): StageHandle {
   // the quota is looked up once, in the background: a slow endpoint never delays the first sends
   let limiter: Promise<SendRateLimiter> | undefined;
   const limiterOf = () =>
-    (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis.url, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
+    (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
   const prepared = new Map();
   const worker = makeWorker<SendJob, BatchOutcome>(
     app,

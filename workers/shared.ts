@@ -1,16 +1,11 @@
-import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
+import type { Job, Processor, Worker, WorkerOptions } from 'bullmq';
 import type { Fields } from '../src/log.ts';
 import type { App } from '../src/app.ts';
-import { connection, type QueueName } from '../src/queues/index.ts';
+import { openWorker, type QueueName } from '../src/queues/index.ts';
 
 /** A BullMQ worker on the app's Redis and prefix, logging failures with their cause. */
 export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processor<D, R>, opts: Partial<WorkerOptions> = {}): Worker<D, R> {
-  const worker = new Worker<D, R>(queue, processor, {
-    connection: connection(app.queues.settings),
-    prefix: app.queues.settings.prefix,
-    concurrency: 1,
-    ...opts,
-  });
+  const worker = openWorker<D, R>(app.queues.settings, queue, processor, { concurrency: 1, ...opts });
   worker.on('failed', (job, err) => {
     app.log.warn('job failed', { ...jobFields(queue, job), attempt: job?.attemptsMade, error: err.message });
   });

@@ -3,12 +3,11 @@
  * a needed stage is connected to Redis, the command runs that stage in-process, so one
  * command completes on a single machine and shares the work when workers exist.
  */
-import { QueueEvents } from 'bullmq';
 import type { App } from '../app.ts';
 import type { SourceConfig } from '../config/schema.ts';
 import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 import type { IngestReport } from '../ingest/processor.ts';
-import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
+import { jobOptions, openQueueEvents, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
 import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
@@ -40,7 +39,7 @@ export async function ensureWorkers(app: App, stages: Stage[]): Promise<RunningS
 /** Queues one fetch per source and waits for every report. */
 export async function ingestSources(app: App, sources: SourceConfig[]): Promise<IngestReport[]> {
   const queueNames = [...new Set(sources.map(ingestQueueOf))];
-  const events = new Map(queueNames.map((name) => [name, new QueueEvents(name, { connection: connection(app.queues.settings), prefix: app.queues.settings.prefix })]));
+  const events = new Map(queueNames.map((name) => [name, openQueueEvents(app.queues.settings, name)]));
   try {
     await Promise.all([...events.values()].map((e) => e.waitUntilReady()));
     const run = Date.now().toString(36);

@@ -306,11 +306,15 @@ export const envSchema = z.object({
     (v) => v === undefined || /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v),
     'expected sqlite:PATH or postgres://user:password@host:port/database',
   ),
+  /**
+   * A shared Redis (unset: a private redis-server under DATA_DIR). A node of a Redis Cluster
+   * is recognised at start (INFO cluster); the queues then use the whole cluster.
+   */
   REDIS_URL: optionalNonEmpty.refine(
     (v) => v === undefined || /^rediss?:\/\/.+/.test(v),
     'expected redis://host:port (or rediss:// for TLS)',
   ),
-  /** Key prefix of every queue; use a hash tag such as "{paperboy}" on Redis Cluster. */
+  /** Key prefix of every queue (default "paperboy"); on a Redis Cluster, one without a hash tag is wrapped: "{paperboy}". */
   QUEUE_PREFIX: optionalNonEmpty,
   MAIL_TRANSPORT: optionalNonEmpty.pipe(z.enum(['outbox', 'ses']).optional()),
   OUTBOX_DIR: optionalNonEmpty,

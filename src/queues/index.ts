@@ -2,8 +2,9 @@
  * Every queue name, job id and job option of the pipeline, in one place. Jobs carry ids
  * only; workers reload the records they name.
  */
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { redisOptions } from './redis.ts';
+import { Queue, QueueEvents, Worker, type ConnectionOptions, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
+import type { Cluster } from 'ioredis';
+import { bullmqConnection, type RedisTarget } from './redis.ts';
 
 export const QUEUE = {
   /** Fetch + parse + store one source. */
@@ -95,16 +96,34 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
 
 export interface QueueSettings {
   redisUrl: string;
+  /** On a Redis Cluster (found at boot); the prefix then has a hash tag. */
+  cluster?: boolean;
   prefix: string;
 }
 
+/** BullMQ's connection for one Queue, Worker or QueueEvents; see `bullmqConnection` for who closes it. */
 export function connection(settings: QueueSettings): ConnectionOptions {
-  return redisOptions(settings.redisUrl);
+  return bullmqConnection({ url: settings.redisUrl, cluster: settings.cluster });
+}
+
+/** A QueueEvents on the queues' Redis and prefix (on a cluster, BullMQ opens a copy of the client given and closes that). */
+export function openQueueEvents(settings: QueueSettings, name: QueueName): QueueEvents {
+  return new QueueEvents(name, { connection: connection(settings), prefix: settings.prefix });
+}
+
+/** A Worker on the queues' Redis and prefix; on a cluster, the client it was given is closed with it. */
+export function openWorker<D, R>(settings: QueueSettings, name: QueueName, processor: Processor<D, R>, opts: Partial<WorkerOptions> = {}): Worker<D, R> {
+  const given = connection(settings);
+  const worker = new Worker<D, R>(name, processor, { ...opts, connection: given, prefix: settings.prefix });
+  if (settings.cluster) worker.once('closed', () => (given as Cluster).disconnect());
+  return worker;
 }
 
 /** Lazily opened producers for every queue; `close()` is idempotent. */
 export class Queues {
   private readonly open = new Map<QueueName, Queue>();
+  /** On a cluster, the one client every producer shares (BullMQ does not close a client it is given). */
+  private shared?: ConnectionOptions;
   private closing?: Promise<void>;
 
   constructor(readonly settings: QueueSettings) {}
@@ -112,7 +131,8 @@ export class Queues {
   get(name: QueueName): Queue {
     let queue = this.open.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: connection(this.settings), prefix: this.settings.prefix, defaultJobOptions: jobOptions[name] });
+      const given = this.settings.cluster ? (this.shared ??= connection(this.settings)) : connection(this.settings);
+      queue = new Queue(name, { connection: given, prefix: this.settings.prefix, defaultJobOptions: jobOptions[name] });
       queue.on('error', () => {});
       this.open.set(name, queue);
     }
@@ -175,7 +195,9 @@ export class Queues {
   }
 
   close(): Promise<void> {
-    this.closing ??= Promise.all([...this.open.values()].map((q) => q.close())).then(() => undefined);
+    this.closing ??= Promise.all([...this.open.values()].map((q) => q.close())).then(() => {
+      (this.shared as Cluster | undefined)?.disconnect();
+    });
     return this.closing;
   }
 }

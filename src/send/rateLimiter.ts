@@ -4,10 +4,11 @@
  * one), so the tokens of any sliding second stay within the rate, and the jitter of the
  * network and the event loop between taking a token and SES receiving the call has 10 % of
  * headroom before SES would count more than the rate. The same script counts the sends of the
- * last 24 hours against the quota, as SES does. Time comes from Redis, so machines' clocks do not matter.
+ * last 24 hours against the quota, as SES does. Time comes from Redis, so machines' clocks do
+ * not matter. Both keys start with the queue prefix, which has a hash tag on a Redis Cluster,
+ * so the script's keys share a slot.
  */
-import { Redis } from 'ioredis';
-import { redisOptions } from '../queues/redis.ts';
+import { redisClient, type RedisClient, type RedisTarget } from '../queues/redis.ts';
 
 /**
  * KEYS[1]: the bucket; KEYS[2]: the quota window, a hash of per-minute counts ("m<minute>"),
@@ -91,18 +92,18 @@ type Scripts = {
 };
 
 export class SendRateLimiter {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly capacity: number;
   private readonly refillPerSecond: number;
 
   constructor(
-    redisUrl: string,
+    redis: RedisTarget,
     private readonly prefix: string,
     private readonly ratePerSecond: number,
     /** Sends per rolling 24 hours across all workers; 0: no limit. */
     readonly quota: number,
   ) {
-    this.redis = new Redis({ ...redisOptions(redisUrl), lazyConnect: false });
+    this.redis = redisClient(redis, 'queue', { name: 'paperboy-send-rate' });
     this.redis.on('error', () => {});
     this.redis.defineCommand('takeSendToken', { numberOfKeys: 2, lua: SCRIPT });
     this.redis.defineCommand('refundSendToken', { numberOfKeys: 1, lua: REFUND });

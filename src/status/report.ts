@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { App } from '../app.ts';
 import { QUEUE, type QueueName } from '../queues/index.ts';
+import { describeRedis } from '../queues/redis.ts';
 
 export interface QueueStatus {
   queue: QueueName;
@@ -148,7 +149,7 @@ export async function statusReport(app: App, now = new Date()): Promise<StatusRe
   });
   return {
     at: now.toISOString(),
-    redis: app.redis.owned || app.env.redisUrl === undefined ? 'private redis-server (REDIS_URL unset)' : app.redis.url.replace(/\/\/[^@]*@/, '//'),
+    redis: describeRedis(app.redis, app.env.redisUrl !== undefined),
     database: `${app.store.dialect} at ${app.store.location}`,
     queues,
     editions,

@@ -1,6 +1,6 @@
 /** What every route of the web service shares: the app, a Redis client, topics, helpers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queues/redis.ts';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { TopicClassifier } from '../rank/topics.ts';
@@ -21,7 +21,7 @@ export class WebContext {
 
   constructor(
     readonly app: App,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
   ) {
     this.classifier = TopicClassifier.fromConfig(app.config);
     this.listName = app.config.mail.listName;

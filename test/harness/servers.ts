@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findOnPath, freePort } from '../../src/queues/redis.ts';
@@ -110,4 +110,46 @@ export async function startPostgres(): Promise<Server | undefined> {
       }
     },
   };
+}
+
+/**
+ * A throw-away Redis Cluster of `nodes` masters (no replicas) on loopback free ports, each
+ * with its own folder and cluster config file; resolves once every node reports
+ * cluster_state:ok. `url` names one node, as an operator's REDIS_URL would. With
+ * `create: false` the nodes are left without slots, a cluster in cluster_state:fail.
+ */
+export async function startRedisCluster(nodes = 3, opts: { create?: boolean } = {}): Promise<Server & { ports: number[] }> {
+  const binary = findOnPath('redis-server', ['/usr/sbin']);
+  const cli = findOnPath('redis-cli', ['/usr/sbin']);
+  if (!binary || !cli) throw new Error('redis-server and redis-cli are not installed: apt-get install redis-server (the tests use a real Redis)');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'pb-test-redis-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < nodes) {
+    const port = await freePort();
+    // a node also listens on port + 10000 for the cluster bus
+    if (port <= 55535 && !ports.includes(port)) ports.push(port);
+  }
+  const children = ports.map((port) => {
+    const dir = path.join(root, String(port));
+    mkdirSync(dir);
+    return spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+  });
+  const stop = async () => {
+    await Promise.all(children.map(stopChild));
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    const cliOut = (args: string[]) => spawnSync(cli, args, { encoding: 'utf8', timeout: 30_000 });
+    for (const port of ports) await waitUntil(() => cliOut(['-h', '127.0.0.1', '-p', String(port), 'PING']).stdout.trim() === 'PONG', `redis-server (cluster node ${port})`);
+    if (opts.create === false) return { url: `redis://127.0.0.1:${ports[0]}`, ports, stop };
+    const created = cliOut(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stderr || created.stdout}`);
+    for (const port of ports) {
+      await waitUntil(() => /cluster_state:ok/.test(cliOut(['-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO']).stdout), `Redis Cluster (node ${port} reaching cluster_state:ok)`, 30_000);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `redis://127.0.0.1:${ports[0]}`, ports, stop };
 }

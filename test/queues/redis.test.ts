@@ -19,7 +19,7 @@ describe('the private redis-server', () => {
     expect(await client.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
     expect(((await client.config('GET', 'dir')) as string[])[1]).toBe(path.join(dataDir, 'redis'));
     client.disconnect();
-    expect(await checkEvictionPolicy(first.url)).toBeUndefined();
+    expect(await checkEvictionPolicy(first)).toBeUndefined();
     await second.stop();
     await first.stop();
     expect(existsSync(path.join(dataDir, 'redis', 'paperboy-redis.json'))).toBe(false);
@@ -55,7 +55,7 @@ describe('the private redis-server', () => {
     const client = new Redis(redisOptions(redisUrl()));
     await client.config('SET', 'maxmemory-policy', 'allkeys-lru');
     try {
-      expect(await checkEvictionPolicy(redisUrl())).toMatch(/maxmemory-policy=allkeys-lru.*noeviction/);
+      expect(await checkEvictionPolicy({ url: redisUrl() })).toMatch(/maxmemory-policy=allkeys-lru.*noeviction/);
     } finally {
       await client.config('SET', 'maxmemory-policy', 'noeviction');
       client.disconnect();

@@ -15,7 +15,7 @@ afterEach(async () => {
 
 function limiter(quota: number): { limiter: SendRateLimiter; prefix: string } {
   const prefix = `quota-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const l = new SendRateLimiter(redisUrl(), prefix, 1000, quota);
+  const l = new SendRateLimiter({ url: redisUrl() }, prefix, 1000, quota);
   open.push(l);
   return { limiter: l, prefix };
 }

@@ -1,7 +1,6 @@
 /** The body of `mail test`. */
-import { QueueEvents } from 'bullmq';
 import { checkAddress } from '../../mail/address.ts';
-import { connection, jobOptions, QUEUE, type MailJob } from '../../queues/index.ts';
+import { jobOptions, openQueueEvents, QUEUE, type MailJob } from '../../queues/index.ts';
 import type { MailOutcome } from '../../send/transactional.ts';
 import { ensureWorkers } from '../operations.ts';
 import { EXIT, output, UsageError, withApp } from '../runtime.ts';
@@ -10,7 +9,7 @@ export async function mailTest(opts: { to: string }): Promise<void> {
   process.exitCode = await withApp(async (app) => {
     const address = checkAddress(opts.to);
     if (!address.ok) throw new UsageError(`--to: ${address.reason}`);
-    const events = new QueueEvents(QUEUE.mail, { connection: connection(app.queues.settings), prefix: app.queues.settings.prefix });
+    const events = openQueueEvents(app.queues.settings, QUEUE.mail);
     const running = await ensureWorkers(app, ['mail']);
     try {
       await events.waitUntilReady();
