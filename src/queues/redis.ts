@@ -86,6 +86,21 @@ export async function connectProbe(url: string, opts: { timeoutMs?: number; name
   }
 }
 
+/** How long the web service's Redis client waits to connect, and then for each answer. */
+export const REDIS_REQUEST_TIMEOUT_MS = 2_000;
+
+/**
+ * The long-lived Redis client of request handlers (the web service's readiness check and
+ * rate limit): on a Redis that accepts connections and never answers, every command fails
+ * within `timeoutMs`, so no HTTP request waits on it; unlike a probe it reconnects when
+ * Redis comes back.
+ */
+export function requestClient(url: string, timeoutMs = REDIS_REQUEST_TIMEOUT_MS): Redis {
+  const client = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  return client;
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([

@@ -9,9 +9,8 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
 import type { App } from '../app.ts';
-import { redisOptions } from '../queues/redis.ts';
+import { requestClient } from '../queues/redis.ts';
 import { messagePage, SITE_CSS, TIMEZONE_SCRIPT } from '../../templates/pages/layout.ts';
 import { WebContext, sendPage } from './context.ts';
 import { registerSubscriptionRoutes } from './subscription.ts';
@@ -31,8 +30,8 @@ export interface PaperboyServer extends FastifyInstance {
 
 export async function buildServer(app: App, opts: ServerOptions = {}): Promise<PaperboyServer> {
   const server = Fastify({ logger: false, trustProxy: true, bodyLimit: 64 * 1024 });
-  const redis = new Redis({ ...redisOptions(app.redis.url), lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  redis.on('error', () => {});
+  // a hung Redis must not hang a request: /readyz answers 503, /subscribe skips its rate limit
+  const redis = requestClient(app.redis.url);
   const web = new WebContext(app, redis);
   server.addHook('onClose', async () => {
     await web.settled();
