@@ -46,8 +46,9 @@ export function startIngestWorkers(app: App): StageHandle {
     app.log[level]('source ingested', { source: source.name, status: report.status, ...report.counts, error: report.error });
     return report;
   };
-  const general = makeWorker<IngestJob, IngestReport>(app, QUEUE.ingest, process, { concurrency: 4 });
-  // arXiv's terms: at most one API request every 3 s, counted in Redis across every worker
+  const general = makeWorker<IngestJob, IngestReport>(app, QUEUE.ingest, process, { concurrency: app.config.workers.concurrency.ingest });
+  // arXiv's terms: at most one API request every 3 s, counted in Redis across every worker;
+  // one at a time whatever workers.concurrency.ingest says
   const arxivApi = makeWorker<IngestJob, IngestReport>(app, QUEUE.ingestArxivApi, process, { concurrency: 1, limiter: { max: 1, duration: 3_000 } });
   return { stage: 'ingest', close: async () => void (await Promise.all([general.close(), arxivApi.close()])) };
 }

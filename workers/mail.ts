@@ -12,7 +12,7 @@ export function startMailWorker(app: App): StageHandle {
     const outcome = await sendTransactional(app, messenger, job.data, job.id ?? job.name);
     if (!outcome.sent) app.log.info('transactional mail not sent', { kind: job.data.kind, subscriber: job.data.subscriberId, reason: outcome.reason });
     return outcome;
-  }, { concurrency: 4 });
+  }, { concurrency: app.config.workers.concurrency.mail });
   return {
     stage: 'mail',
     close: async () => {

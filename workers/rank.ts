@@ -27,7 +27,7 @@ export function startRankWorkers(app: App): StageHandle {
       const outcome = await batcher.rank(job.data.paperId);
       return outcome ? { editionDate: outcome.editionDate, topic: outcome.primaryTopic, score: outcome.score } : null;
     },
-    { concurrency: 100 },
+    { concurrency: app.config.workers.concurrency.rank },
   );
   const editions = makeWorker<FreezeJob, unknown>(app, QUEUE.editions, async (job) => (await freezeEditions(app, { kind: job.data.kind, date: job.data.date, queueRender: true })).outcomes.map((o) => o.status));
   return { stage: 'rank', close: async () => void (await Promise.all([papers.close(), editions.close()])) };

@@ -5,8 +5,11 @@ import { QUEUE, type RenderJob } from '../src/queues/index.ts';
 import { makeWorker, type StageHandle } from './shared.ts';
 
 export function startRenderWorker(app: App): StageHandle {
-  const worker = makeWorker<RenderJob, RenderOutcome>(app, QUEUE.render, (job) =>
-    renderEdition(app, job.data.editionId, (p) => job.updateProgress(p)),
+  const worker = makeWorker<RenderJob, RenderOutcome>(
+    app,
+    QUEUE.render,
+    (job) => renderEdition(app, job.data.editionId, (p) => job.updateProgress(p)),
+    { concurrency: app.config.workers.concurrency.render },
   );
   return { stage: 'render', close: () => worker.close() };
 }

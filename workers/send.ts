@@ -29,7 +29,7 @@ export function startSendWorker(app: App): StageHandle {
       return outcome;
     },
     // a few batches at once: while one waits for its page's database work, another sends
-    { concurrency: 2 },
+    { concurrency: app.config.workers.concurrency.send },
   );
   app.log.debug('send worker started', { transport: messenger.name, inFlightPerBatch: sendConcurrency(app.config, messenger) });
   return {

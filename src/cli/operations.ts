@@ -52,8 +52,8 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
       ),
     );
     let finished = 0;
-    const bar = startProgress('ingest');
-    bar.update(0, sources.length, 'sources read');
+    const bar = startProgress('ingest', { event: { stage: 'ingest' } });
+    bar.update(0, sources.length, 'sources read', { source: null });
     const reports = await Promise.all(
       jobs.map(async (job, i) => {
         const source = sources[i]!;
@@ -63,7 +63,7 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
         } catch (err) {
           report = { source: source.name, status: 'error', counts: { new: 0, updated: 0, unchanged: 0, skipped: 0 }, error: (err as Error).message, problems: [] };
         }
-        bar.update(++finished, sources.length, `sources read (last: ${source.name})`);
+        bar.update(++finished, sources.length, `sources read (last: ${source.name})`, { source: source.name });
         printIngestReport(report);
         return report;
       }),
@@ -73,6 +73,11 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
   } finally {
     await Promise.all([...events.values()].map((e) => e.close()));
   }
+}
+
+/** A source's outcome in a `--json` result: the names of `paperboy status --json`'s sources. */
+export function sourceResult(r: IngestReport) {
+  return { name: r.source, status: r.status, ...r.counts, error: r.error ?? null, problems: r.problems };
 }
 
 export function printIngestReport(r: IngestReport): void {
@@ -87,10 +92,20 @@ export function printIngestReport(r: IngestReport): void {
 
 /** Waits until every queued paper is ranked. */
 export async function waitForRanking(app: App): Promise<void> {
+  // the most papers seen waiting is the total: ingest has queued them all by now
+  let most = 0;
   await waitFor(async () => ((await app.queues.openJobs(QUEUE.papers)) === 0 ? true : undefined), {
     what: 'the ranking of new papers',
     timeoutMs: 30 * 60_000,
-    describe: async () => `ranking: ${await app.queues.openJobs(QUEUE.papers)} paper(s) to go`,
+    progress: {
+      label: 'ranking',
+      event: { stage: 'rank' },
+      measure: async () => {
+        const open = await app.queues.openJobs(QUEUE.papers);
+        most = Math.max(most, open);
+        return { done: most - open, total: most, text: `papers ranked, ${open} to go`, counts: { pending: open } };
+      },
+    },
   });
 }
 
@@ -101,8 +116,11 @@ export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: str
   return outcomes[0]!;
 }
 
-/** Deliveries by status; `possiblySentTwice`: claimed again after their sender went silent past the claim timeout. */
-export type DeliveryCounts = Record<DeliveryStatus, number> & { possiblySentTwice?: number };
+/**
+ * Deliveries by status; `possiblySentTwice`: claimed again after their sender went silent past
+ * the claim timeout; `later`: readers who get it at their own hour, the first at `nextAt`.
+ */
+export type DeliveryCounts = Record<DeliveryStatus, number> & { possiblySentTwice?: number; later?: number; nextAt?: string | null };
 
 /** Queues the render of an edition and, with `wait`, returns once every delivery is settled. */
 export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
@@ -135,22 +153,47 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     intervalMs: 300,
     progress: {
       label: `sending ${editionId}`,
+      event: { stage: 'send', edition: editionId },
       measure: async () => {
         const c = await app.store.deliveries.countByStatus(editionId);
         const open = c.pending + c.sending;
         const total = open + c.sent + c.failed + c.skipped;
-        return { done: total - open, total, text: total === 0 ? 'rendering…' : `${c.sent} sent, ${open} to go, ${c.failed} failed, ${c.skipped} skipped` };
+        return { done: total - open, total, text: total === 0 ? 'rendering…' : `${c.sent} sent, ${open} to go, ${c.failed} failed, ${c.skipped} skipped`, counts: { sent: c.sent, pending: open, failed: c.failed, skipped: c.skipped } };
       },
     },
   });
   const waiting = await app.store.deliveries.dueAndNext(editionId, new Date().toISOString());
-  if (waiting.later > 0) output.line(`edition ${editionId}: ${waiting.later} reader(s) get it at their hour; the next at ${waiting.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`);
-  return { ...(await app.store.deliveries.countByStatus(editionId)), possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId) };
+  return { ...(await app.store.deliveries.countByStatus(editionId)), possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId), later: waiting.later, nextAt: waiting.nextAt ?? null };
 }
 
 /** Totals of the edition, and how many of its messages this command sent. */
 export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: number): void {
+  if (c.later) output.line(`edition ${editionId}: ${c.later} reader(s) get it at their hour; the next at ${c.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`);
   output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
   // a sender died after SES accepted these and before recording them (see the README's policy)
   if (c.possiblySentTwice) output.line(`  possibly sent twice: ${c.possiblySentTwice}`);
+}
+
+/**
+ * An edition's outcome in a `--json` result: the names of `paperboy status --json`'s editions
+ * (`pending`: not settled yet), and how many this command sent, the failures and who waits.
+ */
+export async function editionResult(app: App, editionId: string, c: DeliveryCounts, sentNow: number) {
+  const e = await app.store.editions.get(editionId);
+  return {
+    id: editionId,
+    kind: e?.kind ?? null,
+    date: e?.date ?? null,
+    status: e?.status ?? null,
+    total: c.pending + c.sending + c.sent + c.failed + c.skipped,
+    sent: c.sent,
+    sentByThisRun: sentNow,
+    pending: c.pending + c.sending,
+    failed: c.failed,
+    skipped: c.skipped,
+    possiblySentTwice: c.possiblySentTwice ?? 0,
+    later: c.later ?? 0,
+    nextAt: c.nextAt ?? null,
+    failures: await app.store.deliveries.failures(editionId),
+  };
 }

@@ -6,7 +6,7 @@ import type { App, DataApp } from '../app.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { createLogger } from '../log.ts';
 import { isDate } from '../rank/calendar.ts';
-import { startProgress } from './progress.ts';
+import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;
 
@@ -19,21 +19,36 @@ export class UsageError extends Error {
 }
 
 export interface Output {
-  /** A result line on stdout. */
+  /** A result line on stdout (none under `--json` lines: the result object carries the same). */
   line(text?: string): void;
   json(value: unknown): void;
+  /** One JSON object on one line of stdout: a `--json` progress event or result. */
+  event(value: object): void;
   /** Progress and notes on stderr. */
   note(text: string): void;
 }
 
 /** Set once stdout's reader has gone (`paperboy … | head -1`): later results are dropped. */
 let stdoutGone = false;
+/** Set by {@link jsonLines}: stdout carries JSON lines only. */
+let jsonLinesOnly = false;
 
 export const output: Output = {
-  line: (text = '') => void (stdoutGone || process.stdout.write(`${text}\n`)),
+  line: (text = '') => void (stdoutGone || jsonLinesOnly || process.stdout.write(`${text}\n`)),
   json: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
+  event: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value)}\n`)),
   note: (text) => process.stderr.write(`${text}\n`),
 };
+
+/**
+ * `--json` on a long command (`run --once`, `edition send`, `ingest`, `subscribers import`):
+ * stdout carries nothing but JSON lines, progress events and then one result object
+ * `{ type: 'result', exitCode, … }`; notes and errors stay on stderr.
+ */
+export function jsonLines(): void {
+  jsonLinesOnly = true;
+  progressAsEvents(output.event);
+}
 
 /**
  * A reader that closes the pipe early is not an error: the command finishes its work (and
@@ -193,6 +208,7 @@ export interface Measured {
   done: number;
   total: number;
   text: string;
+  counts?: ProgressCounts;
 }
 
 /**
@@ -201,10 +217,10 @@ export interface Measured {
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; progress?: { label: string; measure: () => Promise<Measured> }; what: string },
+  opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; progress?: { label: string; event?: { stage: string } & ProgressCounts; measure: () => Promise<Measured> }; what: string },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
-  const bar = opts.progress ? startProgress(opts.progress.label) : undefined;
+  const bar = opts.progress ? startProgress(opts.progress.label, { event: opts.progress.event }) : undefined;
   let last = '';
   try {
     for (;;) {
@@ -212,13 +228,13 @@ export async function waitFor<T>(
       if (value !== undefined) {
         if (bar && opts.progress) {
           const m = await opts.progress.measure();
-          bar.update(m.done, m.total, m.text);
+          bar.update(m.done, m.total, m.text, m.counts);
         }
         return value;
       }
       if (bar && opts.progress) {
         const m = await opts.progress.measure();
-        bar.update(m.done, m.total, m.text);
+        bar.update(m.done, m.total, m.text, m.counts);
       } else if (opts.describe) {
         const text = await opts.describe();
         if (text !== last) output.note(text);

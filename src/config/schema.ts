@@ -272,6 +272,25 @@ export const configSchema = z
         atReadersHour: z.boolean().default(true),
       })
       .prefault({}),
+    /**
+     * Jobs each worker process runs at once, per stage: sources fetched (ingest 4; the arXiv API
+     * queue stays at 1 whatever this says, by arXiv's terms of use), papers ranked (rank 100),
+     * editions rendered (render 1), send batches (send 2; `send.concurrency` is the messages in
+     * flight within each batch), transactional emails (mail 4).
+     */
+    workers: z
+      .strictObject({
+        concurrency: z
+          .strictObject({
+            ingest: z.number().int().min(1).max(1000).default(4),
+            rank: z.number().int().min(1).max(1000).default(100),
+            render: z.number().int().min(1).max(1000).default(1),
+            send: z.number().int().min(1).max(1000).default(2),
+            mail: z.number().int().min(1).max(1000).default(4),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

@@ -32,9 +32,14 @@ export type RedisClient = Redis | Cluster;
  */
 export type RedisRole = 'queue' | 'web';
 
+/** How long the web service's Redis client waits to connect, and then for each answer. */
+export const REDIS_REQUEST_TIMEOUT_MS = 2_000;
+
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   queue: { maxRetriesPerRequest: null },
-  web: { maxRetriesPerRequest: 1, connectTimeout: 2000 },
+  // request handlers (readiness, the subscribe rate limit): on a Redis that accepts and never
+  // answers, every command fails within REDIS_REQUEST_TIMEOUT_MS, so no HTTP request waits on it
+  web: { maxRetriesPerRequest: 1, connectTimeout: REDIS_REQUEST_TIMEOUT_MS, commandTimeout: REDIS_REQUEST_TIMEOUT_MS },
 };
 
 /** The node a redis:// or rediss:// URL names, with its credentials, database and TLS. */

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { QUEUE } from '../queues/index.ts';
+import { REDIS_REQUEST_TIMEOUT_MS } from '../queues/redis.ts';
 import type { WebContext } from './context.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -49,13 +50,11 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
         () => 'ok',
         (err: Error) => err.message,
       ),
-      withTimeout(
-        'Redis',
-        (async () => {
-          if (redis.status === 'wait') await redis.connect();
-          return (await redis.ping()) === 'PONG' ? 'ok' : 'no answer to PING';
-        })(),
-      ).catch((err: Error) => err.message),
+      // the client's own command timeout (REDIS_REQUEST_TIMEOUT_MS) ends a PING that gets no answer
+      redis.ping().then(
+        (pong) => (pong === 'PONG' ? 'ok' : 'no answer to PING'),
+        (err: Error) => (/timed out/i.test(err.message) ? `Redis did not answer within ${REDIS_REQUEST_TIMEOUT_MS} ms` : `Redis: ${err.message}`),
+      ),
     ]);
     const checks = { database, redis: redisCheck };
     const ready = database === 'ok' && redisCheck === 'ok';

@@ -30,6 +30,7 @@ export interface PaperboyServer extends FastifyInstance {
 
 export async function buildServer(app: App, opts: ServerOptions = {}): Promise<PaperboyServer> {
   const server = Fastify({ logger: false, trustProxy: true, bodyLimit: 64 * 1024 });
+  // a hung Redis must not hang a request: /readyz answers 503, /subscribe skips its rate limit
   const redis = redisClient(app.redis, 'web');
   redis.on('error', () => {});
   const web = new WebContext(app, redis);

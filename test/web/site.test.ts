@@ -3,6 +3,7 @@
  * search (SQLite FTS5 and PostgreSQL tsvector), RSS feeds, health, readiness, metrics and
  * the queue dashboard.
  */
+import net from 'node:net';
 import { parseDocument, DomUtils } from 'htmlparser2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
@@ -185,6 +186,34 @@ describe('operator endpoints', () => {
       await server.close();
     }
   });
+
+  it('answers /readyz 503 naming Redis, and POST /subscribe, within seconds when Redis accepts connections and never answers', async () => {
+    // a hung Redis (SIGSTOP, a firewall's tarpit): it takes the connection and says nothing
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const app = await testApp({ config: { ...shippedConfig(), sources: [] } });
+    const server = await buildServer({ ...app, redis: { ...app.redis, url: `redis://127.0.0.1:${port}` } });
+    const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await within(15_000, server.inject({ url: '/readyz' }));
+        expect(res.statusCode).toBe(503);
+        expect(res.json().checks).toEqual({ database: 'ok', redis: 'Redis did not answer within 2000 ms' });
+      }
+      // the rate limit counts in Redis: before, the page waited for an answer for ever
+      const page = await within(15_000, server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.20', ...urlencoded([['email', 'hung@example.org']]) }));
+      expect(page.statusCode).toBe(200);
+    } finally {
+      await server.close();
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
+  }, 60_000);
 
   it('hides /admin/queues without ADMIN_TOKEN (404), and asks for it when set (401 wrong, 200 right)', async () => {
     const closed = await webApp();

@@ -8,7 +8,7 @@ import { cutoffOf, isDate } from '../../rank/calendar.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
-import { EXIT, output, parseDateOption, parseList, UsageError, withData } from '../runtime.ts';
+import { EXIT, jsonLines, output, parseDateOption, parseList, UsageError, withData } from '../runtime.ts';
 import { startProgress } from '../progress.ts';
 
 function checkTopics(app: DataApp, topics: string[], flag: string): void {
@@ -177,7 +177,8 @@ export async function subscribersAdd(email: string, opts: { topics?: string; fre
   });
 }
 
-export async function subscribersImport(file: string, opts: { confirmed?: boolean }): Promise<void> {
+export async function subscribersImport(file: string, opts: { confirmed?: boolean; json?: boolean }): Promise<void> {
+  if (opts.json) jsonLines();
   process.exitCode = await withData(async (app) => {
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
     const known = TopicClassifier.fromConfig(app.config).sectionOrder();
@@ -185,13 +186,13 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
     const lines = readline.createInterface({ input, crlfDelay: Infinity });
     // the file is streamed, never loaded: its bytes read are the progress
     const size = statSync(file).size;
-    const bar = startProgress('import');
+    const bar = startProgress('import', { event: { stage: 'import' } });
     let header: string[] | undefined;
     let lineNo = 0;
     let added = 0;
     let updated = 0;
     let kept = 0;
-    const rejected: string[] = [];
+    const rejected: { line: number; reason: string }[] = [];
     for await (const raw of lines) {
       lineNo++;
       const line = raw.replace(/^\uFEFF/, '');
@@ -210,23 +211,25 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       const bad = listed.filter((t) => !known.includes(t));
       const frequency = row.frequency || undefined;
       const address = checkAddress(email);
-      if (!address.ok) rejected.push(`line ${lineNo}: ${address.reason}`);
-      else if (bad.length > 0) rejected.push(`line ${lineNo}: unknown topic(s) ${bad.join(', ')}`);
-      else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push(`line ${lineNo}: frequency "${frequency}" is not daily or weekly`);
+      if (!address.ok) rejected.push({ line: lineNo, reason: address.reason });
+      else if (bad.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) ${bad.join(', ')}` });
+      else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push({ line: lineNo, reason: `frequency "${frequency}" is not daily or weekly` });
       else {
         const r = await app.store.subscribers.upsert({ email: address.email, topics, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
         if (r.created) added++;
         else updated++;
         if (r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
-        if ((added + updated) % 200 === 0) bar.update(input.bytesRead, size, `bytes read, ${added + updated} subscribers imported`);
+        if ((added + updated) % 200 === 0) bar.update(input.bytesRead, size, `bytes read, ${added + updated} subscribers imported`, { imported: added + updated, rejected: rejected.length });
       }
     }
-    bar.update(size, size, `bytes read, ${added + updated} subscribers imported`);
+    bar.update(size, size, `bytes read, ${added + updated} subscribers imported`, { imported: added + updated, rejected: rejected.length });
     bar.stop();
     output.line(`${file}: ${added} added, ${updated} updated, ${rejected.length} rejected${kept ? `; ${kept} who unsubscribed or bounced stay so` : ''}`);
-    for (const r of rejected.slice(0, 50)) output.line(`  ${r}`);
+    for (const r of rejected.slice(0, 50)) output.line(`  line ${r.line}: ${r.reason}`);
     if (rejected.length > 50) output.line(`  … and ${rejected.length - 50} more`);
-    return rejected.length > 0 ? EXIT.partial : EXIT.ok;
+    const code = rejected.length > 0 ? EXIT.partial : EXIT.ok;
+    if (opts.json) output.event({ type: 'result', exitCode: code, file, added, updated, rejected: rejected.length, notResubscribed: kept, rejections: rejected });
+    return code;
   });
 }
 

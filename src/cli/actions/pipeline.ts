@@ -14,8 +14,8 @@ import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startHeartbeat, startStages, type Stage } from '../../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
-import { buildEdition, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, waitForRanking } from '../operations.ts';
-import { EXIT, output, parseDateOption, parseList, untilStopSignal, UsageError, withApp } from '../runtime.ts';
+import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
+import { EXIT, jsonLines, output, parseDateOption, parseList, untilStopSignal, UsageError, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
   return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
@@ -42,11 +42,19 @@ function resolveSourceArg(app: App, arg: string): { source: SourceConfig } | { f
 }
 
 
-export async function runCommand(opts: { once?: boolean; date?: string }): Promise<void> {
+/** The last line of a `--json` command: its exit code and what it did. */
+function result(json: boolean | undefined, exitCode: number, fields: Record<string, unknown>): number {
+  if (json) output.event({ type: 'result', exitCode, ...fields });
+  return exitCode;
+}
+
+export async function runCommand(opts: { once?: boolean; date?: string; json?: boolean }): Promise<void> {
   if (!opts.once) {
+    if (opts.json) throw new UsageError('--json goes with --once: the workers run until stopped and log (LOG_FORMAT=json for JSON logs)');
     process.exitCode = await runWorkers([...STAGES]);
     return;
   }
+  if (opts.json) jsonLines();
   process.exitCode = await withApp(async (app) => {
     const date = editionDate(app, opts.date);
     const sources = app.config.sources.filter((s) => s.enabled);
@@ -58,11 +66,13 @@ export async function runCommand(opts: { once?: boolean; date?: string }): Promi
       await waitForRanking(app);
       const failedSources = reports.filter((r) => r.error);
       let failedDeliveries = 0;
+      const editions: Record<string, unknown>[] = [];
       const kinds: ('daily' | 'weekly')[] = new EditionBuilder(app.store, app.config).isWeeklyDay(date) ? ['daily', 'weekly'] : ['daily'];
       for (const kind of kinds) {
         const built = await buildEdition(app, kind, date, false);
         if (built.status === 'empty') {
           output.line(`edition ${editionId(kind, date)}: no papers, so no edition (edition.skipEmpty)`);
+          editions.push({ id: editionId(kind, date), kind, date, status: 'empty' });
           continue;
         }
         output.line(`edition ${built.edition.id}: ${built.status}, ${built.edition.content.sections.length} section(s), ${Object.keys(built.edition.content.papers).length} paper(s)`);
@@ -71,16 +81,20 @@ export async function runCommand(opts: { once?: boolean; date?: string }): Promi
         printDeliveries(built.edition.id, counts, counts.sent - before);
         for (const f of await app.store.deliveries.failures(built.edition.id)) output.line(`  failed: ${f.email}: ${f.error}`);
         failedDeliveries += counts.failed;
+        const c = built.edition.content;
+        editions.push({ ...(await editionResult(app, built.edition.id, counts, counts.sent - before)), build: built.status, sections: c.sections.length, papers: Object.keys(c.papers).length });
       }
       for (const r of failedSources) output.line(`  source ${r.source} failed: ${r.error}`);
-      return failedSources.length > 0 || failedDeliveries > 0 ? EXIT.partial : EXIT.ok;
+      const code = failedSources.length > 0 || failedDeliveries > 0 ? EXIT.partial : EXIT.ok;
+      return result(opts.json, code, { date, sources: reports.map(sourceResult), editions });
     } finally {
       await running.close();
     }
   });
 }
 
-export async function ingestCommand(opts: { source?: string }): Promise<void> {
+export async function ingestCommand(opts: { source?: string; json?: boolean }): Promise<void> {
+  if (opts.json) jsonLines();
   process.exitCode = await withApp(async (app) => {
     const running = await ensureWorkers(app, ['ingest', 'rank']);
     try {
@@ -101,7 +115,7 @@ export async function ingestCommand(opts: { source?: string }): Promise<void> {
         reports = await ingestSources(app, sources);
       }
       await waitForRanking(app);
-      return reports.some((r) => r.status === 'error' || r.error) ? EXIT.partial : EXIT.ok;
+      return result(opts.json, reports.some((r) => r.status === 'error' || r.error) ? EXIT.partial : EXIT.ok, { sources: reports.map(sourceResult) });
     } finally {
       await running.close();
     }
@@ -128,14 +142,15 @@ export async function editionBuild(opts: { date?: string; weekly?: boolean; forc
   });
 }
 
-export async function editionSend(opts: { date?: string; weekly?: boolean; wait?: boolean }): Promise<void> {
+export async function editionSend(opts: { date?: string; weekly?: boolean; wait?: boolean; json?: boolean }): Promise<void> {
+  if (opts.json) jsonLines();
   process.exitCode = await withApp(async (app) => {
     const id = editionId(kindOf(opts), editionDate(app, opts.date));
     const edition = await app.store.editions.get(id);
     if (!edition) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}${opts.weekly ? ' --weekly' : ''}\` first`);
     if (edition.status === 'empty') {
       output.line(`edition ${id}: the day had no papers, so there is nothing to send`);
-      return EXIT.ok;
+      return result(opts.json, EXIT.ok, { editions: [{ id, kind: edition.kind, date: edition.date, status: 'empty' }] });
     }
     const running = opts.wait ? await ensureWorkers(app, ['render', 'send']) : undefined;
     try {
@@ -145,11 +160,11 @@ export async function editionSend(opts: { date?: string; weekly?: boolean; wait?
         const idle = (await app.queues.workerCount(QUEUE.render)) === 0 || (await app.queues.workerCount(QUEUE.send)) === 0;
         output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show --date ${id.slice(0, 10)}\`)`);
         if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command');
-        return EXIT.ok;
+        return result(opts.json, EXIT.ok, { editions: [{ ...(await editionResult(app, id, counts, 0)), queued: true }] });
       }
       printDeliveries(id, counts, counts.sent - before);
       for (const f of await app.store.deliveries.failures(id)) output.line(`  failed: ${f.email}: ${f.error}`);
-      return counts.failed > 0 ? EXIT.partial : EXIT.ok;
+      return result(opts.json, counts.failed > 0 ? EXIT.partial : EXIT.ok, { editions: [await editionResult(app, id, counts, counts.sent - before)] });
     } finally {
       await running?.close();
     }

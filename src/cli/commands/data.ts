@@ -1,5 +1,6 @@
 /** `papers …`, `sources`, `subscribers …`: looking at and managing the data (bodies load on use). */
 import type { Command } from 'commander';
+import { JSON_LINES_HELP } from './pipeline.ts';
 
 const actions = () => import('../actions/data.ts');
 
@@ -57,7 +58,9 @@ export function registerDataCommands(program: Command): void {
     .description('add subscribers from a CSV file with a header row: email[,topics][,frequency] (topics separated by ";" or spaces)')
     .argument('<file.csv>')
     .option('--confirmed', 'mark every imported subscriber as confirmed')
-    .action(async (file: string, opts: { confirmed?: boolean }) => (await actions()).subscribersImport(file, opts));
+    .option('--json', JSON_LINES_HELP)
+    .addHelpText('after', '\n--json result: { type: "result", exitCode, file, added, updated, rejected, notResubscribed, rejections: [{ line, reason }] }')
+    .action(async (file: string, opts: { confirmed?: boolean; json?: boolean }) => (await actions()).subscribersImport(file, opts));
 
   subscribers
     .command('export')

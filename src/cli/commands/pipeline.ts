@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 
 const actions = () => import('../actions/pipeline.ts');
 const STAGE_NAMES = 'ingest, rank, render, send, mail';
+/** The `--json` of the long commands: the same words everywhere. */
+export const JSON_LINES_HELP = 'write JSON lines on stdout instead: progress events { type: "progress", stage, done, total, … } (at most one a second) and last the result { type: "result", exitCode, … }; notes and errors stay on stderr';
 
 export function registerPipelineCommands(program: Command): void {
   program
@@ -10,15 +12,17 @@ export function registerPipelineCommands(program: Command): void {
     .description('the whole main job: ingest all sources, rank, build the edition, render, send, and wait until every delivery is settled')
     .option('--once', 'run one pass and exit (without it: run every worker and scheduler until stopped)')
     .option('--date <YYYY-MM-DD>', 'edition day to build and send (default: the current edition day)')
-    .addHelpText('after', '\nExit codes: 0 all done; 2 finished but a source or a delivery failed (each is named); 1 could not run.')
-    .action(async (opts: { once?: boolean; date?: string }) => (await actions()).runCommand(opts));
+    .option('--json', `with --once: ${JSON_LINES_HELP}`)
+    .addHelpText('after', '\nExit codes: 0 all done; 2 finished but a source or a delivery failed (each is named); 1 could not run (no result line with --json).\n--json result: { type: "result", exitCode, date, sources: [{ name, status, new, updated, unchanged, skipped, error, problems }], editions: [{ id, kind, date, status, build, sections, papers, total, sent, sentByThisRun, pending, failed, skipped, possiblySentTwice, later, nextAt, failures: [{ email, error }] }] }')
+    .action(async (opts: { once?: boolean; date?: string; json?: boolean }) => (await actions()).runCommand(opts));
 
   program
     .command('ingest')
     .description('fetch sources now and report per source: new / updated / unchanged / error; new papers are ranked before it returns')
     .option('--source <NAME|URL|FILE>', 'one configured source, or any feed URL or file (its format is recognised by content: arXiv RSS or Atom, RSS 1.0/2.0, Atom, HF daily papers JSON, bioRxiv API JSON)')
-    .addHelpText('after', '\nExit codes: 0 every source read; 2 a source failed (each is named with its cause); 1 could not run.')
-    .action(async (opts: { source?: string }) => (await actions()).ingestCommand(opts));
+    .option('--json', JSON_LINES_HELP)
+    .addHelpText('after', '\nExit codes: 0 every source read; 2 a source failed (each is named with its cause); 1 could not run (no result line with --json).\n--json result: { type: "result", exitCode, sources: [{ name, status, new, updated, unchanged, skipped, error, problems }] }')
+    .action(async (opts: { source?: string; json?: boolean }) => (await actions()).ingestCommand(opts));
 
   const edition = program.command('edition').description('build, send and show editions');
 
@@ -36,7 +40,9 @@ export function registerPipelineCommands(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
     .option('--weekly', 'the weekly edition ending on that day')
     .option('--wait', 'return when every delivery is settled, running the render and send workers in-process when none is connected')
-    .action(async (opts: { date?: string; weekly?: boolean; wait?: boolean }) => (await actions()).editionSend(opts));
+    .option('--json', JSON_LINES_HELP)
+    .addHelpText('after', '\n--json result: { type: "result", exitCode, editions: [{ id, kind, date, status, total, sent, sentByThisRun, pending, failed, skipped, possiblySentTwice, later, nextAt, failures: [{ email, error }] }] } (without --wait: the counts when queued, and queued: true)')
+    .action(async (opts: { date?: string; weekly?: boolean; wait?: boolean; json?: boolean }) => (await actions()).editionSend(opts));
 
   edition
     .command('show')
