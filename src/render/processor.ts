@@ -12,6 +12,7 @@ import type { EditionContent } from '../rank/edition.ts';
 import { RenderError, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 import { readerSendAt } from '../send/schedule.ts';
+import { parseTopicSet } from '../db/queries/subscribers.ts';
 
 export interface RenderOutcome {
   editionId: string;
@@ -87,6 +88,19 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     }
     return at;
   };
+  // readers share a few topic sets: each set's sections, variant key and render are worked out
+  // once, not once per reader (a subscriber may have changed topics since the variants above
+  // were listed: a set first seen here is rendered here)
+  const variantOfSet = new Map<string, { key: string; ready?: Promise<unknown> }>();
+  const variantOf = (topicSet: string) => {
+    let v = variantOfSet.get(topicSet);
+    if (!v) {
+      const topics = variantTopics(edition.content, parseTopicSet(topicSet));
+      v = { key: variantKey(topics), ready: topics.length > 0 ? variants.ensure(topics) : undefined };
+      variantOfSet.set(topicSet, v);
+    }
+    return v;
+  };
   let cursor = edition.fanoutCursor;
   let batches = 0;
   let recipients = 0;
@@ -99,14 +113,16 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       let anyDueNow = false;
       const fanoutAt = Date.now();
       for (const s of page) {
-        const topics = variantTopics(edition.content, s.topics);
-        // a subscriber may have changed topics since the variants above were listed
-        if (topics.length > 0) await variants.ensure(topics);
+        const variant = variantOf(s.topicSet);
+        if (variant.ready) {
+          await variant.ready;
+          variant.ready = undefined;
+        }
         // a reader who never chose a time gets the operator's: when the edition goes out
         const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
         if (at > fanoutAt) laterBuckets.add(at);
         else anyDueNow = true;
-        rows.push({ editionId, subscriberId: s.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });
+        rows.push({ editionId, subscriberId: s.id, variantKey: variant.key, messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });
       }
       await store.deliveries.insertPending(rows, now());
       const fromId = page[0]!.id;
