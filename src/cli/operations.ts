@@ -12,6 +12,7 @@ import { connection, jobOptions, QUEUE, type IngestJob, type QueueName } from '.
 import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
+import { possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';
 import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
@@ -153,5 +154,5 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
 export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: number): void {
   output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
   // a sender died after SES accepted these and before recording them (see the README's policy)
-  if (c.possiblySentTwice) output.line(`  possibly sent twice: ${c.possiblySentTwice}`);
+  if (c.possiblySentTwice) output.line(`  ${possiblySentTwiceLine(c.possiblySentTwice)}`);
 }
