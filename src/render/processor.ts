@@ -8,7 +8,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
 import { QUEUE } from '../queues/index.ts';
-import type { EditionContent } from '../rank/edition.ts';
+import type { Edition, EditionContent } from '../rank/edition.ts';
 import { RenderError, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 import { readerSendAt } from '../send/schedule.ts';
@@ -42,6 +42,22 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
     after = toId;
     batches++;
   }
+}
+
+/**
+ * Adds the delivery of one reader who has none in an edition (`edition resend` to a reader who
+ * subscribed after the fan-out), with their variant rendered if no reader had it yet and the
+ * same Message-ID the fan-out would have given them. `no-sections`: the edition has nothing in
+ * their topics, so there is no message for them.
+ */
+export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[] }): Promise<'added' | 'no-sections'> {
+  const topics = variantTopics(edition.content, subscriber.topics);
+  if (topics.length === 0) return 'no-sections';
+  await new VariantStore(ctx, edition).ensure(topics);
+  const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
+  // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
+  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain) }], new Date().toISOString());
+  return 'added';
 }
 
 export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
