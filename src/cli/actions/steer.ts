@@ -76,7 +76,7 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
     if (suppression) throw new UsageError(`${opts.to} is on the suppression list (${suppression.reason}${suppression.detail ? `: ${suppression.detail}` : ''}): mailing it again would hurt the sender's reputation`);
     const now = new Date().toISOString();
     if (!(await app.store.deliveries.reopen(e.id, subscriber.id, now))) {
-      const open = await app.store.db.selectFrom('deliveries').select('status').where('edition_id', '=', e.id).where('subscriber_id', '=', subscriber.id).executeTakeFirst();
+      const open = await app.store.deliveries.get(e.id, subscriber.id);
       if (open) throw new UsageError(`${opts.to}'s delivery of edition ${e.id} is still ${open.status}: it goes out with the edition (see \`paperboy edition show --date ${e.date}\`)`);
       // no delivery at all: they subscribed (or confirmed) after the edition was fanned out
       const edition = (await app.store.editions.get<EditionContent>(e.id))!;
@@ -89,7 +89,7 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
     try {
       const status = await waitFor(
         async () => {
-          const row = await app.store.db.selectFrom('deliveries').select(['status', 'error']).where('edition_id', '=', e.id).where('subscriber_id', '=', subscriber.id).executeTakeFirst();
+          const row = await app.store.deliveries.get(e.id, subscriber.id);
           return row && row.status !== 'pending' && row.status !== 'sending' ? row : undefined;
         },
         { what: `the resend to ${opts.to}`, timeoutMs: 10 * 60_000 },
