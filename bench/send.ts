@@ -20,7 +20,7 @@ import { storeObservations } from '../src/ingest/storeObservations.ts';
 import { createLogger } from '../src/log.ts';
 import { PreparedMessage, buildMessage, domainOf, parseAddress, stableMessageId } from '../src/mail/message.ts';
 import { personalize } from '../src/mail/placeholders.ts';
-import { SesV1Messenger, SesV2Messenger } from '../src/mail/ses.ts';
+import { SesMessenger } from '../src/mail/ses.ts';
 import { subscriberLinks } from '../src/mail/tokens.ts';
 import { Queues } from '../src/queues/index.ts';
 import { EditionBuilder, type EditionContent } from '../src/rank/edition.ts';
@@ -170,7 +170,7 @@ try {
     const prepared = new PreparedMessage(sender, { subject: 'x', text: 'Unsubscribe: %%PB_UNSUBSCRIBE_URL%%\n'.repeat(400), html: `<p>${'Words and more words. '.repeat(2800)}</p><a href="%%PB_UNSUBSCRIBE_URL%%">u</a>` });
     return prepared.build({ to: 'reader@example.org', messageId: '<a@example.org>', date: new Date(), links: subscriberLinks(PUBLIC_URL, SECRET, 1, DOMAIN) });
   })();
-  for (const [api, messenger] of [['v1 @aws-sdk/client-ses SendRawEmail', new SesV1Messenger({ region: 'eu-west-1', endpoint: standInUrl })], ['v2 @aws-sdk/client-sesv2 SendEmail (raw)', new SesV2Messenger({ region: 'eu-west-1', endpoint: standInUrl })]] as const) {
+  for (const [api, messenger] of [['v1 @aws-sdk/client-ses SendRawEmail', new SesMessenger('v1', { region: 'eu-west-1', endpoint: standInUrl })], ['v2 @aws-sdk/client-sesv2 SendEmail (raw)', new SesMessenger('v2', { region: 'eu-west-1', endpoint: standInUrl })]] as const) {
     const N = 1500;
     const envelope = { editionId: DATE, subscriberId: 1, to: 'reader@example.org', from: FROM.address, messageId: '<a@example.org>' };
     for (let i = 0; i < 100; i++) await messenger.send(one, envelope);

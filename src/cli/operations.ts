@@ -11,6 +11,7 @@ import { jobOptions, openQueueEvents, QUEUE, type IngestJob, type QueueName } fr
 import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
+import { possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';
 import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
@@ -171,7 +172,7 @@ export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: n
   if (c.later) output.line(`edition ${editionId}: ${c.later} reader(s) get it at their hour; the next at ${c.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`);
   output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
   // a sender died after SES accepted these and before recording them (see the README's policy)
-  if (c.possiblySentTwice) output.line(`  possibly sent twice: ${c.possiblySentTwice}`);
+  if (c.possiblySentTwice) output.line(`  ${possiblySentTwiceLine(c.possiblySentTwice)}`);
 }
 
 /**

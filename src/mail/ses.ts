@@ -69,75 +69,74 @@ async function withTimeout<T>(timeoutMs: number, run: (signal: AbortSignal) => P
   }
 }
 
-/** SendRawEmail of @aws-sdk/client-ses (the Query API). */
-export class SesV1Messenger implements Messenger {
-  readonly name = 'ses';
-  readonly idempotent = false;
-  readonly metered = true;
-  private readonly client: SESClient;
-
-  constructor(private readonly settings: SesSettings) {
-    this.client = new SESClient({ region: settings.region, endpoint: settings.endpoint, maxAttempts: 1, requestHandler: requestHandler(settings) });
-  }
-
-  async send(raw: Buffer, envelope: Envelope): Promise<SendResult> {
-    try {
-      const out = await this.client.send(
-        new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: envelope.from, Destinations: [envelope.to], ConfigurationSetName: this.settings.configurationSet }),
-      );
-      return { providerId: out.MessageId ?? '' };
-    } catch (err) {
-      throw classifySesError(err);
-    }
-  }
-
-  quota(timeoutMs: number): Promise<SendQuota | undefined> {
-    return withTimeout(timeoutMs, async (abortSignal) => {
-      const q = await this.client.send(new GetSendQuotaCommand({}), { abortSignal });
-      return { max24HourSend: q.Max24HourSend ?? 0, maxSendRate: q.MaxSendRate ?? 0, sentLast24Hours: q.SentLast24Hours ?? 0 };
-    });
-  }
-
-  async close(): Promise<void> {
-    this.client.destroy();
-  }
+/** What differs between the two SES APIs: the client, the raw-send request and the quota request. */
+interface SesApiClient {
+  /** Sends the raw message; SES's message id. */
+  sendRaw(raw: Buffer, envelope: Envelope, configurationSet: string | undefined): Promise<string | undefined>;
+  quota(abortSignal: AbortSignal): Promise<SendQuota | undefined>;
+  destroy(): void;
 }
 
-/** The same raw send through SendEmail of @aws-sdk/client-sesv2 (the JSON API). */
-export class SesV2Messenger implements Messenger {
-  readonly name = 'ses';
-  readonly idempotent = false;
-  readonly metered = true;
-  private readonly client: SESv2Client;
+/** SendRawEmail and GetSendQuota of @aws-sdk/client-ses (the Query API). */
+function v1Client(settings: SesSettings): SesApiClient {
+  const client = new SESClient({ region: settings.region, endpoint: settings.endpoint, maxAttempts: 1, requestHandler: requestHandler(settings) });
+  return {
+    async sendRaw(raw, envelope, configurationSet) {
+      const out = await client.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: envelope.from, Destinations: [envelope.to], ConfigurationSetName: configurationSet }));
+      return out.MessageId;
+    },
+    async quota(abortSignal) {
+      const q = await client.send(new GetSendQuotaCommand({}), { abortSignal });
+      return { max24HourSend: q.Max24HourSend ?? 0, maxSendRate: q.MaxSendRate ?? 0, sentLast24Hours: q.SentLast24Hours ?? 0 };
+    },
+    destroy: () => client.destroy(),
+  };
+}
 
-  constructor(private readonly settings: SesSettings) {
-    this.client = new SESv2Client({ region: settings.region, endpoint: settings.endpoint, maxAttempts: 1, requestHandler: requestHandler(settings) });
-  }
-
-  async send(raw: Buffer, envelope: Envelope): Promise<SendResult> {
-    try {
-      const out = await this.client.send(
-        new SendEmailCommand({ Content: { Raw: { Data: raw } }, FromEmailAddress: envelope.from, Destination: { ToAddresses: [envelope.to] }, ConfigurationSetName: this.settings.configurationSet }),
-      );
-      return { providerId: out.MessageId ?? '' };
-    } catch (err) {
-      throw classifySesError(err);
-    }
-  }
-
-  quota(timeoutMs: number): Promise<SendQuota | undefined> {
-    return withTimeout(timeoutMs, async (abortSignal) => {
-      const a = await this.client.send(new GetAccountCommand({}), { abortSignal });
+/** The same raw send through SendEmail, and GetAccount, of @aws-sdk/client-sesv2 (the JSON API). */
+function v2Client(settings: SesSettings): SesApiClient {
+  const client = new SESv2Client({ region: settings.region, endpoint: settings.endpoint, maxAttempts: 1, requestHandler: requestHandler(settings) });
+  return {
+    async sendRaw(raw, envelope, configurationSet) {
+      const out = await client.send(new SendEmailCommand({ Content: { Raw: { Data: raw } }, FromEmailAddress: envelope.from, Destination: { ToAddresses: [envelope.to] }, ConfigurationSetName: configurationSet }));
+      return out.MessageId;
+    },
+    async quota(abortSignal) {
+      const a = await client.send(new GetAccountCommand({}), { abortSignal });
       if (!a.SendQuota) return undefined;
       return { max24HourSend: a.SendQuota.Max24HourSend ?? 0, maxSendRate: a.SendQuota.MaxSendRate ?? 0, sentLast24Hours: a.SendQuota.SentLast24Hours ?? 0 };
-    });
+    },
+    destroy: () => client.destroy(),
+  };
+}
+
+/** Amazon SES through either API: the errors, the timeouts and the Messenger contract are the same. */
+export class SesMessenger implements Messenger {
+  readonly name = 'ses';
+  readonly idempotent = false;
+  readonly metered = true;
+  private readonly client: SesApiClient;
+
+  constructor(
+    readonly api: SesApi,
+    private readonly settings: SesSettings,
+  ) {
+    this.client = api === 'v1' ? v1Client(settings) : v2Client(settings);
+  }
+
+  async send(raw: Buffer, envelope: Envelope): Promise<SendResult> {
+    try {
+      return { providerId: (await this.client.sendRaw(raw, envelope, this.settings.configurationSet)) ?? '' };
+    } catch (err) {
+      throw classifySesError(err);
+    }
+  }
+
+  quota(timeoutMs: number): Promise<SendQuota | undefined> {
+    return withTimeout(timeoutMs, (abortSignal) => this.client.quota(abortSignal));
   }
 
   async close(): Promise<void> {
     this.client.destroy();
   }
-}
-
-export function createSesMessenger(api: SesApi, settings: SesSettings): Messenger {
-  return api === 'v2' ? new SesV2Messenger(settings) : new SesV1Messenger(settings);
 }

@@ -1,7 +1,7 @@
 import type { Environment } from '../config/load.ts';
 import { ConfigError } from '../config/load.ts';
 import { OutboxMessenger, type Messenger } from './messenger.ts';
-import { createSesMessenger, type SesApi } from './ses.ts';
+import { SesMessenger, type SesApi } from './ses.ts';
 
 export interface TransportOptions {
   /** Which SES client makes the raw send (`send.sesApi`; default v2, the cheaper in client CPU). */
@@ -16,5 +16,5 @@ export interface TransportOptions {
 export function createMessenger(env: Environment, opts: TransportOptions = {}): Messenger {
   if (env.mailTransport === 'outbox') return new OutboxMessenger(env.outboxDir);
   if (!env.sesRegion) throw new ConfigError('the environment', ['SES_REGION: required when MAIL_TRANSPORT=ses (e.g. SES_REGION=eu-west-1)']);
-  return createSesMessenger(opts.sesApi ?? 'v2', { region: env.sesRegion, endpoint: env.sesEndpoint, configurationSet: opts.configurationSet, maxSockets: opts.maxSockets });
+  return new SesMessenger(opts.sesApi ?? 'v2', { region: env.sesRegion, endpoint: env.sesEndpoint, configurationSet: opts.configurationSet, maxSockets: opts.maxSockets });
 }

@@ -8,10 +8,11 @@ import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
 import { QUEUE } from '../queues/index.ts';
-import type { EditionContent } from '../rank/edition.ts';
+import type { Edition, EditionContent } from '../rank/edition.ts';
 import { RenderError, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 import { readerSendAt } from '../send/schedule.ts';
+import { parseTopicSet } from '../db/queries/subscribers.ts';
 
 export interface RenderOutcome {
   editionId: string;
@@ -41,6 +42,22 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
     after = toId;
     batches++;
   }
+}
+
+/**
+ * Adds the delivery of one reader who has none in an edition (`edition resend` to a reader who
+ * subscribed after the fan-out), with their variant rendered if no reader had it yet and the
+ * same Message-ID the fan-out would have given them. `no-sections`: the edition has nothing in
+ * their topics, so there is no message for them.
+ */
+export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[] }): Promise<'added' | 'no-sections'> {
+  const topics = variantTopics(edition.content, subscriber.topics);
+  if (topics.length === 0) return 'no-sections';
+  await new VariantStore(ctx, edition).ensure(topics);
+  const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
+  // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
+  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain) }], new Date().toISOString());
+  return 'added';
 }
 
 export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
@@ -87,6 +104,19 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     }
     return at;
   };
+  // readers share a few topic sets: each set's sections, variant key and render are worked out
+  // once, not once per reader (a subscriber may have changed topics since the variants above
+  // were listed: a set first seen here is rendered here)
+  const variantOfSet = new Map<string, { key: string; ready?: Promise<unknown> }>();
+  const variantOf = (topicSet: string) => {
+    let v = variantOfSet.get(topicSet);
+    if (!v) {
+      const topics = variantTopics(edition.content, parseTopicSet(topicSet));
+      v = { key: variantKey(topics), ready: topics.length > 0 ? variants.ensure(topics) : undefined };
+      variantOfSet.set(topicSet, v);
+    }
+    return v;
+  };
   let cursor = edition.fanoutCursor;
   let batches = 0;
   let recipients = 0;
@@ -99,14 +129,16 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       let anyDueNow = false;
       const fanoutAt = Date.now();
       for (const s of page) {
-        const topics = variantTopics(edition.content, s.topics);
-        // a subscriber may have changed topics since the variants above were listed
-        if (topics.length > 0) await variants.ensure(topics);
+        const variant = variantOf(s.topicSet);
+        if (variant.ready) {
+          await variant.ready;
+          variant.ready = undefined;
+        }
         // a reader who never chose a time gets the operator's: when the edition goes out
         const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
         if (at > fanoutAt) laterBuckets.add(at);
         else anyDueNow = true;
-        rows.push({ editionId, subscriberId: s.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });
+        rows.push({ editionId, subscriberId: s.id, variantKey: variant.key, messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });
       }
       await store.deliveries.insertPending(rows, now());
       const fromId = page[0]!.id;

@@ -84,7 +84,9 @@ export async function suppressAddress(store: Store, email: string, reason: Suppr
   const added = await store.suppressions.add(email, reason, detail, now);
   const subscriber = await store.subscribers.getByEmail(email);
   if (subscriber && (subscriber.status === 'confirmed' || subscriber.status === 'pending')) {
-    await store.subscribers.setStatus(subscriber.id, reason === 'complaint' || reason === 'unsubscribe' ? 'unsubscribed' : 'suppressed', now);
+    // the reader said no: the one unsubscribe, which also voids a confirmation link in flight
+    if (reason === 'complaint' || reason === 'unsubscribe') await store.subscribers.unsubscribe(subscriber.id, now);
+    else await store.subscribers.setStatus(subscriber.id, 'suppressed', now);
   }
   return added;
 }
@@ -227,7 +229,8 @@ export async function applyInboundUnsubscribe(store: Store, secret: string, rece
       const subscriber = id === undefined ? undefined : await store.subscribers.getById(id);
       if (!subscriber) continue;
       const on = subscriber.status === 'confirmed' || subscriber.status === 'pending';
-      if (on) await store.subscribers.setStatus(subscriber.id, 'unsubscribed', now);
+      // the same query as the web's unsubscribe: a pending re-subscription is void as well
+      await store.subscribers.unsubscribe(subscriber.id, now);
       return { unsubscribed: true, subscriberId: subscriber.id, alreadyOff: !on };
     }
   }

@@ -35,6 +35,8 @@ export interface EditionProgress {
   suppressed: number;
   /** Skipped for any other reason (unsubscribed meanwhile, cancelled edition). */
   skipped: number;
+  /** Deliveries taken over from a sender that went silent past `send.claimTimeoutSeconds`: those readers may have it twice. */
+  possiblySentTwice: number;
   /** Messages per second over the last minute. */
   ratePerSecond: number;
   /** Seconds until every open delivery is settled at that rate; null when nothing moves. */
@@ -120,6 +122,7 @@ async function editionProgress(app: App, e: { id: string; kind: 'daily' | 'weekl
     failed: counts.failed,
     suppressed,
     skipped: counts.skipped - suppressed,
+    possiblySentTwice: await app.store.deliveries.possiblySentTwice(e.id),
     ratePerSecond: Math.round(ratePerSecond * 100) / 100,
     etaSeconds: pending === 0 ? 0 : ratePerSecond > 0 && state === 'running' ? Math.ceil(pending / ratePerSecond) : null,
   };
@@ -163,6 +166,11 @@ async function suppressionCounts(app: App): Promise<StatusReport['suppressions']
   return { total: Object.values(byReason).reduce((a, b) => a + b, 0), byReason };
 }
 
+/** The one wording of "possibly sent twice" for every command that shows an edition. */
+export function possiblySentTwiceLine(n: number): string {
+  return `possibly sent twice: ${n} (taken over from a sender that went silent past send.claimTimeoutSeconds after SES may have accepted them; see "Possibly sent twice" in the README)`;
+}
+
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
@@ -184,6 +192,7 @@ export function formatStatus(r: StatusReport): string[] {
       const eta = e.state !== 'running' ? `none while ${e.state}` : e.etaSeconds === null ? 'unknown (nothing sent in the last minute)' : duration(e.etaSeconds);
       lines.push(`    rate ${e.ratePerSecond}/s over the last minute; ETA ${eta}`);
     }
+    if (e.possiblySentTwice > 0) lines.push(`    ${possiblySentTwiceLine(e.possiblySentTwice)}`);
     if (e.renderError) lines.push(`    render error: ${e.renderError}`);
   }
   lines.push('', 'sources');

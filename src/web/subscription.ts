@@ -127,6 +127,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         zones: web.zones,
         timezone: s.timezone,
         deliveryHour: s.deliveryHour,
+        delivery: !app.config.send.atReadersHour ? 'on-release-for-all' : s.deliveryTimeChosen ? 'at-hour' : 'on-release',
         pausedUntil: s.pausedUntil && s.pausedUntil > today() ? s.pausedUntil : undefined,
         today: today(),
         saved: extra.saved,

@@ -131,6 +131,12 @@ export interface PreferencesView {
   zones: string[];
   timezone: string;
   deliveryHour: number;
+  /**
+   * When the edition reaches this reader: `at-hour` at their chosen hour, `on-release` when it
+   * goes out (they never chose a time; `send.atReadersHour`), `on-release-for-all` when it
+   * goes out because the operator sends every edition to everyone at once.
+   */
+  delivery: 'at-hour' | 'on-release' | 'on-release-for-all';
   pausedUntil?: string;
   today: string;
   /** 'changed': saved and a note emailed; 'unchanged': the same choices were saved again. */
@@ -149,6 +155,13 @@ ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 ${topicBoxes(v.topics, 'Topics (none ticked: every topic)')}
 ${frequencyRadios(v.frequency)}
 <fieldset><legend>Delivery</legend>
+${
+  v.delivery === 'on-release'
+    ? html`<p class="muted" id="delivery-note">You have not chosen a delivery time, so each edition reaches you as soon as it goes out. Choose an hour and time zone and save to get it at your hour instead.</p>`
+    : v.delivery === 'on-release-for-all'
+      ? html`<p class="muted" id="delivery-note">Each edition reaches every reader as soon as it goes out; the hour and time zone are kept for when editions go out at each reader's hour.</p>`
+      : ''
+}
 <div class="row">
 <div><label for="hour">Hour</label>
 <select id="hour" name="hour">${Array.from({ length: 24 }, (_, h) => html`<option value="${h}"${h === v.deliveryHour ? raw(' selected') : ''}>${String(h).padStart(2, '0')}:00</option>`)}</select></div>

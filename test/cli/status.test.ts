@@ -38,13 +38,15 @@ for (const target of storageTargets()) {
       await app.store.deliveries.transition(DAY, ids[13]!, ['pending'], 'skipped', iso);
       await app.store.deliveries.transition(DAY, ids[14]!, ['pending'], 'skipped', iso);
       await app.queues.get(QUEUE.send).add('send', { editionId: DAY, fromId: ids[15]!, toId: ids[39]! });
+      // two of the sent ones were taken over from a sender that went silent: possibly sent twice
+      await app.store.db.updateTable('deliveries').set({ reclaimed_at: iso }).where('edition_id', '=', DAY).where('subscriber_id', 'in', ids.slice(0, 2)).execute();
 
       const env = { REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, DATABASE_URL: databaseUrl, DATA_DIR: app.env.dataDir };
       const r = await runCli(['status', '--json'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout) as StatusReport;
       expect(report.editions).toHaveLength(1);
-      expect(report.editions[0]).toMatchObject({ id: DAY, status: 'sending', state: 'running', total: 40, sent: 12, pending: 25, failed: 1, suppressed: 1, skipped: 1, ratePerSecond: 0.2 });
+      expect(report.editions[0]).toMatchObject({ id: DAY, status: 'sending', state: 'running', total: 40, sent: 12, pending: 25, failed: 1, suppressed: 1, skipped: 1, possiblySentTwice: 2, ratePerSecond: 0.2 });
       // 25 open at 12 a minute
       expect(report.editions[0]!.etaSeconds).toBe(125);
       expect(report.queues.find((q) => q.queue === QUEUE.send)).toMatchObject({ waiting: 1, active: 0, workers: 0 });
@@ -57,9 +59,17 @@ for (const target of storageTargets()) {
       expect(paused.code, paused.stderr).toBe(0);
       expect(paused.stdout).toMatch(new RegExp(`${DAY} sending, PAUSED \\(operator\\): 12/40 sent, 25 pending, 1 failed, 1 suppressed, 1 skipped`));
       expect(paused.stdout).toMatch(/ETA none while paused/);
+      expect(paused.stdout).toMatch(/possibly sent twice: 2 \(/);
       expect(paused.stdout).toMatch(/send\s+1\s+0\s+0\s+0\s+0/);
       expect(paused.stdout).toMatch(/blog \(rss\): ok; last success .* \(10 items\)/);
       expect(paused.stdout).toMatch(/suppression list: 1 address\(es\) \(1 bounce\)/);
+
+      // `edition show` says it too, as text and as JSON
+      const show = await runCli(['edition', 'show', '--date', DAY], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
+      expect(show.code, show.stderr).toBe(0);
+      expect(show.stdout).toMatch(/deliveries: 12 sent, 25 open, 1 failed, 2 skipped\n\s*possibly sent twice: 2 \(/);
+      const showJson = await runCli(['edition', 'show', '--date', DAY, '--json'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
+      expect(JSON.parse(showJson.stdout)).toMatchObject({ possiblySentTwice: 2, deliveries: { sent: 12, failed: 1 } });
     }, 120_000);
   });
 }

@@ -9,7 +9,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PreparedMessage, stableMessageId } from '../../src/mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError } from '../../src/mail/messenger.ts';
-import { SesV1Messenger, SesV2Messenger, classifySesError } from '../../src/mail/ses.ts';
+import { SesMessenger, classifySesError } from '../../src/mail/ses.ts';
 import { subscriberLinks } from '../../src/mail/tokens.ts';
 import { freePort } from '../../src/queues/redis.ts';
 import { repoRoot } from '../harness/index.ts';
@@ -31,8 +31,8 @@ function message(id: number, to = `reader${id}@example.org`) {
 }
 
 describe.each([
-  ['v1 (client-ses SendRawEmail)', (endpoint: string) => new SesV1Messenger({ region: 'eu-west-1', endpoint })],
-  ['v2 (client-sesv2 SendEmail raw)', (endpoint: string) => new SesV2Messenger({ region: 'eu-west-1', endpoint })],
+  ['v1 (client-ses SendRawEmail)', (endpoint: string) => new SesMessenger('v1', { region: 'eu-west-1', endpoint })],
+  ['v2 (client-sesv2 SendEmail raw)', (endpoint: string) => new SesMessenger('v2', { region: 'eu-west-1', endpoint })],
 ] as const)('the ses transport, %s, against the recording stand-in', (_name, make) => {
   let standIn: SesStandIn;
   beforeAll(async () => {
@@ -121,7 +121,7 @@ describe('the ses transport against aws-ses-v2-local', () => {
   });
 
   it('accepts raw messages from both clients; it re-composes them, so only subject, body and recipient are compared', async () => {
-    for (const [i, messenger] of [new SesV1Messenger({ region: 'eu-west-1', endpoint: url }), new SesV2Messenger({ region: 'eu-west-1', endpoint: url })].entries()) {
+    for (const [i, messenger] of [new SesMessenger('v1', { region: 'eu-west-1', endpoint: url }), new SesMessenger('v2', { region: 'eu-west-1', endpoint: url })].entries()) {
       const { raw, envelope } = message(10 + i);
       const result = await messenger.send(raw, envelope);
       expect(result.providerId).not.toBe('');

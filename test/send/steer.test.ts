@@ -82,6 +82,45 @@ describe('steering an edition', () => {
     }
   }, 120_000);
 
+  it("resend sends a sent edition to a confirmed reader who subscribed after it went out, and refuses an unsubscribed, suppressed or off-topic one with the reason", async () => {
+    const { app, cli, outbox } = await setUp();
+    const sent = await cli(['edition', 'send', '--date', DATE, '--wait']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(countEml(outbox)).toBe(READERS);
+    const now = new Date().toISOString();
+    const late = (await app.store.subscribers.upsert({ email: 'late@example.org', topics: [], confirmed: true }, now)).subscriber;
+    const left = (await app.store.subscribers.upsert({ email: 'left@example.org', topics: [], confirmed: true }, now)).subscriber;
+    await app.store.subscribers.unsubscribe(left.id, now);
+    await app.store.subscribers.upsert({ email: 'bounced@example.org', topics: [], confirmed: true }, now);
+    await app.store.suppressions.add('bounced@example.org', 'manual', 'asked by phone', now);
+    await app.store.subscribers.upsert({ email: 'theorist@example.org', topics: ['theory'], confirmed: true }, now);
+
+    const resent = await cli(['edition', 'resend', '--date', DATE, '--to', 'late@example.org']);
+    expect(resent.code, resent.stderr).toBe(0);
+    expect(resent.stdout).toContain('to late@example.org: sent');
+    expect(countEml(outbox)).toBe(READERS + 1);
+    const mail = readFileSync(path.join(outbox, readdirSync(outbox).sort().at(-1)!), 'utf8');
+    expect(mail).toMatch(/^To: late@example\.org/m);
+    expect(await app.store.deliveries.countByStatus(DATE)).toMatchObject({ sent: READERS + 1, pending: 0, sending: 0 });
+    // the same again resends the same message
+    expect((await cli(['edition', 'resend', '--date', DATE, '--to', 'late@example.org'])).code).toBe(0);
+    expect(countEml(outbox)).toBe(READERS + 1);
+    expect(late.id).toBeGreaterThan(READERS);
+
+    for (const [to, reason] of [
+      ['left@example.org', /left@example\.org is unsubscribed: only confirmed subscribers are sent editions/],
+      ['bounced@example.org', /bounced@example\.org is on the suppression list \(manual: asked by phone\)/],
+      ['theorist@example.org', /has no section in the topics of theorist@example\.org \(theory\)/],
+    ] as const) {
+      const refused = await cli(['edition', 'resend', '--date', DATE, '--to', to]);
+      expect(refused.code, to).toBe(1);
+      expect(refused.stderr).toMatch(reason);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(countEml(outbox)).toBe(READERS + 1);
+    expect(await app.store.deliveries.countByStatus(DATE)).toMatchObject({ sent: READERS + 1, pending: 0, sending: 0 });
+  }, 120_000);
+
   it('cancel skips what was not sent, and the edition is settled', async () => {
     const { app, cli, outbox } = await setUp();
     expect((await cli(['edition', 'pause', '--date', DATE])).code).toBe(0);

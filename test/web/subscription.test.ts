@@ -7,6 +7,7 @@ import type { App } from '../../src/app.ts';
 import { signConfirmToken, signToken } from '../../src/mail/tokens.ts';
 import type { PaperboyServer } from '../../src/web/server.ts';
 import { storageTargets } from '../harness/index.ts';
+import { preferencesPage } from '../../templates/pages/subscription.ts';
 import { deliverMail, linkIn, multipart, outboxMail, urlencoded, webApp } from './helpers.ts';
 
 describe.each(storageTargets())('subscription on $name', (target) => {
@@ -201,6 +202,22 @@ describe.each(storageTargets())('subscription on $name', (target) => {
       expect(res.body).toMatch(/not valid/);
     }
     expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
+  });
+
+  it('tells a reader who never chose a delivery time that the edition reaches them when it goes out, until they choose one', async () => {
+    const reader = await confirmedReader('no-time@example.org', ['theory']);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const before = await server.inject({ url });
+    expect(before.statusCode).toBe(200);
+    expect(before.body).toMatch(/You have not chosen a delivery time, so each edition reaches you as soon as it goes out/);
+    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '18'], ['timezone', 'Europe/Berlin']]);
+    const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, 'sec-fetch-site': 'same-origin' }, payload: body.payload });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.body).not.toMatch(/as soon as it goes out/);
+    expect((await server.inject({ url })).body).not.toMatch(/as soon as it goes out/);
+    // with send.atReadersHour off nobody's hour is used: the page says so to every reader
+    const forAll = preferencesPage({ listName: 'Daily Papers', email: 'a@example.org', action: '/preferences', topics: [], frequency: 'daily', zones: ['UTC'], timezone: 'UTC', deliveryHour: 7, delivery: 'on-release-for-all', today: '2026-11-26' });
+    expect(forAll).toMatch(/Each edition reaches every reader as soon as it goes out/);
   });
 
   it('takes a preferences save of the default time, 07:00 UTC, as the reader choosing it (sent at their hour, not with the edition)', async () => {

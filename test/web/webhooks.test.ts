@@ -12,6 +12,7 @@ import { signToken } from '../../src/mail/tokens.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { registerWebhooks } from '../../src/web/webhooks.ts';
 import { openStore, storageTargets, testApp } from '../harness/index.ts';
+import { urlencoded, webApp } from './helpers.ts';
 import { certificateServer, makeSigningIdentity, sesBounce, sesComplaint, signSns, TOPIC } from '../harness/sns.ts';
 
 const SECRET = 'webhook-test-secret-0123456789';
@@ -25,7 +26,7 @@ interface Harness {
   confirmations: string[];
 }
 
-async function webhookServer(store: Store, topicArns: string[] = [TOPIC], certificateDelayMs = 0): Promise<Harness> {
+async function webhookServer(store: Store, topicArns: string[] = [TOPIC], certificateDelayMs = 0, secretKey = SECRET): Promise<Harness> {
   const logs: string[] = [];
   const certs = certificateServer(identity);
   const fetchCertificate = async (url: string) => {
@@ -36,7 +37,7 @@ async function webhookServer(store: Store, topicArns: string[] = [TOPIC], certif
   const server = Fastify({ logger: false });
   await registerWebhooks(
     server,
-    { store, secretKey: SECRET, env: { snsTopicArns: topicArns }, log: createLogger({}, { level: 'debug', write: (line) => logs.push(line) }) },
+    { store, secretKey, env: { snsTopicArns: topicArns }, log: createLogger({}, { level: 'debug', write: (line) => logs.push(line) }) },
     {
       fetchCertificate,
       httpGet: async (url) => {
@@ -242,6 +243,39 @@ for (const target of storageTargets()) {
     });
   });
 }
+
+describe.each(storageTargets())('every unsubscribe on $name', (target) => {
+  it('leaves a reader the same whether they left by the mailto:, the web page or a complaint: a pending re-subscription is void in all three', async () => {
+    const { app, server } = await webApp({ databaseUrl: await target.databaseUrl() });
+    const h = await webhookServer(app.store, [TOPIC], 0, app.secretKey);
+    try {
+      const now = () => new Date().toISOString();
+      const readers = [];
+      for (const email of ['web@example.org', 'mailto@example.org', 'complaint@example.org']) {
+        const reader = (await app.store.subscribers.upsert({ email, topics: ['theory'], confirmed: true }, now())).subscriber;
+        // they asked to change their subscription and have not opened the confirmation yet
+        expect((await app.store.subscribers.requestSubscription(email, { topics: ['language-models'], frequency: 'weekly', timezone: 'Europe/Berlin' }, now())).nonce).toBeDefined();
+        readers.push(reader);
+      }
+      const [web, mailto, complainer] = readers as [(typeof readers)[0], (typeof readers)[0], (typeof readers)[0]];
+      const token = (id: number) => signToken(app.secretKey, id, 'unsubscribe');
+      expect((await server.inject({ method: 'POST', url: `/unsubscribe?token=${token(web.id)}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) })).statusCode).toBe(200);
+      expect((await post(h, '/webhooks/inbound', notification(receivedMail({ subject: `unsubscribe ${token(mailto.id)}` })))).json()).toMatchObject({ unsubscribed: true, subscriberId: mailto.id });
+      expect((await post(h, '/webhooks/ses', notification(sesComplaint({ email: complainer.email })))).json()).toMatchObject({ status: 'applied', kind: 'complaint' });
+      const row = async (id: number) => {
+        const { id: _id, email: _email, created_at: _c, updated_at: _u, confirmed_at: _f, ...rest } = await app.store.db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        return rest;
+      };
+      const left = await row(web.id);
+      expect(left).toMatchObject({ status: 'unsubscribed', pending_request: null, topics: 'theory' });
+      expect(await row(mailto.id)).toEqual(left);
+      expect(await row(complainer.id)).toEqual(left);
+    } finally {
+      await h.server.close();
+      await server.close();
+    }
+  });
+});
 
 describe('the web service', () => {
   it('refuses an SNS_TOPIC_ARNS that is not a list of topic ARNs, naming it', () => {

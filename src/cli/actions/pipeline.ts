@@ -14,6 +14,7 @@ import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startHeartbeat, startStages, type Stage } from '../../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
+import { possiblySentTwiceLine } from '../../status/report.ts';
 import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
 import { EXIT, jsonLines, output, parseDateOption, parseList, untilStopSignal, UsageError, withApp } from '../runtime.ts';
 
@@ -177,8 +178,9 @@ export async function editionShow(opts: { date?: string; weekly?: boolean; json?
     const e = await app.store.editions.get<EditionContent>(id);
     if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
     const deliveries = await app.store.deliveries.countByStatus(id);
+    const possiblySentTwice = await app.store.deliveries.possiblySentTwice(id);
     if (opts.json) {
-      output.json({ ...editionSummary(e.content), status: e.status, frozenAt: e.frozenAt, sentAt: e.sentAt ?? null, deliveries });
+      output.json({ ...editionSummary(e.content), status: e.status, frozenAt: e.frozenAt, sentAt: e.sentAt ?? null, deliveries, possiblySentTwice });
       return EXIT.ok;
     }
     output.line(`${e.kind === 'weekly' ? 'Weekly edition' : 'Edition'} ${e.date} — ${e.status} (frozen ${e.frozenAt})`);
@@ -190,6 +192,7 @@ export async function editionShow(opts: { date?: string; weekly?: boolean; json?
       }
     }
     output.line(`\ndeliveries: ${deliveries.sent} sent, ${deliveries.pending + deliveries.sending} open, ${deliveries.failed} failed, ${deliveries.skipped} skipped`);
+    if (possiblySentTwice > 0) output.line(`  ${possiblySentTwiceLine(possiblySentTwice)}`);
     return EXIT.ok;
   });
 }

@@ -1,8 +1,8 @@
 /** Steering an edition in flight: pause, resume, cancel, and resending to one reader. */
 import type { App } from '../../app.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
-import { editionId } from '../../rank/edition.ts';
-import { requeueOpenDeliveries } from '../../render/processor.ts';
+import { editionId, type EditionContent } from '../../rank/edition.ts';
+import { addReaderDelivery, requeueOpenDeliveries } from '../../render/processor.ts';
 import { ensureWorkers } from '../operations.ts';
 import { EXIT, output, parseDateOption, UsageError, waitFor, withApp } from '../runtime.ts';
 
@@ -68,6 +68,7 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
     if (!opts.date) throw new UsageError('--date is required: the edition to send again, e.g. --date 2026-11-26');
     const e = await editionOf(app, opts);
     if (e.cancelledAt) throw new UsageError(`edition ${e.id} was cancelled: it is not sent to anyone`);
+    if (e.status === 'empty') throw new UsageError(`edition ${e.id} had no papers: there is nothing to send`);
     const subscriber = await app.store.subscribers.getByEmail(opts.to);
     if (!subscriber) throw new UsageError(`${opts.to} is not a subscriber (see \`paperboy subscribers list\`)`);
     if (subscriber.status !== 'confirmed') throw new UsageError(`${opts.to} is ${subscriber.status}: only confirmed subscribers are sent editions`);
@@ -75,14 +76,20 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
     if (suppression) throw new UsageError(`${opts.to} is on the suppression list (${suppression.reason}${suppression.detail ? `: ${suppression.detail}` : ''}): mailing it again would hurt the sender's reputation`);
     const now = new Date().toISOString();
     if (!(await app.store.deliveries.reopen(e.id, subscriber.id, now))) {
-      throw new UsageError(`${opts.to} has no settled delivery in edition ${e.id}: they subscribed after it was sent, or it is still being sent (see \`paperboy edition show --date ${e.date}\`)`);
+      const open = await app.store.deliveries.get(e.id, subscriber.id);
+      if (open) throw new UsageError(`${opts.to}'s delivery of edition ${e.id} is still ${open.status}: it goes out with the edition (see \`paperboy edition show --date ${e.date}\`)`);
+      // no delivery at all: they subscribed (or confirmed) after the edition was fanned out
+      const edition = (await app.store.editions.get<EditionContent>(e.id))!;
+      if ((await addReaderDelivery(app, edition, subscriber)) === 'no-sections') {
+        throw new UsageError(`edition ${e.id} has no section in the topics of ${opts.to} (${subscriber.topics.join(', ') || 'every topic'}): there is no message to send them; its sections: ${edition.content.sections.map((s) => s.topic).join(', ')}`);
+      }
     }
     await app.queues.addSendBatch({ editionId: e.id, fromId: subscriber.id, toId: subscriber.id }, { again: `resend-${Date.now().toString(36)}` });
     const running = await ensureWorkers(app, ['send']);
     try {
       const status = await waitFor(
         async () => {
-          const row = await app.store.db.selectFrom('deliveries').select(['status', 'error']).where('edition_id', '=', e.id).where('subscriber_id', '=', subscriber.id).executeTakeFirst();
+          const row = await app.store.deliveries.get(e.id, subscriber.id);
           return row && row.status !== 'pending' && row.status !== 'sending' ? row : undefined;
         },
         { what: `the resend to ${opts.to}`, timeoutMs: 10 * 60_000 },

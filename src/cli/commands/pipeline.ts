@@ -70,7 +70,7 @@ export function registerPipelineCommands(program: Command): void {
   }
   edition
     .command('resend')
-    .description('send an edition again to one reader (the same message, Message-ID included), and wait for it')
+    .description('send an edition to one confirmed reader and wait for it: again (the same message, Message-ID included), or for the first time to a reader who subscribed after it went out')
     .requiredOption('--date <YYYY-MM-DD>', 'edition day')
     .requiredOption('--to <EMAIL>', 'the subscriber to send it to')
     .option('--weekly', 'the weekly edition ending on that day')

@@ -205,6 +205,12 @@ export class DeliveryQueries {
     return Number(result.numUpdatedRows);
   }
 
+  /** One reader's delivery of an edition: its status and, when it failed or was skipped, why. */
+  async get(editionId: string, subscriberId: number): Promise<{ status: DeliveryStatus; error?: string } | undefined> {
+    const row = await this.db.selectFrom('deliveries').select(['status', 'error']).where('edition_id', '=', editionId).where('subscriber_id', '=', subscriberId).executeTakeFirst();
+    return row ? { status: row.status, error: row.error ?? undefined } : undefined;
+  }
+
   /** Makes one reader's settled delivery pending again (`edition resend`); false when it does not exist or is open. */
   async reopen(editionId: string, subscriberId: number, now: string): Promise<boolean> {
     const result = await this.db

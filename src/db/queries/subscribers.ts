@@ -325,8 +325,8 @@ export class SubscriberQueries {
     return rows.map((r) => parseTopicSet(r.topics));
   }
 
-  /** One keyset page of confirmed recipients (id order), for the fan-out checkpoint. */
-  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topics: string[]; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
+  /** One keyset page of confirmed recipients (id order), for the fan-out checkpoint; `topicSet` as `topicSetKey` spells it. */
+  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topicSet: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
     const rows = await this.db
       .selectFrom('subscribers')
       .select(['id', 'topics', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
@@ -337,7 +337,8 @@ export class SubscriberQueries {
       .orderBy('id')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ id: Number(r.id), topics: parseTopicSet(r.topics), timezone: r.timezone, deliveryHour: Number(r.delivery_hour), deliveryTimeChosen: Number(r.delivery_time_chosen) === 1 }));
+    // the topic set as stored (topicSetKey): the fan-out works out each distinct set once
+    return rows.map((r) => ({ id: Number(r.id), topicSet: r.topics, timezone: r.timezone, deliveryHour: Number(r.delivery_hour), deliveryTimeChosen: Number(r.delivery_time_chosen) === 1 }));
   }
 
   async countByStatus(): Promise<Record<SubscriberStatus, number>> {

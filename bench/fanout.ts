@@ -1,0 +1,109 @@
+/**
+ * The render stage's fan-out alone (`node --import tsx bench/fanout.ts [READERS]`): an edition
+ * of ~200 papers whose 20 variants are already rendered, READERS confirmed readers (default
+ * 20,000) spread over those 20 topic sets, SQLite and a private Redis. Prints the median wall
+ * time and process CPU of `renderEdition` over 5 runs, and the per-reader cost of working out
+ * a reader's variant (sections + key) on its own. Not a suite of `npm run bench`: it measures
+ * one change (the variant worked out once per topic set, not per reader) and writes nothing.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { App } from '../src/app.ts';
+import { loadEnvironment, parseConfig } from '../src/config/load.ts';
+import { topicSetKey } from '../src/db/queries/subscribers.ts';
+import { Store } from '../src/db/store.ts';
+import { parseFeed } from '../src/ingest/formats/index.ts';
+import { storeObservations } from '../src/ingest/storeObservations.ts';
+import { createLogger } from '../src/log.ts';
+import { Queues } from '../src/queues/index.ts';
+import { EditionBuilder, type EditionContent } from '../src/rank/edition.ts';
+import { Ranker } from '../src/rank/ranker.ts';
+import { renderEdition } from '../src/render/processor.ts';
+import { variantKey, variantTopics } from '../src/render/renderVariant.ts';
+import { VariantStore } from '../src/render/variants.ts';
+import { startRedis } from '../test/harness/servers.ts';
+import { arxivFeed } from './feeds.ts';
+import { median, root } from './lib.ts';
+
+const READERS = Number(process.argv[2] ?? 20_000);
+const RUNS = 5;
+const DATE = '2026-11-26';
+const SECRET = 'bench-secret-key-0123456789';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-fanout-'));
+const redis = await startRedis();
+const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`, REDIS_URL: redis.url, SECRET_KEY: SECRET, PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>' }, dir);
+const config = parseConfig({ ...JSON.parse(readFileSync(path.join(root, 'paperboy.config.json'), 'utf8')), sources: [], send: { batchSize: 1000 } }, 'bench');
+const store = await Store.open(env.databaseUrl);
+try {
+  const observedAt = `${DATE}T04:00:00.000Z`;
+  const parsed = parseFeed(arxivFeed(200), { source: 'bench', kind: 'arxiv-rss', observedAt });
+  await storeObservations(store, parsed.observations, observedAt);
+  await new Ranker(store, config).rankMany(parsed.observations.map((o) => o.keys.arxivId!), new Date(observedAt));
+  const built = await new EditionBuilder(store, config).build('daily', DATE);
+  if (built.status === 'empty') throw new Error('the bench edition is empty');
+  const content = built.edition.content as EditionContent;
+  const sections = content.sections.map((s) => s.topic);
+  const sets: string[][] = [];
+  for (let mask = 1; mask < 2 ** sections.length && sets.length < 20; mask++) sets.push(sections.filter((_, i) => mask & (1 << i)));
+  const now = new Date().toISOString();
+  const rows = Array.from({ length: READERS }, (_, i) => ({ email: `reader${i}@example.org`, status: 'confirmed' as const, topics: topicSetKey(sets[i % sets.length]!), frequency: 'daily' as const, timezone: 'UTC', delivery_hour: 7, created_at: now, updated_at: now, confirmed_at: now }));
+  for (let i = 0; i < rows.length; i += 500) await store.db.insertInto('subscribers').values(rows.slice(i, i + 500)).execute();
+
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    // a fresh fan-out each run: no deliveries, cursor at 0, fresh queues
+    await store.db.deleteFrom('deliveries').execute();
+    await store.db.updateTable('editions').set({ fanout_cursor: 0, fanout_done: 0, status: 'frozen', sent_at: null }).where('id', '=', DATE).execute();
+    const queues = new Queues({ redisUrl: redis.url, prefix: `bench-fanout-${run}-${Date.now().toString(36)}` });
+    const app: App = { config, env, settings: { config, configSource: 'bench', env }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
+    // the variants are rendered before the clock starts: only the fan-out is measured
+    const variants = new VariantStore(app, (await store.editions.get(DATE))!);
+    for (const topics of sets) await variants.ensure(variantTopics(content, topics));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await renderEdition(app, DATE);
+    walls.push(performance.now() - t0);
+    const cpu = process.cpuUsage(cpu0);
+    cpus.push((cpu.user + cpu.system) / 1000);
+    if (out.recipients !== READERS) throw new Error(`fanned out ${out.recipients} of ${READERS} readers`);
+    await queues.close();
+  }
+
+  // the per-reader work on its own: sections and key per reader, against once per topic set
+  const raw = rows.map((r) => r.topics);
+  const perReader = (): number => {
+    const t = performance.now();
+    let n = 0;
+    for (const key of raw) n += variantKey(variantTopics(content, key === '' ? [] : key.split(','))).length;
+    if (n === 0) throw new Error('unreachable');
+    return ((performance.now() - t) * 1000) / raw.length;
+  };
+  const perSet = (): number => {
+    const t = performance.now();
+    const memo = new Map<string, string>();
+    let n = 0;
+    for (const key of raw) {
+      let k = memo.get(key);
+      if (k === undefined) memo.set(key, (k = variantKey(variantTopics(content, key === '' ? [] : key.split(',')))));
+      n += k.length;
+    }
+    if (n === 0) throw new Error('unreachable');
+    return ((performance.now() - t) * 1000) / raw.length;
+  };
+  const each = median(Array.from({ length: RUNS }, perReader));
+  const once = median(Array.from({ length: RUNS }, perSet));
+  process.stdout.write(
+    [
+      `fan-out of ${READERS.toLocaleString('en')} readers over ${sets.length} topic sets (SQLite, batchSize 1000), median of ${RUNS}: ${median(walls).toFixed(0)} ms wall, ${median(cpus).toFixed(0)} ms process CPU (runs: ${walls.map((w) => w.toFixed(0)).join(', ')} ms)`,
+      `a reader's variant (sections + SHA-1 key): ${each.toFixed(2)} µs per reader worked out each time, ${once.toFixed(2)} µs per reader memoized per topic set`,
+      `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`,
+    ].join('\n') + '\n',
+  );
+} finally {
+  await store.close();
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
