@@ -3,16 +3,12 @@ import { UnrecoverableError } from 'bullmq';
 import type { App } from '../src/app.ts';
 import type { SourceConfig } from '../src/config/schema.ts';
 import { ingestSource, type IngestReport } from '../src/ingest/processor.ts';
-import { QUEUE, schedulerId, type IngestJob } from '../src/queues/index.ts';
+import { ingestQueueOf, QUEUE, schedulerId, type IngestJob } from '../src/queues/index.ts';
 import { makeWorker, type StageHandle } from './shared.ts';
 
 /** When a source without `schedule` is fetched: hourly, the arXiv API every six hours. */
 export function defaultSchedule(source: SourceConfig): string {
   return source.schedule ?? (source.kind === 'arxiv-api' ? '20 */6 * * *' : '5 * * * *');
-}
-
-export function ingestQueueOf(source: Pick<SourceConfig, 'kind'>) {
-  return source.kind === 'arxiv-api' ? QUEUE.ingestArxivApi : QUEUE.ingest;
 }
 
 /** One job scheduler per enabled source (idempotent across workers); stale ones are removed. */

@@ -7,13 +7,12 @@ import type { App } from '../app.ts';
 import type { SourceConfig } from '../config/schema.ts';
 import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 import type { IngestReport } from '../ingest/processor.ts';
-import { jobOptions, openQueueEvents, QUEUE, type IngestJob, type QueueName } from '../queues/index.ts';
+import { ingestQueueOf, openQueueEvents, QUEUE, type QueueName } from '../queues/index.ts';
 import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
 import { possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';
-import { ingestQueueOf } from '../../workers/ingest.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
 import { startProgress } from './progress.ts';
 import { output, waitFor } from './runtime.ts';
@@ -46,10 +45,7 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
     const run = Date.now().toString(36);
     const jobs = await Promise.all(
       sources.map((s) =>
-        app.queues
-          .get(ingestQueueOf(s))
-          // one attempt: the command reports a failure now; scheduled fetches are the ones retried
-          .add('ingest', { source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url, kind: s.kind === 'arxiv-api' ? 'arxiv-api' : 'rss' }) } satisfies IngestJob, { ...jobOptions[ingestQueueOf(s)], attempts: 1, jobId: `ingest-${s.name}-${run}` }),
+        app.queues.addIngestRun({ source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url, kind: s.kind === 'arxiv-api' ? 'arxiv-api' : 'rss' }) }, ingestQueueOf(s), run),
       ),
     );
     let finished = 0;

@@ -2,7 +2,7 @@
  * Every queue name, job id and job option of the pipeline, in one place. Jobs carry ids
  * only; workers reload the records they name.
  */
-import { Queue, QueueEvents, Worker, type ConnectionOptions, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
+import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Cluster } from 'ioredis';
 import { bullmqConnection, type RedisTarget } from './redis.ts';
 
@@ -62,6 +62,11 @@ export interface MailJob {
   to?: string;
 }
 
+/** The queue a source's fetches go on: arXiv API sources have their own, limited by its terms. */
+export function ingestQueueOf(source: { kind: string }): typeof QUEUE.ingest | typeof QUEUE.ingestArxivApi {
+  return source.kind === 'arxiv-api' ? QUEUE.ingestArxivApi : QUEUE.ingest;
+}
+
 /** BullMQ forbids ":" in custom ids (it separates key parts); DOIs and URLs have them. */
 function safeId(value: string): string {
   return value.replace(/:/g, '%3A');
@@ -72,6 +77,8 @@ export const jobId = {
   render: (editionId: string) => `render-${editionId}`,
   send: (editionId: string, fromId: number) => `send-${editionId}-${fromId}`,
   freeze: (kind: string, date: string) => `freeze-${kind}-${date}`,
+  /** One fetch asked for by a command (`ingest`, `run --once`); `run` tells runs apart. */
+  ingestRun: (source: string, run: string) => `ingest-${safeId(source)}-${run}`,
 };
 
 /** The id of the job scheduler that fetches one source on its cron. */
@@ -165,9 +172,20 @@ export class Queues {
     await this.get(QUEUE.send).add('send', batch, { jobId: id, delay: opts.delayMs && opts.delayMs > 0 ? opts.delayMs : undefined });
   }
 
-  /** Queues one transactional message. */
-  async addMail(job: MailJob): Promise<void> {
-    await this.get(QUEUE.mail).add(job.kind, job);
+  /**
+   * Queues one fetch of a source for a command that waits for its report: one attempt, so
+   * the command reports a failure now (scheduled fetches are the ones retried).
+   */
+  addIngestRun(job: IngestJob & { kind?: IngestJob['kind'] }, queue: ReturnType<typeof ingestQueueOf>, run: string): Promise<Job<IngestJob>> {
+    return this.get(queue).add('ingest', job, { ...jobOptions[queue], attempts: 1, jobId: jobId.ingestRun(job.source, run) });
+  }
+
+  /**
+   * Queues one transactional message. `once`: a single attempt, for the operator's test
+   * message, whose sender wants to know now whether the transport works.
+   */
+  async addMail(job: MailJob, opts: { once?: boolean } = {}): Promise<Job<MailJob>> {
+    return this.get(QUEUE.mail).add(job.kind, job, opts.once ? { ...jobOptions[QUEUE.mail], attempts: 1 } : undefined);
   }
 
   /** Retries the failed jobs of a queue that `match`; returns how many. */

@@ -1,6 +1,6 @@
 /** The body of `mail test`. */
 import { checkAddress } from '../../mail/address.ts';
-import { jobOptions, openQueueEvents, QUEUE, type MailJob } from '../../queues/index.ts';
+import { openQueueEvents, QUEUE } from '../../queues/index.ts';
 import type { MailOutcome } from '../../send/transactional.ts';
 import { ensureWorkers } from '../operations.ts';
 import { EXIT, output, UsageError, withApp } from '../runtime.ts';
@@ -13,8 +13,7 @@ export async function mailTest(opts: { to: string }): Promise<void> {
     const running = await ensureWorkers(app, ['mail']);
     try {
       await events.waitUntilReady();
-      // one attempt: the operator wants to know now whether the transport works
-      const job = await app.queues.get(QUEUE.mail).add('test', { kind: 'test', to: address.email } satisfies MailJob, { ...jobOptions[QUEUE.mail], attempts: 1 });
+      const job = await app.queues.addMail({ kind: 'test', to: address.email }, { once: true });
       let outcome: MailOutcome;
       try {
         outcome = (await job.waitUntilFinished(events, 120_000)) as MailOutcome;
