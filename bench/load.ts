@@ -132,6 +132,8 @@ interface Result {
   redisPeak: string;
   cpu: { workers: number; standIn: number; redis: number; postgres?: number };
   machineBusyCores: number;
+  /** From the queue's resume to the edition seen sent: the span of the CPU figures. */
+  sendMs: number;
   sent: number;
   standIn: StandInCounts;
   ok: boolean;
@@ -184,11 +186,13 @@ async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: numb
     const redisClient = (await sendQueue.client);
     const cpu0 = { workers: workers.map((w) => cpuMs(w.proc.pid!)), postgres: postgresPort ? postgresCpuMs(postgresPort) : undefined };
     const machine0 = machineTicks();
+    const sendStart = performance.now();
     process.stderr.write(`${database}, ${n} worker(s): ${fanout.batches} batches queued in ${(renderMs / 1000).toFixed(1)} s, sending\n`);
     await sendQueue.resume();
     await until(async () => (await store.db.selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status === 'sent', 'the edition to be sent', RUN_TIMEOUT_MS, workers);
 
     const machine1 = machineTicks();
+    const sendMs = performance.now() - sendStart;
     const workerCpu = workers.reduce((sum, w, i) => sum + cpuMs(w.proc.pid!) - cpu0.workers[i]!, 0);
     const postgresCpu = postgresPort && cpu0.postgres !== undefined ? postgresCpuMs(postgresPort) - cpu0.postgres : undefined;
     const rssMiB = workers.map((w) => peakRssMiB(w.proc.pid!));
@@ -213,6 +217,7 @@ async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: numb
       rssMiB,
       redisPeak: field('used_memory_peak_human'),
       cpu: { workers: workerCpu, standIn: counts.cpuMs, redis: (Number(field('used_cpu_user')) + Number(field('used_cpu_sys'))) * 1000, postgres: postgresCpu },
+      sendMs,
       machineBusyCores: (machine1.busy - machine0.busy) / ((machine1.total - machine0.total) / os.cpus().length),
       sent: statuses.sent,
       standIn: counts,
@@ -289,7 +294,9 @@ const rows = results.map((r) => {
   const scale = one && r.workers !== 1 ? ` (${(r.msgsPerSec / one.msgsPerSec).toFixed(2)}× one)` : '';
   const cpu = `${s(r.cpu.workers)} / ${s(r.cpu.standIn)} / ${s(r.cpu.redis)}${r.cpu.postgres !== undefined ? ` / ${s(r.cpu.postgres)}` : ''}`;
   const check = `${r.sent.toLocaleString('en')} sent, ${r.standIn.accepted.toLocaleString('en')} accepted, ${r.standIn.duplicates} duplicates ${r.ok ? '✓' : '✗'}`;
-  return `| ${r.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${r.workers} | **${Math.round(r.msgsPerSec).toLocaleString('en')}**${scale} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.p99BatchMs.toLocaleString('en')} ms (p50 ${r.p50BatchMs.toLocaleString('en')}) | ${r.rssMiB.map((x) => x.toFixed(0)).join(', ')} | ${r.redisPeak} | ${cpu} | ${r.machineBusyCores.toFixed(2)} | ${check} |`;
+  const ours = r.cpu.workers + r.cpu.standIn + r.cpu.redis + (r.cpu.postgres ?? 0);
+  const busy = `${r.machineBusyCores.toFixed(2)} (${Math.round((100 * ours) / (r.machineBusyCores * r.sendMs))} % this bench's)`;
+  return `| ${r.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${r.workers} | **${Math.round(r.msgsPerSec).toLocaleString('en')}**${scale} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.p99BatchMs.toLocaleString('en')} ms (p50 ${r.p50BatchMs.toLocaleString('en')}) | ${r.rssMiB.map((x) => x.toFixed(0)).join(', ')} | ${r.redisPeak} | ${cpu} | ${busy} | ${check} |`;
 });
 
 writeSection('load', [
@@ -310,7 +317,7 @@ writeSection('load', [
   `- batch latency: \`finishedOn − processedOn\` of each send job (${BATCH} readers).`,
   '- peak RSS: `VmHWM` of each worker process (/proc/PID/status) when the edition is sent, before it is stopped.',
   '- Redis memory: `used_memory_peak_human` of INFO; the redis-server is that run\'s alone. Completed send jobs are kept (1,000 at most, a day), so the peak includes them.',
-  '- CPU: /proc/PID/stat of the workers and of the PostgreSQL cluster\'s processes, the stand-in\'s `process.cpuUsage()`, Redis\'s INFO cpu, over the send only. "machine busy" is /proc/stat over the same time: everything on the machine, other people\'s work included.',
+  '- CPU: /proc/PID/stat of the workers and of the PostgreSQL cluster\'s processes, the stand-in\'s `process.cpuUsage()`, Redis\'s INFO cpu, over the send only. "machine busy" is /proc/stat over the same time: the cores in use on average by every process on the machine, other people\'s work included, and the share of that this bench\'s processes used.',
   '- correctness: every reader\'s delivery is `sent` in the database, the stand-in accepted exactly that many messages, each to a different recipient.',
 ].join('\n'));
 if (results.some((r) => !r.ok)) process.exitCode = 1;
