@@ -289,14 +289,17 @@ try {
 const loadEnd = os.loadavg();
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
+const dbName = (db: string) => (db === 'sqlite' ? 'SQLite' : 'PostgreSQL');
+const ourCpuMs = (r: Result) => r.cpu.workers + r.cpu.standIn + r.cpu.redis + (r.cpu.postgres ?? 0);
+/** CPU per message over every process of the bench. */
+const perMessage = (r: Result) => ourCpuMs(r) / r.sent;
 const rows = results.map((r) => {
   const one = results.find((x) => x.database === r.database && x.workers === 1);
   const scale = one && r.workers !== 1 ? ` (${(r.msgsPerSec / one.msgsPerSec).toFixed(2)}× one)` : '';
   const cpu = `${s(r.cpu.workers)} / ${s(r.cpu.standIn)} / ${s(r.cpu.redis)}${r.cpu.postgres !== undefined ? ` / ${s(r.cpu.postgres)}` : ''}`;
   const check = `${r.sent.toLocaleString('en')} sent, ${r.standIn.accepted.toLocaleString('en')} accepted, ${r.standIn.duplicates} duplicates ${r.ok ? '✓' : '✗'}`;
-  const ours = r.cpu.workers + r.cpu.standIn + r.cpu.redis + (r.cpu.postgres ?? 0);
-  const busy = `${r.machineBusyCores.toFixed(2)} (${Math.round((100 * ours) / (r.machineBusyCores * r.sendMs))} % this bench's)`;
-  return `| ${r.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'} | ${r.workers} | **${Math.round(r.msgsPerSec).toLocaleString('en')}**${scale} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.p99BatchMs.toLocaleString('en')} ms (p50 ${r.p50BatchMs.toLocaleString('en')}) | ${r.rssMiB.map((x) => x.toFixed(0)).join(', ')} | ${r.redisPeak} | ${cpu} | ${busy} | ${check} |`;
+  const busy = `${r.machineBusyCores.toFixed(2)} (${Math.round((100 * ourCpuMs(r)) / (r.machineBusyCores * r.sendMs))} % this bench's)`;
+  return `| ${dbName(r.database)} | ${r.workers} | **${Math.round(r.msgsPerSec).toLocaleString('en')}**${scale} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.p99BatchMs.toLocaleString('en')} ms (p50 ${r.p50BatchMs.toLocaleString('en')}) | ${r.rssMiB.map((x) => x.toFixed(0)).join(', ')} | ${r.redisPeak} | ${cpu} | ${perMessage(r).toFixed(2)} ms | ${busy} | ${check} |`;
 });
 
 writeSection('load', [
@@ -308,8 +311,8 @@ writeSection('load', [
   `- one edition to ${SUBSCRIBERS.toLocaleString('en')} readers in 20 variants (21 KB messages), \`send.batchSize\` ${BATCH}, \`send.concurrency\` ${CONCURRENCY} (per batch; 2 batches per worker), \`send.ratePerSecond\` ${RATE.toLocaleString('en')} (the Redis limiter is asked for every message but never makes one wait), \`send.quotaLookup\` false, \`send.sesApi\` v2 (the default)`,
   '- each run: a copy of the prepared database, a fresh redis-server (AOF on, as in docker-compose.yml), N `paperboy worker send` processes, the SES stand-in (test/harness/sesStandIn.ts) in one process of its own on loopback',
   '',
-  '| database | send workers | msgs/s | first claim → last sent | p99 batch latency | peak RSS per worker (MiB) | Redis used_memory_peak | CPU s: workers / stand-in / Redis / PostgreSQL | machine busy (cores, all processes) | correctness |',
-  '|---|---:|---:|---:|---:|---|---:|---|---:|---|',
+  '| database | send workers | msgs/s | first claim → last sent | p99 batch latency | peak RSS per worker (MiB) | Redis used_memory_peak | CPU s: workers / stand-in / Redis / PostgreSQL | CPU per message, all processes | machine busy (cores, all processes) | correctness |',
+  '|---|---:|---:|---:|---:|---|---:|---|---:|---:|---|',
   ...rows,
   '',
   'How it is measured:',
@@ -319,5 +322,14 @@ writeSection('load', [
   '- Redis memory: `used_memory_peak_human` of INFO; the redis-server is that run\'s alone. Completed send jobs are kept (1,000 at most, a day), so the peak includes them.',
   '- CPU: /proc/PID/stat of the workers and of the PostgreSQL cluster\'s processes, the stand-in\'s `process.cpuUsage()`, Redis\'s INFO cpu, over the send only. "machine busy" is /proc/stat over the same time: the cores in use on average by every process on the machine, other people\'s work included, and the share of that this bench\'s processes used.',
   '- correctness: every reader\'s delivery is `sent` in the database, the stand-in accepted exactly that many messages, each to a different recipient.',
+  '',
+  'What limits the figures:',
+  ...[...new Set(results.map((r) => r.database))].map((db) => {
+    const runs = results.filter((r) => r.database === db);
+    const best = Math.min(...runs.map(perMessage));
+    return `- ${dbName(db)}: CPU per message over all the bench's processes ${runs.map((r) => `${perMessage(r).toFixed(2)} ms with ${r.workers}`).join(', ')} worker(s), of which the workers' own ${runs.map((r) => (r.cpu.workers / r.sent).toFixed(2)).join(', ')} ms${runs[0]!.cpu.postgres !== undefined ? ` and PostgreSQL's ${runs.map((r) => (r.cpu.postgres! / r.sent).toFixed(3)).join(', ')} ms` : ''}. At ${best.toFixed(2)} ms, ${os.cpus().length} cores of the bench's own would cap the edition near ${Math.round((os.cpus().length * 1000) / best).toLocaleString('en')} msgs/s whatever the number of workers.`;
+  }),
+  '- The send worker is CPU-bound, and most of its CPU is the AWS SDK\'s work per call (the base64 message serialized into JSON, the SigV4 signature with a SHA-256 of the body, the middleware stack): a worker\'s CPU profile (`LOAD_PROFILE_DIR=DIR npm run bench -- load`, opened in Chrome\'s DevTools) shows it. Claiming, building the MIME message from the prepared variant, the rate limiter and recording outcomes are small beside it, and so is the database (a handful of statements per batch of readers, and one write of outcomes per second per batch).',
+  '- More workers add no CPU on these cores: they share them with the stand-in, Redis, the database and whatever else runs on the machine ("machine busy"). Each worker process also pays its own JIT warm-up and the SDK\'s lazy loading, and more processes on the same cores switch more, so the CPU per message does not fall with N and msgs/s does not rise. A batch\'s latency grows with the batches in flight (2 per worker) sharing the cores. On SQLite, every worker\'s writes also take the database\'s one write lock, and a worker waiting for it waits synchronously (better-sqlite3\'s busy timeout), its sends in flight included; PostgreSQL has no such lock. Workers pay off with cores or machines of their own (and PostgreSQL once there is more than one machine): they share the edition through Redis, one claim statement per batch.',
 ].join('\n'));
 if (results.some((r) => !r.ok)) process.exitCode = 1;
