@@ -7,7 +7,7 @@
  * @aws-sdk/client-ses against @aws-sdk/client-sesv2 for the same raw send.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,35 +15,24 @@ import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { Store } from '../src/db/store.ts';
-import { parseFeed } from '../src/ingest/formats/index.ts';
-import { storeObservations } from '../src/ingest/storeObservations.ts';
 import { createLogger } from '../src/log.ts';
-import { PreparedMessage, buildMessage, domainOf, parseAddress, stableMessageId } from '../src/mail/message.ts';
+import { PreparedMessage, buildMessage, stableMessageId } from '../src/mail/message.ts';
 import { personalize } from '../src/mail/placeholders.ts';
 import { SesMessenger } from '../src/mail/ses.ts';
 import { subscriberLinks } from '../src/mail/tokens.ts';
 import { Queues } from '../src/queues/index.ts';
-import { EditionBuilder, type EditionContent } from '../src/rank/edition.ts';
-import { Ranker } from '../src/rank/ranker.ts';
 import { renderEdition } from '../src/render/processor.ts';
-import { renderVariant, type RenderedVariant } from '../src/render/renderVariant.ts';
+import { renderVariant } from '../src/render/renderVariant.ts';
 import { viewOptionsOf } from '../templates/email/view.ts';
 import { startStages } from '../workers/index.ts';
 import { startPostgres, startRedis } from '../test/harness/servers.ts';
-import { startSesStandIn } from '../test/harness/sesStandIn.ts';
-import { arxivFeed } from './feeds.ts';
+import { addReaders, baseConfig, DATE, DOMAIN, editionAndVariants, FROM, MAIL_FROM, PUBLIC_URL, SECRET, sender } from './edition.ts';
 import { machineLines, root, writeSection } from './lib.ts';
+import { startStandInProcess } from './standIn.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIABENCHBENCHBENC';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench-secret';
 
-const DATE = '2026-11-26';
-const SECRET = 'bench-secret-key-0123456789';
-const PUBLIC_URL = 'https://papers.example.org';
-const FROM = parseAddress('Daily Papers <papers@example.org>');
-const DOMAIN = domainOf(FROM.address);
-const sender = { from: FROM, listId: 'daily.papers.example.org', listName: 'paperboy daily papers' };
-const baseConfig = JSON.parse(readFileSync(path.join(root, 'paperboy.config.json'), 'utf8'));
 const self = fileURLToPath(import.meta.url);
 
 /** Builds `n` readers' messages over the prepared variants; returns the bytes made. */
@@ -57,29 +46,11 @@ function prepareLoop(prepared: PreparedMessage[], from: number, n: number): numb
   return bytes;
 }
 
-/** An edition of ~200 papers in a fresh database, and up to 20 of its variants rendered. */
-async function editionAndVariants(store: Store, config: ReturnType<typeof parseConfig>): Promise<{ content: EditionContent; variants: RenderedVariant[] }> {
-  const observedAt = '2026-11-26T04:00:00.000Z';
-  const parsed = parseFeed(arxivFeed(200), { source: 'bench', kind: 'arxiv-rss', observedAt });
-  await storeObservations(store, parsed.observations, observedAt);
-  await new Ranker(store, config).rankMany(parsed.observations.map((o) => o.keys.arxivId!), new Date(observedAt));
-  const built = await new EditionBuilder(store, config).build('daily', DATE);
-  if (built.status === 'empty') throw new Error('the bench edition is empty');
-  const content = built.edition.content as EditionContent;
-  const sections = content.sections.map((s) => s.topic);
-  const subsets: string[][] = [];
-  for (let mask = 1; mask < 2 ** sections.length && subsets.length < 20; mask++) subsets.push(sections.filter((_, i) => mask & (1 << i)));
-  const env = loadEnvironment({ DATA_DIR: os.tmpdir(), PUBLIC_URL, MAIL_FROM: 'Daily Papers <papers@example.org>' });
-  const variants = [];
-  for (const topics of subsets) variants.push(await renderVariant(content, topics, viewOptionsOf(config, env)));
-  return { content, variants };
-}
-
 // ---- child modes --------------------------------------------------------------------------
 if (process.argv.includes('--rss-child')) {
   const n = Number(process.argv[process.argv.indexOf('--rss-child') + 1]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-rss-'));
-  const config = parseConfig({ ...baseConfig, sources: [] }, 'bench');
+  const config = parseConfig(baseConfig, 'bench');
   const store = await Store.open(`sqlite:${path.join(dir, 'b.db')}`);
   const { variants } = await editionAndVariants(store, config);
   const prepared = variants.map((v) => new PreparedMessage(sender, v));
@@ -91,13 +62,6 @@ if (process.argv.includes('--rss-child')) {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
-}
-if (process.argv.includes('--stand-in-child')) {
-  const standIn = await startSesStandIn();
-  // the bench counts, it does not keep the bytes
-  setInterval(() => (standIn.messages.length = 0), 500).unref();
-  process.stdout.write(`${standIn.url}\n`);
-  await new Promise(() => {});
 }
 
 // ---- main ---------------------------------------------------------------------------------
@@ -126,7 +90,7 @@ const CONCURRENCY = 16;
 // 1. prepare only, and the naive per-subscriber render
 {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-send-'));
-  const config = parseConfig({ ...baseConfig, sources: [] }, 'bench');
+  const config = parseConfig(baseConfig, 'bench');
   const store = await Store.open(`sqlite:${path.join(dir, 'b.db')}`);
   const { content, variants } = await editionAndVariants(store, config);
   const prepared = variants.map((v) => new PreparedMessage(sender, v));
@@ -136,7 +100,7 @@ const CONCURRENCY = 16;
   prepareLoop(prepared, 0, PREPARE_N);
   const prepMs = performance.now() - t0;
   const prepRate = PREPARE_N / (prepMs / 1000);
-  const env = loadEnvironment({ DATA_DIR: dir, PUBLIC_URL, MAIL_FROM: 'Daily Papers <papers@example.org>' });
+  const env = loadEnvironment({ DATA_DIR: dir, PUBLIC_URL, MAIL_FROM });
   const NAIVE = 40;
   const t1 = performance.now();
   for (let i = 0; i < NAIVE; i++) {
@@ -161,8 +125,8 @@ const CONCURRENCY = 16;
 }
 
 // 3. end to end through the stand-in, and the client CPU of v1 and v2
-const standIn = child(['--stand-in-child']);
-const standInUrl = await standIn.done;
+const standIn = await startStandInProcess();
+const standInUrl = standIn.url;
 const redis = await startRedis();
 const postgres = await startPostgres();
 try {
@@ -199,14 +163,13 @@ try {
 
   const endToEnd = async (label: string, databaseUrl: string, transport: 'ses' | 'outbox', n: number) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-e2e-'));
-    const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, QUEUE_PREFIX: `bench-${Date.now().toString(36)}`, SECRET_KEY: SECRET, PUBLIC_URL, MAIL_FROM: 'Daily Papers <papers@example.org>', MAIL_TRANSPORT: transport, SES_REGION: 'eu-west-1', SES_ENDPOINT: standInUrl }, dir);
-    const config = parseConfig({ ...baseConfig, sources: [], send: { batchSize: 200, ratePerSecond: 1_000_000, concurrency: CONCURRENCY, quotaLookup: false } }, 'bench');
+    const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, QUEUE_PREFIX: `bench-${Date.now().toString(36)}`, SECRET_KEY: SECRET, PUBLIC_URL, MAIL_FROM, MAIL_TRANSPORT: transport, SES_REGION: 'eu-west-1', SES_ENDPOINT: standInUrl }, dir);
+    const config = parseConfig({ ...baseConfig, send: { batchSize: 200, ratePerSecond: 1_000_000, concurrency: CONCURRENCY, quotaLookup: false } }, 'bench');
     const store = await Store.open(env.databaseUrl);
     const queues = new Queues({ redisUrl: redis.url, prefix: env.queuePrefix });
     const app: App = { config, env, settings: { config, configSource: 'bench', env }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
     const { variants } = await editionAndVariants(store, config);
-    const now = new Date().toISOString();
-    for (let i = 0; i < n; i++) await store.subscribers.upsert({ email: `reader${i}@example.org`, topics: variants[i % variants.length]!.topics, confirmed: true }, now);
+    await addReaders(store, n, variants.map((v) => v.topics));
     await renderEdition(app, DATE);
     const t0 = performance.now();
     const running = await startStages(app, ['send']);
@@ -246,7 +209,7 @@ try {
   }
   await endToEnd('outbox end to end, SQLite', `sqlite:${path.join(mkdtempSync(path.join(os.tmpdir(), 'pb-bench-db-')), 'b.db')}`, 'outbox', OUTBOX_N);
 } finally {
-  standIn.kill();
+  standIn.stop();
   await redis.stop();
   await postgres?.stop();
 }
