@@ -6,50 +6,34 @@
  * a reader's variant (sections + key) on its own. Not a suite of `npm run bench`: it measures
  * one change (the variant worked out once per topic set, not per reader) and writes nothing.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { topicSetKey } from '../src/db/queries/subscribers.ts';
 import { Store } from '../src/db/store.ts';
-import { parseFeed } from '../src/ingest/formats/index.ts';
-import { storeObservations } from '../src/ingest/storeObservations.ts';
 import { createLogger } from '../src/log.ts';
 import { Queues } from '../src/queues/index.ts';
-import { EditionBuilder, type EditionContent } from '../src/rank/edition.ts';
-import { Ranker } from '../src/rank/ranker.ts';
 import { renderEdition } from '../src/render/processor.ts';
 import { variantKey, variantTopics } from '../src/render/renderVariant.ts';
 import { VariantStore } from '../src/render/variants.ts';
 import { startRedis } from '../test/harness/servers.ts';
-import { arxivFeed } from './feeds.ts';
-import { median, root } from './lib.ts';
+import { addReaders, baseConfig, benchEdition, DATE, MAIL_FROM, PUBLIC_URL, SECRET } from './edition.ts';
+import { median } from './lib.ts';
 
 const READERS = Number(process.argv[2] ?? 20_000);
 const RUNS = 5;
-const DATE = '2026-11-26';
-const SECRET = 'bench-secret-key-0123456789';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-fanout-'));
 const redis = await startRedis();
-const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`, REDIS_URL: redis.url, SECRET_KEY: SECRET, PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>' }, dir);
-const config = parseConfig({ ...JSON.parse(readFileSync(path.join(root, 'paperboy.config.json'), 'utf8')), sources: [], send: { batchSize: 1000 } }, 'bench');
+const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`, REDIS_URL: redis.url, SECRET_KEY: SECRET, PUBLIC_URL, MAIL_FROM }, dir);
+const config = parseConfig({ ...baseConfig, send: { batchSize: 1000 } }, 'bench');
 const store = await Store.open(env.databaseUrl);
 try {
-  const observedAt = `${DATE}T04:00:00.000Z`;
-  const parsed = parseFeed(arxivFeed(200), { source: 'bench', kind: 'arxiv-rss', observedAt });
-  await storeObservations(store, parsed.observations, observedAt);
-  await new Ranker(store, config).rankMany(parsed.observations.map((o) => o.keys.arxivId!), new Date(observedAt));
-  const built = await new EditionBuilder(store, config).build('daily', DATE);
-  if (built.status === 'empty') throw new Error('the bench edition is empty');
-  const content = built.edition.content as EditionContent;
-  const sections = content.sections.map((s) => s.topic);
-  const sets: string[][] = [];
-  for (let mask = 1; mask < 2 ** sections.length && sets.length < 20; mask++) sets.push(sections.filter((_, i) => mask & (1 << i)));
-  const now = new Date().toISOString();
-  const rows = Array.from({ length: READERS }, (_, i) => ({ email: `reader${i}@example.org`, status: 'confirmed' as const, topics: topicSetKey(sets[i % sets.length]!), frequency: 'daily' as const, timezone: 'UTC', delivery_hour: 7, created_at: now, updated_at: now, confirmed_at: now }));
-  for (let i = 0; i < rows.length; i += 500) await store.db.insertInto('subscribers').values(rows.slice(i, i + 500)).execute();
+  const { content, topicSets: sets } = await benchEdition(store, config);
+  await addReaders(store, READERS, sets);
+  const raw = sets.length === 0 ? [] : Array.from({ length: READERS }, (_, i) => topicSetKey(sets[i % sets.length]!));
 
   const walls: number[] = [];
   const cpus: number[] = [];
@@ -73,7 +57,6 @@ try {
   }
 
   // the per-reader work on its own: sections and key per reader, against once per topic set
-  const raw = rows.map((r) => r.topics);
   const perReader = (): number => {
     const t = performance.now();
     let n = 0;
