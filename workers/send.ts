@@ -16,6 +16,8 @@ export function startSendWorker(app: App): StageHandle {
     (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis.url, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
   const prepared = new Map();
   const queue = app.queues.get(QUEUE.send);
+  /** Jobs this worker lost to another (it logged why): BullMQ's refusals to finish them are expected. */
+  const takenOver = new Set<string>();
   const worker = makeWorker<SendJob, BatchOutcome>(
     app,
     QUEUE.send,
@@ -29,9 +31,14 @@ export function startSendWorker(app: App): StageHandle {
         { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), takeOver: job.attemptsMade > 0 || job.stalledCounter > 0 },
       );
       // the job is the new holder's to finish; BullMQ refuses this run's completion (the lock is not ours)
-      if (outcome.takenOver) return outcome;
+      if (outcome.takenOver) {
+        takenOver.add(String(job.id));
+        if (takenOver.size > 1000) takenOver.delete(takenOver.values().next().value!);
+        return outcome;
+      }
       if (outcome.deferUntil !== undefined) {
-        // paused, or the quota used up: back to the delayed set without using up an attempt
+        // paused, the quota used up, the database not answering, deliveries another run holds:
+        // back to the delayed set without using up an attempt
         app.log.info('send batch deferred', { edition: job.data.editionId, until: new Date(outcome.deferUntil).toISOString(), reason: outcome.deferReason });
         await job.moveToDelayed(outcome.deferUntil, token);
         throw new DelayedError();
@@ -40,7 +47,12 @@ export function startSendWorker(app: App): StageHandle {
     },
     // a few batches at once: while one waits for its page's database work, another sends;
     // a worker that stops answering for longer than the lock loses its batches to another
-    { concurrency: 2, lockDuration: app.config.send.lockDurationMs, stalledInterval: app.config.send.lockDurationMs },
+    {
+      concurrency: 2,
+      lockDuration: app.config.send.lockDurationMs,
+      stalledInterval: app.config.send.lockDurationMs,
+      explained: (err) => [...takenOver].some((id) => err.message.startsWith(`Missing lock for job ${id}.`)),
+    },
   );
   app.log.debug('send worker started', { transport: messenger.name, inFlightPerBatch: sendConcurrency(app.config, messenger) });
   return {
