@@ -15,21 +15,44 @@ export function startSendWorker(app: App): StageHandle {
   const limiterOf = () =>
     (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
   const prepared = new Map();
+  const queue = app.queues.get(QUEUE.send);
+  /** Jobs this worker lost to another (it logged why): BullMQ's refusals to finish them are expected. */
+  const takenOver = new Set<string>();
   const worker = makeWorker<SendJob, BatchOutcome>(
     app,
     QUEUE.send,
     async (job, token) => {
-      const outcome = await sendBatch(app, { messenger, prepared, limiter: messenger.metered ? await limiterOf() : undefined }, { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      // the job's lock is the hold on its batch: another worker took it when it names another token
+      const stillHeld = async () => (await (await queue.client).get(queue.toKey(`${job.id}:lock`))) === token;
+      const outcome = await sendBatch(
+        app,
+        { messenger, prepared, limiter: messenger.metered ? await limiterOf() : undefined, stillHeld },
+        // an earlier run failed or lost the lock (stalled): what it left "sending" is this run's now
+        { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), takeOver: job.attemptsMade > 0 || job.stalledCounter > 0 },
+      );
+      // the job is the new holder's to finish; BullMQ refuses this run's completion (the lock is not ours)
+      if (outcome.takenOver) {
+        takenOver.add(String(job.id));
+        if (takenOver.size > 1000) takenOver.delete(takenOver.values().next().value!);
+        return outcome;
+      }
       if (outcome.deferUntil !== undefined) {
-        // paused, or the quota used up: back to the delayed set without using up an attempt
+        // paused, the quota used up, the database not answering, deliveries another run holds:
+        // back to the delayed set without using up an attempt
         app.log.info('send batch deferred', { edition: job.data.editionId, until: new Date(outcome.deferUntil).toISOString(), reason: outcome.deferReason });
         await job.moveToDelayed(outcome.deferUntil, token);
         throw new DelayedError();
       }
       return outcome;
     },
-    // a few batches at once: while one waits for its page's database work, another sends
-    { concurrency: app.config.workers.concurrency.send },
+    // a few batches at once: while one waits for its page's database work, another sends;
+    // a worker that stops answering for longer than the lock loses its batches to another
+    {
+      concurrency: app.config.workers.concurrency.send,
+      lockDuration: app.config.send.lockDurationMs,
+      stalledInterval: app.config.send.lockDurationMs,
+      explained: (err) => [...takenOver].some((id) => err.message.startsWith(`Missing lock for job ${id}.`)),
+    },
   );
   app.log.debug('send worker started', { transport: messenger.name, inFlightPerBatch: sendConcurrency(app.config, messenger) });
   return {

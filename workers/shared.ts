@@ -4,8 +4,9 @@ import type { App } from '../src/app.ts';
 import { openWorker, type QueueName } from '../src/queues/index.ts';
 
 /** A BullMQ worker on the app's Redis and prefix, logging failures with their cause. */
-export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processor<D, R>, opts: Partial<WorkerOptions> = {}): Worker<D, R> {
-  const worker = openWorker<D, R>(app.queues.settings, queue, processor, { concurrency: 1, ...opts });
+export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processor<D, R>, opts: Partial<WorkerOptions> & { explained?: (err: Error) => boolean } = {}): Worker<D, R> {
+  const { explained, ...workerOpts } = opts;
+  const worker = openWorker<D, R>(app.queues.settings, queue, processor, { concurrency: 1, ...workerOpts });
   worker.on('failed', (job, err) => {
     app.log.warn('job failed', { ...jobFields(queue, job), attempt: job?.attemptsMade, error: err.message });
   });
@@ -14,6 +15,8 @@ export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processo
     // closing a worker cuts its blocking connection under the pending fetch of the next job:
     // that is the close working, not a fault to report
     if (worker.closing && /Connection is closed/.test(err.message)) return;
+    // an error the stage has already told the operator about, in its own words
+    if (explained?.(err)) return app.log.debug('worker error', { queue, error: err.message });
     app.log.error('worker error', { queue, error: err.message });
   });
   return worker;

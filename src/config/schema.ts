@@ -264,6 +264,16 @@ export const configSchema = z
          */
         claimTimeoutSeconds: z.number().int().min(1).default(900),
         /**
+         * How long a send worker holds a batch without renewing its hold (BullMQ's job lock,
+         * renewed every half of it), and how often workers look for batches whose hold ran
+         * out. A worker that stops answering for longer (stopped, frozen, its machine cut
+         * off) loses its batch to another worker, which takes over the deliveries it left
+         * "sending" at once (reported as "possibly sent twice" with ses); when it answers
+         * again it sends nothing more of that batch. Lower: a faster takeover; but a worker
+         * whose event loop is blocked this long gives its batch up.
+         */
+        lockDurationMs: z.number().int().min(1_000).default(30_000),
+        /**
          * Send each reader the edition at their delivery hour in their time zone (the
          * subscriber's `timezone` and `delivery_hour`), the first time it comes round once the
          * edition is frozen: readers sharing an hour form one delayed batch. Readers who never

@@ -134,8 +134,12 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
     const { default: pg } = await import('pg');
     // a server that accepts connections and never answers must give an error, not a hang
     const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, query_timeout: POSTGRES_QUERY_TIMEOUT_MS });
-    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    // A client's error (the server restarted, cut the session) must not crash the process,
+    // whether the client is idle in the pool (the pool's 'error') or checked out between two
+    // queries of a transaction (its own 'error', which pg-pool listens to only while idle);
+    // the query that needs it fails instead, and the pool drops the broken client.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', location: redactUrl(url) };
   }
   throw new DatabaseError(`DATABASE_URL="${redactUrl(url)}" is not supported: use sqlite:PATH or postgres://user:password@host:port/database`);

@@ -23,6 +23,11 @@ export interface BatchOutcome {
   deferUntil?: number;
   /** Why it was deferred. */
   deferReason?: string;
+  /**
+   * Set when another worker took the batch over while this one was not answering (stopped,
+   * its event loop blocked past the lock): this run stopped and must not touch the job.
+   */
+  takenOver?: boolean;
 }
 
 export interface SendBatchJob {
@@ -31,6 +36,12 @@ export interface SendBatchJob {
   toId: number;
   /** True on the job's last attempt: transient failures are then recorded instead of retried. */
   lastAttempt: boolean;
+  /**
+   * True when an earlier run of this batch failed or lost its lock: the deliveries it left
+   * "sending" are taken over at once (and reported as possibly sent twice) instead of after
+   * the claim timeout, since that run sends nothing more (see `stillHeld`).
+   */
+  takeOver?: boolean;
 }
 
 export interface SendDependencies {
@@ -39,6 +50,12 @@ export interface SendDependencies {
   limiter?: SendRateLimiter;
   /** Variants already encoded by this worker, by edition and variant: encoded once per worker, not per batch. */
   prepared?: Map<string, Promise<PreparedMessage>>;
+  /**
+   * Whether this run still holds its batch (its job's lock). Asked before a message goes out
+   * when the last answer is older than a second: a worker that was stopped or frozen past its
+   * lock finds its batch taken over and sends nothing more of it.
+   */
+  stillHeld?: () => Promise<boolean>;
 }
 
 /** Encoded variants a worker keeps: a few editions' worth. */
@@ -46,6 +63,11 @@ const PREPARED_KEPT = 256;
 
 /** How often a batch looks at its edition (paused? cancelled?) and records what it has sent. */
 export const CHECK_INTERVAL_MS = 1_000;
+/**
+ * How soon a batch looks again at deliveries of its range that another run holds: the job
+ * completes only once they are settled, or takes them over after the claim timeout.
+ */
+export const HELD_ELSEWHERE_RECHECK_MS = 5_000;
 /** In-batch tries of a message that failed for a 5xx or the network, before the job's own retry. */
 const TRANSIENT_TRIES = 4;
 /** How long a batch waits after SES itself says the 24-hour quota is used up. */
@@ -64,8 +86,28 @@ function backoffMs(attempt: number, baseMs = 200, capMs = 20_000): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Records a batch's outcomes, trying again while the database does not answer (a restart, a
+ * failover): these messages went out, and only this process knows it. Gives up after
+ * `patienceMs` (the claim timeout: past it, another worker may take these deliveries anyway).
+ */
+async function recordPatiently(ctx: StageContext, editionId: string, record: () => Promise<void>, count: number, patienceMs: number): Promise<void> {
+  const deadline = Date.now() + patienceMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await record();
+      if (attempt > 0) ctx.log.info('the database answers again: outcomes recorded', { edition: editionId, deliveries: count });
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+      if (attempt === 0) ctx.log.warn('the database does not answer: the outcomes of this batch are kept until it does', { edition: editionId, deliveries: count, error: (err as Error).message });
+      await sleep(Math.min(2_000, 100 * 2 ** attempt));
+    }
+  }
+}
+
 export async function sendBatch(ctx: StageContext, deps: SendDependencies | Messenger, job: SendBatchJob): Promise<BatchOutcome> {
-  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>() } = 'messenger' in deps ? deps : { messenger: deps };
+  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>(), stillHeld } = 'messenger' in deps ? deps : { messenger: deps };
   const { store, env, config } = ctx;
   const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
   const editionId = job.editionId;
@@ -93,7 +135,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   // one that a living sender holds stays its business, even to be skipped
   const at = now();
   const claimTimeoutMs = config.send.claimTimeoutSeconds * 1000;
-  const staleBefore = messenger.idempotent ? at : new Date(Date.now() - claimTimeoutMs).toISOString();
+  const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(Date.now() - claimTimeoutMs).toISOString();
   const claimedIds = new Set(await store.deliveries.claimPage(editionId, page.map((d) => d.subscriberId), at, staleBefore, !messenger.idempotent));
   const skips: DeliveryOutcome[] = [];
   const claimed: PendingDelivery[] = [];
@@ -125,15 +167,26 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   };
 
   let pending: DeliveryOutcome[] = [];
-  /** Set when the batch must stop early: paused, cancelled, quota used up. */
-  const halt: { value?: { reason: string; deferUntil?: number; release: 'pending' | 'skipped' } } = {};
+  /**
+   * Set when the batch must stop early: paused, cancelled, quota used up, the database not
+   * answering, the batch taken over. What was claimed and not tried is given back as pending,
+   * skipped, or (`kept`) left to the worker that took the batch over.
+   */
+  const halt: { value?: { reason: string; deferUntil?: number; release: 'pending' | 'skipped' | 'kept'; takenOver?: boolean } } = {};
   // read through a call: TypeScript would otherwise narrow it to what a loop condition saw
   const stopped = () => halt.value;
   let transient: Error | undefined;
   const flush = async () => {
-    const batch = pending;
+    let batch = pending;
     pending = [];
-    await store.deliveries.recordOutcomes(editionId, batch, now());
+    // a batch taken over is the new holder's: only what this run did send or refuse is recorded
+    if (halt.value?.takenOver) batch = batch.filter((o) => o.status !== 'pending');
+    try {
+      await store.deliveries.recordOutcomes(editionId, batch, now());
+    } catch (err) {
+      pending = batch.concat(pending);
+      throw err;
+    }
   };
   const check = async () => {
     const e = await store.editions.get(editionId);
@@ -146,10 +199,29 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
     if (Date.now() - lastCheck < CHECK_INTERVAL_MS || checking) return;
     lastCheck = Date.now();
     checking = (async () => {
-      await check();
-      await flush();
+      try {
+        await check();
+        await flush();
+      } catch (err) {
+        // the database does not answer: send no more until it does; what was sent is kept
+        halt.value ??= { reason: `the database did not answer: ${(err as Error).message}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
+      }
     })().finally(() => (checking = undefined));
     await checking;
+  };
+
+  let heldCheckedAt = Date.now();
+  let holding: Promise<boolean> | undefined;
+  /** False once the batch was taken over; asked again when the last answer is over a second old. */
+  const held = async (): Promise<boolean> => {
+    if (!stillHeld || Date.now() - heldCheckedAt < CHECK_INTERVAL_MS) return !halt.value?.takenOver;
+    // Redis not answering is no sign of a takeover: nobody can take the lock meanwhile
+    holding ??= stillHeld().catch(() => true).finally(() => {
+      heldCheckedAt = Date.now();
+      holding = undefined;
+    });
+    if (!(await holding)) halt.value ??= { reason: 'another worker took the batch over', release: 'kept', takenOver: true };
+    return !halt.value?.takenOver;
   };
 
   const sendOne = async (d: PendingDelivery): Promise<DeliveryOutcome | undefined> => {
@@ -165,6 +237,8 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
           return undefined;
         }
       }
+      // the last moment a run that lost its batch can be stopped before a second copy goes out
+      if (!(await held())) return undefined;
       try {
         const result = await messenger.send(raw, { editionId, subscriberId: d.subscriberId, to: d.email, from: from.address, messageId: d.messageId });
         return { subscriberId: d.subscriberId, status: 'sent', providerId: result.providerId };
@@ -203,6 +277,13 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
     }
   };
 
+  const release = (d: PendingDelivery) => {
+    const how = stopped()?.release ?? 'pending';
+    if (how === 'kept') return;
+    pending.push({ subscriberId: d.subscriberId, status: how, error: stopped()?.reason });
+    if (how === 'skipped') outcome.skipped++;
+  };
+
   let next = 0;
   const inFlight = new Set<number>();
   const worker = async () => {
@@ -222,10 +303,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
         pending.push(result);
         if (result.status === 'sent') outcome.sent++;
         else if (result.status === 'failed') outcome.failed++;
-      } else {
-        pending.push({ subscriberId: d.subscriberId, status: stopped()?.release ?? 'pending', error: stopped()?.reason });
-        if (stopped()?.release === 'skipped') outcome.skipped++;
-      }
+      } else release(d);
       await tick();
     }
   };
@@ -233,17 +311,22 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
     await Promise.all(Array.from({ length: Math.min(sendConcurrency(config, messenger), Math.max(1, claimed.length)) }, worker));
   } finally {
     // whatever was claimed but not tried goes back (or is skipped when the edition was cancelled)
-    for (let i = next; i < claimed.length; i++) {
-      const d = claimed[i]!;
-      pending.push({ subscriberId: d.subscriberId, status: stopped()?.release ?? 'pending', error: stopped()?.reason });
-      if (stopped()?.release === 'skipped') outcome.skipped++;
-    }
+    for (let i = next; i < claimed.length; i++) release(claimed[i]!);
     await checking;
-    await flush();
+    await recordPatiently(ctx, editionId, flush, pending.length, claimTimeoutMs);
+  }
+  const halted = stopped();
+  if (halted?.takenOver) {
+    ctx.log.warn('send batch taken over by another worker: this one was not answering past its lock, and sends nothing more of it', { edition: editionId, batch: `${job.fromId}-${job.toId}`, sent: outcome.sent });
+    return { ...outcome, takenOver: true };
   }
   await store.editions.markSentIfSettled(editionId, now());
-  const halted = stopped();
   if (halted?.deferUntil) return { ...outcome, deferUntil: halted.deferUntil, deferReason: halted.reason };
   if (transient) throw transient;
+  // deliveries of this range that another run holds (one that lost this job along with
+  // Redis's last writes, an overlapping batch): the job stays until they are settled, so
+  // nothing is left "sending" with no job to finish it
+  const heldElsewhere = page.length - claimedIds.size;
+  if (heldElsewhere > 0) return { ...outcome, deferUntil: Date.now() + HELD_ELSEWHERE_RECHECK_MS, deferReason: `${heldElsewhere} deliveries of this batch are held by another run` };
   return outcome;
 }

@@ -36,9 +36,8 @@ export function redisUrl(): string {
   return inject('redisUrl');
 }
 
-/** A fresh PostgreSQL database on the suite's cluster. */
-export async function createPostgresDatabase(): Promise<string> {
-  const admin = inject('postgresUrl');
+/** A fresh PostgreSQL database on the suite's cluster, or on the cluster of `admin` (its `postgres` database's URL). */
+export async function createPostgresDatabase(admin: string | null = inject('postgresUrl')): Promise<string> {
   if (!admin) throw new Error('PostgreSQL is not running in this test run');
   const { default: pg } = await import('pg');
   const name = `pb_${randomBytes(6).toString('hex')}`;

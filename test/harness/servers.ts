@@ -26,13 +26,18 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<Server & { port: number; restart(): Promise<void> }> {
+/**
+ * A redis-server of its own: AOF on, `appendfsync` as given (Redis's default, everysec, unless
+ * told). `restart` stops it cleanly; `kill` is SIGKILL, the way a crash or the OOM killer
+ * ends it, and `start` brings it back on the same port and data folder.
+ */
+export async function startRedis(opts: { appendfsync?: 'always' | 'everysec' } = {}): Promise<Server & { port: number; restart(): Promise<void>; kill(): Promise<void>; start(): Promise<void> }> {
   const binary = findOnPath('redis-server', ['/usr/sbin']);
   if (!binary) throw new Error('redis-server is not installed: apt-get install redis-server (the tests use a real Redis)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-test-redis-'));
   const port = await freePort();
   const start = () => {
-    const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', opts.appendfsync ?? 'everysec', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
     return child;
   };
   let child = start();
@@ -58,6 +63,16 @@ export async function startRedis(): Promise<Server & { port: number; restart(): 
       child = start();
       await waitUntil(ping, 'redis-server (restart)');
     },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async start() {
+      child = start();
+      await waitUntil(ping, 'redis-server (start)');
+    },
     async stop() {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
@@ -75,8 +90,12 @@ function postgresBinDir(): string | undefined {
   return undefined;
 }
 
-/** A throw-away cluster; as root it runs as the `postgres` user (initdb refuses root). */
-export async function startPostgres(): Promise<Server | undefined> {
+/**
+ * A throw-away cluster; as root it runs as the `postgres` user (initdb refuses root).
+ * `stopServer` is a fast shutdown (every session cut), `startServer` brings it back on the
+ * same port and data.
+ */
+export async function startPostgres(): Promise<(Server & { stopServer(): Promise<void>; startServer(): Promise<void> }) | undefined> {
   const bin = postgresBinDir();
   if (!bin) return undefined;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-test-pg-'));
@@ -98,10 +117,17 @@ export async function startPostgres(): Promise<Server | undefined> {
   };
   run(['initdb', '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  run(['pg_ctl', '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const startServer = () => run(['pg_ctl', '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  startServer();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     url,
+    async stopServer() {
+      run(['pg_ctl', '-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    async startServer() {
+      startServer();
+    },
     async stop() {
       try {
         run(['pg_ctl', '-D', data, '-m', 'fast', '-w', 'stop']);

@@ -54,6 +54,28 @@ describe('sendBatch', () => {
     expect((await app.store.editions.get('2026-11-26'))!.status).toBe('sent');
   });
 
+  it('keeps its job while another run holds deliveries of its range, and takes them over once told an earlier run of the job lost it', async () => {
+    const emails = Array.from({ length: 6 }, (_, i) => `h${i}@example.org`);
+    const app = await edition(emails);
+    const ids = (await app.store.deliveries.openSubscriberIds('2026-11-26', 0, 100)).slice(0, 2);
+    // another run (alive as far as anyone knows) claimed two of them a moment ago
+    expect(await app.store.deliveries.claimPage('2026-11-26', ids, new Date().toISOString(), new Date().toISOString(), true)).toEqual(ids);
+    const job = { editionId: '2026-11-26', fromId: 0, toId: 1_000_000, lastAttempt: false };
+    const messenger = new CountingMessenger();
+    const first = await sendBatch(app, messenger, job);
+    // the others went out; the job is not done while two deliveries of its range are open
+    expect(first.sent).toBe(4);
+    expect(first.deferUntil).toBeGreaterThan(Date.now());
+    expect(await app.store.deliveries.countByStatus('2026-11-26')).toMatchObject({ sent: 4, sending: 2 });
+
+    // the run that held them lost the job (it failed, or stalled past its lock): they are this run's now
+    const retaken = await sendBatch(app, messenger, { ...job, takeOver: true });
+    expect(retaken).toEqual({ sent: 2, failed: 0, skipped: 0 });
+    expect(messenger.sent.size).toBe(6);
+    expect(await app.store.deliveries.possiblySentTwice('2026-11-26')).toBe(2);
+    expect((await app.store.editions.get('2026-11-26'))!.status).toBe('sent');
+  });
+
   it('records a permanent rejection, suppresses the address, and goes on with the others', async () => {
     const app = await edition(['ok@example.org', 'bad@example.org', 'fine@example.org']);
     const messenger = new CountingMessenger(new Set(['bad@example.org']));
