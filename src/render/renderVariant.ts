@@ -29,10 +29,24 @@ export function variantTopics(content: EditionContent, subscriberTopics: string[
   return sections.filter((t) => wanted.has(t));
 }
 
-/** Subscribers whose topics give the same sections share a variant, rendered once. */
-export function variantKey(topics: string[]): string {
+/**
+ * The sections a reader put first that this variant has, in the reader's order: a pinned
+ * topic with no section that day, or one the reader does not receive, is passed over.
+ */
+export function variantFirst(topics: string[], sectionOrder: string[]): string[] {
+  const shown = new Set(topics);
+  return [...new Set(sectionOrder)].filter((t) => shown.has(t));
+}
+
+/**
+ * Subscribers whose topics give the same sections, and who put the same of them first, share
+ * a variant, rendered once. Without an order the key is the sections' alone, as it was before
+ * readers could choose one.
+ */
+export function variantKey(topics: string[], first: string[] = []): string {
   if (topics.length === 0) return 'none';
-  return createHash('sha1').update(topics.join(',')).digest('hex').slice(0, 12);
+  const spelled = first.length === 0 ? topics.join(',') : `${topics.join(',')}|first:${first.join(',')}`;
+  return createHash('sha1').update(spelled).digest('hex').slice(0, 12);
 }
 
 /**
@@ -41,13 +55,13 @@ export function variantKey(topics: string[]): string {
  * a typical day well under the size limit; a day of unusually long titles and abstracts
  * shows fewer cards rather than being clipped.
  */
-export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions): Promise<RenderedVariant> {
+export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions, first: string[] = []): Promise<RenderedVariant> {
   let budget: DigestBudget = DEFAULT_BUDGET;
   for (;;) {
     let html: string;
     let view: DigestView;
     try {
-      view = digestView(content, topics, opts, budget);
+      view = digestView(content, topics, opts, budget, first);
       if (view.sections.length === 0 && view.top.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
       // React and MJML load on the first render, not at every command's start
       const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Digest.tsx'), import('../../templates/email/mjml.ts')]);

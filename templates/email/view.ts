@@ -214,11 +214,12 @@ function topicsReason(titles: string[], all: boolean): string {
 
 /**
  * The view of one variant: the edition's sections among `topics` (all when empty). The best
- * papers lead as "Top today" and are not repeated below; sections follow their best paper's
- * score; a topic left with one paper joins "More papers"; beyond the budget papers are one
- * line each, then left to the archive.
+ * papers lead as "Top today" and are not repeated below; the sections in `first` come next in
+ * that order (the reader's), then the others by their best paper's score; a topic left with
+ * one paper joins "More papers"; beyond the budget papers are one line each, then left to the
+ * archive.
  */
-export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET): DigestView {
+export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET, first: readonly string[] = []): DigestView {
   const wanted = topics.length === 0 ? undefined : new Set(topics);
   const chosen = content.sections.filter((s) => !wanted || wanted.has(s.topic));
   const seen = new Set<string>();
@@ -236,7 +237,8 @@ export function digestView(content: EditionContent, topics: string[], opts: View
   const topIds = new Set(all.slice(0, topCount).map((p) => p.id));
 
   const rest = raw.map((s) => ({ ...s, papers: s.papers.filter((p) => !topIds.has(p.id)) })).filter((s) => s.papers.length > 0);
-  rest.sort((a, b) => byScore(a.papers[0]!, b.papers[0]!));
+  const pinned = (topic: string) => (first.includes(topic) ? first.indexOf(topic) : first.length);
+  rest.sort((a, b) => pinned(a.topic) - pinned(b.topic) || byScore(a.papers[0]!, b.papers[0]!));
   const multi = rest.filter((s) => s.papers.length > 1);
   const singles = rest.filter((s) => s.papers.length === 1).flatMap((s) => s.papers);
   // "More papers" only when it gathers several topics; a lone single keeps its own name
