@@ -53,7 +53,7 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
 export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[]; sectionOrder: string[] }): Promise<'added' | 'no-sections'> {
   const topics = variantTopics(edition.content, subscriber.topics);
   if (topics.length === 0) return 'no-sections';
-  const first = variantFirst(topics, subscriber.sectionOrder);
+  const first = variantFirst(edition.content, topics, subscriber.sectionOrder);
   await new VariantStore(ctx, edition).ensure(topics, first);
   const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
   // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
@@ -88,7 +88,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   for (const choice of await store.subscribers.distinctChoices(frequency)) {
     const topics = variantTopics(edition.content, choice.topics);
     if (topics.length === 0) continue;
-    const first = variantFirst(topics, choice.sectionOrder);
+    const first = variantFirst(edition.content, topics, choice.sectionOrder);
     await variants.ensure(topics, first);
     rendered.add(variantKey(topics, first));
   }
@@ -116,7 +116,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     let v = variantOfChoice.get(choice);
     if (!v) {
       const topics = variantTopics(edition.content, parseTopicSet(topicSet));
-      const first = variantFirst(topics, parseSectionOrder(sectionOrder));
+      const first = variantFirst(edition.content, topics, parseSectionOrder(sectionOrder));
       v = { key: variantKey(topics, first), ready: topics.length > 0 ? variants.ensure(topics, first) : undefined };
       variantOfChoice.set(choice, v);
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { digestText } from '../../templates/email/digestText.ts';
-import { DEFAULT_BUDGET, digestView, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
+import { DEFAULT_BUDGET, digestView, sectionsInOrder, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
 import type { EditionContent } from '../rank/edition.ts';
 
 export interface RenderedVariant {
@@ -30,12 +30,21 @@ export function variantTopics(content: EditionContent, subscriberTopics: string[
 }
 
 /**
- * The sections a reader put first that this variant has, in the reader's order: a pinned
- * topic with no section that day, or one the reader does not receive, is passed over.
+ * What a reader's section order changes in this variant, as the shortest list of sections to
+ * put first that gives the same email: a pinned topic with no section that day, one the reader
+ * does not receive, one whose papers all lead as "Top today" or join "More papers", and pins
+ * the day's scores would have put there anyway are dropped. Readers whose orders give the same
+ * email so share one variant, and an order that changes nothing that day gives today's.
  */
-export function variantFirst(topics: string[], sectionOrder: string[]): string[] {
+export function variantFirst(content: EditionContent, topics: string[], sectionOrder: string[]): string[] {
   const shown = new Set(topics);
-  return [...new Set(sectionOrder)].filter((t) => shown.has(t));
+  const pins = [...new Set(sectionOrder)].filter((t) => shown.has(t));
+  if (pins.length === 0) return [];
+  const wanted = sectionsInOrder(content, topics, pins);
+  const same = (first: string[]) => sectionsInOrder(content, topics, first).join('\n') === wanted.join('\n');
+  // the pinned sections lead `wanted`: some prefix of it, at most as long as the pins, gives it
+  for (let k = 0; k < pins.length; k++) if (same(wanted.slice(0, k))) return wanted.slice(0, k);
+  return wanted.slice(0, pins.length);
 }
 
 /**

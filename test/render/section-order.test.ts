@@ -36,13 +36,21 @@ describe('sections in the reader’s order', () => {
     expect(textHeadings(v.text)).toEqual(expected.map((t) => t.toUpperCase()));
   });
 
-  it('passes over pinned topics the reader does not get or that have no section that day', () => {
+  it('keeps of an order only what changes the email that day, so equal emails share a variant', () => {
     const day = dayEdition(18);
-    // the reader gets theory, efficiency and agents; language-models is pinned but not theirs,
-    // quantum has no section today
-    const topics = ['theory', 'efficiency', 'agents'];
-    expect(variantFirst(topics, ['quantum', 'language-models', 'efficiency', 'efficiency'])).toEqual(['efficiency']);
-    expect(variantFirst(topics, [])).toEqual([]);
+    const all = day.sections.map((s) => s.topic);
+    // by score: alignment-safety, reinforcement-learning, efficiency, theory, then More papers
+    // (medical, robotics, speech-audio, other and the others left with one paper)
+    expect(variantFirst(day, all, [])).toEqual([]);
+    expect(variantFirst(day, all, ['alignment-safety'])).toEqual([]);
+    expect(variantFirst(day, all, ['alignment-safety', 'reinforcement-learning'])).toEqual([]);
+    expect(variantFirst(day, all, ['alignment-safety', 'theory'])).toEqual(['alignment-safety', 'theory']);
+    // a one-paper topic joins "More papers" wherever it is pinned; a repeat counts once
+    expect(variantFirst(day, all, ['robotics'])).toEqual([]);
+    expect(variantFirst(day, all, ['theory', 'medical', 'theory', 'efficiency'])).toEqual(['theory', 'efficiency']);
+    // a topic with no section today, or one the reader does not get, is passed over
+    const withoutEfficiency = all.filter((t) => t !== 'efficiency');
+    expect(variantFirst(day, withoutEfficiency, ['quantum-gravity', 'efficiency', 'theory'])).toEqual(['theory']);
   });
 
   it('keeps today’s variant keys for readers with no order, and gives each order its own', () => {
@@ -67,14 +75,17 @@ for (const target of storageTargets()) {
         ['b@example.org', ['theory', 'efficiency']],
         ['c@example.org', ['efficiency', 'theory']],
         ['d@example.org', []],
-        // a pinned topic with no section that day changes nothing
+        // a pinned topic with no section that day changes nothing, nor does pinning what leads anyway
         ['e@example.org', ['speech-and-music']],
+        ['f@example.org', ['alignment-safety']],
+        // a one-paper topic pinned between them joins "More papers": the same email as a's
+        ['g@example.org', ['theory', 'medical', 'efficiency']],
       ];
       const ids = new Map<string, number>();
       for (const [email, sectionOrder] of readers) ids.set(email, (await app.store.subscribers.upsert({ email, topics: [], sectionOrder, confirmed: true }, now)).subscriber.id);
 
       const outcome = await renderEdition(app, content.date);
-      expect(outcome.recipients).toBe(5);
+      expect(outcome.recipients).toBe(7);
       expect(outcome.variants).toBe(3);
       const deliveries = await app.store.deliveries.openInRange(content.date, 0, 1_000_000, '9999-12-31');
       const keyOf = (email: string) => deliveries.find((d) => d.subscriberId === ids.get(email))!.variantKey;
@@ -82,6 +93,8 @@ for (const target of storageTargets()) {
       expect(keyOf('c@example.org')).not.toBe(keyOf('a@example.org'));
       expect(keyOf('d@example.org')).not.toBe(keyOf('a@example.org'));
       expect(keyOf('e@example.org')).toBe(keyOf('d@example.org'));
+      expect(keyOf('f@example.org')).toBe(keyOf('d@example.org'));
+      expect(keyOf('g@example.org')).toBe(keyOf('a@example.org'));
       expect(keyOf('d@example.org')).toBe(variantKey(content.sections.map((s) => s.topic)));
 
       const headings = async (email: string) => textHeadings((await app.store.editions.getVariant(content.date, keyOf(email)))!.text).slice(1, 3);
