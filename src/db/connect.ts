@@ -8,6 +8,7 @@ import * as m003 from './migrations/003_send.ts';
 import * as m004 from './migrations/004_feedback.ts';
 import * as m006 from './migrations/006_web.ts';
 import * as m007 from './migrations/007_delivery_time.ts';
+import * as m008 from './migrations/008_section_order.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promis
   '004_feedback': m004,
   '006_web': m006,
   '007_delivery_time': m007,
+  '008_section_order': m008,
 };
 
 /** The migrations this version knows, in order. */

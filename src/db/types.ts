@@ -76,6 +76,8 @@ export interface SubscribersTable {
   confirm_requests_day: string | null;
   /** YYYY-MM-DD: no edition before this day. */
   paused_until: string | null;
+  /** JSON string[]: topic ids the reader wants first, in their order; '[]': by each section's best paper. Canonical (`sectionOrderKey`) so that DISTINCT finds the variants. */
+  section_order: Generated<string>;
 }
 
 export interface EditionsTable {

@@ -9,10 +9,10 @@ import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
 import { QUEUE } from '../queues/index.ts';
 import type { Edition, EditionContent } from '../rank/edition.ts';
-import { RenderError, variantKey, variantTopics } from './renderVariant.ts';
+import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 import { readerSendAt } from '../send/schedule.ts';
-import { parseTopicSet } from '../db/queries/subscribers.ts';
+import { parseSectionOrder, parseTopicSet } from '../db/queries/subscribers.ts';
 
 export interface RenderOutcome {
   editionId: string;
@@ -50,13 +50,14 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
  * same Message-ID the fan-out would have given them. `no-sections`: the edition has nothing in
  * their topics, so there is no message for them.
  */
-export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[] }): Promise<'added' | 'no-sections'> {
+export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[]; sectionOrder: string[] }): Promise<'added' | 'no-sections'> {
   const topics = variantTopics(edition.content, subscriber.topics);
   if (topics.length === 0) return 'no-sections';
-  await new VariantStore(ctx, edition).ensure(topics);
+  const first = variantFirst(edition.content, topics, subscriber.sectionOrder);
+  await new VariantStore(ctx, edition).ensure(topics, first);
   const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
   // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
-  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain) }], new Date().toISOString());
+  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics, first), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain) }], new Date().toISOString());
   return 'added';
 }
 
@@ -73,9 +74,9 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   // a template that cannot render fails the same way on every retry: record the cause where
   // `edition send --wait` and `status` read it, and fail the job for good
   const variants = {
-    ensure: async (topics: string[]) => {
+    ensure: async (topics: string[], first: string[]) => {
       try {
-        return await variantStore.ensure(topics);
+        return await variantStore.ensure(topics, first);
       } catch (err) {
         if (!(err instanceof RenderError)) throw err;
         await store.editions.setRenderError(editionId, err.message, now());
@@ -84,11 +85,12 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     },
   };
   const rendered = new Set<string>();
-  for (const subscriberTopics of await store.subscribers.distinctTopicSets(frequency)) {
-    const topics = variantTopics(edition.content, subscriberTopics);
+  for (const choice of await store.subscribers.distinctChoices(frequency)) {
+    const topics = variantTopics(edition.content, choice.topics);
     if (topics.length === 0) continue;
-    await variants.ensure(topics);
-    rendered.add(variantKey(topics));
+    const first = variantFirst(edition.content, topics, choice.sectionOrder);
+    await variants.ensure(topics, first);
+    rendered.add(variantKey(topics, first));
   }
   if (edition.renderError) await store.editions.setRenderError(editionId, undefined, now());
 
@@ -104,16 +106,19 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     }
     return at;
   };
-  // readers share a few topic sets: each set's sections, variant key and render are worked out
-  // once, not once per reader (a subscriber may have changed topics since the variants above
-  // were listed: a set first seen here is rendered here)
-  const variantOfSet = new Map<string, { key: string; ready?: Promise<unknown> }>();
-  const variantOf = (topicSet: string) => {
-    let v = variantOfSet.get(topicSet);
+  // readers share a few choices (topic set and section order): each choice's sections, variant
+  // key and render are worked out once, not once per reader (a subscriber may have changed
+  // them since the variants above were listed: a choice first seen here is rendered here)
+  const variantOfChoice = new Map<string, { key: string; ready?: Promise<unknown> }>();
+  const variantOf = (topicSet: string, sectionOrder: string) => {
+    // both are stored canonical (topicSetKey, sectionOrderKey), and neither spelling holds a newline
+    const choice = `${topicSet}\n${sectionOrder}`;
+    let v = variantOfChoice.get(choice);
     if (!v) {
       const topics = variantTopics(edition.content, parseTopicSet(topicSet));
-      v = { key: variantKey(topics), ready: topics.length > 0 ? variants.ensure(topics) : undefined };
-      variantOfSet.set(topicSet, v);
+      const first = variantFirst(edition.content, topics, parseSectionOrder(sectionOrder));
+      v = { key: variantKey(topics, first), ready: topics.length > 0 ? variants.ensure(topics, first) : undefined };
+      variantOfChoice.set(choice, v);
     }
     return v;
   };
@@ -129,7 +134,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       let anyDueNow = false;
       const fanoutAt = Date.now();
       for (const s of page) {
-        const variant = variantOf(s.topicSet);
+        const variant = variantOf(s.topicSet, s.sectionOrder);
         if (variant.ready) {
           await variant.ready;
           variant.ready = undefined;

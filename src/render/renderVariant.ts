@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { digestText } from '../../templates/email/digestText.ts';
-import { DEFAULT_BUDGET, digestView, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
+import { DEFAULT_BUDGET, digestView, sectionsInOrder, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
 import type { EditionContent } from '../rank/edition.ts';
 
 export interface RenderedVariant {
@@ -29,10 +29,33 @@ export function variantTopics(content: EditionContent, subscriberTopics: string[
   return sections.filter((t) => wanted.has(t));
 }
 
-/** Subscribers whose topics give the same sections share a variant, rendered once. */
-export function variantKey(topics: string[]): string {
+/**
+ * What a reader's section order changes in this variant, as the shortest list of sections to
+ * put first that gives the same email: a pinned topic with no section that day, one the reader
+ * does not receive, one whose papers all lead as "Top today" or join "More papers", and pins
+ * the day's scores would have put there anyway are dropped. Readers whose orders give the same
+ * email so share one variant, and an order that changes nothing that day gives today's.
+ */
+export function variantFirst(content: EditionContent, topics: string[], sectionOrder: string[]): string[] {
+  const shown = new Set(topics);
+  const pins = [...new Set(sectionOrder)].filter((t) => shown.has(t));
+  if (pins.length === 0) return [];
+  const wanted = sectionsInOrder(content, topics, pins);
+  const same = (first: string[]) => sectionsInOrder(content, topics, first).join('\n') === wanted.join('\n');
+  // the pinned sections lead `wanted`: some prefix of it, at most as long as the pins, gives it
+  for (let k = 0; k < pins.length; k++) if (same(wanted.slice(0, k))) return wanted.slice(0, k);
+  return wanted.slice(0, pins.length);
+}
+
+/**
+ * Subscribers whose topics give the same sections, and who put the same of them first, share
+ * a variant, rendered once. Without an order the key is the sections' alone, as it was before
+ * readers could choose one.
+ */
+export function variantKey(topics: string[], first: string[] = []): string {
   if (topics.length === 0) return 'none';
-  return createHash('sha1').update(topics.join(',')).digest('hex').slice(0, 12);
+  const spelled = first.length === 0 ? topics.join(',') : `${topics.join(',')}|first:${first.join(',')}`;
+  return createHash('sha1').update(spelled).digest('hex').slice(0, 12);
 }
 
 /**
@@ -41,13 +64,13 @@ export function variantKey(topics: string[]): string {
  * a typical day well under the size limit; a day of unusually long titles and abstracts
  * shows fewer cards rather than being clipped.
  */
-export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions): Promise<RenderedVariant> {
+export async function renderVariant(content: EditionContent, topics: string[], opts: ViewOptions, first: string[] = []): Promise<RenderedVariant> {
   let budget: DigestBudget = DEFAULT_BUDGET;
   for (;;) {
     let html: string;
     let view: DigestView;
     try {
-      view = digestView(content, topics, opts, budget);
+      view = digestView(content, topics, opts, budget, first);
       if (view.sections.length === 0 && view.top.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
       // React and MJML load on the first render, not at every command's start
       const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Digest.tsx'), import('../../templates/email/mjml.ts')]);

@@ -15,6 +15,8 @@ export type TransactionalMessage =
       preferencesUrl: string;
       unsubscribeUrl: string;
       topics: string[];
+      /** The sections the reader put first, in order; empty or absent: by the day's best paper. */
+      sectionOrder?: string[];
       frequency: 'daily' | 'weekly';
       deliveryHour: number;
       timezone: string;
@@ -52,7 +54,7 @@ function lines(msg: TransactionalMessage, opts: ViewOptions): Omit<Transactional
         subject: `Your ${opts.listName} preferences were changed`,
         heading: 'Your preferences were changed',
         paragraphs: [
-          `Your preferences are now: ${msg.frequency}, ${topics(msg.topics)}, at ${String(msg.deliveryHour).padStart(2, '0')}:00 ${msg.timezone}${msg.pausedUntil ? `, paused until ${msg.pausedUntil}` : ''}.`,
+          `Your preferences are now: ${msg.frequency}, ${topics(msg.topics)}${msg.sectionOrder?.length ? ` (first: ${msg.sectionOrder.join(', ')})` : ''}, at ${String(msg.deliveryHour).padStart(2, '0')}:00 ${msg.timezone}${msg.pausedUntil ? `, paused until ${msg.pausedUntil}` : ''}.`,
           'If you did not change them, review them with the button below.',
         ],
         action: { label: 'Review preferences', href: msg.preferencesUrl },

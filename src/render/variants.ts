@@ -16,12 +16,12 @@ export class VariantStore {
     private readonly edition: Edition,
   ) {}
 
-  /** The variant for these sections, rendered and stored if it is not yet. */
-  ensure(topics: string[]): Promise<VariantRecord> {
-    const key = variantKey(topics);
+  /** The variant for these sections (`first` of them first), rendered and stored if it is not yet. */
+  ensure(topics: string[], first: string[] = []): Promise<VariantRecord> {
+    const key = variantKey(topics, first);
     let found = this.cache.get(key);
     if (!found) {
-      found = this.load(key, topics);
+      found = this.load(key, topics, first);
       // a failed render is not cached: the retry renders again
       found.catch(() => this.cache.delete(key));
       this.cache.set(key, found);
@@ -43,10 +43,10 @@ export class VariantStore {
     return found;
   }
 
-  private async load(key: string, topics: string[]): Promise<VariantRecord> {
+  private async load(key: string, topics: string[], first: string[]): Promise<VariantRecord> {
     const stored = await this.ctx.store.editions.getVariant(this.edition.id, key);
     if (stored) return stored;
-    const rendered = await renderVariant(this.edition.content, topics, viewOptionsOf(this.ctx.config, this.ctx.env));
+    const rendered = await renderVariant(this.edition.content, topics, viewOptionsOf(this.ctx.config, this.ctx.env), first);
     const record: VariantRecord = { editionId: this.edition.id, variantKey: key, ...rendered, renderedAt: new Date().toISOString() };
     await this.ctx.store.editions.saveVariant(record);
     // two workers may render the same variant at once: the stored one wins, so all mail matches

@@ -20,6 +20,21 @@ const one = z.string().max(100).optional();
 const subscribeBody = z.object({ email: z.string().max(320), topics: many, frequency: one, timezone: one });
 const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.coerce.number().int().min(0).max(23), timezone: z.string().max(100), paused_until: one });
 
+/**
+ * The "Sections first" selects: topic ids in the reader's order, the empty choice ("by the
+ * day's best paper") left out and a repeated topic kept where it first comes. An id that is
+ * not one of `known` is refused with its name: a stale page or a hand-made POST.
+ */
+export function sectionsFirstField(known: readonly string[]) {
+  return z
+    .union([z.string().max(100), z.array(z.string().max(100)).max(known.length + 10)])
+    .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).map((t) => t.trim()).filter(Boolean))])
+    .superRefine((ids, ctx) => {
+      const unknown = ids.filter((t) => !known.includes(t));
+      if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `${unknown.map((t) => `"${t}"`).join(', ')} ${unknown.length === 1 ? 'is not a topic' : 'are not topics'}: choose the sections first from the list.` });
+    });
+}
+
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
 /**
@@ -123,6 +138,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         email: s.email,
         action: `/preferences?token=${encodeURIComponent(token)}`,
         topics: topicChoices(s.topics),
+        sectionOrder: s.sectionOrder,
         frequency: s.frequency,
         zones: web.zones,
         timezone: s.timezone,
@@ -164,10 +180,15 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
           : undefined;
     if (problem || !body.success) return showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}` });
     const known = web.topicIds();
+    // a form without the selects (an older page, a script) keeps the order the reader has
+    const rawOrder = (req.body as Record<string, unknown>).sections_first;
+    const order = rawOrder === undefined ? undefined : sectionsFirstField(known).safeParse(rawOrder);
+    if (order && !order.success) return showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${order.error.issues.find((i) => i.code === 'custom')?.message ?? 'choose the sections first from the list.'}` });
     const changed = await app.store.subscribers.setPreferences(
       subscriber.id,
       {
         topics: body.data.topics.filter((t) => known.includes(t)),
+        sectionOrder: order ? order.data : subscriber.sectionOrder,
         frequency: body.data.frequency,
         timezone: body.data.timezone,
         deliveryHour: body.data.hour,

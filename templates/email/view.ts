@@ -213,12 +213,12 @@ function topicsReason(titles: string[], all: boolean): string {
 }
 
 /**
- * The view of one variant: the edition's sections among `topics` (all when empty). The best
- * papers lead as "Top today" and are not repeated below; sections follow their best paper's
- * score; a topic left with one paper joins "More papers"; beyond the budget papers are one
- * line each, then left to the archive.
+ * The papers of a variant and the order of its sections: the edition's sections among `topics`
+ * (all when empty). The best papers lead as "Top today" and are not repeated below; the
+ * sections in `first` come next in that order (the reader's), then the others by their best
+ * paper's score; a topic left with one paper joins "More papers".
  */
-export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET): DigestView {
+function arrange(content: EditionContent, topics: string[], first: readonly string[]) {
   const wanted = topics.length === 0 ? undefined : new Set(topics);
   const chosen = content.sections.filter((s) => !wanted || wanted.has(s.topic));
   const seen = new Set<string>();
@@ -236,12 +236,26 @@ export function digestView(content: EditionContent, topics: string[], opts: View
   const topIds = new Set(all.slice(0, topCount).map((p) => p.id));
 
   const rest = raw.map((s) => ({ ...s, papers: s.papers.filter((p) => !topIds.has(p.id)) })).filter((s) => s.papers.length > 0);
-  rest.sort((a, b) => byScore(a.papers[0]!, b.papers[0]!));
+  const pinned = (topic: string) => (first.includes(topic) ? first.indexOf(topic) : first.length);
+  rest.sort((a, b) => pinned(a.topic) - pinned(b.topic) || byScore(a.papers[0]!, b.papers[0]!));
   const multi = rest.filter((s) => s.papers.length > 1);
   const singles = rest.filter((s) => s.papers.length === 1).flatMap((s) => s.papers);
   // "More papers" only when it gathers several topics; a lone single keeps its own name
   const ordered = singles.length > 1 ? [...multi, { topic: 'more', title: 'More papers', papers: singles.sort(byScore) }] : rest;
+  return { chosen, all, topCount, ordered };
+}
 
+/** The sections of a variant as its email shows them, below "Top today" ('more': "More papers"). */
+export function sectionsInOrder(content: EditionContent, topics: string[], first: readonly string[] = []): string[] {
+  return arrange(content, topics, first).ordered.map((s) => s.topic);
+}
+
+/**
+ * The view of one variant (see `arrange` for what goes where); beyond the budget papers are
+ * one line each, then left to the archive.
+ */
+export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET, first: readonly string[] = []): DigestView {
+  const { chosen, all, topCount, ordered } = arrange(content, topics, first);
   let shown = 0;
   const place = (p: EditionPaper, inSection: boolean, compact = false): DigestPaper | undefined => {
     shown++;

@@ -26,6 +26,31 @@ ${topics.map((t) => html`<label class="choice"><input type="checkbox" name="topi
 </fieldset>`;
 }
 
+/** How many "Sections first" choices the preferences page offers (more if the reader already has more). */
+export const SECTIONS_FIRST_CHOICES = 3;
+
+// each select's label is its whole accessible name: "Then", "Then" would not say which is which
+const ORDINALS = ['First', 'Second', 'Third', 'Fourth', 'Fifth'];
+
+/**
+ * The sections a reader wants first, as plain selects (no script): "First", "Second", "Third".
+ * Each offers every topic, since the topic boxes above may change in the same save.
+ */
+function sectionsFirstSelects(topics: TopicChoice[], order: string[]): Raw {
+  const count = Math.max(SECTIONS_FIRST_CHOICES, order.length);
+  return html`<fieldset aria-describedby="sections-first-note"><legend>Sections first</legend>
+<p class="muted" id="sections-first-note">Sections you choose here come first in your email, in this order; the others follow by the day's best paper. A topic you do not get, or with no papers that day, is skipped.</p>
+${Array.from({ length: count }, (_, i) => {
+  const chosen = order[i] ?? '';
+  return html`<div><label for="sections-first-${i + 1}">${ORDINALS[i] ?? `Number ${i + 1}`}</label>
+<select id="sections-first-${i + 1}" name="sections_first">
+<option value=""${chosen === '' ? raw(' selected') : ''}>By the day's best paper</option>
+${topics.map((t) => html`<option value="${t.id}"${t.id === chosen ? raw(' selected') : ''}>${t.name}</option>`)}
+</select></div>`;
+})}
+</fieldset>`;
+}
+
 function frequencyRadios(frequency: 'daily' | 'weekly'): Raw {
   return html`<fieldset><legend>How often</legend>
 <label class="choice"><input type="radio" name="frequency" value="daily"${frequency === 'daily' ? raw(' checked') : ''}><span>Daily</span></label>
@@ -127,6 +152,8 @@ export interface PreferencesView {
   email: string;
   action: string;
   topics: TopicChoice[];
+  /** Topic ids whose sections the reader put first, in order; absent or empty: by the day's best paper. */
+  sectionOrder?: string[];
   frequency: 'daily' | 'weekly';
   zones: string[];
   timezone: string;
@@ -153,6 +180,7 @@ ${v.saved ? html`<p class="status" role="status"><strong>Saved.</strong> ${v.sav
 ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 <form method="post" action="${v.action}">
 ${topicBoxes(v.topics, 'Topics (none ticked: every topic)')}
+${sectionsFirstSelects(v.topics, v.sectionOrder ?? [])}
 ${frequencyRadios(v.frequency)}
 <fieldset><legend>Delivery</legend>
 ${

@@ -19,8 +19,10 @@ for (const target of storageTargets()) {
       try {
         // the schema as it was before 007, holding readers from that time
         await migrate(open);
+        // (and before the migrations after it, which run again on top)
+        await sql`ALTER TABLE subscribers DROP COLUMN section_order`.execute(open.db);
         await sql`ALTER TABLE subscribers DROP COLUMN delivery_time_chosen`.execute(open.db);
-        await sql`DELETE FROM paperboy_migrations WHERE name = '007_delivery_time'`.execute(open.db);
+        await sql`DELETE FROM paperboy_migrations WHERE name IN ('007_delivery_time', '008_section_order')`.execute(open.db);
         for (const [email, timezone, hour] of [
           ['default@example.org', 'UTC', 7],
           ['tokyo@example.org', 'Asia/Tokyo', 7],

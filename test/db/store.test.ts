@@ -102,7 +102,10 @@ for (const target of storageTargets()) {
       expect(again.created).toBe(false);
       expect(again.subscriber.status).toBe('confirmed');
       for (let i = 0; i < 5; i++) await store.subscribers.upsert({ email: `s${i}@example.org`, topics: i % 2 ? ['theory'] : [], confirmed: i !== 4 }, NOW);
-      expect(await store.subscribers.distinctTopicSets('daily')).toEqual([[], ['theory']]);
+      expect(await store.subscribers.distinctChoices('daily')).toEqual([
+        { topics: [], sectionOrder: [] },
+        { topics: ['theory'], sectionOrder: [] },
+      ]);
       const page1 = await store.subscribers.confirmedPage('daily', 0, 3);
       const page2 = await store.subscribers.confirmedPage('daily', page1[2]!.id, 3);
       expect(page1).toHaveLength(3);

@@ -6,8 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.ts';
-import { redisUrl, runCli, storageTargets, tempDir } from '../harness/index.ts';
-import { sampleEdition } from './fixtures.ts';
+import { redisUrl, runCli, shippedConfig, storageTargets, tempDir } from '../harness/index.ts';
+import { dayEdition, sampleEdition } from './fixtures.ts';
 
 const DATE = '2026-11-26';
 
@@ -50,6 +50,24 @@ for (const target of storageTargets()) {
     });
   });
 }
+
+describe('previewing a reader’s section order', () => {
+  it('`preview --sections-first` renders the variant of a reader who put those sections first, and refuses an unknown topic', async () => {
+    const [sqlite] = storageTargets();
+    const { dir, store, env } = await setUp(await sqlite!.databaseUrl(), dayEdition(18));
+    await store.close();
+    // the shipped topics, which the demo day's sections use
+    writeFileSync(env.PAPERBOY_CONFIG, JSON.stringify({ ...shippedConfig(), sources: [] }));
+    const out = path.join(dir, 'preview.html');
+    const r = await runCli(['preview', '--date', DATE, '--sections-first', 'theory,reinforcement-learning', '--out', out], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const headings = readFileSync(out.replace(/\.html$/, '.txt'), 'utf8').split('\n').filter((l, i, all) => l.trim() !== '' && /^=+$/.test(all[i + 1] ?? ''));
+    expect(headings.slice(0, 3)).toEqual(['TOP TODAY', 'THEORY', 'REINFORCEMENT LEARNING']);
+    const bad = await runCli(['preview', '--date', DATE, '--sections-first', 'quantum-gravity', '--out', out], { env, cwd: dir, timeoutMs: 60_000 });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--sections-first: unknown topic\(s\) quantum-gravity; known: /);
+  });
+});
 
 describe('the postal address that bulk mail must carry', () => {
   it('is reported missing for SES by every start and by doctor', async () => {

@@ -1,7 +1,7 @@
 /**
  * A subscriber's whole life, in headless Chromium against the real server on loopback:
  * subscribe on / → the confirmation email in the outbox (the mail worker runs) → its link →
- * topics, hour and time zone on the preferences page → an edition with exactly those topics
+ * topics, sections first, hour and time zone on the preferences page → an edition with exactly those topics
  * → the paper found on /papers → unsubscribed by the email's List-Unsubscribe one-click POST
  * (multipart, as a mail provider sends it) → no later edition. Screenshots at 375 and 1280 px
  * go to test/web/screenshots/ (git-ignored).
@@ -110,18 +110,19 @@ describe('a subscriber in a real browser', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('You are subscribed');
     expect(await app.store.subscribers.getById(subscriber.id)).toMatchObject({ status: 'confirmed', timezone: 'Asia/Tokyo' });
 
-    // 3. preferences: two topics, 08:00 in Berlin
+    // 3. preferences: two topics, the second of them first, 08:00 in Berlin
     await page.getByRole('link', { name: /Choose topics/ }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Your preferences');
     await page.locator(`input[name="topics"][value="${wantA!.topic}"]`).check();
     await page.locator(`input[name="topics"][value="${wantB!.topic}"]`).check();
+    await page.getByLabel('First', { exact: true }).selectOption(wantB!.topic);
     await page.getByLabel('Hour').selectOption('8');
     await page.getByLabel('Time zone').selectOption('Europe/Berlin');
     await shoot(page, 'preferences');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Saved/);
     await shoot(page, 'preferences-saved');
-    expect(await app.store.subscribers.getById(subscriber.id)).toMatchObject({ topics: [wantA!.topic, wantB!.topic].sort(), deliveryHour: 8, timezone: 'Europe/Berlin' });
+    expect(await app.store.subscribers.getById(subscriber.id)).toMatchObject({ topics: [wantA!.topic, wantB!.topic].sort(), sectionOrder: [wantB!.topic], deliveryHour: 8, timezone: 'Europe/Berlin' });
 
     // 4. the edition: exactly the chosen topics
     await sendEdition(app, '2026-11-26', { wait: true, timeoutMs: 60_000 });

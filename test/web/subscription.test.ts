@@ -259,6 +259,46 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect((await app.store.subscribers.confirmedPage('weekly', 0, 1000)).map((r) => r.id)).not.toContain(reader.id);
   });
 
+  it('saves the sections a reader wants first from plain selects, in their order, with repeats and empty choices dropped', async () => {
+    const reader = await confirmedReader('order@example.org', ['theory', 'language-models', 'alignment-safety']);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const page = (await server.inject({ url })).body;
+    // three labelled selects, no script needed
+    for (const [n, label] of [[1, 'First'], [2, 'Second'], [3, 'Third']] as const) {
+      expect(page).toContain(`<label for="sections-first-${n}">${label}</label>`);
+      expect(page).toMatch(new RegExp(`<select id="sections-first-${n}" name="sections_first">\\s*<option value="" selected>By the day's best paper</option>`));
+    }
+    const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
+    const save = (order: string[], extra: [string, string][] = []) => {
+      const body = urlencoded([['topics', 'theory'], ['topics', 'language-models'], ['topics', 'alignment-safety'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ...order.map((t): [string, string] => ['sections_first', t]), ...extra]);
+      return server.inject({ method: 'POST', url, headers: { ...body.headers, ...headers }, payload: body.payload });
+    };
+    const saved = await save(['alignment-safety', 'alignment-safety', 'theory']);
+    expect(saved.statusCode).toBe(200);
+    expect(saved.body).toMatch(/Saved/);
+    expect((await app.store.subscribers.getById(reader.id))!.sectionOrder).toEqual(['alignment-safety', 'theory']);
+    // the page shows the order back, the unused select left on "by the day's best paper"
+    const shown = (await server.inject({ url })).body;
+    expect(shown).toMatch(/<select id="sections-first-1" name="sections_first">[^]*?<option value="alignment-safety" selected>/);
+    expect(shown).toMatch(/<select id="sections-first-2" name="sections_first">[^]*?<option value="theory" selected>/);
+    expect(shown).toMatch(/<select id="sections-first-3" name="sections_first">\s*<option value="" selected>/);
+    // the same order again changes nothing; a new one is a change, and the note says so
+    expect((await save(['alignment-safety', '', 'theory'])).body).toMatch(/Nothing had changed/);
+    expect((await save(['', 'theory', 'language-models'])).body).toMatch(/A note confirming the change/);
+    expect((await app.store.subscribers.getById(reader.id))!.sectionOrder).toEqual(['theory', 'language-models']);
+    await deliverMail(app);
+    const note = (await outboxMail(app, 'preferences-changed', reader.id))!;
+    expect((note.text ?? '').replace(/\s+/g, ' ')).toMatch(/first: theory, language-models/);
+    // an unknown topic is refused by name and nothing is saved
+    const bad = await save(['quantum-gravity', 'theory']);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('Not saved: &quot;quantum-gravity&quot; is not a topic');
+    expect((await app.store.subscribers.getById(reader.id))!.sectionOrder).toEqual(['theory', 'language-models']);
+    // "by the day's best paper" everywhere clears the order
+    await save(['', '', '']);
+    expect((await app.store.subscribers.getById(reader.id))!.sectionOrder).toEqual([]);
+  });
+
   it('refuses a bad time zone, hour or pause with the reason, saving nothing', async () => {
     const reader = await confirmedReader('typo@example.org', ['theory']);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;

@@ -156,20 +156,22 @@ export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
   });
 }
 
-export async function subscribersAdd(email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }): Promise<void> {
+export async function subscribersAdd(email: string, opts: { topics?: string; sectionsFirst?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }): Promise<void> {
   process.exitCode = await withData(async (app) => {
     const address = checkAddress(email);
     if (!address.ok) throw new UsageError(`not added: ${address.reason}`);
     const topics = opts.topics === undefined ? undefined : parseList(opts.topics);
     checkTopics(app, topics ?? [], '--topics');
+    const sectionOrder = opts.sectionsFirst === undefined ? undefined : parseList(opts.sectionsFirst);
+    checkTopics(app, sectionOrder ?? [], '--sections-first');
     const timezone = parseTimeZone(opts.timezone);
     const deliveryHour = parseHour(opts.hour);
     const { subscriber, created } = await app.store.subscribers.upsert(
-      { email: address.email, topics, frequency: parseFrequency(opts.frequency), timezone, deliveryHour, confirmed: Boolean(opts.confirmed) },
+      { email: address.email, topics, sectionOrder, frequency: parseFrequency(opts.frequency), timezone, deliveryHour, confirmed: Boolean(opts.confirmed) },
       new Date().toISOString(),
     );
     const time = subscriber.deliveryTimeChosen ? `at ${String(subscriber.deliveryHour).padStart(2, '0')}:00 ${subscriber.timezone}` : 'when the edition goes out';
-    output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, ${time}, topics: ${subscriber.topics.join(', ') || 'all'})`);
+    output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, ${time}, topics: ${subscriber.topics.join(', ') || 'all'}${subscriber.sectionOrder.length > 0 ? `, first: ${subscriber.sectionOrder.join(', ')}` : ''})`);
     if (opts.confirmed && subscriber.status !== 'confirmed') {
       output.note(`${subscriber.email} stays ${subscriber.status}: only the subscriber can come back, through the preferences link of an email`);
     }
@@ -209,13 +211,18 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       const listed = (row.topics ?? '').split(/[;\s]+/).filter(Boolean);
       const topics = listed.length > 0 ? listed : undefined;
       const bad = listed.filter((t) => !known.includes(t));
+      // no section order (column or cell): none for a new subscriber, unchanged for a known one
+      const pinned = (row.section_order ?? '').split(/[;\s]+/).filter(Boolean);
+      const sectionOrder = pinned.length > 0 ? pinned : undefined;
+      const badPinned = pinned.filter((t) => !known.includes(t));
       const frequency = row.frequency || undefined;
       const address = checkAddress(email);
       if (!address.ok) rejected.push({ line: lineNo, reason: address.reason });
       else if (bad.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) ${bad.join(', ')}` });
+      else if (badPinned.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) in section_order: ${badPinned.join(', ')}` });
       else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push({ line: lineNo, reason: `frequency "${frequency}" is not daily or weekly` });
       else {
-        const r = await app.store.subscribers.upsert({ email: address.email, topics, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
+        const r = await app.store.subscribers.upsert({ email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
         if (r.created) added++;
         else updated++;
         if (r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
@@ -235,9 +242,10 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
 
 export async function subscribersExport(): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    output.line('email,status,topics,frequency,created_at,confirmed_at');
+    // section_order last: readers of the older six columns by position still find theirs
+    output.line('email,status,topics,frequency,created_at,confirmed_at,section_order');
     for await (const s of app.store.subscribers.iterate()) {
-      output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? ''].map(csvField).join(','));
+      output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? '', s.sectionOrder.join(';')].map(csvField).join(','));
     }
     return EXIT.ok;
   });
@@ -250,7 +258,7 @@ export async function subscribersList(opts: { json?: boolean }): Promise<void> {
       process.stdout.write('[');
       let first = true;
       for await (const s of app.store.subscribers.iterate()) {
-        process.stdout.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, status: s.status, topics: s.topics, frequency: s.frequency, timezone: s.timezone, deliveryHour: s.deliveryHour, createdAt: s.createdAt, confirmedAt: s.confirmedAt ?? null })}`);
+        process.stdout.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, status: s.status, topics: s.topics, sectionOrder: s.sectionOrder, frequency: s.frequency, timezone: s.timezone, deliveryHour: s.deliveryHour, createdAt: s.createdAt, confirmedAt: s.confirmedAt ?? null })}`);
         first = false;
       }
       process.stdout.write(first ? ']\n' : '\n]\n');

@@ -8,7 +8,7 @@ import { loadSettings } from '../../config/load.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
 import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
-import { renderVariant, variantTopics } from '../../render/renderVariant.ts';
+import { renderVariant, variantFirst, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
@@ -197,7 +197,7 @@ export async function editionShow(opts: { date?: string; weekly?: boolean; json?
   });
 }
 
-export async function previewCommand(opts: { date?: string; weekly?: boolean; topics?: string; out?: string; serve?: boolean; port?: string }): Promise<void> {
+export async function previewCommand(opts: { date?: string; weekly?: boolean; topics?: string; sectionsFirst?: string; out?: string; serve?: boolean; port?: string }): Promise<void> {
   if (opts.serve) {
     process.exitCode = await previewServe(opts.port);
     return;
@@ -210,11 +210,14 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
     if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
     const classifier = TopicClassifier.fromConfig(app.config);
     const wanted = parseList(opts.topics);
-    const unknown = wanted.filter((t) => !classifier.sectionOrder().includes(t));
-    if (unknown.length > 0) throw new UsageError(`--topics: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
+    const pinned = parseList(opts.sectionsFirst);
+    for (const [flag, ids] of [['--topics', wanted], ['--sections-first', pinned]] as const) {
+      const unknown = ids.filter((t) => !classifier.sectionOrder().includes(t));
+      if (unknown.length > 0) throw new UsageError(`${flag}: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
+    }
     const topics = variantTopics(e.content, wanted);
     if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
-    const variant = await renderVariant(e.content, topics, viewOptionsOf(app.config, app.env));
+    const variant = await renderVariant(e.content, topics, viewOptionsOf(app.config, app.env), variantFirst(e.content, topics, pinned));
     const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview` });
     const out = path.resolve(outFile);
     mkdirSync(path.dirname(out), { recursive: true });

@@ -47,15 +47,16 @@ export function registerDataCommands(program: Command): void {
     .description('add a subscriber (pending until confirmed, unless --confirmed), or update the topics of a known one')
     .argument('<email>')
     .option('--topics <a,b>', 'topic ids (default: every topic)')
+    .option('--sections-first <a,b>', "topic ids whose sections lead their email, in this order (default: by the day's best paper; \"\" clears)")
     .option('--frequency <daily|weekly>', 'how often they get mail (default: daily)')
     .option('--confirmed', 'mark as confirmed (they asked for it elsewhere): they get the next edition')
     .option('--timezone <zone>', "the reader's IANA time zone, e.g. Asia/Tokyo (default: none chosen, sent when the edition goes out)")
     .option('--hour <0-23>', 'the local hour they get each edition, with send.atReadersHour (default: 7 once a time zone is given)')
-    .action(async (email: string, opts: { topics?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }) => (await actions()).subscribersAdd(email, opts));
+    .action(async (email: string, opts: { topics?: string; sectionsFirst?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }) => (await actions()).subscribersAdd(email, opts));
 
   subscribers
     .command('import')
-    .description('add subscribers from a CSV file with a header row: email[,topics][,frequency] (topics separated by ";" or spaces)')
+    .description('add subscribers from a CSV file with a header row: email[,topics][,frequency][,section_order] (topics and section order separated by ";" or spaces), as `export` writes it')
     .argument('<file.csv>')
     .option('--confirmed', 'mark every imported subscriber as confirmed')
     .option('--json', JSON_LINES_HELP)
@@ -64,7 +65,7 @@ export function registerDataCommands(program: Command): void {
 
   subscribers
     .command('export')
-    .description('print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at), streamed')
+    .description('print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at,section_order), streamed')
     .action(async () => (await actions()).subscribersExport());
 
   subscribers

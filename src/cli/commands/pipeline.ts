@@ -82,11 +82,12 @@ export function registerPipelineCommands(program: Command): void {
     .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
     .option('--weekly', 'the weekly edition ending on that day')
     .option('--topics <a,b>', 'the sections a subscriber with these topics gets (default: all)')
+    .option('--sections-first <a,b>', "the sections such a subscriber put first, in order (default: none, by the day's best paper)")
     .option('--out <FILE.html>', 'where to write the HTML')
     .option('--serve', 'serve every email (digests, confirm, welcome, preferences changed, test) with sample data on 127.0.0.1; re-renders and reloads when a template changes')
     .option('--port <n>', 'port for --serve (default: 3100)')
     .addHelpText('after', '\nExamples:\n  paperboy preview --date 2026-11-26 --topics language-models --out preview.html\n  paperboy preview --serve --port 3100   (also: npm run email:dev)')
-    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; out?: string; serve?: boolean; port?: string }) => (await actions()).previewCommand(opts));
+    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; sectionsFirst?: string; out?: string; serve?: boolean; port?: string }) => (await actions()).previewCommand(opts));
 
   program
     .command('worker')

@@ -11,6 +11,8 @@ export interface Subscriber {
   status: SubscriberStatus;
   /** Topic ids; empty means every topic. */
   topics: string[];
+  /** Topic ids whose sections come first, in this order; empty: sections by their best paper. */
+  sectionOrder: string[];
   frequency: Frequency;
   timezone: string;
   deliveryHour: number;
@@ -38,6 +40,7 @@ interface PendingRequest extends SubscriptionRequest {
 /** What a reader can change on the preferences page. */
 export interface Preferences {
   topics: string[];
+  sectionOrder: string[];
   frequency: Frequency;
   timezone: string;
   deliveryHour: number;
@@ -56,6 +59,24 @@ export function parseTopicSet(key: string): string[] {
   return key === '' ? [] : key.split(',');
 }
 
+/**
+ * The stored spelling of a section order: a JSON array, trimmed, first of each id kept, so
+ * that equal orders compare equal in SQL. Order matters here, unlike in a topic set.
+ */
+export function sectionOrderKey(topics: readonly string[]): string {
+  return JSON.stringify([...new Set(topics.map((t) => t.trim()).filter(Boolean))]);
+}
+
+export function parseSectionOrder(key: string | null | undefined): string[] {
+  if (!key) return [];
+  try {
+    const ids: unknown = JSON.parse(key);
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Addresses are compared without case; the stored form is trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -67,6 +88,7 @@ function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
     email: row.email,
     status: row.status,
     topics: parseTopicSet(row.topics),
+    sectionOrder: parseSectionOrder(row.section_order),
     frequency: row.frequency,
     timezone: row.timezone,
     deliveryHour: Number(row.delivery_hour),
@@ -86,6 +108,8 @@ export interface NewSubscriber {
   email: string;
   /** Topic ids ([] = every topic); undefined keeps a known subscriber's topics. */
   topics?: string[];
+  /** Sections first, in order ([] = by best paper); undefined keeps a known subscriber's. */
+  sectionOrder?: string[];
   frequency?: Frequency;
   /** Either of these marks the reader's delivery time as chosen. */
   timezone?: string;
@@ -122,6 +146,7 @@ export class SubscriberQueries {
           email,
           status: input.confirmed ? 'confirmed' : 'pending',
           topics: topicSetKey(input.topics ?? []),
+          section_order: sectionOrderKey(input.sectionOrder ?? []),
           frequency: input.frequency ?? 'daily',
           timezone: input.timezone ?? 'UTC',
           delivery_hour: input.deliveryHour ?? 7,
@@ -139,6 +164,7 @@ export class SubscriberQueries {
       .updateTable('subscribers')
       .set({
         topics: input.topics ? topicSetKey(input.topics) : topicSetKey(existing.topics),
+        section_order: sectionOrderKey(input.sectionOrder ?? existing.sectionOrder),
         frequency: input.frequency ?? existing.frequency,
         timezone: input.timezone ?? existing.timezone,
         delivery_hour: input.deliveryHour ?? existing.deliveryHour,
@@ -255,6 +281,7 @@ export class SubscriberQueries {
     if (!before) return false;
     const same =
       topicSetKey(before.topics) === topicSetKey(prefs.topics) &&
+      sectionOrderKey(before.sectionOrder) === sectionOrderKey(prefs.sectionOrder) &&
       before.frequency === prefs.frequency &&
       before.deliveryTimeChosen &&
       before.timezone === prefs.timezone &&
@@ -265,6 +292,7 @@ export class SubscriberQueries {
       .updateTable('subscribers')
       .set({
         topics: topicSetKey(prefs.topics),
+        section_order: sectionOrderKey(prefs.sectionOrder),
         frequency: prefs.frequency,
         timezone: prefs.timezone,
         delivery_hour: prefs.deliveryHour,
@@ -311,25 +339,29 @@ export class SubscriberQueries {
     }
   }
 
-  /** The distinct topic sets of the confirmed subscribers of one frequency: one variant each. */
-  async distinctTopicSets(frequency: Frequency): Promise<string[][]> {
+  /** The distinct choices (topics and section order) of the confirmed subscribers of one frequency: one variant at most each. */
+  async distinctChoices(frequency: Frequency): Promise<{ topics: string[]; sectionOrder: string[] }[]> {
     const rows = await this.db
       .selectFrom('subscribers')
-      .select('topics')
+      .select(['topics', 'section_order'])
       .distinct()
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
       .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
       .orderBy('topics')
+      .orderBy('section_order')
       .execute();
-    return rows.map((r) => parseTopicSet(r.topics));
+    return rows.map((r) => ({ topics: parseTopicSet(r.topics), sectionOrder: parseSectionOrder(r.section_order) }));
   }
 
-  /** One keyset page of confirmed recipients (id order), for the fan-out checkpoint; `topicSet` as `topicSetKey` spells it. */
-  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topicSet: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
+  /**
+   * One keyset page of confirmed recipients (id order), for the fan-out checkpoint; `topicSet`
+   * as `topicSetKey` spells it, `sectionOrder` as `sectionOrderKey` does.
+   */
+  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topicSet: string; sectionOrder: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
     const rows = await this.db
       .selectFrom('subscribers')
-      .select(['id', 'topics', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
+      .select(['id', 'topics', 'section_order', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
       .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
@@ -337,8 +369,8 @@ export class SubscriberQueries {
       .orderBy('id')
       .limit(limit)
       .execute();
-    // the topic set as stored (topicSetKey): the fan-out works out each distinct set once
-    return rows.map((r) => ({ id: Number(r.id), topicSet: r.topics, timezone: r.timezone, deliveryHour: Number(r.delivery_hour), deliveryTimeChosen: Number(r.delivery_time_chosen) === 1 }));
+    // the choices as stored (topicSetKey, sectionOrderKey): the fan-out works out each distinct pair once
+    return rows.map((r) => ({ id: Number(r.id), topicSet: r.topics, sectionOrder: r.section_order, timezone: r.timezone, deliveryHour: Number(r.delivery_hour), deliveryTimeChosen: Number(r.delivery_time_chosen) === 1 }));
   }
 
   async countByStatus(): Promise<Record<SubscriberStatus, number>> {
