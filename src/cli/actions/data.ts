@@ -1,6 +1,7 @@
 /** The bodies of the data commands. */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import readline from 'node:readline';
+import path from 'node:path';
 import type { DataApp } from '../../app.ts';
 import type { Frequency } from '../../db/queries/subscribers.ts';
 import { checkAddress } from '../../mail/address.ts';
@@ -10,6 +11,7 @@ import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
 import { EXIT, jsonLines, output, parseDateOption, parseList, UsageError, withData } from '../runtime.ts';
 import { startProgress } from '../progress.ts';
+import { suppressAddress } from '../../send/feedback.ts';
 
 function checkTopics(app: DataApp, topics: string[], flag: string): void {
   const known = TopicClassifier.fromConfig(app.config).sectionOrder();
@@ -23,21 +25,24 @@ function parseFrequency(value: string | undefined): Frequency | undefined {
   return value;
 }
 
-function parseTimeZone(value: string | undefined): string | undefined {
+function parseTimeZone(value: string | undefined, name = '--timezone'): string | undefined {
   if (value === undefined) return undefined;
   try {
     // Intl's spelling, so "asia/tokyo" is stored as the zone the web form lists
     return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
-    throw new UsageError(`--timezone "${value}" is not an IANA time zone: use one such as Europe/Berlin, Asia/Tokyo or UTC`);
+    throw new UsageError(`${name} "${value}" is not an IANA time zone: use one such as Europe/Berlin, Asia/Tokyo or UTC`);
   }
 }
 
-function parseHour(value: string | undefined): number | undefined {
+function parseHour(value: string | undefined, name = '--hour'): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,2}$/.test(value.trim()) || Number(value) > 23) throw new UsageError(`--hour "${value}": use a whole hour from 0 to 23 (the reader's local time)`);
+  if (!/^\d{1,2}$/.test(value.trim()) || Number(value) > 23) throw new UsageError(`${name} "${value}": use a whole hour from 0 to 23 (the reader's local time)`);
   return Number(value);
 }
+
+/** What an import row's `status` cell asks for; a stop is kept whatever the flags say. */
+const IMPORT_STATUSES = ['', 'pending', 'confirmed', 'unsubscribed', 'suppressed'] as const;
 
 export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
@@ -216,16 +221,35 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       const sectionOrder = pinned.length > 0 ? pinned : undefined;
       const badPinned = pinned.filter((t) => !known.includes(t));
       const frequency = row.frequency || undefined;
+      const status = (row.status ?? '').trim().toLowerCase();
+      let timezone: string | undefined;
+      let deliveryHour: number | undefined;
+      let timeProblem: string | undefined;
+      try {
+        // an exported reader who never chose a time has both cells empty, and stays so
+        timezone = parseTimeZone(row.timezone || undefined, 'timezone');
+        deliveryHour = parseHour(row.delivery_hour || undefined, 'delivery_hour');
+      } catch (err) {
+        timeProblem = (err as Error).message;
+      }
       const address = checkAddress(email);
       if (!address.ok) rejected.push({ line: lineNo, reason: address.reason });
+      else if (!(IMPORT_STATUSES as readonly string[]).includes(status)) rejected.push({ line: lineNo, reason: `status "${row.status}" is not pending, confirmed, unsubscribed or suppressed` });
+      else if (timeProblem) rejected.push({ line: lineNo, reason: timeProblem });
       else if (bad.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) ${bad.join(', ')}` });
       else if (badPinned.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) in section_order: ${badPinned.join(', ')}` });
       else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push({ line: lineNo, reason: `frequency "${frequency}" is not daily or weekly` });
       else {
-        const r = await app.store.subscribers.upsert({ email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, confirmed: Boolean(opts.confirmed) }, new Date().toISOString());
+        const now = new Date().toISOString();
+        // a reader who left, or bounced, in the list being moved here must not be mailed again:
+        // --confirmed vouches for the confirmed rows only
+        const stopped = status === 'unsubscribed' || status === 'suppressed';
+        const r = await app.store.subscribers.upsert({ email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, timezone, deliveryHour, confirmed: Boolean(opts.confirmed) && !stopped && status !== 'pending' }, now);
+        if (status === 'unsubscribed' && r.subscriber.status !== 'unsubscribed' && r.subscriber.status !== 'suppressed') await app.store.subscribers.unsubscribe(r.subscriber.id, now);
+        if (status === 'suppressed') await suppressAddress(app.store, address.email, 'manual', `imported from ${path.basename(file)} as suppressed`, now);
         if (r.created) added++;
         else updated++;
-        if (r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
+        if (stopped || r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
         if ((added + updated) % 200 === 0) bar.update(input.bytesRead, size, `bytes read, ${added + updated} subscribers imported`, { imported: added + updated, rejected: rejected.length });
       }
     }
@@ -242,10 +266,12 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
 
 export async function subscribersExport(): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    // section_order last: readers of the older six columns by position still find theirs
-    output.line('email,status,topics,frequency,created_at,confirmed_at,section_order');
+    // new columns last: readers of the older ones by position still find theirs
+    output.line('email,status,topics,frequency,created_at,confirmed_at,section_order,timezone,delivery_hour');
     for await (const s of app.store.subscribers.iterate()) {
-      output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? '', s.sectionOrder.join(';')].map(csvField).join(','));
+      // a time the reader never chose is left empty, so an import does not make it chosen
+      const time = s.deliveryTimeChosen ? [s.timezone, String(s.deliveryHour)] : ['', ''];
+      output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? '', s.sectionOrder.join(';'), ...time].map(csvField).join(','));
     }
     return EXIT.ok;
   });
