@@ -10,8 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.ts';
 import { redisUrl, repoRoot, runCli, tempDir } from '../harness/index.ts';
 import { startSesStandIn } from '../harness/sesStandIn.ts';
+import { EDITION_DATE, prepareEdition } from '../harness/edition.ts';
 
-const DATE = '2026-11-26';
+const DATE = EDITION_DATE;
 const SUBSCRIBERS = 1500;
 
 function startWorker(env: Record<string, string>, stages: string[]): ChildProcess {
@@ -37,17 +38,7 @@ async function prepare(send: Record<string, unknown> = {}, extraEnv: Record<stri
   writeFileSync(configPath, JSON.stringify({ ...config, sources: [], send: { batchSize: 50, ratePerSecond: 1000, ...send } }));
   const dbUrl = `sqlite:${path.join(dir, 'paperboy.db')}`;
   const env = { DATA_DIR: dir, DATABASE_URL: dbUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: `crash-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'crash-secret-0123456789abcdef', ...extraEnv };
-  const csv = ['email,topics', ...Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${i}@example.org,${i % 3 === 0 ? 'language-models' : ''}`)].join('\n');
-  writeFileSync(path.join(dir, 'subscribers.csv'), csv);
-  for (const args of [
-    ['subscribers', 'import', path.join(dir, 'subscribers.csv'), '--confirmed'],
-    ['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')],
-    ['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'hf-daily.json')],
-    ['edition', 'build', '--date', DATE],
-  ]) {
-    const r = await runCli(args, { env });
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-  }
+  await prepareEdition(env, dir, SUBSCRIBERS);
   return { env, outbox: path.join(dir, 'outbox', DATE), dbUrl };
 }
 

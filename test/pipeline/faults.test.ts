@@ -13,8 +13,9 @@ import { Store } from '../../src/db/store.ts';
 import { createPostgresDatabase, repoRoot, runCli, tempDir } from '../harness/index.ts';
 import { startPostgres, startRedis } from '../harness/servers.ts';
 import { startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';
+import { EDITION_DATE, prepareEdition } from '../harness/edition.ts';
 
-const DATE = '2026-11-26';
+const DATE = EDITION_DATE;
 const SUBSCRIBERS = 1500;
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -85,18 +86,9 @@ async function prepare(opts: { redisUrl: string; databaseUrl?: string; standIn: 
     AWS_ACCESS_KEY_ID: 'AKIATESTTESTTEST',
     AWS_SECRET_ACCESS_KEY: 'test-secret',
   };
-  const csv = ['email,topics', ...Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${i}@example.org,${i % 3 === 0 ? 'language-models' : ''}`)].join('\n');
-  writeFileSync(path.join(dir, 'subscribers.csv'), csv);
-  for (const args of [
-    ['subscribers', 'import', path.join(dir, 'subscribers.csv'), '--confirmed'],
-    ['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')],
-    ['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'hf-daily.json')],
-    ['edition', 'build', '--date', DATE],
-    ['edition', 'send', '--date', DATE],
-  ]) {
-    const r = await runCli(args, { env });
-    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-  }
+  await prepareEdition(env, dir, SUBSCRIBERS);
+  const queued = await runCli(['edition', 'send', '--date', DATE], { env });
+  expect(queued.code, queued.stderr).toBe(0);
   return { env, databaseUrl };
 }
 
