@@ -15,15 +15,14 @@ export function startSendWorker(app: App): StageHandle {
   const limiterOf = () =>
     (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
   const prepared = new Map();
-  const queue = app.queues.get(QUEUE.send);
   /** Jobs this worker lost to another (it logged why): BullMQ's refusals to finish them are expected. */
   const takenOver = new Set<string>();
   const worker = makeWorker<SendJob, BatchOutcome>(
     app,
     QUEUE.send,
     async (job, token) => {
-      // the job's lock is the hold on its batch: another worker took it when it names another token
-      const stillHeld = async () => (await (await queue.client).get(queue.toKey(`${job.id}:lock`))) === token;
+      // the job's lock is the hold on its batch (BullMQ always gives a worker's run its token)
+      const stillHeld = async () => token === undefined || (await app.queues.holdsLock(QUEUE.send, String(job.id), token));
       const outcome = await sendBatch(
         app,
         { messenger, prepared, limiter: messenger.metered ? await limiterOf() : undefined, stillHeld },

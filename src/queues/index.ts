@@ -201,6 +201,15 @@ export class Queues {
     return retried;
   }
 
+  /**
+   * Whether a worker's run of a job still holds it: the job's lock names the run's token, and
+   * another token once BullMQ gave the stalled job to another worker.
+   */
+  async holdsLock(name: QueueName, jobId: string, token: string): Promise<boolean> {
+    const queue = this.get(name);
+    return (await (await queue.client).get(queue.toKey(`${jobId}:lock`))) === token;
+  }
+
   /** How many workers are connected to a queue (any machine). */
   async workerCount(name: QueueName): Promise<number> {
     return this.get(name).getWorkersCount();
