@@ -138,10 +138,25 @@ function onSignal(signal: NodeJS.Signals): void {
   void leave(code, async () => redis?.stop(), IMMEDIATE_STOP_MS);
 }
 
+/**
+ * ioredis rejects the commands still pending on a connection its owner closed with this
+ * message. Unhandled, it comes from a library's background command (BullMQ's blocking fetch
+ * or stalled check of an in-process worker the command has just closed), never from the
+ * command's own work, which awaits its commands: one such rejection, under load, made
+ * `edition build` stop its database mid-build ("driver has already been destroyed").
+ */
+function isClosedConnection(err: unknown): boolean {
+  return err instanceof Error && /^Connection is closed\.?$/.test(err.message);
+}
+
 function onCrash(err: unknown): void {
   // a connection that errs while the command closes it has nothing left to do: the command's
-  // result stands (ioredis rejects pending commands with "Connection is closed")
+  // result stands
   if (lifecycle.closing) return;
+  if (isClosedConnection(err)) {
+    lifecycle.app?.log.debug('a background Redis command outlived its closed connection', { error: err as Error });
+    return;
+  }
   lifecycle.closing = true;
   output.note(`paperboy: ${describeError(err)}`);
   void leave(EXIT.failed, async () => lifecycle.app?.close(), GRACEFUL_STOP_MS);

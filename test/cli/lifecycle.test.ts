@@ -166,3 +166,31 @@ describe('signals', () => {
     await expectRedisStopped(pid);
   }, 120_000);
 });
+
+describe('a background Redis command that outlives its closed connection', () => {
+  // CI: `edition build` closed its in-process rank workers, one of BullMQ's background
+  // commands then rejected "Connection is closed." unhandled, and the crash handler stopped
+  // the database under the build ("driver has already been destroyed", exit 1)
+  it('does not stop the command: its work finishes and its result stands', async () => {
+    const dataDir = tempDir();
+    const script = `
+      const { withData, output } = await import(${JSON.stringify(path.join(repoRoot, 'src/cli/runtime.ts'))});
+      process.exitCode = await withData(async (app) => {
+        void Promise.reject(new Error('Connection is closed.'));
+        await new Promise((r) => setTimeout(r, 200));
+        output.line('papers: ' + (await app.store.papers.count()));
+        return 0;
+      });
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'p.db')}`, REDIS_URL: '' } });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(stderr).not.toMatch(/Connection is closed|destroyed/);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toBe('papers: 0\n');
+  }, 60_000);
+});
