@@ -228,15 +228,14 @@ export interface Measured {
 
 /**
  * Polls `check` until it returns a value. `progress` shows how far the work is (a bar on a
- * terminal, plain lines otherwise); `describe` prints a line whenever its text changes.
+ * terminal, plain lines otherwise, JSON events with `--json`).
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string>; progress?: { label: string; event?: { stage: string } & ProgressCounts; measure: () => Promise<Measured> }; what: string },
+  opts: { timeoutMs: number; intervalMs?: number; progress?: { label: string; event?: { stage: string } & ProgressCounts; measure: () => Promise<Measured> }; what: string },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   const bar = opts.progress ? startProgress(opts.progress.label, { event: opts.progress.event }) : undefined;
-  let last = '';
   try {
     for (;;) {
       const value = await check();
@@ -250,10 +249,6 @@ export async function waitFor<T>(
       if (bar && opts.progress) {
         const m = await opts.progress.measure();
         bar.update(m.done, m.total, m.text, m.counts);
-      } else if (opts.describe) {
-        const text = await opts.describe();
-        if (text !== last) output.note(text);
-        last = text;
       }
       if (Date.now() > deadline) throw new Error(`gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy status\` later`);
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));

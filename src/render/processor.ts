@@ -12,7 +12,7 @@ import type { Edition, EditionContent } from '../rank/edition.ts';
 import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 import { readerSendAt } from '../send/schedule.ts';
-import { parseSectionOrder, parseTopicSet } from '../db/queries/subscribers.ts';
+import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../db/queries/subscribers.ts';
 
 export interface RenderOutcome {
   editionId: string;
@@ -84,15 +84,6 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       }
     },
   };
-  const rendered = new Set<string>();
-  for (const choice of await store.subscribers.distinctChoices(frequency)) {
-    const topics = variantTopics(edition.content, choice.topics);
-    if (topics.length === 0) continue;
-    const first = variantFirst(edition.content, topics, choice.sectionOrder);
-    await variants.ensure(topics, first);
-    rendered.add(variantKey(topics, first));
-  }
-  if (edition.renderError) await store.editions.setRenderError(editionId, undefined, now());
 
   const domain = domainOf(parseAddress(env.mailFrom).address);
   // once per (time zone, hour) bucket, not per reader
@@ -107,8 +98,8 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     return at;
   };
   // readers share a few choices (topic set and section order): each choice's sections, variant
-  // key and render are worked out once, not once per reader (a subscriber may have changed
-  // them since the variants above were listed: a choice first seen here is rendered here)
+  // key and render are worked out once, not once per reader (a reader who changed theirs after
+  // the choices were listed below brings a choice first seen in the fan-out, rendered there)
   const variantOfChoice = new Map<string, { key: string; ready?: Promise<unknown> }>();
   const variantOf = (topicSet: string, sectionOrder: string) => {
     // both are stored canonical (topicSetKey, sectionOrderKey), and neither spelling holds a newline
@@ -122,6 +113,23 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     }
     return v;
   };
+  /** Waits for a choice's variant to be stored, the first time only. */
+  const stored = async (v: { ready?: Promise<unknown> }) => {
+    if (!v.ready) return;
+    await v.ready;
+    v.ready = undefined;
+  };
+  // every variant is rendered before the first delivery is queued: a template that cannot
+  // render fails the job with nothing half sent
+  const rendered = new Set<string>();
+  for (const choice of await store.subscribers.distinctChoices(frequency)) {
+    const variant = variantOf(topicSetKey(choice.topics), sectionOrderKey(choice.sectionOrder));
+    if (!variant.ready) continue; // nothing of theirs in this edition
+    await stored(variant);
+    rendered.add(variant.key);
+  }
+  if (edition.renderError) await store.editions.setRenderError(editionId, undefined, now());
+
   let cursor = edition.fanoutCursor;
   let batches = 0;
   let recipients = 0;
@@ -135,10 +143,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
       const fanoutAt = Date.now();
       for (const s of page) {
         const variant = variantOf(s.topicSet, s.sectionOrder);
-        if (variant.ready) {
-          await variant.ready;
-          variant.ready = undefined;
-        }
+        await stored(variant);
         // a reader who never chose a time gets the operator's: when the edition goes out
         const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
         if (at > fanoutAt) laterBuckets.add(at);
