@@ -50,7 +50,7 @@ export function startSendWorker(app: App): StageHandle {
       concurrency: app.config.workers.concurrency.send,
       lockDuration: app.config.send.lockDurationMs,
       stalledInterval: app.config.send.lockDurationMs,
-      explained: (err) => [...takenOver].some((id) => err.message.startsWith(`Missing lock for job ${id}.`)),
+      explained: (err) => takenOver.has(/^Missing lock for job (\S+)\./.exec(err.message)?.[1] ?? ''),
     },
   );
   app.log.debug('send worker started', { transport: messenger.name, inFlightPerBatch: sendConcurrency(app.config, messenger) });

@@ -114,8 +114,8 @@ export async function buildEdition(app: App, kind: 'daily' | 'weekly', date: str
 }
 
 /**
- * Deliveries by status; `possiblySentTwice`: claimed again after their sender went silent past
- * the claim timeout; `later`: readers who get it at their own hour, the first at `nextAt`.
+ * Deliveries by status; `possiblySentTwice`: claimed again after their sender went silent (its
+ * batch's lock expired, or the claim timeout passed); `later`: readers who get it at their own hour, the first at `nextAt`.
  */
 export type DeliveryCounts = Record<DeliveryStatus, number> & { possiblySentTwice?: number; later?: number; nextAt?: string | null };
 

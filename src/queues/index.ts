@@ -176,7 +176,7 @@ export class Queues {
    * Queues one fetch of a source for a command that waits for its report: one attempt, so
    * the command reports a failure now (scheduled fetches are the ones retried).
    */
-  addIngestRun(job: IngestJob & { kind?: IngestJob['kind'] }, queue: ReturnType<typeof ingestQueueOf>, run: string): Promise<Job<IngestJob>> {
+  addIngestRun(job: IngestJob, queue: ReturnType<typeof ingestQueueOf>, run: string): Promise<Job<IngestJob>> {
     return this.get(queue).add('ingest', job, { ...jobOptions[queue], attempts: 1, jobId: jobId.ingestRun(job.source, run) });
   }
 

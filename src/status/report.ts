@@ -35,7 +35,7 @@ export interface EditionProgress {
   suppressed: number;
   /** Skipped for any other reason (unsubscribed meanwhile, cancelled edition). */
   skipped: number;
-  /** Deliveries taken over from a sender that went silent past `send.claimTimeoutSeconds`: those readers may have it twice. */
+  /** Deliveries taken over from a sender that went silent (its batch's lock expired, or `send.claimTimeoutSeconds` passed): those readers may have it twice. */
   possiblySentTwice: number;
   /** Messages per second over the last minute. */
   ratePerSecond: number;
@@ -168,7 +168,7 @@ async function suppressionCounts(app: App): Promise<StatusReport['suppressions']
 
 /** The one wording of "possibly sent twice" for every command that shows an edition. */
 export function possiblySentTwiceLine(n: number): string {
-  return `possibly sent twice: ${n} (taken over from a sender that went silent past send.claimTimeoutSeconds after SES may have accepted them; see "Possibly sent twice" in the README)`;
+  return `possibly sent twice: ${n} (taken over from a sender that went silent, past its batch's lock (send.lockDurationMs) or send.claimTimeoutSeconds, after SES may have accepted them; see "Possibly sent twice" in the README)`;
 }
 
 function duration(seconds: number): string {

@@ -244,7 +244,8 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
         // a reader who left, or bounced, in the list being moved here must not be mailed again:
         // --confirmed vouches for the confirmed rows only
         const stopped = status === 'unsubscribed' || status === 'suppressed';
-        const r = await app.store.subscribers.upsert({ email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, timezone, deliveryHour, confirmed: Boolean(opts.confirmed) && !stopped && status !== 'pending' }, now);
+        const vouched = Boolean(opts.confirmed) && (status === '' || status === 'confirmed');
+        const r = await app.store.subscribers.upsert({ email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, timezone, deliveryHour, confirmed: vouched }, now);
         if (status === 'unsubscribed' && r.subscriber.status !== 'unsubscribed' && r.subscriber.status !== 'suppressed') await app.store.subscribers.unsubscribe(r.subscriber.id, now);
         if (status === 'suppressed') await suppressAddress(app.store, address.email, 'manual', `imported from ${path.basename(file)} as suppressed`, now);
         if (r.created) added++;

@@ -14,7 +14,7 @@ interface EditionOptions {
 async function editionOf(app: App, opts: EditionOptions) {
   const date = parseDateOption(opts.date) ?? currentEditionDay(new Date(), app.config.edition);
   const id = editionId(opts.weekly ? 'weekly' : 'daily', date);
-  const edition = await app.store.editions.get(id);
+  const edition = await app.store.editions.get<EditionContent>(id);
   if (!edition) throw new UsageError(`edition ${id} has not been built: there is nothing to steer (see \`paperboy edition build --date ${date}\`)`);
   return edition;
 }
@@ -79,9 +79,8 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
       const open = await app.store.deliveries.get(e.id, subscriber.id);
       if (open) throw new UsageError(`${opts.to}'s delivery of edition ${e.id} is still ${open.status}: it goes out with the edition (see \`paperboy edition show --date ${e.date}\`)`);
       // no delivery at all: they subscribed (or confirmed) after the edition was fanned out
-      const edition = (await app.store.editions.get<EditionContent>(e.id))!;
-      if ((await addReaderDelivery(app, edition, subscriber)) === 'no-sections') {
-        throw new UsageError(`edition ${e.id} has no section in the topics of ${opts.to} (${subscriber.topics.join(', ') || 'every topic'}): there is no message to send them; its sections: ${edition.content.sections.map((s) => s.topic).join(', ')}`);
+      if ((await addReaderDelivery(app, e, subscriber)) === 'no-sections') {
+        throw new UsageError(`edition ${e.id} has no section in the topics of ${opts.to} (${subscriber.topics.join(', ') || 'every topic'}): there is no message to send them; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
       }
     }
     await app.queues.addSendBatch({ editionId: e.id, fromId: subscriber.id, toId: subscriber.id }, { again: `resend-${Date.now().toString(36)}` });

@@ -56,16 +56,16 @@ export function registerDataCommands(program: Command): void {
 
   subscribers
     .command('import')
-    .description('add subscribers from a CSV file with a header row: email[,topics][,frequency][,section_order] (topics and section order separated by ";" or spaces), as `export` writes it')
+    .description('add subscribers from a CSV file with a header row naming its columns: email, and any of status, topics, frequency, section_order, timezone, delivery_hour (lists separated by ";" or spaces), as `export` writes them; a row whose status is unsubscribed or suppressed stays so')
     .argument('<file.csv>')
-    .option('--confirmed', 'mark every imported subscriber as confirmed')
+    .option('--confirmed', 'mark the imported subscribers confirmed (they asked elsewhere): the rows with no status or status confirmed, never an unsubscribed, suppressed or pending one')
     .option('--json', JSON_LINES_HELP)
     .addHelpText('after', '\n--json result: { type: "result", exitCode, file, added, updated, rejected, notResubscribed, rejections: [{ line, reason }] }')
     .action(async (file: string, opts: { confirmed?: boolean; json?: boolean }) => (await actions()).subscribersImport(file, opts));
 
   subscribers
     .command('export')
-    .description('print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at,section_order), streamed')
+    .description('print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at,section_order,timezone,delivery_hour; the time only when the reader chose one), streamed')
     .action(async () => (await actions()).subscribersExport());
 
   subscribers
