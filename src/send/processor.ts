@@ -189,39 +189,36 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
     }
   };
   const check = async () => {
+    // Redis not answering is no sign of a takeover: nobody can take the lock meanwhile
+    if (stillHeld && !(await stillHeld().catch(() => true))) {
+      halt.value ??= { reason: 'another worker took the batch over', release: 'kept', takenOver: true };
+      return;
+    }
     const e = await store.editions.get(editionId);
     if (e?.cancelledAt) halt.value ??= { reason: 'the edition was cancelled', release: 'skipped' };
     else if (e?.paused) halt.value ??= { reason: `paused: ${e.paused.reason}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
   };
   let lastCheck = Date.now();
   let checking: Promise<void> | undefined;
+  /**
+   * Once a second: is the batch still this run's, is its edition paused or cancelled, and what
+   * was sent is recorded. Every sender waits for a check in progress, so none sends past a
+   * take-over or a pause that check finds.
+   */
   const tick = async () => {
-    if (Date.now() - lastCheck < CHECK_INTERVAL_MS || checking) return;
-    lastCheck = Date.now();
-    checking = (async () => {
-      try {
-        await check();
-        await flush();
-      } catch (err) {
-        // the database does not answer: send no more until it does; what was sent is kept
-        halt.value ??= { reason: `the database did not answer: ${(err as Error).message}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
-      }
-    })().finally(() => (checking = undefined));
+    if (!checking && Date.now() - lastCheck >= CHECK_INTERVAL_MS) {
+      lastCheck = Date.now();
+      checking = (async () => {
+        try {
+          await check();
+          await flush();
+        } catch (err) {
+          // the database does not answer: send no more until it does; what was sent is kept
+          halt.value ??= { reason: `the database did not answer: ${(err as Error).message}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
+        }
+      })().finally(() => (checking = undefined));
+    }
     await checking;
-  };
-
-  let heldCheckedAt = Date.now();
-  let holding: Promise<boolean> | undefined;
-  /** False once the batch was taken over; asked again when the last answer is over a second old. */
-  const held = async (): Promise<boolean> => {
-    if (!stillHeld || Date.now() - heldCheckedAt < CHECK_INTERVAL_MS) return !halt.value?.takenOver;
-    // Redis not answering is no sign of a takeover: nobody can take the lock meanwhile
-    holding ??= stillHeld().catch(() => true).finally(() => {
-      heldCheckedAt = Date.now();
-      holding = undefined;
-    });
-    if (!(await holding)) halt.value ??= { reason: 'another worker took the batch over', release: 'kept', takenOver: true };
-    return !halt.value?.takenOver;
   };
 
   const sendOne = async (d: PendingDelivery): Promise<DeliveryOutcome | undefined> => {
@@ -237,8 +234,9 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
           return undefined;
         }
       }
-      // the last moment a run that lost its batch can be stopped before a second copy goes out
-      if (!(await held())) return undefined;
+      // the last moment a run that lost its batch, or whose edition was paused, can be stopped
+      await tick();
+      if (halt.value) return undefined;
       try {
         const result = await messenger.send(raw, { editionId, subscriberId: d.subscriberId, to: d.email, from: from.address, messageId: d.messageId });
         return { subscriberId: d.subscriberId, status: 'sent', providerId: result.providerId };
@@ -304,7 +302,6 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
         if (result.status === 'sent') outcome.sent++;
         else if (result.status === 'failed') outcome.failed++;
       } else release(d);
-      await tick();
     }
   };
   try {
