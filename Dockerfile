@@ -1,8 +1,6 @@
 # paperboy: one image for every stage (`paperboy worker <stage>`) and the web service.
-FROM node:20-bookworm-slim
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
+# Node.js 24 LTS (22.16+ also works); SQLite is node:sqlite, so no compiler is needed
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev

@@ -36,7 +36,7 @@ export async function measure(rows: Row[], what: string, runs: number, fn: () =>
   process.stderr.write(`${what}: median ${row.median.toFixed(1)} ms over ${times.length} runs${goal ? ` (goal ≤ ${goal} ms)` : ''}\n`);
 }
 
-export function machineLines(database = 'SQLite (better-sqlite3)'): string[] {
+export function machineLines(database = 'SQLite (node:sqlite)'): string[] {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   let commit = 'unknown';
   try {

@@ -217,7 +217,7 @@ try {
 writeSection('send', [
   '## Send (`npm run bench -- send`)',
   '',
-  ...machineLines('SQLite (better-sqlite3) and PostgreSQL 15'),
+  ...machineLines('SQLite (node:sqlite) and PostgreSQL 15'),
   '- one run each; sizes from `BENCH_SEND_PREPARE`, `BENCH_SEND_RSS`, `BENCH_SEND_E2E`, `BENCH_SEND_OUTBOX`',
   `- load average when the run ended: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores (absolute figures shrink on a busy machine; the ratios are measured in the same run)`,
   '',

@@ -178,7 +178,6 @@ export async function mailChecks(app: App): Promise<Check[]> {
   } else {
     checks.push(ok('mail transport', `ses (${env.sesEndpoint ?? env.sesRegion})`));
     checks.push(...(await sesChecks(env)));
-    checks.push(...nodeForAwsSdkChecks(process.versions.node));
   }
   const postal = app.config.mail.postalAddress?.trim();
   // required for bulk mail through SES; with the outbox it is a reminder for later
@@ -194,21 +193,6 @@ export function linkChecks(app: App): Check[] {
   if (url.protocol === 'https:') return [ok('links', `PUBLIC_URL ${app.env.publicUrl}; ${key}`)];
   if (local) return [warn('links', `PUBLIC_URL ${app.env.publicUrl} only works on this machine: set PUBLIC_URL=https://your.host before sending to real readers; ${key}`)];
   return [fail('links', `PUBLIC_URL ${app.env.publicUrl} is plain http on a public host: the signed links in every email (unsubscribe, preferences) would travel unencrypted; use https://`)];
-}
-
-/**
- * The AWS SDK warns on every process start under Node < 22 (bin/paperboy.js silences that
- * multi-line warning, which broke LOG_FORMAT=json log readers): the operator hears it here, once.
- */
-export function nodeForAwsSdkChecks(nodeVersion: string): Check[] {
-  const major = Number(nodeVersion.split('.')[0]);
-  if (major >= 22) return [ok('node', `Node.js ${nodeVersion}`)];
-  return [
-    warn(
-      'node',
-      `Node.js ${nodeVersion}: AWS SDK releases after the first week of January 2027 need Node.js 22; the locked SDK runs on ${nodeVersion}, but upgrade Node.js to 22 before updating dependencies, or SES fixes will not reach you`,
-    ),
-  ];
 }
 
 /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './types.ts';
 import { ensureLocalDir } from '../localDir.ts';
+import { openSqlite, type OpenedSqlite } from './sqlite.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_control.ts';
 import * as m003 from './migrations/003_send.ts';
@@ -38,29 +39,6 @@ export interface OpenDatabase {
   dialect: Dialect;
   /** Where the data lives, for messages (password removed). */
   location: string;
-}
-
-/**
- * better-sqlite3 compiles a statement on every `prepare`; the pipeline runs the same few
- * queries thousands of times (one per paper, per delivery), so compiled statements are kept.
- * Kysely runs one query at a time on its single SQLite connection, so sharing them is safe.
- */
-function withStatementCache(sqlite: { prepare(sql: string): any; close(): void }, size = 500) {
-  const cache = new Map<string, unknown>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (stmt) {
-        cache.delete(sql);
-      } else {
-        stmt = sqlite.prepare(sql);
-        if (cache.size >= size) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sql, stmt);
-      return stmt as any;
-    },
-  };
 }
 
 export function redactUrl(url: string): string {
@@ -116,21 +94,19 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') ensureLocalDir(path.dirname(file), 'the folder of the SQLite database');
-    const { default: SQLite } = await import('better-sqlite3');
-    let sqlite: InstanceType<typeof SQLite> | undefined;
+    let sqlite: OpenedSqlite | undefined;
     try {
-      sqlite = new SQLite(file);
-      // WAL lets the web process read while workers write; busy_timeout makes concurrent
-      // processes on one machine wait for the lock instead of failing at once.
-      sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('busy_timeout = 10000');
-      sqlite.pragma('synchronous = NORMAL');
+      // busy_timeout makes concurrent processes on one machine wait for the lock instead of failing at once
+      sqlite = await openSqlite(file, { busyTimeoutMs: 10_000 });
+      // WAL lets the web process read while workers write
+      sqlite.exec('PRAGMA journal_mode = WAL');
+      sqlite.exec('PRAGMA synchronous = NORMAL');
     } catch (err) {
       sqlite?.close();
       const explained = explainDatabaseError(err, file, 'sqlite');
       throw new DatabaseError(explained ?? `cannot open the SQLite database ${file}: ${(err as Error).message}. Check that DATA_DIR (or DATABASE_URL) points to a writable folder.`, { cause: err });
     }
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', location: file };
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', location: file };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import('pg');
