@@ -145,6 +145,27 @@ describe('the digest', () => {
   });
 });
 
+describe('the preheader', () => {
+  // SpamAssassin's HTML_FONT_LOW_CONTRAST (+0.7 on every email) fired on MJML's hidden
+  // preview text, white on the default white; hidden by display and height alone it does not
+  const renders = {
+    digest: async () => (await renderVariant(dayEdition(18), [], viewOptions)).html,
+    confirmation: async () => (await renderTransactional(transactional.confirm!, viewOptions)).html,
+  };
+  for (const [name, render] of Object.entries(renders)) {
+    it(`of the ${name} is hidden in every client without a low-contrast colour`, async () => {
+      const html = await render();
+      // the first text of the body (inside MJML's role="article" wrapper): what inboxes show
+      const hidden = /<body[^>]*>\s*(?:<div [^>]*role="article"[^>]*>\s*)?<div style="([^"]*)">([^<]+)<\/div>/.exec(html);
+      expect(hidden, 'the preheader is the first text of the body').not.toBeNull();
+      const style = Object.fromEntries(hidden![1]!.split(';').filter(Boolean).map((d) => d.split(':').map((x) => x.trim()) as [string, string]));
+      expect(style).toMatchObject({ display: 'none', 'max-height': '0', overflow: 'hidden', 'mso-hide': 'all' });
+      expect(Object.keys(style).filter((k) => /color|opacity|font-size/.test(k)), 'no colour, opacity or tiny font: spam filters read those as hidden text').toEqual([]);
+      expect(hidden![2]!.length).toBeGreaterThan(20);
+    });
+  }
+});
+
 describe('hostile feed text', () => {
   const hostile = () => {
     const e = sampleEdition();
