@@ -5,23 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
-import { renderTransactional, type TransactionalMessage } from '../../src/render/transactional.ts';
+import { renderTransactional } from '../../src/render/transactional.ts';
+import { sampleTransactional } from '../../templates/email/samples.ts';
 import { HTML_BUDGET_BYTES, renderVariant } from '../../src/render/renderVariant.ts';
 import { dayEdition, sampleEdition, viewOptions } from './fixtures.ts';
 
-const transactional: Record<string, TransactionalMessage> = {
-  confirm: { kind: 'confirm', confirmUrl: 'https://papers.example.org/confirm?token=c0nf1rm', topics: ['language-models'], frequency: 'daily' },
-  welcome: { kind: 'welcome', preferencesUrl: 'https://papers.example.org/preferences?token=pr3f', unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=uns', topics: [], frequency: 'weekly' },
-  'preferences-changed': {
-    kind: 'preferences-changed',
-    preferencesUrl: 'https://papers.example.org/preferences?token=pr3f',
-    unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=uns',
-    topics: ['theory'],
-    frequency: 'daily',
-    deliveryHour: 7,
-    timezone: 'Europe/Berlin',
-  },
-};
+const transactional = sampleTransactional(viewOptions.publicUrl);
 
 function weekly() {
   const e = dayEdition(18);
@@ -150,7 +139,7 @@ describe('the preheader', () => {
   // preview text, white on the default white; hidden by display and height alone it does not
   const renders = {
     digest: async () => (await renderVariant(dayEdition(18), [], viewOptions)).html,
-    confirmation: async () => (await renderTransactional(transactional.confirm!, viewOptions)).html,
+    confirmation: async () => (await renderTransactional(transactional.confirm, viewOptions)).html,
   };
   for (const [name, render] of Object.entries(renders)) {
     it(`of the ${name} is hidden in every client without a low-contrast colour`, async () => {
