@@ -19,7 +19,7 @@ import { viewOptionsOf } from '../../templates/email/view.ts';
 
 export type MailOutcome = { sent: true; to: string; providerId: string } | { sent: false; reason: string };
 
-/** Topic names for a reader's topic ids, in the taxonomy's order (the digest's and the preferences page's). */
+/** Topic names for a reader's topic ids, in the taxonomy's order with the fallback last, as the preferences page lists them. */
 function topicNames(config: Config, ids: string[]): string[] {
   const order = [...config.topics.map((t) => t.id), config.fallbackTopic.id];
   const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
