@@ -24,7 +24,7 @@ export const PUBLIC_URL = 'https://papers.example.org';
 export const MAIL_FROM = 'Daily Papers <papers@example.org>';
 export const FROM = parseAddress(MAIL_FROM);
 export const DOMAIN = domainOf(FROM.address);
-export const sender = { from: FROM, listId: 'daily.papers.example.org', listName: 'paperboy daily papers' };
+export const sender = { from: FROM, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true } };
 /** The shipped config, without its sources: the benches never fetch. */
 export const baseConfig = { ...JSON.parse(readFileSync(path.join(root, 'paperboy.config.json'), 'utf8')), sources: [] };
 

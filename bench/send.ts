@@ -107,7 +107,7 @@ const CONCURRENCY = 16;
     const v = await renderVariant(content, variants[i % variants.length]!.topics, viewOptionsOf(config, env));
     const links = subscriberLinks(PUBLIC_URL, SECRET, i, DOMAIN);
     const body = personalize(v, links);
-    await buildMessage({ from: FROM, to: `reader${i}@example.org`, subject: v.subject, text: body.text, html: body.html, messageId: stableMessageId(SECRET, DATE, i, DOMAIN), listId: sender.listId, listName: sender.listName, unsubscribeUrl: links.unsubscribe, unsubscribeMailto: links.unsubscribeMailto, date: new Date() });
+    await buildMessage({ from: FROM, to: `reader${i}@example.org`, subject: v.subject, text: body.text, html: body.html, messageId: stableMessageId(SECRET, DATE, i, DOMAIN), list: { ...sender.list, unsubscribeUrl: links.unsubscribe, unsubscribeMailto: links.unsubscribeMailto }, date: new Date() });
   }
   const naiveUs = ((performance.now() - t1) / NAIVE) * 1000;
   const prepUs = (prepMs / PREPARE_N) * 1000;

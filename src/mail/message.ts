@@ -1,7 +1,16 @@
 /**
- * One RFC 5322 message per delivery: multipart/alternative (text, then HTML), one-click
- * unsubscribe (RFC 8058), List-Id, and a Message-ID that is the same however often the
- * delivery is retried.
+ * One RFC 5322 message per delivery: multipart/alternative (text, then HTML), a Message-ID
+ * that is the same however often the delivery is retried, `Auto-Submitted: auto-generated`
+ * (no vacation notice answers it), and the list headers its kind of mail calls for:
+ *
+ * - the edition, one message to every reader of the list: List-Id, one-click List-Unsubscribe
+ *   (RFC 8058) and `Precedence: bulk`;
+ * - a subscriber's own mail (welcome, preferences changed): List-Id and List-Unsubscribe, so
+ *   the mail client's unsubscribe button works on it too, but no `Precedence: bulk`: it is one
+ *   message to one reader, sent because of what they did;
+ * - mail to someone on no list (a confirmation request, the operator's test): no list header
+ *   at all. Its reader is not subscribed: there is nothing to unsubscribe from, and marking it
+ *   as bulk list mail would file a request they are waiting for with the newsletters.
  *
  * A variant's bodies are encoded once (`PreparedMessage`) and cut at the placeholders; per
  * reader only the headers and the encoded links are made and spliced in. Each link sits on
@@ -33,11 +42,25 @@ export function stableMessageId(secret: string, editionId: string, subscriberId:
   return `<${editionId}.${subscriberId}.${tag}@${domain}>`;
 }
 
-/** What every message of one sender and list shares. */
+/** The list a message belongs to. */
+export interface ListHeaders {
+  /** The List-Id identifier, a domain-like string. */
+  id: string;
+  name: string;
+  /** `Precedence: bulk`: one message to the whole list (the edition), never one reader's own mail. */
+  bulk: boolean;
+}
+
+/** The list's identity: `mail.listId` (else `daily-papers.<the sender's domain>`) and `mail.listName`. */
+export function listOf(config: { mail: { listId?: string; listName: string } }, domain: string): { id: string; name: string } {
+  return { id: config.mail.listId ?? `daily-papers.${domain}`, name: config.mail.listName };
+}
+
+/** What every message of one sender and kind shares. */
 export interface SenderHeaders {
   from: Address;
-  listId: string;
-  listName: string;
+  /** List-Id, and each reader's List-Unsubscribe; absent for mail to someone on no list. */
+  list?: ListHeaders;
   replyTo?: string;
   /** SES configuration set (event publishing): the `X-SES-CONFIGURATION-SET` header. */
   configurationSet?: string;
@@ -48,7 +71,8 @@ export interface ReaderHeaders {
   to: string;
   messageId: string;
   date: Date;
-  links: PersonalLinks & { unsubscribeMailto: string };
+  /** The reader's links: List-Unsubscribe on list mail, and spliced into the bodies where they have their placeholders. */
+  links?: Partial<PersonalLinks> & { unsubscribe: string; unsubscribeMailto: string };
 }
 
 type Slot = keyof PersonalLinks;
@@ -90,6 +114,7 @@ export class PreparedMessage {
   private readonly text: EncodedBody;
   private readonly html: EncodedBody;
   private readonly boundary: string;
+  private readonly list: boolean;
   private readonly fixedHeaders: string;
   private readonly textHead: Buffer;
   private readonly htmlHead: Buffer;
@@ -101,15 +126,16 @@ export class PreparedMessage {
     // "=_" never occurs in quoted-printable output, so the boundary cannot occur in a body
     this.boundary = `=_pb_${createHash('sha1').update(body.subject).update(body.text).update(body.html).digest('hex').slice(0, 24)}`;
     const from = sender.from.name ? `${displayName(sender.from.name)} <${sanitizeAddress(sender.from.address)}>` : sanitizeAddress(sender.from.address);
-    const lines = [
-      `From: ${from}`,
-      `Subject: ${unstructuredValue(body.subject, 'Subject: '.length)}`,
-      `List-Id: ${unstructuredValue(`${headerSafe(sender.listName).replace(/[<>]/g, '')} <${sanitizeAddress(sender.listId)}>`, 'List-Id: '.length)}`,
-    ];
+    const lines = [`From: ${from}`, `Subject: ${unstructuredValue(body.subject, 'Subject: '.length)}`];
+    const list = sender.list;
+    this.list = list !== undefined;
+    if (list) lines.push(`List-Id: ${unstructuredValue(`${headerSafe(list.name).replace(/[<>]/g, '')} <${sanitizeAddress(list.id)}>`, 'List-Id: '.length)}`);
     if (sender.replyTo) lines.push(`Reply-To: ${sanitizeAddress(sender.replyTo)}`);
     if (sender.configurationSet) lines.push(`X-SES-CONFIGURATION-SET: ${sanitizeAddress(sender.configurationSet)}`);
-    // automatic replies (vacation notices) should not answer a newsletter
-    lines.push('Auto-Submitted: auto-generated', 'Precedence: bulk', 'MIME-Version: 1.0', `Content-Type: multipart/alternative;\r\n boundary="${this.boundary}"`);
+    // automatic replies (vacation notices) should not answer mail that a program sent
+    lines.push('Auto-Submitted: auto-generated');
+    if (list?.bulk) lines.push('Precedence: bulk');
+    lines.push('MIME-Version: 1.0', `Content-Type: multipart/alternative;\r\n boundary="${this.boundary}"`);
     this.fixedHeaders = `${lines.join('\r\n')}\r\n\r\n`;
     const part = (type: string) => `--${this.boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
     this.textHead = Buffer.from(part('text/plain'), 'latin1');
@@ -119,12 +145,14 @@ export class PreparedMessage {
 
   /** The reader's message: their headers, the shared bodies with their links spliced in. */
   build(reader: ReaderHeaders): Buffer {
-    const head =
-      `To: ${sanitizeAddress(reader.to)}\r\n` +
-      `Date: ${rfc5322Date(reader.date)}\r\n` +
-      `Message-ID: ${headerSafe(reader.messageId).replace(/\s/g, '')}\r\n` +
-      `List-Unsubscribe: <${headerSafe(reader.links.unsubscribe).replace(/[<>\s]/g, '')}>,\r\n <${headerSafe(reader.links.unsubscribeMailto).replace(/[<>\s]/g, '')}>\r\n` +
-      'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
+    const links = reader.links;
+    let head = `To: ${sanitizeAddress(reader.to)}\r\nDate: ${rfc5322Date(reader.date)}\r\nMessage-ID: ${headerSafe(reader.messageId).replace(/\s/g, '')}\r\n`;
+    if (this.list) {
+      if (!links) throw new Error(`list mail to ${reader.to} needs the reader's unsubscribe links (List-Unsubscribe)`);
+      head +=
+        `List-Unsubscribe: <${headerSafe(links.unsubscribe).replace(/[<>\s]/g, '')}>,\r\n <${headerSafe(links.unsubscribeMailto).replace(/[<>\s]/g, '')}>\r\n` +
+        'List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n';
+    }
     const chunks: Buffer[] = [Buffer.from(head + this.fixedHeaders, 'latin1'), this.textHead];
     // each of the reader's links is encoded once per form, however often the body shows it
     const encoded = new Map<string, Buffer>();
@@ -132,7 +160,8 @@ export class PreparedMessage {
       const key = `${slot}:${html}`;
       let b = encoded.get(key);
       if (!b) {
-        const value = reader.links[slot];
+        const value = links?.[slot];
+        if (value === undefined) throw new Error(`the message to ${reader.to} has a place for the reader's ${slot} link, and no such link was given`);
         b = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
         encoded.set(key, b);
       }
@@ -162,21 +191,22 @@ export interface OutgoingMessage {
   text: string;
   html: string;
   messageId: string;
-  listId: string;
-  listName: string;
-  unsubscribeUrl: string;
-  unsubscribeMailto: string;
-  /** Filled where a body still has the preferences placeholder (default: none is expected). */
-  preferencesUrl?: string;
   date: Date;
+  /**
+   * A subscriber's own mail: the list's List-Id and this reader's one-click List-Unsubscribe
+   * (never `Precedence: bulk`: one message to one reader). Absent for someone on no list.
+   */
+  list?: { id: string; name: string; unsubscribeUrl: string; unsubscribeMailto: string };
   replyTo?: string;
   configurationSet?: string;
 }
 
 export async function buildMessage(m: OutgoingMessage): Promise<Buffer> {
   const prepared = new PreparedMessage(
-    { from: m.from, listId: m.listId, listName: m.listName, replyTo: m.replyTo, configurationSet: m.configurationSet },
+    { from: m.from, list: m.list ? { id: m.list.id, name: m.list.name, bulk: false } : undefined, replyTo: m.replyTo, configurationSet: m.configurationSet },
     { subject: m.subject, text: m.text, html: m.html },
   );
-  return prepared.build({ to: m.to, messageId: m.messageId, date: m.date, links: { unsubscribe: m.unsubscribeUrl, preferences: m.preferencesUrl ?? m.unsubscribeUrl, unsubscribeMailto: m.unsubscribeMailto } });
+  // the bodies are final: the links only make List-Unsubscribe
+  const links = m.list ? { unsubscribe: m.list.unsubscribeUrl, unsubscribeMailto: m.list.unsubscribeMailto } : undefined;
+  return prepared.build({ to: m.to, messageId: m.messageId, date: m.date, links });
 }

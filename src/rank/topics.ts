@@ -183,6 +183,11 @@ function concat(parts: Read[]): Read {
 const SCOPE = -1;
 const rounded = (n: number) => Math.round(n * 1000) / 1000;
 
+/** A topic's name: the taxonomy's, the fallback topic's, else the id itself (a topic since removed from the config). */
+export function topicNameOf(taxonomy: { topics: readonly { id: string; name: string }[]; fallbackTopic: { id: string; name: string } }, id: string): string {
+  return taxonomy.topics.find((t) => t.id === id)?.name ?? (id === taxonomy.fallbackTopic.id ? taxonomy.fallbackTopic.name : id);
+}
+
 export class TopicClassifier {
   /** Keyword, title-cue and scope phrases by their first stem, longest first. */
   private readonly byFirstStem = new Map<string, Phrase[]>();
@@ -267,7 +272,7 @@ export class TopicClassifier {
   }
 
   topicName(id: string): string {
-    return this.topics.find((t) => t.id === id)?.name ?? (id === this.fallback.id ? this.fallback.name : id);
+    return topicNameOf({ topics: this.topics, fallbackTopic: this.fallback }, id);
   }
 
   topicDescription(id: string): string {

@@ -10,7 +10,7 @@ import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import { VariantStore } from '../render/variants.ts';
-import { PreparedMessage, domainOf, parseAddress, type SenderHeaders } from '../mail/message.ts';
+import { PreparedMessage, domainOf, listOf, parseAddress, type SenderHeaders } from '../mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
 import { subscriberLinks } from '../mail/tokens.ts';
 import type { Permit, SendRateLimiter } from './rateLimiter.ts';
@@ -153,7 +153,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   const variants = new VariantStore(ctx, edition);
   const from = parseAddress(env.mailFrom);
   const domain = domainOf(from.address);
-  const sender: SenderHeaders = { from, listId: config.mail.listId ?? `daily-papers.${domain}`, listName: config.mail.listName, replyTo: config.mail.replyTo, configurationSet: config.mail.configurationSet };
+  const sender: SenderHeaders = { from, list: { ...listOf(config, domain), bulk: true }, replyTo: config.mail.replyTo, configurationSet: config.mail.configurationSet };
   const messageOf = (variantKey: string) => {
     const key = `${editionId}\0${variantKey}`;
     let p = prepared.get(key);

@@ -3,18 +3,35 @@
  * round in their time zone once the edition is frozen. Readers who share that instant form a
  * bucket, and each bucket's send batches are delayed jobs.
  */
-import { addDays, cutoffOf, instantAt, localDate, type EditionClock } from '../rank/calendar.ts';
+import { addDays, currentEditionDay, cutoffOf, instantAt, localDate, weekday, type EditionClock } from '../rank/calendar.ts';
 
 /** When the edition of `date` is due for a reader at `hour` in `timeZone` (an unknown zone counts as UTC). */
 export function readerSendAt(date: string, clock: EditionClock, timeZone: string, hour: number): Date {
   const frozen = cutoffOf(date, clock);
-  let zone = timeZone;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-  } catch {
-    zone = 'UTC';
-  }
+  const zone = validZone(timeZone);
   const day = localDate(frozen, zone);
   const sameDay = instantAt(day, hour, zone);
   return sameDay.getTime() >= frozen.getTime() ? sameDay : instantAt(addDays(day, 1), hour, zone);
+}
+
+/**
+ * The day of the week (0 = Sunday) on which a reader at `hour` in `timeZone` gets the weekly
+ * edition, on their calendar: the edition of the weekly day (`edition.weeklyDay`) reaches them
+ * the first time their hour comes round after its freeze, which can be the next day (Monday's
+ * 06:00 freeze in New York comes after 07:00 that Monday in Tokyo). Worked out on the coming
+ * weekly day, so it has that week's summer or winter time.
+ */
+export function weeklyDayOfReader(clock: EditionClock, weeklyDay: number, timeZone: string, hour: number, now = new Date()): number {
+  const today = currentEditionDay(now, clock);
+  const next = addDays(today, (weeklyDay - weekday(today) + 7) % 7);
+  return weekday(localDate(readerSendAt(next, clock, timeZone, hour), validZone(timeZone)));
+}
+
+function validZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return timeZone;
+  } catch {
+    return 'UTC';
+  }
 }

@@ -6,19 +6,49 @@
 import { suppressAddress } from './feedback.ts';
 import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
-import { buildMessage, domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
+import type { Config } from '../config/schema.ts';
+import { buildMessage, domainOf, listOf, parseAddress, stableMessageId, type OutgoingMessage } from '../mail/message.ts';
 import { PermanentSendError, type Messenger, type SendResult } from '../mail/messenger.ts';
-import { signConfirmToken, subscriberLinks } from '../mail/tokens.ts';
+import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, subscriberLinks } from '../mail/tokens.ts';
 import type { MailJob } from '../queues/index.ts';
-import { renderTransactional, type TransactionalMessage } from '../render/transactional.ts';
+import { currentEditionDay } from '../rank/calendar.ts';
+import { topicNameOf } from '../rank/topics.ts';
+import { renderTransactional, type DeliveryTime, type TransactionalMessage } from '../render/transactional.ts';
+import { weeklyDayOfReader } from './schedule.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
 
 export type MailOutcome = { sent: true; to: string; providerId: string } | { sent: false; reason: string };
+
+/** Topic names for a reader's topic ids, in the taxonomy's order with the fallback last, as the preferences page lists them. */
+function topicNames(config: Config, ids: string[]): string[] {
+  const order = [...config.topics.map((t) => t.id), config.fallbackTopic.id];
+  const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
+  return [...ids].sort((a, b) => rank(a) - rank(b)).map((id) => topicNameOf(config, id));
+}
+
+/**
+ * When editions reach this reader: at their own hour in their zone when they chose one (and
+ * `send.atReadersHour` is on), else as each edition goes out, soon after the cut-off in the
+ * operator's zone; weekly on the day that gives, on the reader's calendar.
+ */
+function deliveryOf(config: Config, reader: { frequency: 'daily' | 'weekly'; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }): DeliveryTime {
+  const readersHour = config.send.atReadersHour && reader.deliveryTimeChosen;
+  const hour = readersHour ? reader.deliveryHour : config.edition.cutoffHour;
+  const timezone = readersHour ? reader.timezone : config.edition.timezone;
+  if (reader.frequency === 'daily') return { frequency: 'daily', hour, timezone, readersHour };
+  const weekday = readersHour ? weeklyDayOfReader(config.edition, config.edition.weeklyDay, timezone, hour) : config.edition.weeklyDay;
+  return { frequency: 'weekly', weekday, hour, timezone, readersHour };
+}
 
 /**
  * Sends one transactional message. The subscriber is reloaded: a reader who unsubscribed or
  * was suppressed since the job was queued gets nothing, and a confirmation always carries the
  * newest request. `jobKey` makes the Message-ID stable across retries of one job.
+ *
+ * Headers: a confirmation goes to someone who is not subscribed (yet), and the operator's
+ * test to the operator: no list headers. The welcome and preferences-changed mails go to a
+ * subscriber about their subscription: the list's List-Id and their one-click List-Unsubscribe,
+ * but not `Precedence: bulk` (see `src/mail/message.ts`).
  */
 export async function sendTransactional(ctx: StageContext, messenger: Messenger, job: MailJob, jobKey: string): Promise<MailOutcome> {
   const { store, env, config, secretKey } = ctx;
@@ -28,7 +58,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
   let to: string;
   let subscriberId = 0;
   let message: TransactionalMessage;
-  let links = { unsubscribe: `${env.publicUrl}/unsubscribe`, unsubscribeMailto: `mailto:unsubscribe@${domain}` };
+  let list: OutgoingMessage['list'];
 
   if (job.kind === 'test') {
     if (!job.to) throw new UnrecoverableError('a test mail job names no address (`to`)');
@@ -41,29 +71,31 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     if (subscriber.status === 'suppressed' || (await store.suppressions.get(subscriber.email))) return { sent: false, reason: 'the address is suppressed' };
     subscriberId = subscriber.id;
     to = subscriber.email;
-    const own = subscriberLinks(env.publicUrl, secretKey, subscriber.id, domain);
-    links = own;
     if (job.kind === 'confirm') {
       const request = await store.subscribers.pendingRequest(subscriber.id);
       if (!request) return { sent: false, reason: 'no subscription request is waiting for confirmation' };
-      const token = signConfirmToken(secretKey, subscriber.id, request.nonce, new Date(request.requestedAt));
-      message = { kind: 'confirm', confirmUrl: `${env.publicUrl}/confirm?token=${token}`, topics: request.topics, frequency: request.frequency };
+      const requestedAt = new Date(request.requestedAt);
+      const token = signConfirmToken(secretKey, subscriber.id, request.nonce, requestedAt);
+      message = {
+        kind: 'confirm',
+        confirmUrl: `${env.publicUrl}/confirm?token=${token}`,
+        topics: topicNames(config, request.topics),
+        // confirming takes the form's time zone as the reader's choice (SubscriberQueries.confirm)
+        delivery: deliveryOf(config, { frequency: request.frequency, timezone: request.timezone, deliveryHour: request.deliveryHour ?? subscriber.deliveryHour, deliveryTimeChosen: true }),
+        expires: { at: new Date(requestedAt.getTime() + CONFIRM_TOKEN_TTL_MS).toISOString(), timezone: request.timezone },
+      };
     } else {
       if (subscriber.status !== 'confirmed') return { sent: false, reason: `the subscriber is ${subscriber.status}` };
-      message =
-        job.kind === 'welcome'
-          ? { kind: 'welcome', preferencesUrl: own.preferences, unsubscribeUrl: own.unsubscribe, topics: subscriber.topics, frequency: subscriber.frequency }
-          : {
-              kind: 'preferences-changed',
-              preferencesUrl: own.preferences,
-              unsubscribeUrl: own.unsubscribe,
-              topics: subscriber.topics,
-              sectionOrder: subscriber.sectionOrder,
-              frequency: subscriber.frequency,
-              deliveryHour: subscriber.deliveryHour,
-              timezone: subscriber.timezone,
-              pausedUntil: subscriber.pausedUntil,
-            };
+      const own = subscriberLinks(env.publicUrl, secretKey, subscriber.id, domain);
+      list = { ...listOf(config, domain), unsubscribeUrl: own.unsubscribe, unsubscribeMailto: own.unsubscribeMailto };
+      const common = { preferencesUrl: own.preferences, unsubscribeUrl: own.unsubscribe, topics: topicNames(config, subscriber.topics), delivery: deliveryOf(config, subscriber) };
+      if (job.kind === 'welcome') {
+        const latest = await store.editions.latestSentDate('daily');
+        const latestEdition = latest ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(new Date(), config.edition) } : undefined;
+        message = { kind: 'welcome', ...common, latestEdition };
+      } else {
+        message = { kind: 'preferences-changed', ...common, sectionOrder: subscriber.sectionOrder.map((id) => topicNameOf(config, id)), pausedUntil: subscriber.pausedUntil };
+      }
     }
   }
 
@@ -76,10 +108,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     text: rendered.text,
     html: rendered.html,
     messageId,
-    listId: config.mail.listId ?? `daily-papers.${domain}`,
-    listName: config.mail.listName,
-    unsubscribeUrl: links.unsubscribe,
-    unsubscribeMailto: links.unsubscribeMailto,
+    list,
     date: new Date(),
     replyTo: config.mail.replyTo,
     configurationSet: config.mail.configurationSet,

@@ -4,7 +4,7 @@
  * mode), a header line and the footer.
  */
 import type { CSSProperties, ReactNode } from 'react';
-import { MjAll, MjAttributes, Mjml, MjBody, MjBreakpoint, MjColumn, MjDivider, MjHead, MjPreview, MjRaw, MjSection, MjSectionDefaults, MjStyle, MjText, MjTextDefaults, MjTitle } from './mjml.ts';
+import { MjAll, MjAttributes, Mjml, MjBody, MjBreakpoint, MjColumn, MjDivider, MjHead, MjRaw, MjSection, MjSectionDefaults, MjStyle, MjText, MjTextDefaults, MjTitle } from './mjml.ts';
 import { color, font, size, stylesheet } from './theme.ts';
 
 export const muted: CSSProperties = { color: color.muted, fontSize: size.small, lineHeight: '20px' };
@@ -76,12 +76,24 @@ export function Footer({ reason, links, postalAddress, listName }: FooterProps) 
   );
 }
 
+/**
+ * The line inboxes show after the subject. Hidden by display and height only: MJML's
+ * <mj-preview> also paints it white (on white), which SpamAssassin scores as hidden text
+ * (HTML_FONT_LOW_CONTRAST, +0.7 on every email); `mso-hide` hides it in Outlook for Windows.
+ */
+function Preheader({ text }: { text: string }) {
+  return (
+    <MjRaw>
+      <div style={{ display: 'none', maxHeight: '0', overflow: 'hidden', msoHide: 'all' } as CSSProperties}>{text}</div>
+    </MjRaw>
+  );
+}
+
 export function EmailShell({ title, preheader, children }: { title: string; preheader: string; children: ReactNode }) {
   return (
     <Mjml lang="en" dir="ltr">
       <MjHead>
         <MjTitle>{title}</MjTitle>
-        <MjPreview>{preheader}</MjPreview>
         {/* as a string: React 19 hoists <meta> elements out of any parent */}
         <MjRaw dangerouslySetInnerHTML={{ __html: '<meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">' }} />
         <MjBreakpoint width="480px" />
@@ -94,6 +106,7 @@ export function EmailShell({ title, preheader, children }: { title: string; preh
         <MjStyle dangerouslySetInnerHTML={{ __html: stylesheet }} />
       </MjHead>
       <MjBody width="600px" css-class="pb-bg">
+        <Preheader text={preheader} />
         {children}
       </MjBody>
     </Mjml>

@@ -29,8 +29,8 @@ export const MjAll = tag<{ 'font-family'?: string; padding?: string }>('mj-all')
 export const MjTextDefaults = tag<{ 'css-class'?: string; padding?: string; color?: string; 'font-size'?: Px; 'line-height'?: Px }>('mj-text');
 export const MjSectionDefaults = tag<{ padding?: string }>('mj-section');
 export const MjStyle = tag<{ inline?: 'inline'; dangerouslySetInnerHTML?: { __html: string } }>('mj-style');
-/** Raw HTML; in the head only for meta tags MJML has no element for. */
-export const MjRaw = tag<{ dangerouslySetInnerHTML: { __html: string } }>('mj-raw');
+/** Raw HTML, for what MJML has no element for: meta tags in the head, the hidden preheader in the body. */
+export const MjRaw = tag<{ dangerouslySetInnerHTML?: { __html: string } }>('mj-raw');
 export const MjBody = tag<Common & { width: Px; 'background-color'?: string }>('mj-body');
 export const MjSection = tag<Common & { 'background-color'?: string; 'border-radius'?: Px }>('mj-section');
 export const MjColumn = tag<Common>('mj-column');

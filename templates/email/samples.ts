@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 import { personalize } from '../../src/mail/placeholders.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
-import { renderTransactional } from '../../src/render/transactional.ts';
+import { renderTransactional, type TransactionalMessage } from '../../src/render/transactional.ts';
 import type { ViewOptions } from './view.ts';
 
 const PAPERS: [title: string, abstract: string, topic: string][] = [
@@ -76,21 +76,36 @@ export interface SampleEmail {
   text: string;
 }
 
+const previewLinks = (publicUrl: string) => ({ unsubscribe: `${publicUrl}/unsubscribe?token=preview`, preferences: `${publicUrl}/preferences?token=preview` });
+
+/** One of each transactional email, with what makes each differ: a reader's own hour, the operator's time, a weekly day, a pause. */
+export function sampleTransactional(publicUrl: string): Record<TransactionalMessage['kind'], TransactionalMessage> {
+  const links = previewLinks(publicUrl);
+  const own = { hour: 7, timezone: 'Europe/Berlin', readersHour: true };
+  return {
+    confirm: { kind: 'confirm', confirmUrl: `${publicUrl}/confirm?token=preview`, topics: ['Language models', 'Alignment, safety and values'], delivery: { frequency: 'daily', ...own }, expires: { at: '2026-12-03T08:30:00.000Z', timezone: 'Europe/Berlin' } },
+    welcome: { kind: 'welcome', preferencesUrl: links.preferences, unsubscribeUrl: links.unsubscribe, topics: [], delivery: { frequency: 'daily', hour: 6, timezone: 'UTC', readersHour: false }, latestEdition: { url: `${publicUrl}/editions/2026-11-26`, today: true } },
+    'preferences-changed': {
+      kind: 'preferences-changed',
+      preferencesUrl: links.preferences,
+      unsubscribeUrl: links.unsubscribe,
+      topics: ['Language models', 'Theory'],
+      sectionOrder: ['Theory'],
+      delivery: { frequency: 'weekly', weekday: 5, ...own, hour: 18 },
+      pausedUntil: '2026-12-10',
+    },
+    test: { kind: 'test', transport: 'outbox' },
+  };
+}
+
 export async function renderSamples(opts: ViewOptions): Promise<SampleEmail[]> {
-  const links = { unsubscribe: `${opts.publicUrl}/unsubscribe?token=preview`, preferences: `${opts.publicUrl}/preferences?token=preview` };
+  const links = previewLinks(opts.publicUrl);
   const out: SampleEmail[] = [];
   for (const kind of ['daily', 'weekly'] as const) {
     const v = await renderVariant(sampleDay(kind), [], opts);
     out.push({ name: kind, subject: v.subject, ...personalize(v, links) });
   }
-  const frequency = 'daily' as const;
-  const transactional = [
-    { kind: 'confirm' as const, confirmUrl: `${opts.publicUrl}/confirm?token=preview`, topics: ['language-models'], frequency },
-    { kind: 'welcome' as const, preferencesUrl: links.preferences, unsubscribeUrl: links.unsubscribe, topics: [], frequency },
-    { kind: 'preferences-changed' as const, preferencesUrl: links.preferences, unsubscribeUrl: links.unsubscribe, topics: ['theory'], frequency, deliveryHour: 7, timezone: 'Europe/Berlin' },
-    { kind: 'test' as const, transport: 'outbox' },
-  ];
-  for (const msg of transactional) out.push({ name: msg.kind, ...(await renderTransactional(msg, opts)) });
+  for (const msg of Object.values(sampleTransactional(opts.publicUrl))) out.push({ name: msg.kind, ...(await renderTransactional(msg, opts)) });
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { PreparedMessage, buildMessage, parseAddress, stableMessageId, type ReaderHeaders } from '../../src/mail/message.ts';
-import { signToken, subscriberLinks, verifyToken } from '../../src/mail/tokens.ts';
+import { signToken, subscriberLinks, verifyToken, type SubscriberLinks } from '../../src/mail/tokens.ts';
 import { PLACEHOLDER, personalize } from '../../src/mail/placeholders.ts';
 
 const secret = 'a-test-secret-of-some-length';
@@ -44,10 +44,7 @@ describe('the MIME message', () => {
       text: 'plain part',
       html: '<p>html part</p>',
       messageId: '<2026-11-26.1.abc@example.org>',
-      listId: 'daily.papers.example.org',
-      listName: 'paperboy daily papers',
-      unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t',
-      unsubscribeMailto: 'mailto:unsubscribe@example.org?subject=unsubscribe%20t',
+      list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t', unsubscribeMailto: 'mailto:unsubscribe@example.org?subject=unsubscribe%20t' },
       date: new Date('2026-11-26T07:00:00Z'),
     });
     const text = raw.toString();
@@ -63,9 +60,9 @@ describe('the MIME message', () => {
   });
 });
 
-const sender = { from: { name: 'Ünïcode Papers "Daily"', address: 'papers@example.org' }, listId: 'daily.papers.example.org', listName: 'paperboy daily papers' };
+const sender = { from: { name: 'Ünïcode Papers "Daily"', address: 'papers@example.org' }, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true } };
 
-function reader(id: number, extra: Partial<ReaderHeaders> = {}): ReaderHeaders {
+function reader(id: number, extra: Partial<Omit<ReaderHeaders, 'links'>> = {}): ReaderHeaders & { links: SubscriberLinks } {
   const links = subscriberLinks('https://papers.example.org', secret, id, 'example.org');
   return { to: `reader${id}@example.org`, messageId: stableMessageId(secret, '2026-11-26', id, 'example.org'), date: new Date('2026-11-26T07:00:00Z'), links, ...extra };
 }
@@ -86,14 +83,37 @@ describe('a single message (transactional mail)', () => {
       text: 'line one\nline two\n',
       html: '<style>\n.a { color: red }\n</style>\n<p>html</p>\n',
       messageId: '<c.1@example.org>',
-      listId: 'daily.papers.example.org',
-      listName: 'paperboy daily papers',
-      unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t',
-      unsubscribeMailto: 'mailto:unsubscribe@example.org',
       date: new Date('2026-11-26T07:00:00Z'),
     });
     expect(raw.toString('latin1').match(/(?<!\r)\n/g) ?? []).toEqual([]);
     expect((await simpleParser(raw)).text).toBe('line one\nline two\n');
+  });
+});
+
+describe('the list headers of each kind of mail', () => {
+  const names = async (raw: Buffer) => (await simpleParser(raw)).headerLines.map((h) => h.key);
+  const body = { subject: 'Hello', text: 'plain', html: '<p>html</p>' };
+
+  it('the edition: List-Id, one-click List-Unsubscribe and Precedence: bulk', async () => {
+    const mail = await simpleParser(new PreparedMessage(sender, variant).build(reader(1)));
+    expect(mail.headerLines.find((h) => h.key === 'precedence')?.line).toBe('Precedence: bulk');
+    expect(mail.headerLines.find((h) => h.key === 'auto-submitted')?.line).toBe('Auto-Submitted: auto-generated');
+    expect(mail.headerLines.map((h) => h.key)).toEqual(expect.arrayContaining(['list-id', 'list-unsubscribe', 'list-unsubscribe-post']));
+  });
+
+  it('a subscriber’s own mail: the list’s headers without Precedence: bulk; mail to someone on no list: none of them', async () => {
+    const from = parseAddress('Daily Papers <papers@example.org>');
+    const common = { from, to: 'ada@example.org', ...body, messageId: '<m.1@example.org>', date: new Date() };
+    const own = await names(await buildMessage({ ...common, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t', unsubscribeMailto: 'mailto:unsubscribe@example.org' } }));
+    expect(own).toEqual(expect.arrayContaining(['list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'auto-submitted']));
+    expect(own).not.toContain('precedence');
+    const none = await names(await buildMessage(common));
+    expect(none).toContain('auto-submitted');
+    for (const name of ['precedence', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']) expect(none).not.toContain(name);
+  });
+
+  it('refuses a body with a reader\'s link to fill in when no link is given, rather than sending a placeholder', () => {
+    expect(() => new PreparedMessage({ from: sender.from }, variant).build({ to: 'a@example.org', messageId: '<m@example.org>', date: new Date() })).toThrow(/no such link was given/);
   });
 });
 

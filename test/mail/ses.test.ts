@@ -21,7 +21,7 @@ process.env.AWS_SECRET_ACCESS_KEY = 'test-secret';
 delete process.env.AWS_PROFILE;
 
 const prepared = new PreparedMessage(
-  { from: { name: 'Daily Papers', address: 'papers@example.org' }, listId: 'daily.papers.example.org', listName: 'paperboy daily papers', configurationSet: 'daily' },
+  { from: { name: 'Daily Papers', address: 'papers@example.org' }, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true }, configurationSet: 'daily' },
   { subject: 'Daily papers: Ünïcödé', text: 'Hello\nUnsubscribe: %%PB_UNSUBSCRIBE_URL%%\n', html: '<p>Hello</p>\n<a href="%%PB_UNSUBSCRIBE_URL%%">unsubscribe</a>' },
 );
 

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personalize } from '../../src/mail/placeholders.ts';
 import { renderTransactional } from '../../src/render/transactional.ts';
+import { sampleTransactional } from '../../templates/email/samples.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { decodePng, launchBrowser, openHtml } from './browser.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
@@ -79,7 +80,7 @@ describe('emails in Chromium', () => {
     browser = await launchBrowser();
     const links = { unsubscribe: 'http://127.0.0.1/unsubscribe?token=t', preferences: 'http://127.0.0.1/preferences?token=t' };
     emails.daily = personalize(await renderVariant(dayEdition(30), [], viewOptions), links).html;
-    emails.confirm = (await renderTransactional({ kind: 'confirm', confirmUrl: 'http://127.0.0.1/confirm?token=abc', topics: ['language-models'], frequency: 'daily' }, viewOptions)).html;
+    emails.confirm = (await renderTransactional(sampleTransactional('http://127.0.0.1').confirm, viewOptions)).html;
   });
   afterAll(async () => {
     await browser?.close();

@@ -288,7 +288,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect((await app.store.subscribers.getById(reader.id))!.sectionOrder).toEqual(['theory', 'language-models']);
     await deliverMail(app);
     const note = (await outboxMail(app, 'preferences-changed', reader.id))!;
-    expect((note.text ?? '').replace(/\s+/g, ' ')).toMatch(/first: theory, language-models/);
+    expect((note.text ?? '').replace(/\s+/g, ' ')).toMatch(/Sections first: Theory · Language models/);
     // an unknown topic is refused by name and nothing is saved
     const bad = await save(['quantum-gravity', 'theory']);
     expect(bad.statusCode).toBe(400);

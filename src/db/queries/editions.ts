@@ -69,6 +69,12 @@ export class EditionQueries {
     return { previous: previous?.date, next: next?.date };
   }
 
+  /** The latest day whose edition has gone out (its sending has begun, or is done): what readers got last. */
+  async latestSentDate(kind: EditionKind): Promise<string | undefined> {
+    const row = await this.db.selectFrom('editions').select('date').where('kind', '=', kind).where('status', 'in', ['sending', 'sent']).orderBy('date', 'desc').limit(1).executeTakeFirst();
+    return row?.date;
+  }
+
   /** The latest day frozen, empty days included. */
   async latestDate(kind: EditionKind): Promise<string | undefined> {
     const row = await this.db.selectFrom('editions').select('date').where('kind', '=', kind).orderBy('date', 'desc').limit(1).executeTakeFirst();
