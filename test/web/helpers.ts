@@ -74,3 +74,11 @@ export function captureLog(app: App): string[] {
   app.log = createLogger({}, { level: 'debug', write: (line) => lines.push(line) });
   return lines;
 }
+
+/** The hidden token of the preferences form on the page at `url` (the page a browser would submit from). */
+export async function preferencesFormToken(server: PaperboyServer, url: string): Promise<string> {
+  const page = await server.inject({ url });
+  const token = /name="form_token" value="([^"]+)"/.exec(page.body)?.[1];
+  if (!token) throw new Error(`no form token on ${url} (${page.statusCode}):\n${page.body}`);
+  return token;
+}
