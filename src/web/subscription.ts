@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkAddress } from '../mail/address.ts';
+import { wholeNumber } from '../input.ts';
 import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
 import { isDate } from '../rank/calendar.ts';
 import type { EditionContent } from '../rank/edition.ts';
@@ -18,7 +19,8 @@ const many = z.union([z.string(), z.array(z.string())]).optional().transform((v)
 const one = z.string().max(100).optional();
 
 const subscribeBody = z.object({ email: z.string().max(320), topics: many, frequency: one, timezone: one });
-const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.coerce.number().int().min(0).max(23), timezone: z.string().max(100), paused_until: one });
+// the hour is read by wholeNumber: digits only, so "" is not midnight and "0x3" not three
+const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.unknown().optional(), timezone: z.string().max(100), paused_until: one });
 
 /**
  * The "Sections first" selects: topic ids in the reader's order, the empty choice ("by the
@@ -194,6 +196,8 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const refuse = (problem: string) => showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}` });
     const body = preferencesBody.safeParse(fields);
     if (!body.success) return refuse('choose how often, an hour and a time zone.');
+    const hour = wholeNumber('the hour', body.data.hour, 0, 23);
+    if (!hour.ok) return refuse(`${hour.problem}.`);
     if (!web.isZone(body.data.timezone)) return refuse(`"${body.data.timezone}" is not a time zone: choose one from the list.`);
     if (body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today())) return refuse('the pause must end on a day from today on (YYYY-MM-DD), or be left empty.');
     const known = web.topicIds();
@@ -208,7 +212,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         sectionOrder: order ? order.data : subscriber.sectionOrder,
         frequency: body.data.frequency,
         timezone: body.data.timezone,
-        deliveryHour: body.data.hour,
+        deliveryHour: hour.value,
         pausedUntil: body.data.paused_until || undefined,
       },
       new Date().toISOString(),

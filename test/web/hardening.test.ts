@@ -1,7 +1,7 @@
 /**
  * What an attacker found (issue #14): spoofed X-Forwarded-For, NUL bytes in every input,
- * broken multipart and chunked bodies, control characters in feed author names. Each is
- * answered as a reader or an operator would expect.
+ * broken multipart and chunked bodies, numbers in hex and exponent notation, control characters
+ * in feed author names. Each is answered as a reader or an operator would expect.
  */
 import net from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -13,8 +13,8 @@ import { parseConfig } from '../../src/config/load.ts';
 import { ingestBody } from '../../src/ingest/processor.ts';
 import { signToken } from '../../src/mail/tokens.ts';
 import type { PaperboyServer } from '../../src/web/server.ts';
-import { storageTargets, tempDir } from '../harness/index.ts';
-import { captureLog, multipart, seedEdition, urlencoded, webApp } from './helpers.ts';
+import { runCli, storageTargets, tempDir, testApp } from '../harness/index.ts';
+import { captureLog, multipart, preferencesFormToken, seedEdition, urlencoded, webApp } from './helpers.ts';
 
 const subscribeAs = (server: PaperboyServer, remoteAddress: string, email: string, forwardedFor?: string) =>
   server.inject({ method: 'POST', url: '/subscribe', remoteAddress, ...urlencoded([['email', email]]), headers: { 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } });
@@ -258,4 +258,59 @@ describe('requests that cannot be read (#14.3, #14.4)', () => {
     expect(errors()).toEqual([]);
     expect(await app.store.subscribers.getByEmail('a@example.org')).toBeUndefined();
   });
+});
+
+describe('whole numbers are digits only, everywhere (#14.7)', () => {
+  let app: App;
+  let server: PaperboyServer;
+  beforeAll(async () => {
+    ({ app, server } = await webApp());
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('refuses an empty, hex, exponent or signed delivery hour naming the field, and saves nothing', async () => {
+    const reader = (await app.store.subscribers.upsert({ email: 'hour@example.org', topics: ['theory'], confirmed: true }, new Date().toISOString())).subscriber;
+    await app.store.subscribers.setPreferences(reader.id, { topics: ['theory'], sectionOrder: [], frequency: 'daily', timezone: 'UTC', deliveryHour: 9 }, new Date().toISOString());
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const formToken = await preferencesFormToken(server, url);
+    for (const hour of ['', '0x3', '1e1', '+7', ' 7', '7.0', '-1', '24']) {
+      const res = await server.inject({ method: 'POST', url, ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', hour], ['timezone', 'UTC'], ['form_token', formToken]]) });
+      expect(res.statusCode, JSON.stringify(hour)).toBe(400);
+      expect(res.body).toContain(`Not saved: the hour &quot;${hour}&quot; is not a whole number from 0 to 23`);
+    }
+    expect((await app.store.subscribers.getById(reader.id))!.deliveryHour).toBe(9);
+    const ok = await server.inject({ method: 'POST', url, ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '07'], ['timezone', 'UTC'], ['form_token', formToken]]) });
+    expect(ok.statusCode).toBe(200);
+    expect((await app.store.subscribers.getById(reader.id))!.deliveryHour).toBe(7);
+  });
+
+  it('refuses a search page in hex or exponent notation with a 400 naming the page', async () => {
+    for (const page of ['0x10', '1e1', '', '0', '501', '2.5']) {
+      const res = await server.inject({ url: `/papers?q=x&page=${encodeURIComponent(page)}` });
+      expect(res.statusCode, page).toBe(400);
+      expect(res.body).toContain(`the page &quot;${page}&quot; is not a whole number from 1 to 500`);
+    }
+    expect((await server.inject({ url: '/papers?q=x&page=2' })).statusCode).toBe(200);
+  });
+
+  it('holds the CLI integer options to the same rule', async () => {
+    const dir = tempDir();
+    const add = await testApp({ databaseUrl: `sqlite:${dir}/paperboy.db` });
+    await add.close();
+    const env = { DATA_DIR: dir, DATABASE_URL: `sqlite:${dir}/paperboy.db`, REDIS_URL: 'redis://127.0.0.1:1' };
+    for (const [args, message] of [
+      [['papers', 'search', 'graph', '--page', '0x2'], /--page "0x2" is not a whole number from 1 to/],
+      [['papers', 'search', 'graph', '--limit', '1e1'], /--limit "1e1" is not a whole number from 1 to 500/],
+      [['papers', 'list', '--limit', '0x10'], /--limit "0x10" is not a whole number from 1 to/],
+      [['subscribers', 'add', 'h@example.org', '--timezone', 'UTC', '--hour', ' 7'], /--hour " 7" is not a whole number from 0 to 23/],
+      [['serve', '--port', '0x50'], /--port "0x50" is not a whole number from 0 to 65535/],
+      [['preview', '--serve', '--port', '8e3'], /--port "8e3" is not a whole number from 0 to 65535/],
+    ] as [string[], RegExp][]) {
+      const r = await runCli(args, { env, cwd: dir, timeoutMs: 30_000 });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+  }, 120_000);
 });

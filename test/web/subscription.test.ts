@@ -329,7 +329,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const formToken: [string, string] = ['form_token', await preferencesFormToken(server, url)];
     for (const [fields, reason] of [
       [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'Mars/Olympus']], /not a time zone/],
-      [[['frequency', 'daily'], ['hour', '24'], ['timezone', 'UTC']], /Not saved/],
+      [[['frequency', 'daily'], ['hour', '24'], ['timezone', 'UTC']], /Not saved: the hour &quot;24&quot; is not a whole number from 0 to 23/],
       [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['paused_until', '2001-01-01']], /pause/],
     ] as [[string, string][], RegExp][]) {
       const res = await server.inject({ method: 'POST', url, ...urlencoded([...fields, formToken]) });

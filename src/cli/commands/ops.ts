@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { createLogger } from '../../log.ts';
-import { EXIT, describeError, output, untilStopSignal, UsageError } from '../runtime.ts';
+import { EXIT, describeError, output, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -40,10 +40,11 @@ export function registerOpsCommands(program: Command): void {
     .option('--host <address>', 'address to listen on', '0.0.0.0')
     .action(async (opts: { port?: string; host: string }) => {
       const { withApp } = await import('../runtime.ts');
+      // checked before anything starts (0: any free port)
+      const portOption = opts.port === undefined ? undefined : wholeNumberOption('--port', opts.port, 0, 65535);
       process.exitCode = await withApp(
         async (app) => {
-          const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a TCP port: use a number from 1 to 65535`);
+          const port = portOption ?? app.env.port;
           const { buildServer } = await import('../../web/server.ts');
           const { ensureWorkers } = await import('../operations.ts');
           const server = await buildServer(app);
