@@ -36,8 +36,9 @@ export function registerOpsCommands(program: Command): void {
   program
     .command('serve')
     .description('the HTTP service: subscribe, confirm, preferences, one-click unsubscribe, the archive, search, feeds, /healthz, /readyz, /metrics, /admin/queues')
-    .option('--port <n>', 'port (default: PORT, else 3000)')
+    .option('--port <n>', 'port, 0 to 65535 (default: PORT, else 3000; 0: any free port)')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .addHelpText('after', '\nBehind nginx or a load balancer, set web.trustProxy in the config file (the proxies\' addresses, or\ntheir number) so that the /subscribe rate limit counts each client, not the proxy: see the README,\n"Behind a proxy or load balancer".')
     .action(async (opts: { port?: string; host: string }) => {
       const { withApp } = await import('../runtime.ts');
       // checked before anything starts (0: any free port)
