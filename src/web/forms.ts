@@ -50,7 +50,7 @@ export async function readMultipartFields(req: FastifyRequest): Promise<void> {
   } catch (err) {
     const e = err as FastifyError;
     if (e.statusCode !== undefined || clientLeft(e)) throw err;
-    throw new UnreadableForm(`its multipart/form-data body is broken (${e.message})`);
+    throw new UnreadableForm(`its multipart/form-data body is broken: ${e.message}`);
   }
   req.body = fields;
 }

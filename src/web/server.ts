@@ -27,7 +27,7 @@ function safeUrl(url: string): string {
 
 /** What a reader is told about a request that failed. */
 function errorText(err: FastifyError, status: number): string {
-  if (err instanceof UnreadableForm) return `The form could not be read (${err.detail}). Send it again from the page; nothing was changed.`;
+  if (err instanceof UnreadableForm) return `The form could not be read (${err.detail}); nothing was changed. Send it again from the page.`;
   if (status === 413) return 'The request is too large.';
   if (status === 415) return 'Send the form as application/x-www-form-urlencoded or multipart/form-data.';
   if (status === 429) return 'Too many requests from your address: wait a minute and try again.';
