@@ -6,6 +6,7 @@ import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { describeError, EXIT, output, toleratePipeClose, UsageError } from './runtime.ts';
+import { withoutNul } from '../input.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -40,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   toleratePipeClose();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // the one door of every argument: a NUL (never typed, refused by PostgreSQL) is dropped here
+    await program.parseAsync(withoutNul(argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -4,6 +4,7 @@
  */
 import type { App, DataApp } from '../app.ts';
 import { explainDatabaseError } from '../db/connect.ts';
+import { wholeNumber } from '../input.ts';
 import { createLogger } from '../log.ts';
 import { isDate } from '../rank/calendar.ts';
 import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';
@@ -213,6 +214,13 @@ export function parseDateOption(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!isDate(value)) throw new UsageError(`--date "${value}" is not a date: use YYYY-MM-DD, e.g. --date 2026-11-26`);
   return value;
+}
+
+/** An integer option (`--hour`, `--port`, `--limit`, `--page`): digits only and in range, as on the web, else a UsageError naming it. */
+export function wholeNumberOption(flag: string, value: string, min: number, max: number): number {
+  const n = wholeNumber(flag, value, min, max);
+  if (!n.ok) throw new UsageError(n.problem);
+  return n.value;
 }
 
 export function parseList(value: string | undefined): string[] {

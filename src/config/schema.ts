@@ -3,6 +3,7 @@
  * written here, next to its meaning, so this file is the reference for operators.
  * Unknown keys are errors: a typo must not silently fall back to a default.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import cronParser from 'cron-parser';
 
@@ -44,6 +45,20 @@ const sourceUrl = z.string().refine(
     }
   },
   { message: 'expected an http:// or https:// URL' },
+);
+
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address, a CIDR range (`10.0.0.0/8`, `fd00::/8`), or a named range of proxy-addr's. */
+const proxyAddress = z.string().refine(
+  (value) => {
+    if (PROXY_RANGES.has(value)) return true;
+    const [address, bits, ...rest] = value.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  },
+  { message: 'expected an IP address or a CIDR range such as "10.0.0.0/8", or loopback, linklocal or uniquelocal' },
 );
 
 const sourceBase = {
@@ -280,6 +295,29 @@ export const configSchema = z
          * chose a time, and everyone when off, get it at once when the edition is sent.
          */
         atReadersHour: z.boolean().default(true),
+      })
+      .prefault({}),
+    web: z
+      .strictObject({
+        /**
+         * Which proxies in front of `paperboy serve` to believe about the client's address (the
+         * `X-Forwarded-For` they add; also `-Proto` and `-Host`). The address is what the
+         * `/subscribe` rate limit counts per client, and anyone can write the header: believe it
+         * only from your own proxies. `false` (the default): no proxy, the connection's address
+         * counts. A list: your proxies' addresses and CIDR ranges (`["127.0.0.1"]`,
+         * `["10.0.0.0/8"]`), or `loopback`, `linklocal`, `uniquelocal`: the safest choice. A
+         * number: that many proxies in front, each adding one entry (1 for one cloud load
+         * balancer), only when nothing but those proxies can reach the service (a client that
+         * could would write the hops itself).
+         */
+        trustProxy: z
+          .union([z.literal(false), z.number().int().min(0).max(10), z.array(proxyAddress).min(1)], {
+            error: (issue) =>
+              issue.input === true
+                ? 'true would believe every client\'s X-Forwarded-For (anyone could pass for any address): give the number of proxies in front (e.g. 1) or their addresses (e.g. ["127.0.0.1"])'
+                : 'expected false, the number of proxies in front (e.g. 1), or a list of their addresses or CIDR ranges (e.g. ["127.0.0.1"] or ["10.0.0.0/8"])',
+          })
+          .default(false),
       })
       .prefault({}),
     /**

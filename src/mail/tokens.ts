@@ -31,11 +31,15 @@ function verified(secret: string, token: unknown): string[] | undefined {
   const cut = token.lastIndexOf('.');
   if (cut < 0) return undefined;
   const payload = token.slice(0, cut);
-  // compared as text: base64url decoding would ignore trailing characters and accept variants
-  const expected = Buffer.from(mac(secret, payload).toString('base64url'));
-  const given = Buffer.from(token.slice(cut + 1));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (!sameMac(token.slice(cut + 1), mac(secret, payload))) return undefined;
   return payload.split('.');
+}
+
+/** Compared as text, in constant time: base64url decoding would ignore trailing characters and accept variants. */
+function sameMac(given: string, expected: Buffer): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected.toString('base64url'));
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const ID = /^[0-9a-z]{1,12}$/;
@@ -67,6 +71,19 @@ export function verifyConfirmToken(secret: string, token: unknown, now: Date): C
   if (p !== 'confirm' || !ID.test(id) || !/^[A-Za-z0-9_-]{8,32}$/.test(nonce) || !/^[0-9a-z]{1,10}$/.test(expires)) return { ok: false, reason: 'invalid' };
   if (Number.parseInt(expires, 36) * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
   return { ok: true, subscriberId: Number.parseInt(id, 36), nonce };
+}
+
+/**
+ * The hidden token of a form opened through a link (the preferences page): an HMAC of that link's
+ * token, so a POST that carries it came from a page served for the link, whatever the browser
+ * says of its origin. A cross-site form cannot know it.
+ */
+export function signFormToken(secret: string, linkToken: string): string {
+  return mac(secret, `form.${linkToken}`).toString('base64url');
+}
+
+export function verifyFormToken(secret: string, linkToken: string, given: unknown): boolean {
+  return typeof given === 'string' && given.length <= 100 && sameMac(given, mac(secret, `form.${linkToken}`));
 }
 
 export interface SubscriberLinks {

@@ -1,6 +1,7 @@
 /** The public archive: editions, search and feeds. Nothing here is personal. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { wholeNumber } from '../input.ts';
 import { isDate } from '../rank/calendar.ts';
 import { editionId, type EditionContent, type EditionPaper } from '../rank/edition.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
@@ -18,8 +19,10 @@ const searchQuery = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
   topic: z.string().max(100).optional(),
-  page: z.coerce.number().int().min(1).max(500).optional().default(1),
+  page: z.unknown().optional(),
 });
+
+const MAX_PAGE = 500;
 
 function authorsLine(authors: string[]): string {
   return authors.length > 4 ? `${authors.slice(0, 4).join(', ')} et al.` : authors.join(', ');
@@ -66,9 +69,10 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     const from = q.from || undefined;
     const to = q.to || undefined;
     const topic = q.topic || undefined;
-    const problem = (from && !isDate(from)) || (to && !isDate(to)) ? 'Dates are days, YYYY-MM-DD.' : topic && !web.topicIds().includes(topic) ? `There is no topic "${topic}".` : undefined;
-    if (problem) return sendPage(reply, 400, searchPage({ ...view, query: q.q, from, to, error: problem }));
-    const result = await app.store.papers.search(app.store.dialect, { query: q.q, from, to, topic, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE });
+    const page = q.page === undefined ? ({ ok: true, value: 1 } as const) : wholeNumber('the page', q.page, 1, MAX_PAGE);
+    const problem = (from && !isDate(from)) || (to && !isDate(to)) ? 'Dates are days, YYYY-MM-DD.' : topic && !web.topicIds().includes(topic) ? `There is no topic "${topic}".` : !page.ok ? `Not searched: ${page.problem}.` : undefined;
+    if (problem || !page.ok) return sendPage(reply, 400, searchPage({ ...view, query: q.q, from, to, error: problem }));
+    const result = await app.store.papers.search(app.store.dialect, { query: q.q, from, to, topic, limit: PAGE_SIZE, offset: (page.value - 1) * PAGE_SIZE });
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries({ q: q.q, from, to, topic })) if (v) params.set(k, v);
     return sendPage(
@@ -82,7 +86,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
         topic,
         total: result.total,
         more: result.more,
-        page: q.page,
+        page: page.value,
         queryString: params.toString(),
         hits: result.papers.map((p) => ({
           id: p.id,

@@ -4,12 +4,13 @@
  * dashboard). Stateless: run as many as needed behind any load balancer; the rate limit lives
  * in Redis.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app.ts';
+import type { Config } from '../config/schema.ts';
 import { redisClient } from '../queues/redis.ts';
 import { messagePage, SITE_CSS, TIMEZONE_SCRIPT } from '../../templates/pages/layout.ts';
 import { WebContext, sendPage } from './context.ts';
@@ -17,6 +18,33 @@ import { registerSubscriptionRoutes } from './subscription.ts';
 import { registerArchiveRoutes } from './archive.ts';
 import { registerOperatorRoutes } from './operator.ts';
 import { registerWebhooks } from './webhooks.ts';
+import { clientLeft, parseFields, readMultipartFields, UnreadableForm } from './forms.ts';
+
+/** Tokens stay out of logs. */
+function safeUrl(url: string): string {
+  return url.replace(/token=[^&]*/g, 'token=…');
+}
+
+/** What a reader is told about a request that failed. */
+function errorText(err: FastifyError, status: number): string {
+  if (err instanceof UnreadableForm) return `The form could not be read (${err.detail}); nothing was changed. Send it again from the page.`;
+  if (status === 413) return 'The request is too large.';
+  if (status === 415) return 'Send the form as application/x-www-form-urlencoded or multipart/form-data.';
+  if (status === 429) return 'Too many requests from your address: wait a minute and try again.';
+  if (status >= 500) return 'Something went wrong on our side; nothing was changed. Try again in a minute.';
+  return 'The request was not understood; nothing was changed.';
+}
+
+/**
+ * `web.trustProxy` as Fastify takes it. A hop count is a function of ours: Fastify 5.12 takes a
+ * number as "trust nothing", since a client that can reach the service without the proxies can
+ * write as many hops as it likes (the README says to use a count only when it cannot).
+ */
+function trustedProxies(trust: Config['web']['trustProxy']): false | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false || trust === 0) return false;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust;
+}
 
 export interface ServerOptions {
   /** POST /subscribe per client address and minute (default 10). */
@@ -29,7 +57,13 @@ export interface PaperboyServer extends FastifyInstance {
 }
 
 export async function buildServer(app: App, opts: ServerOptions = {}): Promise<PaperboyServer> {
-  const server = Fastify({ logger: false, trustProxy: true, bodyLimit: 64 * 1024 });
+  const server = Fastify({
+    logger: false,
+    // the client's address (rate limit) comes from X-Forwarded-For only when our own proxies wrote it
+    trustProxy: trustedProxies(app.config.web.trustProxy),
+    bodyLimit: 64 * 1024,
+    routerOptions: { querystringParser: parseFields },
+  });
   // a hung Redis must not hang a request: /readyz answers 503, /subscribe skips its rate limit
   const redis = redisClient(app.redis, 'web');
   redis.on('error', () => {});
@@ -62,9 +96,10 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<P
     xFrameOptions: { action: 'deny' },
     strictTransportSecurity: app.env.publicUrl.startsWith('https:') ? { maxAge: 15552000 } : false,
   });
-  await server.register(formbody, { bodyLimit: 16 * 1024 });
+  await server.register(formbody, { bodyLimit: 16 * 1024, parser: parseFields });
   // RFC 8058: mail providers SHOULD send the one-click POST as multipart/form-data
-  await server.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 40, fieldSize: 4096, parts: 40 } });
+  await server.register(multipart, { limits: { files: 0, fields: 40, fieldSize: 4096, parts: 40 } });
+  server.addHook('preValidation', readMultipartFields);
   await server.register(rateLimit, {
     global: false,
     redis,
@@ -73,12 +108,27 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<P
     skipOnError: true,
   });
 
-  server.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+  // A request whose connection already broke is not handled further: a malformed chunked body
+  // makes Node answer 400 and close the socket while the request's hooks are still to run. The
+  // last of the app's onRequest hooks, so it runs right before the rate limit's (a route hook).
+  server.addHook('onRequest', (req, reply, done) => {
+    if (req.raw.socket?.destroyed) {
+      app.log.debug('request dropped: the client connection is already closed', { method: req.method, url: safeUrl(req.url) });
+      reply.hijack();
+    }
+    done();
+  });
+
+  server.setErrorHandler((err: FastifyError, req, reply) => {
+    const url = safeUrl(req.url);
+    if (clientLeft(err)) {
+      app.log.debug('the client closed the connection before its request was read', { method: req.method, url });
+      return sendPage(reply, 400, messagePage('Bad request', 'The request was cut short; nothing was changed.', 'error', web.listName));
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) app.log.error('request failed', { url: req.url.replace(/token=[^&]*/g, 'token=…'), error: err.message });
-    const text =
-      status === 413 ? 'The request is too large.' : status === 415 ? 'Send the form as application/x-www-form-urlencoded or multipart/form-data.' : status === 429 ? 'Too many requests from your address: wait a minute and try again.' : status >= 500 ? 'Something went wrong on our side; nothing was changed. Try again in a minute.' : 'The request was not understood; nothing was changed.';
-    return sendPage(reply, status, messagePage(status >= 500 ? 'Something went wrong' : 'Bad request', text, 'error', web.listName));
+    if (status >= 500) app.log.error('request failed', { url, error: err.message });
+    else app.log.debug('request refused', { method: req.method, url, status, reason: err.message });
+    return sendPage(reply, status, messagePage(status >= 500 ? 'Something went wrong' : 'Bad request', errorText(err, status), 'error', web.listName));
   });
   server.setNotFoundHandler((_req, reply) => sendPage(reply, 404, messagePage('Page not found', 'There is no page at this address. The home page lists the latest edition and the archive.', 'error', web.listName)));
 

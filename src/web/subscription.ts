@@ -6,19 +6,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkAddress } from '../mail/address.ts';
-import { signToken, verifyConfirmToken, verifyToken } from '../mail/tokens.ts';
+import { wholeNumber } from '../input.ts';
+import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
 import { isDate } from '../rank/calendar.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import type { Subscriber } from '../db/queries/subscribers.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
-import { checkInboxPage, confirmedPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type TopicChoice } from '../../templates/pages/subscription.ts';
+import { checkInboxPage, confirmedPage, confirmPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type TopicChoice } from '../../templates/pages/subscription.ts';
 import { sendPage, type WebContext } from './context.ts';
 
 const many = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 const one = z.string().max(100).optional();
 
 const subscribeBody = z.object({ email: z.string().max(320), topics: many, frequency: one, timezone: one });
-const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.coerce.number().int().min(0).max(23), timezone: z.string().max(100), paused_until: one });
+// the hour is read by wholeNumber: digits only, so "" is not midnight and "0x3" not three
+const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.unknown().optional(), timezone: z.string().max(100), paused_until: one });
 
 /**
  * The "Sections first" selects: topic ids in the reader's order, the empty choice ("by the
@@ -38,18 +40,18 @@ export function sectionsFirstField(known: readonly string[]) {
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
 /**
- * A change of settings must come from our own page. `Sec-Fetch-Site` (every current browser)
- * says so directly; our `Referrer-Policy: no-referrer` makes browsers send `Origin: null` on a
- * form POST, so the Origin is decisive only when it names a site. Clients that send neither
- * (curl, scripts) are let through: the token is still needed.
+ * Does the browser say this POST comes from another site? `Sec-Fetch-Site` (every current
+ * browser) says so directly, else an Origin that names another site. `Origin: null` (our
+ * `no-referrer` policy makes browsers send it on a form POST) and no header at all (Safari
+ * before 16.4, scripts) say nothing: the form token decides.
  */
-export function fromOwnSite(req: FastifyRequest, publicUrl: string): boolean {
+export function fromOtherSite(req: FastifyRequest, publicUrl: string): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string') return site === 'same-origin' || site === 'none';
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
   const origin = req.headers.origin;
-  if (origin === undefined) return true;
+  if (origin === undefined || origin === 'null') return false;
   const own = new Set([new URL(publicUrl).origin, `${req.protocol}://${req.host}`]);
-  return own.has(origin);
+  return !own.has(origin);
 }
 
 function today(): string {
@@ -100,21 +102,39 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     return reply;
   });
 
-  server.get('/confirm', async (req, reply) => {
-    const check = verifyConfirmToken(app.secretKey, web.token(req), new Date());
+  /** The confirm link's request, while it can still be confirmed; else the page that says why not. */
+  const confirmRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<{ subscriberId: number; nonce: string; token: string } | FastifyReply> => {
+    const token = web.token(req);
+    const check = verifyConfirmToken(app.secretKey, token, new Date());
     if (!check.ok) {
       return check.reason === 'expired'
         ? sendPage(reply, 410, messagePage('This link has expired', 'Confirmation links work for 7 days. Subscribe again on the home page to get a new one; nothing was changed.', 'error', listName))
         : web.badLink(reply);
     }
-    const done = await app.store.subscribers.confirm(check.subscriberId, check.nonce, new Date().toISOString());
-    if (!done) {
-      return sendPage(
-        reply,
-        410,
-        messagePage('This link was already used', 'This confirmation link has been used, or a newer confirmation email replaced it. Nothing was changed. To change your subscription, use the preferences link in any email from us.', 'error', listName),
-      );
-    }
+    return { subscriberId: check.subscriberId, nonce: check.nonce, token: token! };
+  };
+
+  const alreadyUsed = (reply: FastifyReply) =>
+    sendPage(
+      reply,
+      410,
+      messagePage('This link was already used', 'This confirmation link has been used, or a newer confirmation email replaced it. Nothing was changed. To change your subscription, use the preferences link in any email from us.', 'error', listName),
+    );
+
+  // A GET (and a HEAD) only shows the button: mail scanners open links, and must not use up the one-time link
+  server.get('/confirm', async (req, reply) => {
+    const request = await confirmRequest(req, reply);
+    if (!('nonce' in request)) return request;
+    const [subscriber, pending] = await Promise.all([app.store.subscribers.getById(request.subscriberId), app.store.subscribers.pendingRequest(request.subscriberId)]);
+    if (!subscriber || subscriber.status === 'suppressed' || pending?.nonce !== request.nonce) return alreadyUsed(reply);
+    return sendPage(reply, 200, confirmPage(listName, subscriber.email, `/confirm?token=${encodeURIComponent(request.token)}`, subscriber.status === 'confirmed'));
+  });
+
+  server.post('/confirm', async (req, reply) => {
+    const request = await confirmRequest(req, reply);
+    if (!('nonce' in request)) return request;
+    const done = await app.store.subscribers.confirm(request.subscriberId, request.nonce, new Date().toISOString());
+    if (!done) return alreadyUsed(reply);
     await app.queues.addMail({ kind: done.wasConfirmed ? 'preferences-changed' : 'welcome', subscriberId: done.subscriber.id });
     return sendPage(reply, 200, confirmedPage(listName, `/preferences?token=${signToken(app.secretKey, done.subscriber.id, 'preferences')}`, done.wasConfirmed));
   });
@@ -137,6 +157,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         listName,
         email: s.email,
         action: `/preferences?token=${encodeURIComponent(token)}`,
+        formToken: signFormToken(app.secretKey, token),
         topics: topicChoices(s.topics),
         sectionOrder: s.sectionOrder,
         frequency: s.frequency,
@@ -162,28 +183,28 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     if (!FORM_TYPES.test(req.headers['content-type'] ?? '')) {
       return sendPage(reply, 415, messagePage('Not saved', 'Preferences are saved from the form of the preferences page; nothing was changed.', 'error', listName));
     }
-    if (!fromOwnSite(req, app.env.publicUrl)) {
-      return sendPage(reply, 403, messagePage('Not saved', 'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.', 'error', listName));
-    }
+    const notFromOurPage = () =>
+      sendPage(reply, 403, messagePage('Not saved', 'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.', 'error', listName));
+    if (fromOtherSite(req, app.env.publicUrl)) return notFromOurPage();
     const found = await subscriberFor(req, 'preferences');
     if (!found) return web.badLink(reply);
     const { token, subscriber } = found;
+    const fields = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyFormToken(app.secretKey, token, fields.form_token)) return notFromOurPage();
     // the preferences link can change settings; it never brings back someone who left
     if (subscriber.status !== 'confirmed') return notSubscribed(reply, 409);
-    const body = preferencesBody.safeParse(req.body ?? {});
-    const problem = !body.success
-      ? 'Choose how often, an hour and a time zone.'
-      : !web.isZone(body.data.timezone)
-        ? `"${body.data.timezone}" is not a time zone: choose one from the list.`
-        : body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today())
-          ? 'The pause must end on a day from today on (YYYY-MM-DD), or be left empty.'
-          : undefined;
-    if (problem || !body.success) return showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}` });
+    const refuse = (problem: string) => showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}` });
+    const body = preferencesBody.safeParse(fields);
+    if (!body.success) return refuse('choose how often, an hour and a time zone.');
+    const hour = wholeNumber('the hour', body.data.hour, 0, 23);
+    if (!hour.ok) return refuse(`${hour.problem}.`);
+    if (!web.isZone(body.data.timezone)) return refuse(`"${body.data.timezone}" is not a time zone: choose one from the list.`);
+    if (body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today())) return refuse('the pause must end on a day from today on (YYYY-MM-DD), or be left empty.');
     const known = web.topicIds();
     // a form without the selects (an older page, a script) keeps the order the reader has
-    const rawOrder = (req.body as Record<string, unknown>).sections_first;
+    const rawOrder = fields.sections_first;
     const order = rawOrder === undefined ? undefined : sectionsFirstField(known).safeParse(rawOrder);
-    if (order && !order.success) return showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${order.error.issues.find((i) => i.code === 'custom')?.message ?? 'choose the sections first from the list.'}` });
+    if (order && !order.success) return refuse(order.error.issues.find((i) => i.code === 'custom')?.message ?? 'choose the sections first from the list.');
     const changed = await app.store.subscribers.setPreferences(
       subscriber.id,
       {
@@ -191,7 +212,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         sectionOrder: order ? order.data : subscriber.sectionOrder,
         frequency: body.data.frequency,
         timezone: body.data.timezone,
-        deliveryHour: body.data.hour,
+        deliveryHour: hour.value,
         pausedUntil: body.data.paused_until || undefined,
       },
       new Date().toISOString(),

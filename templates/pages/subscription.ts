@@ -122,6 +122,23 @@ export function confirmedPage(listName: string, preferencesUrl: string, changed:
   );
 }
 
+/**
+ * What the confirmation link opens: one button that POSTs, since a GET (a mail scanner, a link
+ * preview) must not use up the one-time link. `change`: a confirmed reader confirming new choices.
+ */
+export function confirmPage(listName: string, email: string, action: string, change: boolean): string {
+  return page(
+    change ? 'Confirm your new choices' : 'Confirm your subscription',
+    html`<h1>${change ? 'Confirm your new choices' : 'Confirm your subscription'}</h1>
+<p>${change ? html`Apply the choices you made on the subscribe form to <strong>${listName}</strong> for <strong>${maskEmail(email)}</strong>?` : html`Start sending <strong>${listName}</strong> to <strong>${maskEmail(email)}</strong>?`}</p>
+<form method="post" action="${action}">
+<button type="submit">${change ? 'Confirm my choices' : 'Confirm my subscription'}</button>
+</form>
+<p class="muted">Nothing changes until you press the button. Did not ask for this? Close this page: without the button, nothing is sent.</p>`,
+    { listName, noindex: true },
+  );
+}
+
 export function unsubscribePage(listName: string, email: string, action: string): string {
   return page(
     `Unsubscribe from ${listName}`,
@@ -151,6 +168,8 @@ export interface PreferencesView {
   listName: string;
   email: string;
   action: string;
+  /** The form's hidden token: proof on POST that it came from this page (see signFormToken). */
+  formToken: string;
   topics: TopicChoice[];
   /** Topic ids whose sections the reader put first, in order; absent or empty: by the day's best paper. */
   sectionOrder?: string[];
@@ -179,6 +198,7 @@ export function preferencesPage(v: PreferencesView): string {
 ${v.saved ? html`<p class="status" role="status"><strong>Saved.</strong> ${v.saved === 'changed' ? 'A note confirming the change is on its way to your inbox.' : 'Nothing had changed.'}</p>` : ''}
 ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 <form method="post" action="${v.action}">
+<input type="hidden" name="form_token" value="${v.formToken}">
 ${topicBoxes(v.topics, 'Topics (none ticked: every topic)')}
 ${sectionsFirstSelects(v.topics, v.sectionOrder ?? [])}
 ${frequencyRadios(v.frequency)}

@@ -128,7 +128,7 @@ describe('the reader’s hour', () => {
     expect(badZone.stderr).toMatch(/--timezone "Mars\/Olympus" is not an IANA time zone: use one such as/);
     const badHour = await runCli(['subscribers', 'add', 'late@example.org', '--hour', '24'], { env });
     expect(badHour.code).not.toBe(0);
-    expect(badHour.stderr).toMatch(/--hour "24": use a whole hour from 0 to 23/);
+    expect(badHour.stderr).toMatch(/--hour "24" is not a whole number from 0 to 23/);
     // nothing was added by the refused commands
     const store = await Store.open(env.DATABASE_URL);
     try {

@@ -1,7 +1,7 @@
 /**
  * A subscriber's whole life, in headless Chromium against the real server on loopback:
- * subscribe on / → the confirmation email in the outbox (the mail worker runs) → its link →
- * topics, sections first, hour and time zone on the preferences page → an edition with exactly those topics
+ * subscribe on / → the confirmation email in the outbox (the mail worker runs) → its link, a
+ * page whose button confirms → topics, sections first, hour and time zone on the preferences page → an edition with exactly those topics
  * → the paper found on /papers → unsubscribed by the email's List-Unsubscribe one-click POST
  * (multipart, as a mail provider sends it) → no later edition. Screenshots at 375 and 1280 px
  * go to test/web/screenshots/ (git-ignored).
@@ -107,6 +107,11 @@ describe('a subscriber in a real browser', () => {
     const confirm = await waitForFile(path.join(app.env.outboxDir, 'mail-confirm', `${String(subscriber.id).padStart(6, '0')}.eml`));
     const confirmUrl = new RegExp(`${base.replace(/[.]/g, '\\.')}/confirm\\?token=[A-Za-z0-9._-]+`).exec(confirm.text ?? '')![0];
     await page.goto(confirmUrl);
+    // opening the link changes nothing (mail scanners open links too): the button confirms
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Confirm your subscription');
+    expect((await app.store.subscribers.getById(subscriber.id))!.status).toBe('pending');
+    await shoot(page, 'confirm');
+    await page.getByRole('button', { name: 'Confirm my subscription' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('You are subscribed');
     expect(await app.store.subscribers.getById(subscriber.id)).toMatchObject({ status: 'confirmed', timezone: 'Asia/Tokyo' });
 

@@ -11,9 +11,10 @@ import { arxivObservation } from '../harness/papers.ts';
 import { buildServer, type PaperboyServer, type ServerOptions } from '../../src/web/server.ts';
 import { startStages } from '../../workers/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
+import { createLogger } from '../../src/log.ts';
 
-export async function webApp(opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions } = {}): Promise<{ app: App; server: PaperboyServer }> {
-  const app = await testApp({ databaseUrl: opts.databaseUrl, config: { ...shippedConfig(), sources: [] }, env: opts.env });
+export async function webApp(opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions; config?: Record<string, unknown> } = {}): Promise<{ app: App; server: PaperboyServer }> {
+  const app = await testApp({ databaseUrl: opts.databaseUrl, config: { ...shippedConfig(), sources: [], ...opts.config }, env: opts.env });
   const server = await buildServer(app, opts.server ?? { subscribeRateLimit: { max: 1000, timeWindowMs: 60_000 } });
   return { app, server };
 }
@@ -65,4 +66,19 @@ export async function seedEdition(app: App, date: string, papers: { id: string; 
   const ranker = new Ranker(app.store, app.config);
   for (const p of papers) await ranker.rank(p.id, new Date(at));
   await new EditionBuilder(app.store, app.config).build('daily', date);
+}
+
+/** Every log line of the app from now on, at debug level and up, as logfmt. */
+export function captureLog(app: App): string[] {
+  const lines: string[] = [];
+  app.log = createLogger({}, { level: 'debug', write: (line) => lines.push(line) });
+  return lines;
+}
+
+/** The hidden token of the preferences form on the page at `url` (the page a browser would submit from). */
+export async function preferencesFormToken(server: PaperboyServer, url: string): Promise<string> {
+  const page = await server.inject({ url });
+  const token = /name="form_token" value="([^"]+)"/.exec(page.body)?.[1];
+  if (!token) throw new Error(`no form token on ${url} (${page.statusCode}):\n${page.body}`);
+  return token;
 }

@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
-import { signConfirmToken, signToken } from '../../src/mail/tokens.ts';
+import { signConfirmToken, signFormToken, signToken } from '../../src/mail/tokens.ts';
 import type { PaperboyServer } from '../../src/web/server.ts';
 import { storageTargets } from '../harness/index.ts';
 import { preferencesPage } from '../../templates/pages/subscription.ts';
-import { deliverMail, linkIn, multipart, outboxMail, urlencoded, webApp } from './helpers.ts';
+import { deliverMail, linkIn, multipart, outboxMail, preferencesFormToken, urlencoded, webApp } from './helpers.ts';
 
 describe.each(storageTargets())('subscription on $name', (target) => {
   let app: App;
@@ -55,13 +55,28 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(mail.subject).toMatch(/Confirm/);
     expect(mail.to).toMatchObject({ value: [{ address: 'ada@example.org' }] });
     const link = linkIn(mail, '/confirm');
-    const first = await server.inject({ url: link });
+    // opening the link (a person, a mail scanner, a link preview) shows one button and changes nothing
+    for (const method of ['HEAD', 'GET', 'GET'] as const) {
+      const opened = await server.inject({ method, url: link });
+      expect(opened.statusCode, method).toBe(200);
+      expect((await app.store.subscribers.getById(pending.id))!.status).toBe('pending');
+    }
+    const page = await server.inject({ url: link });
+    expect(page.body).toContain('Confirm your subscription');
+    expect(page.body).toContain('a***@example.org');
+    expect(page.body).not.toContain('ada@example.org');
+    expect(page.body.match(/<button/g)).toHaveLength(1);
+    expect(page.body).toMatch(new RegExp(`<form method="post" action="${link.replace(/[.?]/g, '\\$&')}">`));
+    // the button confirms
+    const first = await server.inject({ method: 'POST', url: link, ...urlencoded([]) });
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('You are subscribed');
     expect(await app.store.subscribers.getById(pending.id)).toMatchObject({ status: 'confirmed', topics: ['language-models'], frequency: 'weekly', timezone: 'Asia/Tokyo', deliveryTimeChosen: true });
-    const again = await server.inject({ url: link });
-    expect(again.statusCode).toBe(410);
-    expect(again.body).toMatch(/already used/);
+    for (const method of ['POST', 'GET'] as const) {
+      const again = await server.inject({ method, url: link });
+      expect(again.statusCode, method).toBe(410);
+      expect(again.body).toMatch(/already used/);
+    }
     await deliverMail(app);
     const welcome = (await outboxMail(app, 'welcome', pending.id))!;
     expect(welcome.subject).toMatch(/Welcome/);
@@ -73,12 +88,14 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const s = (await app.store.subscribers.getByEmail('late@example.org'))!;
     const request = (await app.store.subscribers.pendingRequest(s.id))!;
     const old = signConfirmToken(app.secretKey, s.id, request.nonce, new Date(Date.now() - 8 * 24 * 3600_000));
-    const expired = await server.inject({ url: `/confirm?token=${old}` });
-    expect(expired.statusCode).toBe(410);
-    expect(expired.body).toMatch(/expired/);
     const fresh = signConfirmToken(app.secretKey, s.id, request.nonce, new Date());
-    const tampered = await server.inject({ url: `/confirm?token=${fresh.replace(/\.[^.]+\./, `.${'A'.repeat(12)}.`)}` });
-    expect(tampered.statusCode).toBe(400);
+    for (const method of ['GET', 'POST'] as const) {
+      const expired = await server.inject({ method, url: `/confirm?token=${old}` });
+      expect(expired.statusCode).toBe(410);
+      expect(expired.body).toMatch(/expired/);
+      const tampered = await server.inject({ method, url: `/confirm?token=${fresh.replace(/\.[^.]+\./, `.${'A'.repeat(12)}.`)}` });
+      expect(tampered.statusCode).toBe(400);
+    }
     expect((await app.store.subscribers.getById(s.id))!.status).toBe('pending');
   });
 
@@ -96,7 +113,9 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['theory'], frequency: 'daily' });
     await deliverMail(app);
     const mail = (await outboxMail(app, 'confirm', reader.id))!;
-    expect((await server.inject({ url: linkIn(mail, '/confirm') })).statusCode).toBe(200);
+    const link = linkIn(mail, '/confirm');
+    expect((await server.inject({ url: link })).body).toContain('Confirm your new choices');
+    expect((await server.inject({ method: 'POST', url: link })).statusCode).toBe(200);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['vision-multimodal'], frequency: 'weekly' });
   });
 
@@ -162,8 +181,10 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const reader = await confirmedReader('leaver@example.org', ['theory']);
     const res = await server.inject({ method: 'POST', url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) });
     expect(res.body).not.toMatch(/token=/);
-    const prefs = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
-    const post = await server.inject({ method: 'POST', url: prefs, ...urlencoded([['topics', 'vision-multimodal'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']]) });
+    const token = signToken(app.secretKey, reader.id, 'preferences');
+    const prefs = `/preferences?token=${token}`;
+    // the form token of a page opened before the unsubscribe
+    const post = await server.inject({ method: 'POST', url: prefs, ...urlencoded([['topics', 'vision-multimodal'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['form_token', signFormToken(app.secretKey, token)]]) });
     expect(post.statusCode).toBe(409);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'unsubscribed', topics: ['theory'] });
     expect((await server.inject({ url: prefs })).body).toMatch(/You are not subscribed/);
@@ -178,12 +199,13 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(unsubscribe.statusCode).toBe(200);
     // the confirmation sent before the unsubscribe no longer works
     expect((await server.inject({ url: linkIn(stale, '/confirm') })).statusCode).toBe(410);
+    expect((await server.inject({ method: 'POST', url: linkIn(stale, '/confirm') })).statusCode).toBe(410);
     expect((await app.store.subscribers.getById(reader.id))!.status).toBe('unsubscribed');
     await subscribe('comeback@example.org');
     expect((await app.store.subscribers.getById(reader.id))!.status).toBe('unsubscribed');
     await deliverMail(app);
     const fresh = (await outboxMail(app, 'confirm', reader.id))!;
-    expect((await server.inject({ url: linkIn(fresh, '/confirm') })).statusCode).toBe(200);
+    expect((await server.inject({ method: 'POST', url: linkIn(fresh, '/confirm') })).statusCode).toBe(200);
     expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');
   });
 
@@ -196,6 +218,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
       ['GET', '/preferences'],
       ['POST', '/preferences'],
       ['GET', '/confirm'],
+      ['POST', '/confirm'],
     ] as const) {
       const res = await server.inject({ method, url: `${route}?token=${a}&token=${a}`, ...(method === 'POST' ? urlencoded([['List-Unsubscribe', 'One-Click']]) : {}) });
       expect(res.statusCode, `${method} ${route}`).toBe(400);
@@ -210,13 +233,13 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const before = await server.inject({ url });
     expect(before.statusCode).toBe(200);
     expect(before.body).toMatch(/You have not chosen a delivery time, so each edition reaches you as soon as it goes out/);
-    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '18'], ['timezone', 'Europe/Berlin']]);
+    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['form_token', await preferencesFormToken(server, url)]]);
     const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, 'sec-fetch-site': 'same-origin' }, payload: body.payload });
     expect(saved.statusCode).toBe(200);
     expect(saved.body).not.toMatch(/as soon as it goes out/);
     expect((await server.inject({ url })).body).not.toMatch(/as soon as it goes out/);
     // with send.atReadersHour off nobody's hour is used: the page says so to every reader
-    const forAll = preferencesPage({ listName: 'Daily Papers', email: 'a@example.org', action: '/preferences', topics: [], frequency: 'daily', zones: ['UTC'], timezone: 'UTC', deliveryHour: 7, delivery: 'on-release-for-all', today: '2026-11-26' });
+    const forAll = preferencesPage({ listName: 'Daily Papers', email: 'a@example.org', action: '/preferences', formToken: 'x', topics: [], frequency: 'daily', zones: ['UTC'], timezone: 'UTC', deliveryHour: 7, delivery: 'on-release-for-all', today: '2026-11-26' });
     expect(forAll).toMatch(/Each edition reaches every reader as soon as it goes out/);
   });
 
@@ -224,7 +247,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const reader = await confirmedReader('default-time@example.org', ['theory']);
     expect(reader.deliveryTimeChosen).toBe(false);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
-    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']]);
+    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['form_token', await preferencesFormToken(server, url)]]);
     const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null', 'sec-fetch-site': 'same-origin' }, payload: body.payload });
     expect(saved.statusCode).toBe(200);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ deliveryHour: 7, timezone: 'UTC', deliveryTimeChosen: true });
@@ -240,7 +263,7 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(page.body).toMatch(/name="timezone"/);
     expect(page.body).toMatch(/name="paused_until"/);
     const pause = new Date(Date.now() + 10 * 24 * 3600_000).toISOString().slice(0, 10);
-    const fields: [string, string][] = [['topics', 'theory'], ['topics', 'language-models'], ['topics', 'not-a-topic'], ['frequency', 'weekly'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['paused_until', pause]];
+    const fields: [string, string][] = [['topics', 'theory'], ['topics', 'language-models'], ['topics', 'not-a-topic'], ['frequency', 'weekly'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['paused_until', pause], ['form_token', await preferencesFormToken(server, url)]];
     // what Chromium sends from our page: no-referrer makes its Origin "null"
     const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
     for (let i = 0; i < 2; i++) {
@@ -269,8 +292,9 @@ describe.each(storageTargets())('subscription on $name', (target) => {
       expect(page).toMatch(new RegExp(`<select id="sections-first-${n}" name="sections_first">\\s*<option value="" selected>By the day's best paper</option>`));
     }
     const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
+    const formToken = await preferencesFormToken(server, url);
     const save = (order: string[], extra: [string, string][] = []) => {
-      const body = urlencoded([['topics', 'theory'], ['topics', 'language-models'], ['topics', 'alignment-safety'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ...order.map((t): [string, string] => ['sections_first', t]), ...extra]);
+      const body = urlencoded([['topics', 'theory'], ['topics', 'language-models'], ['topics', 'alignment-safety'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['form_token', formToken], ...order.map((t): [string, string] => ['sections_first', t]), ...extra]);
       return server.inject({ method: 'POST', url, headers: { ...body.headers, ...headers }, payload: body.payload });
     };
     const saved = await save(['alignment-safety', 'alignment-safety', 'theory']);
@@ -302,31 +326,57 @@ describe.each(storageTargets())('subscription on $name', (target) => {
   it('refuses a bad time zone, hour or pause with the reason, saving nothing', async () => {
     const reader = await confirmedReader('typo@example.org', ['theory']);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const formToken: [string, string] = ['form_token', await preferencesFormToken(server, url)];
     for (const [fields, reason] of [
       [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'Mars/Olympus']], /not a time zone/],
-      [[['frequency', 'daily'], ['hour', '24'], ['timezone', 'UTC']], /Not saved/],
+      [[['frequency', 'daily'], ['hour', '24'], ['timezone', 'UTC']], /Not saved: the hour &quot;24&quot; is not a whole number from 0 to 23/],
       [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['paused_until', '2001-01-01']], /pause/],
     ] as [[string, string][], RegExp][]) {
-      const res = await server.inject({ method: 'POST', url, ...urlencoded(fields) });
+      const res = await server.inject({ method: 'POST', url, ...urlencoded([...fields, formToken]) });
       expect(res.statusCode).toBe(400);
       expect(res.body).toMatch(reason);
     }
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], deliveryHour: 7, timezone: 'UTC' });
   });
 
-  it('refuses a cross-site preferences POST (text/plain, a foreign Origin, Sec-Fetch-Site cross-site) even with a valid token', async () => {
+  it('refuses a cross-site preferences POST (text/plain, a foreign Origin, Sec-Fetch-Site cross-site, no form token) even with a valid link token', async () => {
     const reader = await confirmedReader('csrf@example.org', ['theory']);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
     const plain = await server.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain', origin: 'https://evil.example' }, payload: 'frequency=weekly' });
     expect(plain.statusCode).toBe(415);
-    const body = urlencoded([['frequency', 'weekly'], ['hour', '3'], ['timezone', 'UTC']]);
-    const foreign = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'https://evil.example' }, payload: body.payload });
+    const fields: [string, string][] = [['frequency', 'weekly'], ['hour', '3'], ['timezone', 'UTC']];
+    const withToken = urlencoded([...fields, ['form_token', await preferencesFormToken(server, url)]]);
+    const foreign = await server.inject({ method: 'POST', url, headers: { ...withToken.headers, origin: 'https://evil.example' }, payload: withToken.payload });
     expect(foreign.statusCode).toBe(403);
-    const crossSite = await server.inject({ method: 'POST', url, headers: { ...body.headers, 'sec-fetch-site': 'cross-site' }, payload: body.payload });
+    const crossSite = await server.inject({ method: 'POST', url, headers: { ...withToken.headers, 'sec-fetch-site': 'cross-site' }, payload: withToken.payload });
     expect(crossSite.statusCode).toBe(403);
-    const sandboxed = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null' }, payload: body.payload });
-    expect(sandboxed.statusCode).toBe(403);
+    // a form on another site (or sandboxed: Origin null) cannot know the form token
+    const noToken = urlencoded(fields);
+    for (const headers of [{ origin: 'null' }, {}, { 'sec-fetch-site': 'same-origin' }]) {
+      const res = await server.inject({ method: 'POST', url, headers: { ...noToken.headers, ...headers }, payload: noToken.payload });
+      expect(res.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(res.body).toMatch(/did not come from our preferences page/);
+    }
+    // nor can it use another reader's
+    const other = await confirmedReader('csrf-other@example.org');
+    const othersToken = urlencoded([...fields, ['form_token', await preferencesFormToken(server, `/preferences?token=${signToken(app.secretKey, other.id, 'preferences')}`)]]);
+    expect((await server.inject({ method: 'POST', url, headers: { ...othersToken.headers, origin: 'null' }, payload: othersToken.payload })).statusCode).toBe(403);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], frequency: 'daily', deliveryHour: 7 });
+  });
+
+  it('saves from a browser that sends Origin: null and no Sec-Fetch-Site (Safari before 16.4) when the form carries its token, urlencoded or multipart', async () => {
+    const reader = await confirmedReader('safari@example.org', ['theory']);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const formToken = await preferencesFormToken(server, url);
+    for (const [hour, body] of [
+      [6, urlencoded([['topics', 'theory'], ['frequency', 'weekly'], ['hour', '6'], ['timezone', 'UTC'], ['form_token', formToken]])],
+      [5, multipart([['topics', 'theory'], ['frequency', 'weekly'], ['hour', '5'], ['timezone', 'UTC'], ['form_token', formToken]])],
+    ] as const) {
+      const res = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null' }, payload: body.payload });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toMatch(/Saved/);
+      expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ frequency: 'weekly', deliveryHour: hour });
+    }
   });
 
   it('refuses tampered tokens and tokens of another purpose', async () => {

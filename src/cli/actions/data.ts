@@ -9,7 +9,7 @@ import { cutoffOf, isDate } from '../../rank/calendar.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
-import { EXIT, jsonLines, output, parseDateOption, parseList, UsageError, withData } from '../runtime.ts';
+import { EXIT, jsonLines, output, parseDateOption, parseList, UsageError, wholeNumberOption, withData } from '../runtime.ts';
 import { startProgress } from '../progress.ts';
 import { suppressAddress } from '../../send/feedback.ts';
 
@@ -35,10 +35,9 @@ function parseTimeZone(value: string | undefined, name = '--timezone'): string |
   }
 }
 
+/** The reader's local hour, 0 to 23. */
 function parseHour(value: string | undefined, name = '--hour'): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,2}$/.test(value.trim()) || Number(value) > 23) throw new UsageError(`${name} "${value}": use a whole hour from 0 to 23 (the reader's local time)`);
-  return Number(value);
+  return value === undefined ? undefined : wholeNumberOption(name, value, 0, 23);
 }
 
 /** What an import row's `status` cell asks for; a stop is kept whatever the flags say. */
@@ -96,8 +95,7 @@ function paperJson(p: Paper) {
 
 export async function papersList(opts: { date?: string; query?: string; limit?: string; json?: boolean }): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    const limit = opts.limit === undefined ? undefined : Number(opts.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit "${opts.limit}" is not a positive whole number`);
+    const limit = opts.limit === undefined ? undefined : wholeNumberOption('--limit', opts.limit, 1, 10_000_000);
     const editionDate = parseDateOption(opts.date);
     // one day or a search is a bounded list, sorted by score; everything is streamed in id order
     const papers: AsyncIterable<Paper> | Paper[] =
@@ -228,7 +226,7 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       try {
         // an exported reader who never chose a time has both cells empty, and stays so
         timezone = parseTimeZone(row.timezone || undefined, 'timezone');
-        deliveryHour = parseHour(row.delivery_hour || undefined, 'delivery_hour');
+        deliveryHour = parseHour(row.delivery_hour?.trim() || undefined, 'delivery_hour');
       } catch (err) {
         timeProblem = (err as Error).message;
       }
@@ -311,10 +309,8 @@ export async function subscribersRemove(email: string): Promise<void> {
 
 export async function papersSearch(query: string, opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean }): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    const limit = opts.limit === undefined ? 20 : Number(opts.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError(`--limit "${opts.limit}": use a whole number from 1 to 500`);
-    const page = opts.page === undefined ? 1 : Number(opts.page);
-    if (!Number.isInteger(page) || page < 1) throw new UsageError(`--page "${opts.page}": use a whole number from 1`);
+    const limit = opts.limit === undefined ? 20 : wholeNumberOption('--limit', opts.limit, 1, 500);
+    const page = opts.page === undefined ? 1 : wholeNumberOption('--page', opts.page, 1, 100_000);
     if (opts.topic) checkTopics(app, [opts.topic], '--topic');
     for (const [flag, value] of [['--from', opts.from], ['--to', opts.to]] as const) {
       if (value !== undefined && !isDate(value)) throw new UsageError(`${flag} "${value}" is not a date: use YYYY-MM-DD, e.g. ${flag} 2026-11-26`);

@@ -16,7 +16,7 @@ import { STAGES, startHeartbeat, startStages, type Stage } from '../../../worker
 import { QUEUE } from '../../queues/index.ts';
 import { possiblySentTwiceLine } from '../../status/report.ts';
 import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
-import { EXIT, jsonLines, output, parseDateOption, parseList, untilStopSignal, UsageError, withApp } from '../runtime.ts';
+import { EXIT, jsonLines, output, parseDateOption, parseList, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
   return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
@@ -233,8 +233,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
 
 /** The preview server: sample data only, so it needs no database, Redis or edition. */
 async function previewServe(portOption: string | undefined): Promise<number> {
-  const port = portOption === undefined ? 3100 : Number(portOption);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${portOption}" is not a TCP port: use a number from 0 to 65535, e.g. --port 3100`);
+  const port = portOption === undefined ? 3100 : wholeNumberOption('--port', portOption, 0, 65535);
   const settings = loadSettings();
   const { startPreviewServer } = await import('../../render/previewServer.ts');
   const server = await startPreviewServer({

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { createLogger } from '../../log.ts';
-import { EXIT, describeError, output, untilStopSignal, UsageError } from '../runtime.ts';
+import { EXIT, describeError, output, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -36,14 +36,16 @@ export function registerOpsCommands(program: Command): void {
   program
     .command('serve')
     .description('the HTTP service: subscribe, confirm, preferences, one-click unsubscribe, the archive, search, feeds, /healthz, /readyz, /metrics, /admin/queues')
-    .option('--port <n>', 'port (default: PORT, else 3000)')
+    .option('--port <n>', 'port, 0 to 65535 (default: PORT, else 3000; 0: any free port)')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .addHelpText('after', '\nBehind nginx or a load balancer, set web.trustProxy in the config file (the proxies\' addresses, or\ntheir number) so that the /subscribe rate limit counts each client, not the proxy: see the README,\n"Behind a proxy or load balancer".')
     .action(async (opts: { port?: string; host: string }) => {
       const { withApp } = await import('../runtime.ts');
+      // checked before anything starts (0: any free port)
+      const portOption = opts.port === undefined ? undefined : wholeNumberOption('--port', opts.port, 0, 65535);
       process.exitCode = await withApp(
         async (app) => {
-          const port = opts.port !== undefined ? Number(opts.port) : app.env.port;
-          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port "${opts.port}" is not a TCP port: use a number from 1 to 65535`);
+          const port = portOption ?? app.env.port;
           const { buildServer } = await import('../../web/server.ts');
           const { ensureWorkers } = await import('../operations.ts');
           const server = await buildServer(app);

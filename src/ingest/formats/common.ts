@@ -1,6 +1,7 @@
 /** Helpers shared by the format parsers: dates, links, author lists, validation and counting. */
 import type { SourceKind } from '../../config/schema.ts';
 import { paperObservationSchema, type PaperObservation } from '../paper.ts';
+import { foldWhitespace } from '../text.ts';
 import type { ParsedXml } from '../xml.ts';
 import type { ParseContext } from './types.ts';
 
@@ -144,7 +145,8 @@ export function firstDoi(value: string | undefined): string | undefined {
  */
 export function splitAuthors(value: string | undefined): string[] {
   if (!value) return [];
-  const v = value.replace(/\s+/g, ' ').trim();
+  // cleaned like titles: whitespace folded, control characters dropped
+  const v = foldWhitespace(value);
   if (!v) return [];
   if (/^[^,]+, (?:[A-Z][a-z]?\.[- ]?)+(?:,|$)/.test(v.slice(0, 200))) {
     // `LAPALU, N., SIMON, A., Plaumann, P.-L., O'Connell, R. J.`

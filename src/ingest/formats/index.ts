@@ -7,6 +7,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { SourceKind } from '../../config/schema.ts';
+import { withoutNul } from '../../input.ts';
 import { decodeBody } from '../decode.ts';
 import { parseArxivApi } from './arxivApi.ts';
 import { parseArxivRss } from './arxivRss.ts';
@@ -66,7 +67,8 @@ export function parseFeed(body: Buffer, ctx: ParseContext): ParseResult {
   const doc = detectDocument(decoded.text, ctx.contentType);
   const parseAs = checkKind(ctx.kind, doc.format, problems);
   const result = parseDetected(doc, parseAs, ctx);
-  return { ...result, problems: [...problems, ...result.problems] };
+  // the one door of feed text: a NUL (raw, or JSON's \u0000) would reach the database
+  return withoutNul({ ...result, problems: [...problems, ...result.problems] });
 }
 
 /** The format to parse as, or a FeedError naming what was expected and what came. */
