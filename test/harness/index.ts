@@ -13,6 +13,8 @@ import { Store } from '../../src/db/store.ts';
 import { Queues } from '../../src/queues/index.ts';
 import { createLogger } from '../../src/log.ts';
 
+export { until } from './until.ts';
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const sharedDir = path.resolve(repoRoot, '../shared');
 

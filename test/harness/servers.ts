@@ -3,18 +3,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { findOnPath, freePort } from '../../src/queues/redis.ts';
+import { until } from './until.ts';
 
 export interface Server {
   url: string;
   stop(): Promise<void>;
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -54,14 +47,14 @@ export async function startRedis(opts: { appendfsync?: 'always' | 'everysec' } =
       c.disconnect();
     }
   };
-  await waitUntil(ping, 'redis-server');
+  await until('redis-server to start', ping, { timeoutMs: 20_000, intervalMs: 50 });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async restart() {
       await stopChild(child);
       child = start();
-      await waitUntil(ping, 'redis-server (restart)');
+      await until('redis-server to start again', ping, { timeoutMs: 20_000, intervalMs: 50 });
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -71,7 +64,7 @@ export async function startRedis(opts: { appendfsync?: 'always' | 'everysec' } =
     },
     async start() {
       child = start();
-      await waitUntil(ping, 'redis-server (start)');
+      await until('redis-server to start again', ping, { timeoutMs: 20_000, intervalMs: 50 });
     },
     async stop() {
       await stopChild(child);
@@ -166,12 +159,12 @@ export async function startRedisCluster(nodes = 3, opts: { create?: boolean } = 
   };
   try {
     const cliOut = (args: string[]) => spawnSync(cli, args, { encoding: 'utf8', timeout: 30_000 });
-    for (const port of ports) await waitUntil(() => cliOut(['-h', '127.0.0.1', '-p', String(port), 'PING']).stdout.trim() === 'PONG', `redis-server (cluster node ${port})`);
+    for (const port of ports) await until(`redis-server (cluster node ${port}) to start`, () => cliOut(['-h', '127.0.0.1', '-p', String(port), 'PING']).stdout.trim() === 'PONG', { timeoutMs: 20_000, intervalMs: 50 });
     if (opts.create === false) return { url: `redis://127.0.0.1:${ports[0]}`, ports, stop };
     const created = cliOut(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stderr || created.stdout}`);
     for (const port of ports) {
-      await waitUntil(() => /cluster_state:ok/.test(cliOut(['-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO']).stdout), `Redis Cluster (node ${port} reaching cluster_state:ok)`, 30_000);
+      await until(`Redis Cluster node ${port} to reach cluster_state:ok`, () => /cluster_state:ok/.test(cliOut(['-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO']).stdout), { timeoutMs: 30_000, intervalMs: 50 });
     }
   } catch (err) {
     await stop();

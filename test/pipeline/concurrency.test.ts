@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { ingestSources } from '../../src/cli/operations.ts';
 import { startStages } from '../../workers/index.ts';
-import { repoRoot, testApp } from '../harness/index.ts';
+import { repoRoot, testApp, until } from '../harness/index.ts';
 
 const feed = readFileSync(path.join(repoRoot, 'demo', 'feeds', 'lab-blog.atom'));
 
@@ -37,14 +37,6 @@ async function holdingFeedServer() {
   };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const servers: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const s of servers) await s.close();
@@ -67,7 +59,7 @@ describe('workers.concurrency', () => {
     const workers = await startStages(app, ['ingest']);
     try {
       const reports = ingestSources(app, app.config.sources);
-      await until('six fetches held at once', () => feeds.held() === 6);
+      await until('six fetches held at once', () => feeds.held() === 6, { timeoutMs: 30_000 });
       feeds.release();
       expect((await reports).map((r) => r.status)).toEqual(Array(6).fill('ok'));
       expect(feeds.mostAtOnce()).toBe(6);

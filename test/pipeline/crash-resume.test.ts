@@ -3,32 +3,20 @@
  * new worker: the edition completes, every confirmed subscriber gets exactly one message,
  * with the Message-ID recorded for them. Also: SIGTERM lets in-flight work finish, exit 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.ts';
-import { redisUrl, repoRoot, runCli, tempDir } from '../harness/index.ts';
+import { redisUrl, repoRoot, runCli, tempDir, until } from '../harness/index.ts';
+import { startWorker, stopWorker } from '../harness/processes.ts';
 import { startSesStandIn } from '../harness/sesStandIn.ts';
 import { EDITION_DATE, prepareEdition } from '../harness/edition.ts';
 
 const DATE = EDITION_DATE;
 const SUBSCRIBERS = 1500;
 
-function startWorker(env: Record<string, string>, stages: string[]): ChildProcess {
-  return spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'worker', ...stages], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 function countEml(dir: string): number {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')).length : 0;
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 async function prepare(send: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}): Promise<{ env: Record<string, string>; outbox: string; dbUrl: string }> {
@@ -49,9 +37,9 @@ describe('crash and resume', () => {
     expect(queued.code, queued.stderr).toBe(0);
 
     const first = startWorker(env, ['render', 'send']);
-    await until(() => countEml(outbox) >= 100, 60_000, 'the first 100 messages');
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await until('the first 100 messages', () => countEml(outbox) >= 100, { timeoutMs: 60_000 });
+    first.child.kill('SIGKILL');
+    await first.exited;
     const atKill = countEml(outbox);
     expect(atKill).toBeLessThan(SUBSCRIBERS);
 
@@ -59,9 +47,8 @@ describe('crash and resume', () => {
     try {
       const second = startWorker(env, ['render', 'send']);
       // a killed worker's jobs are picked up again once BullMQ sees them stalled (lock expiry, ~30 s)
-      await until(async () => (await store.editions.get(DATE))?.status === 'sent', 120_000, 'the edition to be sent');
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      await until('the edition to be sent', async () => (await store.editions.get(DATE))?.status === 'sent', { timeoutMs: 120_000 });
+      expect(await stopWorker(second), second.stderr()).toBe(0);
 
       const counts = await store.deliveries.countByStatus(DATE);
       expect(counts).toEqual({ pending: 0, sending: 0, sent: SUBSCRIBERS, failed: 0, skipped: 0 });
@@ -91,12 +78,8 @@ describe('crash and resume', () => {
     const { env, outbox } = await prepare();
     expect((await runCli(['edition', 'send', '--date', DATE], { env })).code).toBe(0);
     const worker = startWorker(env, ['render', 'send']);
-    let stderr = '';
-    worker.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await until(() => countEml(outbox) >= 50, 60_000, 'the first messages');
-    worker.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => worker.once('exit', r));
-    expect(code, stderr).toBe(0);
+    await until('the first messages', () => countEml(outbox) >= 50, { timeoutMs: 60_000 });
+    expect(await stopWorker(worker), worker.stderr()).toBe(0);
     const r = await runCli(['edition', 'show', '--date', DATE, '--json'], { env });
     const { deliveries } = JSON.parse(r.stdout);
     // nothing was left half-done: every delivery is either sent or still pending, none "sending"
@@ -114,17 +97,16 @@ describe('crash and resume', () => {
       );
       expect((await runCli(['edition', 'send', '--date', DATE], { env })).code).toBe(0);
       const first = startWorker(env, ['render', 'send']);
-      await until(() => standIn.messages.length >= 200, 60_000, 'the first 200 messages');
-      first.kill('SIGKILL');
-      await new Promise((r) => first.once('exit', r));
+      await until('the first 200 messages', () => standIn.messages.length >= 200, { timeoutMs: 60_000 });
+      first.child.kill('SIGKILL');
+      await first.exited;
       expect(standIn.messages.length).toBeLessThan(SUBSCRIBERS);
 
       const store = await Store.open(dbUrl);
       try {
         const second = startWorker(env, ['render', 'send']);
-        await until(async () => (await store.editions.get(DATE))?.status === 'sent', 120_000, 'the edition to be sent');
-        second.kill('SIGTERM');
-        await new Promise((r) => second.once('exit', r));
+        await until('the edition to be sent', async () => (await store.editions.get(DATE))?.status === 'sent', { timeoutMs: 120_000 });
+        expect(await stopWorker(second), second.stderr()).toBe(0);
         expect(await store.deliveries.countByStatus(DATE)).toEqual({ pending: 0, sending: 0, sent: SUBSCRIBERS, failed: 0, skipped: 0 });
         const received = new Map<string, number>();
         for (const m of standIn.messages) received.set(m.to[0]!, (received.get(m.to[0]!) ?? 0) + 1);

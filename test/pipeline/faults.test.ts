@@ -5,12 +5,13 @@
  * another worker took its batch over. Each time the edition completes, every reader gets it,
  * and a reader who got it twice is one the edition reports as "possibly sent twice".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.ts';
-import { createPostgresDatabase, repoRoot, runCli, tempDir } from '../harness/index.ts';
+import { createPostgresDatabase, repoRoot, runCli, tempDir, until } from '../harness/index.ts';
+import { isStopped, startWorker, stopWorker, type WorkerProcess } from '../harness/processes.ts';
 import { startPostgres, startRedis } from '../harness/servers.ts';
 import { startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';
 import { EDITION_DATE, prepareEdition } from '../harness/edition.ts';
@@ -23,39 +24,7 @@ afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
 });
 
-interface Worker {
-  child: ChildProcess;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startWorker(env: Record<string, string>, stages: string[]): Worker {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'worker', ...stages], { env: { ...process.env, ...env, LOG_LEVEL: process.env.FAULTS_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  return { child, stderr: () => stderr, exited };
-}
-
-async function stopWorker(worker: Worker): Promise<number | null> {
-  worker.child.kill('SIGTERM');
-  return (await worker.exited).code;
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const workerLogLevel = process.env.FAULTS_LOG_LEVEL ?? 'warn';
 
 async function sesStandIn(): Promise<SesStandIn> {
   const standIn = await startSesStandIn();
@@ -119,14 +88,59 @@ async function editionSent(store: Store): Promise<boolean> {
   }
 }
 
-/** Waits for the edition to be sent; on a timeout, says where the deliveries and the workers are. */
-async function untilSent(store: Store, workers: Worker[], what: string): Promise<void> {
+/** Where the deliveries and the workers stand: what a wait that gave up reports. */
+async function whereThingsStand(store: Store, workers: WorkerProcess[]): Promise<string> {
+  const counts = await store.deliveries.countByStatus(DATE).catch((e: Error) => e.message);
+  return `deliveries ${JSON.stringify(counts)}\n${workers.map((w) => w.stderr()).join('\n---\n')}`;
+}
+
+/** Waits for the edition to be sent (its every delivery settled); the bound only turns a hang into a failure. */
+async function untilSent(store: Store, workers: WorkerProcess[], what: string): Promise<void> {
+  await until(what, () => editionSent(store), { timeoutMs: 150_000, intervalMs: 100, explain: () => whereThingsStand(store, workers) });
+}
+
+/** Waits until the stand-in has accepted `count` messages: the workers are sending. */
+async function untilReceived(standIn: SesStandIn, count: number, store: Store, workers: WorkerProcess[]): Promise<void> {
+  await until(`the first ${count} messages`, () => standIn.messages.length >= count, { timeoutMs: 120_000, explain: () => whereThingsStand(store, workers) });
+}
+
+/** Waits until every worker has written a line matching `line` since `marks` (their stderr lengths then). */
+async function untilEveryLogs(workers: WorkerProcess[], marks: number[], line: RegExp, what: string): Promise<void> {
+  await until(what, () => workers.every((w, i) => line.test(w.stderr().slice(marks[i]))), { timeoutMs: 60_000, explain: () => workers.map((w) => w.stderr()).join('\n---\n') });
+}
+
+/** Whether a write transaction could start on the SQLite file now, without waiting: nobody holds its write lock. */
+function sqliteWritable(file: string): boolean {
+  const db = new DatabaseSync(file, { timeout: 0 });
   try {
-    await until(() => editionSent(store), 90_000, what);
-  } catch (err) {
-    const counts = await store.deliveries.countByStatus(DATE).catch((e: Error) => e.message);
-    throw new Error(`${(err as Error).message}: deliveries ${JSON.stringify(counts)}\n${workers.map((w) => w.stderr()).join('\n---\n')}`);
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db.close();
   }
+}
+
+/**
+ * Stops (SIGSTOP) the only sending worker at a moment it holds a batch: deliveries it claimed
+ * ("sending") and has not recorded. Never while it holds the SQLite file's write lock: a
+ * process frozen inside a write transaction stops every other writer until it wakes, which
+ * is not the fault under test. Tries again (SIGCONT, more sending, SIGSTOP) until it lands so.
+ */
+async function freezeMidBatch(worker: WorkerProcess, store: Store, dbFile: string, standIn: SesStandIn): Promise<{ claimed: number }> {
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    worker.child.kill('SIGSTOP');
+    await until('the worker to be stopped', () => isStopped(worker.child.pid!), { timeoutMs: 10_000, intervalMs: 5 });
+    const claimed = (await store.deliveries.countByStatus(DATE)).sending;
+    if (claimed > 0 && sqliteWritable(dbFile)) return { claimed };
+    worker.child.kill('SIGCONT');
+    const seen = standIn.messages.length;
+    await until('the worker to send on', async () => standIn.messages.length > seen || (await editionSent(store)), { timeoutMs: 60_000, intervalMs: 5, explain: () => worker.stderr() });
+    if (await editionSent(store)) break;
+  }
+  throw new Error(`could not stop the worker while it held a batch outside a database write: ${await whereThingsStand(store, [worker])}`);
 }
 
 describe('faults on real processes, mid-edition', () => {
@@ -141,13 +155,15 @@ describe('faults on real processes, mid-edition', () => {
     const store = await Store.open(databaseUrl);
     cleanups.push(() => store.close());
 
-    const workers = [startWorker(env, ['render', 'send']), startWorker(env, ['send'])];
-    await until(() => standIn.messages.length >= 200, 60_000, 'the first 200 messages');
+    const workers = [startWorker(env, ['render', 'send'], { logLevel: workerLogLevel }), startWorker(env, ['send'], { logLevel: workerLogLevel })];
+    await untilReceived(standIn, 200, store, workers);
+    const marks = workers.map((w) => w.stderr().length);
     await redis.kill();
     const atKill = standIn.messages.length;
     expect(atKill).toBeLessThan(SUBSCRIBERS);
-    // long enough for every worker to notice (their commands fail, their reconnects are refused)
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Redis stays down until every worker has met the outage (a reconnect refused), not for
+    // a blip that ioredis would hide
+    await untilEveryLogs(workers, marks, /queue=send error="connect ECONNREFUSED/, 'every send worker to find Redis gone');
     await redis.start();
 
     await untilSent(store, workers, 'the edition to be sent after the restart');
@@ -155,7 +171,7 @@ describe('faults on real processes, mid-edition', () => {
     for (const w of workers) expect(await stopWorker(w), w.stderr()).toBe(0);
     const { twice } = await expectEveryoneOnce(store, standIn);
     expect(twice).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   it('PostgreSQL restarted mid-run: the workers wait for it, record what they sent, and complete the edition; nobody gets it twice', async (ctx) => {
     const pg = await startPostgres();
@@ -169,12 +185,15 @@ describe('faults on real processes, mid-edition', () => {
     const store = await Store.open(databaseUrl);
     cleanups.push(() => store.close());
 
-    const workers = [startWorker(env, ['render', 'send']), startWorker(env, ['send'])];
-    await until(() => standIn.messages.length >= 200, 60_000, 'the first 200 messages');
+    const workers = [startWorker(env, ['render', 'send'], { logLevel: workerLogLevel }), startWorker(env, ['send'], { logLevel: workerLogLevel })];
+    await untilReceived(standIn, 200, store, workers);
+    const marks = workers.map((w) => w.stderr().length);
     await pg.stopServer();
     const atStop = standIn.messages.length;
     expect(atStop).toBeLessThan(SUBSCRIBERS);
-    await new Promise((r) => setTimeout(r, 3_000));
+    // the database stays down until a worker has met the outage: sent messages it cannot
+    // record yet, or a batch that could not start
+    await until('a worker to keep outcomes the database cannot take', () => workers.some((w, i) => /the database does not answer|job failed/.test(w.stderr().slice(marks[i]!))), { timeoutMs: 60_000, explain: () => workers.map((w) => w.stderr()).join('\n---\n') });
     await pg.startServer();
 
     await untilSent(store, workers, 'the edition to be sent after the restart');
@@ -183,7 +202,7 @@ describe('faults on real processes, mid-edition', () => {
     const { twice, reported } = await expectEveryoneOnce(store, standIn);
     expect(twice).toEqual([]);
     expect(reported.size).toBe(0);
-  }, 180_000);
+  }, 300_000);
 
   it('a send worker that hangs (SIGSTOP) loses its batches to another worker once their lock expires, and sends nothing more when it wakes', async () => {
     const redis = await startRedis();
@@ -193,32 +212,32 @@ describe('faults on real processes, mid-edition', () => {
     const store = await Store.open(databaseUrl);
     cleanups.push(() => store.close());
 
-    const renderer = startWorker(env, ['render']);
-    const hung = startWorker(env, ['send']);
-    await until(() => standIn.messages.length >= 200, 60_000, 'the first 200 messages');
-    hung.child.kill('SIGSTOP');
+    const renderer = startWorker(env, ['render'], { logLevel: workerLogLevel });
+    const hung = startWorker(env, ['send'], { logLevel: workerLogLevel });
+    await untilReceived(standIn, 200, store, [renderer, hung]);
+    const { claimed } = await freezeMidBatch(hung, store, databaseUrl.slice('sqlite:'.length), standIn);
     const atStop = standIn.messages.length;
     expect(atStop).toBeLessThan(SUBSCRIBERS);
 
-    const other = startWorker(env, ['send']);
+    const other = startWorker(env, ['send'], { logLevel: workerLogLevel });
     await untilSent(store, [renderer, hung, other], 'the other worker to finish the edition');
     const atFinish = standIn.messages.length;
 
-    // the hung worker wakes up: it finds its batches taken over and sends nothing more
+    // the hung worker wakes up, and SIGTERM makes it finish what it holds and leave: whatever
+    // it would still send, it has sent by the time it exits
     hung.child.kill('SIGCONT');
-    // (it may also have been stopped between two batches, with nothing to notice: then it
-    // stays quiet, which is what this waits for at most 15 s before checking)
-    await until(() => /taken over/.test(hung.stderr()) || standIn.messages.length > atFinish, 15_000, 'the woken worker').catch(() => {});
-    for (const w of [renderer, hung, other]) expect(await stopWorker(w), w.stderr()).toBe(0);
-    expect(standIn.messages.length - atFinish, 'messages sent by the woken worker').toBe(0);
+    for (const w of [hung, renderer, other]) expect(await stopWorker(w), w.stderr()).toBe(0);
+    expect(standIn.messages.length - atFinish, `messages sent by the woken worker:\n${hung.stderr()}`).toBe(0);
 
     const { twice, reported } = await expectEveryoneOnce(store, standIn);
-    // only what the hung worker had sent but not yet recorded can have gone twice: at most
-    // a second of sending (the outcomes are recorded once a second) of its two batches
+    // the deliveries it held when it hung were taken over, and only those it held (two
+    // batches of 50 at most) are reported: what it had sent of them but not yet recorded
+    // may have gone twice
+    expect(reported.size).toBeGreaterThanOrEqual(claimed);
     expect(reported.size).toBeLessThanOrEqual(2 * 50);
     const again = await runCli(['edition', 'send', '--date', DATE, '--wait'], { env });
     expect(again.code, again.stderr).toBe(0);
-    if (reported.size > 0) expect(again.stdout).toContain(`possibly sent twice: ${reported.size}`);
+    expect(again.stdout).toContain(`possibly sent twice: ${reported.size}`);
     expect(standIn.messages.length).toBe(SUBSCRIBERS + twice.length);
-  }, 180_000);
+  }, 300_000);
 });
