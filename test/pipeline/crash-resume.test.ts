@@ -72,7 +72,7 @@ describe('crash and resume', () => {
     } finally {
       await store.close();
     }
-  }, 240_000);
+  }, 600_000);
 
   it('finishes in-flight work and exits 0 on SIGTERM', async () => {
     const { env, outbox } = await prepare();
@@ -85,7 +85,7 @@ describe('crash and resume', () => {
     // nothing was left half-done: every delivery is either sent or still pending, none "sending"
     expect(deliveries.sending).toBe(0);
     expect(deliveries.sent).toBe(countEml(outbox));
-  }, 180_000);
+  }, 600_000);
 
   it('through SES: a worker killed mid-send, then restarted, completes the edition; only readers reported "possibly sent twice" can get it twice', async () => {
     const standIn = await startSesStandIn();
@@ -128,5 +128,5 @@ describe('crash and resume', () => {
     } finally {
       await standIn.close();
     }
-  }, 300_000);
+  }, 600_000);
 });

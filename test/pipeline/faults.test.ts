@@ -171,7 +171,7 @@ describe('faults on real processes, mid-edition', () => {
     for (const w of workers) expect(await stopWorker(w), w.stderr()).toBe(0);
     const { twice } = await expectEveryoneOnce(store, standIn);
     expect(twice).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 
   it('PostgreSQL restarted mid-run: the workers wait for it, record what they sent, and complete the edition; nobody gets it twice', async (ctx) => {
     const pg = await startPostgres();
@@ -202,7 +202,7 @@ describe('faults on real processes, mid-edition', () => {
     const { twice, reported } = await expectEveryoneOnce(store, standIn);
     expect(twice).toEqual([]);
     expect(reported.size).toBe(0);
-  }, 300_000);
+  }, 600_000);
 
   it('a send worker that hangs (SIGSTOP) loses its batches to another worker once their lock expires, and sends nothing more when it wakes', async () => {
     const redis = await startRedis();
@@ -239,5 +239,5 @@ describe('faults on real processes, mid-edition', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`possibly sent twice: ${reported.size}`);
     expect(standIn.messages.length).toBe(SUBSCRIBERS + twice.length);
-  }, 300_000);
+  }, 600_000);
 });
