@@ -263,11 +263,14 @@ export async function workerCommand(stages: string[]): Promise<void> {
 
 /** Long-running workers (and the schedulers of their stages) until SIGTERM / SIGINT. */
 async function runWorkers(stages: Stage[]): Promise<number> {
+  // listened for before anything starts: a SIGTERM while the workers start stops them
+  // cleanly (exit 0) once started, instead of killing the process with 143
+  const stopSignal = untilStopSignal();
   return withApp(async (app) => {
     const running = await startStages(app, stages, { schedulers: true });
     const heartbeat = startHeartbeat(app);
     app.log.info('workers running', { stages: stages.join(','), redis: app.redis.owned ? 'private' : 'shared', database: app.store.dialect });
-    const signal = await untilStopSignal();
+    const signal = await stopSignal;
     app.log.info('stopping: finishing in-flight jobs', { signal });
     heartbeat.stop();
     await running.close();

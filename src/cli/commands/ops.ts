@@ -43,6 +43,9 @@ export function registerOpsCommands(program: Command): void {
       const { withApp } = await import('../runtime.ts');
       // checked before anything starts (0: any free port)
       const portOption = opts.port === undefined ? undefined : wholeNumberOption('--port', opts.port, 0, 65535);
+      // listened for before anything starts: systemd's stop can come while the service starts,
+      // and is a clean stop then too (exit 0), not a kill (143)
+      const stopSignal = untilStopSignal();
       process.exitCode = await withApp(
         async (app) => {
           const port = portOption ?? app.env.port;
@@ -57,7 +60,7 @@ export function registerOpsCommands(program: Command): void {
           const mail = await ensureWorkers(app, ['mail']);
           app.log.info('serving', { address, publicUrl: app.env.publicUrl, mailWorker: mail.stages.length > 0 ? 'in this process' : 'elsewhere' });
           output.note(`paperboy: serving on ${address} (links in emails point to ${app.env.publicUrl})`);
-          await untilStopSignal();
+          await stopSignal;
           await server.close();
           await mail.close();
           return EXIT.ok;
