@@ -5,7 +5,7 @@ import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
 import { registerStatusCommand } from './commands/status.ts';
-import { describeError, EXIT, output, toleratePipeClose, UsageError } from './runtime.ts';
+import { describeError, EXIT, output, toleratePipeClose, useBuiltInDefaults, UsageError } from './runtime.ts';
 import { withoutNul } from '../input.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +15,10 @@ export function buildProgram(): Command {
     .description('Research-paper feeds turned into a daily email: ingest → rank → edition → render → send.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    .option('--defaults', 'run on the built-in defaults (no sources, no topics) when there is no paperboy.config.json here and PAPERBOY_CONFIG is unset; without it such a folder is refused')
+    .hook('preAction', (cmd) => {
+      if (cmd.opts().defaults) useBuiltInDefaults();
+    })
     .exitOverride()
     .addHelpText(
       'after',

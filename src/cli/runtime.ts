@@ -2,7 +2,8 @@
  * What every command shares: booting the app with fail-fast errors, exit codes, and the split
  * between results (stdout) and progress (stderr), so that `--json` output stays clean.
  */
-import type { App, DataApp } from '../app.ts';
+import type { App, BootOptions, DataApp } from '../app.ts';
+import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { wholeNumber } from '../input.ts';
 import { createLogger } from '../log.ts';
@@ -178,8 +179,9 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
   try {
     app = await boot();
     lifecycle.app = app;
-    if (app.settings.configSource.startsWith('(built-in defaults')) {
-      output.note(`paperboy: no paperboy.config.json (or .yaml) in ${process.cwd()} and PAPERBOY_CONFIG is unset: using the built-in defaults, which have no sources and no topics`);
+    // loaded by the boot already; not at start, so that --help stays fast
+    if (app.settings.configSource === (await import('../config/load.ts')).BUILT_IN_DEFAULTS) {
+      output.note(`paperboy: --defaults: no paperboy.config.json (or .yaml) in ${process.cwd()}, using the built-in defaults, which have no sources and no topics`);
     }
     return await fn(app);
   } catch (err) {
@@ -192,6 +194,18 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
   }
 }
 
+/** How the settings are loaded for this command: `--defaults` is given to the program, before any command runs. */
+const loadOptions: LoadOptions = {};
+
+export function useBuiltInDefaults(): void {
+  loadOptions.builtInDefaults = true;
+}
+
+/** The options every command loads the settings with (through withApp / withData, or itself). */
+export function settingsOptions(): LoadOptions {
+  return { ...loadOptions };
+}
+
 /**
  * One-shot commands log warnings only (their output says what happened); long-running
  * workers log their work. LOG_LEVEL overrides both.
@@ -200,14 +214,18 @@ function commandLogger(defaultLevel: 'warn' | 'info') {
   return createLogger({}, { level: process.env.LOG_LEVEL ?? defaultLevel });
 }
 
+function bootOptions(defaultLevel: 'warn' | 'info'): BootOptions {
+  return { ...settingsOptions(), log: commandLogger(defaultLevel) };
+}
+
 /** Boots everything (database, Redis, queues), runs `fn`, always closes; returns the exit code. */
 export function withApp(fn: (app: App) => Promise<number>, opts: { longRunning?: boolean } = {}): Promise<number> {
-  return run(async () => (await import('../app.ts')).bootApp({ log: commandLogger(opts.longRunning ? 'info' : 'warn') }), fn);
+  return run(async () => (await import('../app.ts')).bootApp(bootOptions(opts.longRunning ? 'info' : 'warn')), fn);
 }
 
 /** The same for commands that need only the settings and the database. */
 export function withData(fn: (app: DataApp) => Promise<number>): Promise<number> {
-  return run(async () => (await import('../app.ts')).bootData({ log: commandLogger('warn') }), fn);
+  return run(async () => (await import('../app.ts')).bootData(bootOptions('warn')), fn);
 }
 
 export function parseDateOption(value: string | undefined): string | undefined {

@@ -16,7 +16,7 @@ import { STAGES, startHeartbeat, startStages, type Stage } from '../../../worker
 import { QUEUE } from '../../queues/index.ts';
 import { possiblySentTwiceLine } from '../../status/report.ts';
 import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
-import { EXIT, jsonLines, output, parseDateOption, parseList, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
+import { EXIT, jsonLines, output, parseDateOption, parseList, settingsOptions, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
   return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
@@ -234,7 +234,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
 /** The preview server: sample data only, so it needs no database, Redis or edition. */
 async function previewServe(portOption: string | undefined): Promise<number> {
   const port = portOption === undefined ? 3100 : wholeNumberOption('--port', portOption, 0, 65535);
-  const settings = loadSettings();
+  const settings = loadSettings(process.env, process.cwd(), settingsOptions());
   const { startPreviewServer } = await import('../../render/previewServer.ts');
   const server = await startPreviewServer({
     port,

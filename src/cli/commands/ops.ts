@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { createLogger } from '../../log.ts';
-import { EXIT, describeError, output, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
+import { EXIT, describeError, output, settingsOptions, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -21,7 +21,7 @@ export function registerOpsCommands(program: Command): void {
       let app: App | undefined;
       try {
         const { bootApp } = await import('../../app.ts');
-        app = await bootApp({ log: createLogger({}, { level: 'error' }) });
+        app = await bootApp({ ...settingsOptions(), log: createLogger({}, { level: 'error' }) });
         checks = await runChecks(app);
       } catch (err) {
         checks = [{ name: 'boot', status: 'fail', detail: describeError(err) }];
