@@ -7,7 +7,7 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { loadSettings } from '../../config/load.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
-import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
+import { EditionBuilder, editionFlags, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
 import { renderVariant, variantFirst, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
@@ -146,9 +146,10 @@ export async function editionBuild(opts: { date?: string; weekly?: boolean; forc
 export async function editionSend(opts: { date?: string; weekly?: boolean; wait?: boolean; json?: boolean }): Promise<void> {
   if (opts.json) jsonLines();
   process.exitCode = await withApp(async (app) => {
-    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
+    const id = editionId(named.kind, named.date);
     const edition = await app.store.editions.get(id);
-    if (!edition) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}${opts.weekly ? ' --weekly' : ''}\` first`);
+    if (!edition) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\` first`);
     if (edition.status === 'empty') {
       output.line(`edition ${id}: the day had no papers, so there is nothing to send`);
       return result(opts.json, EXIT.ok, { editions: [{ id, kind: edition.kind, date: edition.date, status: 'empty' }] });
@@ -159,7 +160,7 @@ export async function editionSend(opts: { date?: string; weekly?: boolean; wait?
       const counts = await sendEdition(app, id, { wait: Boolean(opts.wait) });
       if (!opts.wait) {
         const idle = (await app.queues.workerCount(QUEUE.render)) === 0 || (await app.queues.workerCount(QUEUE.send)) === 0;
-        output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show --date ${id.slice(0, 10)}\`)`);
+        output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show ${editionFlags(named)}\`)`);
         if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command');
         return result(opts.json, EXIT.ok, { editions: [{ ...(await editionResult(app, id, counts, 0)), queued: true }] });
       }
@@ -174,9 +175,10 @@ export async function editionSend(opts: { date?: string; weekly?: boolean; wait?
 
 export async function editionShow(opts: { date?: string; weekly?: boolean; json?: boolean }): Promise<void> {
   process.exitCode = await withApp(async (app) => {
-    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
+    const id = editionId(named.kind, named.date);
     const e = await app.store.editions.get<EditionContent>(id);
-    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
+    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\``);
     const deliveries = await app.store.deliveries.countByStatus(id);
     const possiblySentTwice = await app.store.deliveries.possiblySentTwice(id);
     if (opts.json) {
@@ -205,9 +207,10 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
   const outFile = opts.out;
   if (!outFile) throw new UsageError('preview needs --out FILE.html (render an edition to a file) or --serve (every email with sample data)');
   process.exitCode = await withApp(async (app) => {
-    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
+    const id = editionId(named.kind, named.date);
     const e = await app.store.editions.get<EditionContent>(id);
-    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
+    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\``);
     const classifier = TopicClassifier.fromConfig(app.config);
     const wanted = parseList(opts.topics);
     const pinned = parseList(opts.sectionsFirst);
