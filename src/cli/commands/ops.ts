@@ -14,7 +14,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export function registerOpsCommands(program: Command): void {
   program
     .command('doctor')
-    .description('check the configuration, Redis, the database, the mail transport and the sender identity')
+    .description('check the configuration, Redis, the database, the mail transport and the sender identity; with MAIL_TRANSPORT=ses the account (sandbox, sending enabled), its quota and rate, the identity (verified, DKIM) and the configuration set (exists, bounces and complaints to SNS), each with its fix')
     .action(async () => {
       const { runChecks } = await import('../../doctor.ts');
       let checks: { name: string; status: 'ok' | 'warn' | 'fail'; detail: string }[];
