@@ -6,7 +6,7 @@ import type { App, BootOptions, DataApp } from '../app.ts';
 import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { wholeNumber } from '../input.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, jsonLogs, noteLogger } from '../log.ts';
 import { isDate } from '../rank/calendar.ts';
 import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';
 
@@ -26,8 +26,11 @@ export interface Output {
   json(value: unknown): void;
   /** One JSON object on one line of stdout: a `--json` progress event or result. */
   event(value: object): void;
-  /** Progress and notes on stderr. */
-  note(text: string): void;
+  /**
+   * Progress, notes and errors on stderr: plain lines, or under LOG_FORMAT=json one JSON log
+   * object each (`level` as given), so that a log collector reads every line of stderr.
+   */
+  note(text: string, level?: 'info' | 'warn' | 'error'): void;
 }
 
 /** Set once stdout's reader has gone (`paperboy … | head -1`): later results are dropped. */
@@ -39,7 +42,7 @@ export const output: Output = {
   line: (text = '') => void (stdoutGone || jsonLinesOnly || process.stdout.write(`${text}\n`)),
   json: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
   event: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value)}\n`)),
-  note: (text) => process.stderr.write(`${text}\n`),
+  note: (text, level = 'info') => (jsonLogs() ? noteLogger()[level](text) : process.stderr.write(`${text}\n`)),
 };
 
 /**
@@ -160,7 +163,7 @@ function onCrash(err: unknown): void {
     return;
   }
   lifecycle.closing = true;
-  output.note(`paperboy: ${describeError(err)}`);
+  output.note(`paperboy: ${describeError(err)}`, 'error');
   void leave(EXIT.failed, async () => lifecycle.app?.close(), GRACEFUL_STOP_MS);
 }
 
@@ -185,7 +188,7 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
     }
     return await fn(app);
   } catch (err) {
-    output.note(`paperboy: ${describeError(err)}`);
+    output.note(`paperboy: ${describeError(err)}`, 'error');
     return EXIT.failed;
   } finally {
     lifecycle.closing = true;
