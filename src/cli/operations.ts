@@ -130,10 +130,10 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     await app.queues.addRender(editionId);
     // a send batch that failed for good (its deliveries still open) is tried again
     const retried = await app.queues.retryFailed(QUEUE.send, (data) => (data as { editionId?: string }).editionId === editionId);
-    if (retried > 0) output.note(`retrying ${retried} send batch(es) of ${editionId} that had failed`);
+    if (retried > 0) output.note(`retrying ${retried} send batch(es) of ${editionId} that had failed`, 'warn');
     if (edition.fanoutDone) {
       const requeued = await requeueOpenDeliveries(app, editionId);
-      if (requeued > 0) output.note(`${requeued} send batch(es) of ${editionId} were missing from Redis: queued again`);
+      if (requeued > 0) output.note(`${requeued} send batch(es) of ${editionId} were missing from Redis: queued again`, 'warn');
     }
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);

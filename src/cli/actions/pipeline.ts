@@ -161,7 +161,7 @@ export async function editionSend(opts: { date?: string; weekly?: boolean; wait?
       if (!opts.wait) {
         const idle = (await app.queues.workerCount(QUEUE.render)) === 0 || (await app.queues.workerCount(QUEUE.send)) === 0;
         output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show ${editionFlags(named)}\`)`);
-        if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command');
+        if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command', 'warn');
         return result(opts.json, EXIT.ok, { editions: [{ ...(await editionResult(app, id, counts, 0)), queued: true }] });
       }
       printDeliveries(id, counts, counts.sent - before);
@@ -242,7 +242,7 @@ async function previewServe(portOption: string | undefined): Promise<number> {
   const server = await startPreviewServer({
     port,
     view: viewOptionsOf(settings.config, settings.env),
-    onRender: (err) => (err ? output.note(`preview: the templates do not render: ${err.message.split('\n')[0]}`) : output.note('preview: rendered')),
+    onRender: (err) => (err ? output.note(`preview: the templates do not render: ${err.message.split('\n')[0]}`, 'error') : output.note('preview: rendered')),
   });
   output.line(`email preview on ${server.url} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {
@@ -257,7 +257,7 @@ export async function workerCommand(stages: string[]): Promise<void> {
   const wanted = stages.length === 0 || stages.includes('all') ? [...STAGES] : stages;
   const unknown = wanted.filter((s) => !(STAGES as readonly string[]).includes(s));
   if (unknown.length > 0) {
-    output.note(`paperboy: unknown stage(s) ${unknown.join(', ')}: use ${STAGES.join(', ')} or all`);
+    output.note(`paperboy: unknown stage(s) ${unknown.join(', ')}: use ${STAGES.join(', ')} or all`, 'error');
     process.exitCode = EXIT.failed;
     return;
   }

@@ -93,7 +93,7 @@ async function runDemo(keep: boolean): Promise<number> {
   const marker = path.join(dataDir, '.paperboy-demo');
   if (!keep && existsSync(dataDir)) {
     if (!existsSync(marker)) {
-      output.note(`paperboy demo: ${dataDir} exists and was not made by the demo; move it away or run with --keep`);
+      output.note(`paperboy demo: ${dataDir} exists and was not made by the demo; move it away or run with --keep`, 'error');
       return EXIT.failed;
     }
     rmSync(dataDir, { recursive: true, force: true });
@@ -143,7 +143,7 @@ async function runDemo(keep: boolean): Promise<number> {
     for (const [title, args] of steps) {
       const code = await step(title, args);
       if (code !== 0) {
-        output.note(`paperboy demo: \`paperboy ${args.join(' ')}\` exited with ${code}`);
+        output.note(`paperboy demo: \`paperboy ${args.join(' ')}\` exited with ${code}`, 'error');
         return EXIT.failed;
       }
     }
@@ -156,7 +156,7 @@ async function runDemo(keep: boolean): Promise<number> {
     output.line(`  the demo's configuration and data: ${dataDir}`);
     return EXIT.ok;
   } catch (err) {
-    output.note(`paperboy demo: ${describeError(err)}`);
+    output.note(`paperboy demo: ${describeError(err)}`, 'error');
     return EXIT.failed;
   } finally {
     server.close();
