@@ -169,7 +169,7 @@ describe('a folder without a config file', () => {
     const help = await runCli(['papers', 'list', '--help'], { env, cwd: tempDir() });
     expect(help.code).toBe(0);
     expect((await runCli(['--help'], { env, cwd: tempDir() })).stdout).toMatch(/--defaults/);
-  });
+  }, 180_000);
 
   it('`paperboy demo` still runs from any folder: it brings its own config', async () => {
     const dir = tempDir();
