@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 // deep in a command with a message about a missing module
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 16)) {
-  process.stderr.write(`paperboy needs Node.js 22.16 or later (22 or 24 LTS); this is Node.js ${process.versions.node} at ${process.execPath}. Install a supported Node.js (https://nodejs.org, or \`npx node@22\`) and run paperboy with it.\n`);
+  const message = `paperboy needs Node.js 22.16 or later (22 or 24 LTS); this is Node.js ${process.versions.node} at ${process.execPath}. Install a supported Node.js (https://nodejs.org, or \`npx node@22\`) and run paperboy with it.`;
+  // under LOG_FORMAT=json every line on stderr is a JSON object, this one too
+  process.stderr.write(`${process.env.LOG_FORMAT === 'json' ? JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: message }) : message}\n`);
   process.exit(1);
 }
 const { register } = await import('tsx/esm/api');

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadSettings, postalAddressWarning, type Settings } from './config/load.ts';
+import { loadSettings, postalAddressWarning, type LoadOptions, type Settings } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import type { Environment } from './config/load.ts';
 import { Store } from './db/store.ts';
@@ -47,7 +47,7 @@ export function resolveSecretKey(env: Environment): string {
   return key;
 }
 
-export interface BootOptions {
+export interface BootOptions extends LoadOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   log?: Logger;
@@ -55,7 +55,7 @@ export interface BootOptions {
 
 /** Validates the settings and opens the database (migrating it). */
 export async function bootData(opts: BootOptions = {}): Promise<DataApp> {
-  const settings = loadSettings(opts.env ?? process.env, opts.cwd ?? process.cwd());
+  const settings = loadSettings(opts.env ?? process.env, opts.cwd ?? process.cwd(), opts);
   const log = opts.log ?? createLogger();
   const { env, config } = settings;
   const postal = postalAddressWarning(settings);

@@ -10,21 +10,11 @@ import type { Environment } from './config/load.ts';
 import { MIGRATION_NAMES } from './db/connect.ts';
 import { parseAddress } from './mail/message.ts';
 import { QUEUE } from './queues/index.ts';
+import { fail, ok, warn, type Check } from './doctor/check.ts';
+import { sesChecks } from './doctor/ses.ts';
 import { connectProbe, describeRedis, nodeName, redisNodeUrls } from './queues/redis.ts';
 
-export interface Check {
-  name: string;
-  /** `warn`: works, but not as it should in production. */
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-}
-
-const ok = (name: string, detail: string): Check => ({ name, status: 'ok', detail });
-const warn = (name: string, detail: string): Check => ({ name, status: 'warn', detail });
-const fail = (name: string, detail: string): Check => ({ name, status: 'fail', detail });
-
-/** How long the SES API may take to answer one call. */
-export const SES_CHECK_TIMEOUT_MS = 5_000;
+export type { Check } from './doctor/check.ts';
 
 export async function redisChecks(app: App): Promise<Check[]> {
   const where = describeRedis(app.redis, app.env.redisUrl !== undefined);
@@ -86,79 +76,6 @@ export async function databaseChecks(app: App): Promise<Check[]> {
   return [ok('database', `${where}, schema up to date (${MIGRATION_NAMES.length} migrations), ${await app.store.papers.count()} paper(s)`)];
 }
 
-/**
- * What can be checked of SES through its API: the sender's identity verified with DKIM on,
- * the account out of the sandbox, its send rate and daily quota. The SES transport's
- * engineer extends this; every call has a time-out and one attempt.
- */
-export async function sesChecks(env: Environment): Promise<Check[]> {
-  const { SESv2Client, GetAccountCommand, GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
-  const client = new SESv2Client({
-    region: env.sesRegion,
-    ...(env.sesEndpoint ? { endpoint: env.sesEndpoint } : {}),
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: SES_CHECK_TIMEOUT_MS, requestTimeout: SES_CHECK_TIMEOUT_MS },
-  });
-  const where = env.sesEndpoint ?? `SES in ${env.sesRegion}`;
-  const explain = (err: unknown) => {
-    const e = err as { name?: string; message?: string };
-    if (/timeout|timed out|ETIMEDOUT|socket hang up|abort/i.test(`${e.name} ${e.message}`)) return `${where} did not answer within ${SES_CHECK_TIMEOUT_MS / 1000} s: check SES_REGION / SES_ENDPOINT and the network`;
-    if (/credential/i.test(`${e.name} ${e.message}`)) return `no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an instance role): ${e.message}`;
-    return `${where}: ${e.name ?? 'error'}: ${e.message ?? String(err)}`;
-  };
-  const checks: Check[] = [];
-  try {
-    // the handler's own time-outs do not cover a server that accepts and never answers
-    const account = await client.send(new GetAccountCommand({}), { abortSignal: AbortSignal.timeout(SES_CHECK_TIMEOUT_MS) });
-    const quota = account.SendQuota;
-    checks.push(
-      account.ProductionAccessEnabled
-        ? ok('ses account', `out of the sandbox; ${quota?.MaxSendRate ?? '?'} messages/s, ${quota?.Max24HourSend ?? '?'} a day (${quota?.SentLast24Hours ?? 0} sent in the last 24 h)`)
-        : fail('ses account', `in the SES sandbox: only verified addresses receive mail; request production access in the SES console (limits ${quota?.MaxSendRate ?? '?'}/s, ${quota?.Max24HourSend ?? '?'} a day)`),
-    );
-    // SES lets an address send when either it or its domain is a verified identity; only the
-    // domain's DKIM signs as the From domain, which DMARC alignment needs
-    const from = parseAddress(env.mailFrom).address;
-    const domain = from.split('@')[1] ?? '';
-    const lookup = async (name: string) => {
-      try {
-        return await client.send(new GetEmailIdentityCommand({ EmailIdentity: name }), { abortSignal: AbortSignal.timeout(SES_CHECK_TIMEOUT_MS) });
-      } catch (err) {
-        if ((err as { name?: string }).name === 'NotFoundException') return undefined;
-        throw err;
-      }
-    };
-    const domainIdentity = await lookup(domain);
-    const dkim = domainIdentity?.DkimAttributes?.Status;
-    if (domainIdentity?.VerifiedForSendingStatus) {
-      checks.push(
-        dkim === 'SUCCESS'
-          ? ok('sender identity', `${domain} verified, DKIM on`)
-          : fail('sender identity', `${domain} verified, but DKIM is ${dkim ?? 'off'}: publish the DKIM CNAME records SES gives for it (README, "SES set-up"); unsigned mail fails DMARC and lands in spam`),
-      );
-    } else if ((await lookup(from))?.VerifiedForSendingStatus) {
-      checks.push(
-        warn(
-          'sender identity',
-          `${from} is verified as an address, but ${domain} is ${domainIdentity ? 'not verified yet' : 'not an SES identity'}: mail goes out without your domain's DKIM signature, so DMARC alignment fails; verify the domain (README, "SES set-up")`,
-        ),
-      );
-    } else {
-      checks.push(
-        fail(
-          'sender identity',
-          `neither ${from} nor ${domain} is a verified SES identity in ${env.sesRegion}${domainIdentity ? ` (${domain} is added but not verified: publish its DNS records)` : ''}: SES refuses every send; add and verify the domain (README, "SES set-up")`,
-        ),
-      );
-    }
-  } catch (err) {
-    checks.push(fail('ses', explain(err)));
-  } finally {
-    client.destroy();
-  }
-  return checks;
-}
-
 export async function mailChecks(app: App): Promise<Check[]> {
   const { env } = app;
   const checks: Check[] = [];
@@ -177,7 +94,7 @@ export async function mailChecks(app: App): Promise<Check[]> {
     checks.push(placeholder ? warn('sender identity', `${env.mailFrom} is a placeholder: set MAIL_FROM to an address of a domain you verified before sending for real`) : ok('sender identity', env.mailFrom));
   } else {
     checks.push(ok('mail transport', `ses (${env.sesEndpoint ?? env.sesRegion})`));
-    checks.push(...(await sesChecks(env)));
+    checks.push(...(await sesChecks(app)));
   }
   const postal = app.config.mail.postalAddress?.trim();
   // required for bulk mail through SES; with the outbox it is a reminder for later

@@ -50,10 +50,14 @@ function plain(fields: Fields | undefined): Fields | undefined {
   return out;
 }
 
-function wrap(logger: PinoLogger): Logger {
+/**
+ * A child's fields are merged into each event's own (the event's win), not left to pino's
+ * child bindings: those and an event field of the same name made two "edition" keys in one line.
+ */
+function wrap(logger: PinoLogger, bound: Fields): Logger {
   const at = (level: Level) => (msg: string, fields?: Fields) => {
-    const f = plain(fields);
-    if (f) logger[level](f, msg);
+    const f = plain({ ...bound, ...fields });
+    if (f && Object.keys(f).length > 0) logger[level](f, msg);
     else logger[level](msg);
   };
   return {
@@ -61,14 +65,19 @@ function wrap(logger: PinoLogger): Logger {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (fields) => wrap(logger.child(plain(fields) ?? {})),
+    child: (fields) => wrap(logger, { ...bound, ...fields }),
   };
+}
+
+/** LOG_FORMAT=json: everything on stderr, the command's own notes and progress too, is one JSON object a line. */
+export function jsonLogs(): boolean {
+  return process.env.LOG_FORMAT === 'json';
 }
 
 export function createLogger(base: Fields = {}, opts: LoggerOptions = {}): Logger {
   const wanted = (opts.level ?? process.env.LOG_LEVEL ?? 'info') as Level;
   const level = LEVELS.includes(wanted) ? wanted : 'info';
-  const json = (opts.format ?? process.env.LOG_FORMAT) === 'json';
+  const json = opts.format !== undefined ? opts.format === 'json' : jsonLogs();
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const destination = {
     write(chunk: string) {
@@ -86,5 +95,63 @@ export function createLogger(base: Fields = {}, opts: LoggerOptions = {}): Logge
     },
     destination,
   );
-  return wrap(Object.keys(base).length > 0 ? logger.child(plain(base)!) : logger);
+  return wrap(logger, base);
+}
+
+let notes: Logger | undefined;
+
+/**
+ * The logger of a command's own words on stderr (notes, progress lines, errors) under
+ * LOG_FORMAT=json: never filtered by LOG_LEVEL, since they are the command's output.
+ */
+export function noteLogger(): Logger {
+  return (notes ??= createLogger({}, { level: 'debug' }));
+}
+
+/**
+ * An event that recurs while a state lasts (a paused edition's batches deferred every second,
+ * by every worker): said once when the run begins, then summed up at most once per `everyMs`
+ * with how many times it recurred, and closed by {@link RepeatedEvents.ended} with the total.
+ */
+export class RepeatedEvents {
+  private readonly runs = new Map<string, { since: number; total: number; unsaid: number; saidAt: number; fields: Fields }>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly opts: { everyMs: number; counted: string; summary: string; end: string; now?: () => number },
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * One occurrence of the run `key`: the first is logged on `eventLog` (with the event's own
+   * ids) with `fields` and `eventFields`; the summaries carry `fields`, what the run shares.
+   * True when this one was said (first, or a summary), false when it was only counted.
+   */
+  occurred(key: string, eventLog: Logger, msg: string, fields: Fields = {}, eventFields: Fields = {}): boolean {
+    const now = this.now();
+    const run = this.runs.get(key);
+    if (!run) {
+      eventLog.info(msg, { ...fields, ...eventFields });
+      this.runs.set(key, { since: now, total: 1, unsaid: 0, saidAt: now, fields });
+      return true;
+    }
+    run.total++;
+    run.unsaid++;
+    if (now - run.saidAt < this.opts.everyMs) return false;
+    this.log.info(this.opts.summary, { ...run.fields, [this.opts.counted]: run.unsaid, since: new Date(run.since).toISOString() });
+    run.unsaid = 0;
+    run.saidAt = now;
+    return true;
+  }
+
+  /** Closes the runs whose key matches: one line each, with the total and how long it lasted. */
+  ended(match: (key: string) => boolean): void {
+    for (const [key, run] of this.runs) {
+      if (!match(key)) continue;
+      this.runs.delete(key);
+      this.log.info(this.opts.end, { ...run.fields, [this.opts.counted]: run.total, seconds: Math.round((this.now() - run.since) / 1000) });
+    }
+  }
 }

@@ -6,7 +6,11 @@ import { SendRateLimiter } from '../src/send/rateLimiter.ts';
 import { dailyQuota } from '../src/send/quota.ts';
 import { createMessenger } from '../src/mail/transport.ts';
 import { QUEUE, type SendJob } from '../src/queues/index.ts';
-import { makeWorker, type StageHandle } from './shared.ts';
+import { RepeatedEvents } from '../src/log.ts';
+import { jobFields, makeWorker, type StageHandle } from './shared.ts';
+
+/** How often a run of deferrals (an edition paused for a while) is summed up in the log. */
+const DEFERRAL_SUMMARY_MS = 60_000;
 
 export function startSendWorker(app: App): StageHandle {
   const messenger = createMessenger(app.env, { sesApi: app.config.send.sesApi, configurationSet: app.config.mail.configurationSet, maxSockets: 64 });
@@ -15,16 +19,20 @@ export function startSendWorker(app: App): StageHandle {
   const limiterOf = () =>
     (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
   const prepared = new Map();
+  // a paused edition defers each of its batches once a second: said once, then summed up
+  const deferrals = new RepeatedEvents(app.log, { everyMs: DEFERRAL_SUMMARY_MS, counted: 'deferrals', summary: 'send batches still deferred', end: 'send batches no longer deferred' });
   /** Jobs this worker lost to another (it logged why): BullMQ's refusals to finish them are expected. */
   const takenOver = new Set<string>();
   const worker = makeWorker<SendJob, BatchOutcome>(
     app,
     QUEUE.send,
     async (job, token) => {
+      // every event of this batch names its edition, subscriber range and job
+      const log = app.log.child(jobFields(QUEUE.send, job));
       // the job's lock is the hold on its batch (BullMQ always gives a worker's run its token)
       const stillHeld = async () => token === undefined || (await app.queues.holdsLock(QUEUE.send, String(job.id), token));
       const outcome = await sendBatch(
-        app,
+        { ...app, log },
         { messenger, prepared, limiter: messenger.metered ? await limiterOf() : undefined, stillHeld },
         // an earlier run failed or lost the lock (stalled): what it left "sending" is this run's now
         { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), takeOver: job.attemptsMade > 0 || job.stalledCounter > 0 },
@@ -35,13 +43,20 @@ export function startSendWorker(app: App): StageHandle {
         if (takenOver.size > 1000) takenOver.delete(takenOver.values().next().value!);
         return outcome;
       }
+      const edition = job.data.editionId;
       if (outcome.deferUntil !== undefined) {
         // paused, the quota used up, the database not answering, deliveries another run holds:
         // back to the delayed set without using up an attempt
-        app.log.info('send batch deferred', { edition: job.data.editionId, until: new Date(outcome.deferUntil).toISOString(), reason: outcome.deferReason });
+        const reason = outcome.deferReason ?? 'deferred';
+        const until = new Date(outcome.deferUntil).toISOString();
+        // one run per edition and kind of reason ("12 deliveries held" and "13 deliveries held" are one)
+        if (!deferrals.occurred(`${edition}\n${reason.replace(/\d+/g, 'N')}`, log, 'send batch deferred', { edition, reason }, { until })) {
+          log.debug('send batch deferred again', { reason, until });
+        }
         await job.moveToDelayed(outcome.deferUntil, token);
         throw new DelayedError();
       }
+      deferrals.ended((key) => key.startsWith(`${edition}\n`));
       return outcome;
     },
     // a few batches at once: while one waits for its page's database work, another sends;

@@ -5,7 +5,8 @@ import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
 import { registerStatusCommand } from './commands/status.ts';
-import { describeError, EXIT, output, toleratePipeClose, UsageError } from './runtime.ts';
+import { jsonLogs, noteLogger } from '../log.ts';
+import { describeError, EXIT, output, toleratePipeClose, useBuiltInDefaults, UsageError } from './runtime.ts';
 import { withoutNul } from '../input.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,12 @@ export function buildProgram(): Command {
     .description('Research-paper feeds turned into a daily email: ingest → rank → edition → render → send.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // under LOG_FORMAT=json commander's own messages (a usage mistake) are JSON lines like the rest
+    .configureOutput({ writeErr: (text) => output.note(text.trimEnd(), 'error') })
+    .option('--defaults', 'run on the built-in defaults (no sources, no topics) when there is no paperboy.config.json here and PAPERBOY_CONFIG is unset; without it such a folder is refused')
+    .hook('preAction', (cmd) => {
+      if (cmd.opts().defaults) useBuiltInDefaults();
+    })
     .exitOverride()
     .addHelpText(
       'after',
@@ -38,6 +45,11 @@ MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, AD
 
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (jsonLogs()) {
+    // Node's own warnings (deprecations, listeners) would be plain lines among the JSON
+    process.removeAllListeners('warning');
+    process.on('warning', (w) => noteLogger().warn(w.message, { warning: w.name }));
+  }
   const program = buildProgram();
   toleratePipeClose();
   try {
@@ -49,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; usage mistakes were already printed
       return err.exitCode === 0 ? EXIT.ok : EXIT.failed;
     }
-    output.note(`paperboy: ${err instanceof UsageError ? err.message : describeError(err)}`);
+    output.note(`paperboy: ${err instanceof UsageError ? err.message : describeError(err)}`, 'error');
     return EXIT.failed;
   }
 }

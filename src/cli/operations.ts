@@ -11,7 +11,7 @@ import { ingestQueueOf, openQueueEvents, QUEUE, type QueueName } from '../queues
 import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
-import { possiblySentTwiceLine } from '../status/report.ts';
+import { editionDeliveries, possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';
 import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
 import { startProgress } from './progress.ts';
@@ -130,10 +130,10 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
     await app.queues.addRender(editionId);
     // a send batch that failed for good (its deliveries still open) is tried again
     const retried = await app.queues.retryFailed(QUEUE.send, (data) => (data as { editionId?: string }).editionId === editionId);
-    if (retried > 0) output.note(`retrying ${retried} send batch(es) of ${editionId} that had failed`);
+    if (retried > 0) output.note(`retrying ${retried} send batch(es) of ${editionId} that had failed`, 'warn');
     if (edition.fanoutDone) {
       const requeued = await requeueOpenDeliveries(app, editionId);
-      if (requeued > 0) output.note(`${requeued} send batch(es) of ${editionId} were missing from Redis: queued again`);
+      if (requeued > 0) output.note(`${requeued} send batch(es) of ${editionId} were missing from Redis: queued again`, 'warn');
     }
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
@@ -152,10 +152,9 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
       label: `sending ${editionId}`,
       event: { stage: 'send', edition: editionId },
       measure: async () => {
-        const c = await app.store.deliveries.countByStatus(editionId);
-        const open = c.pending + c.sending;
-        const total = open + c.sent + c.failed + c.skipped;
-        return { done: total - open, total, text: total === 0 ? 'rendering…' : `${c.sent} sent, ${open} to go, ${c.failed} failed, ${c.skipped} skipped`, counts: { sent: c.sent, pending: open, failed: c.failed, skipped: c.skipped } };
+        // every reader, reached by the fan-out or not: "0/200" while rendering for 397 was wrong
+        const c = await editionDeliveries(app, (await app.store.editions.get(editionId)) ?? edition);
+        return { done: c.total - c.open, total: c.total, text: c.total === 0 ? 'rendering…' : `${c.sent} sent, ${c.open} to go, ${c.failed} failed, ${c.skipped} skipped`, counts: { sent: c.sent, pending: c.open, failed: c.failed, skipped: c.skipped } };
       },
     },
   });

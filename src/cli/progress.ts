@@ -1,9 +1,11 @@
 /**
  * Progress of a long command: a bar (cli-progress) when stderr is a terminal, plain lines
  * otherwise (logs, CI, pipes), never on stdout, which carries the command's results; with
- * `--json`, progress events on stdout instead, one JSON object a line, for a machine to read.
+ * `--json`, progress events on stdout instead, one JSON object a line, for a machine to read;
+ * with LOG_FORMAT=json, JSON log lines on stderr (with the stage and its counts), never a bar.
  */
 import cliProgress from 'cli-progress';
+import { jsonLogs, noteLogger } from '../log.ts';
 
 /** Named counts behind a progress text ("12 sent, 3 failed" is { sent: 12, failed: 3 }), for `--json`. */
 export type ProgressCounts = Record<string, string | number | null>;
@@ -36,7 +38,7 @@ export function progressAsEvents(sink: (event: object) => void): void {
 export function startProgress(label: string, opts: ProgressOptions = {}): Progress {
   const stream = opts.stream ?? process.stderr;
   if (eventSink) return eventProgress(eventSink, opts.event ?? { stage: label }, opts.everyMs ?? 1_000);
-  if (stream.isTTY && process.env.TERM !== 'dumb') {
+  if (stream.isTTY && process.env.TERM !== 'dumb' && !jsonLogs()) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% {value}/{total} {text}`, stream, hideCursor: true, clearOnComplete: false, etaBuffer: 20 },
       cliProgress.Presets.shades_classic,
@@ -59,19 +61,21 @@ export function startProgress(label: string, opts: ProgressOptions = {}): Progre
   const everyMs = opts.everyMs ?? 1_000;
   let lastText = '';
   let lastAt = 0;
-  let pending: string | undefined;
-  const print = (line: string) => {
-    stream.write(`${line}\n`);
-    lastText = line;
+  let pending: { line: string; fields: ProgressCounts } | undefined;
+  const print = (p: { line: string; fields: ProgressCounts }) => {
+    if (jsonLogs()) noteLogger().info(p.line, p.fields);
+    else stream.write(`${p.line}\n`);
+    lastText = p.line;
     lastAt = Date.now();
     pending = undefined;
   };
   return {
-    update(done, total, text) {
+    update(done, total, text, counts = {}) {
       const line = `${label}: ${done}/${total} ${text}`.trimEnd();
       if (line === lastText) return;
-      if (Date.now() - lastAt >= everyMs || done >= total) print(line);
-      else pending = line;
+      const p = { line, fields: { ...(opts.event ?? { stage: label }), done, total, ...counts } };
+      if (Date.now() - lastAt >= everyMs || done >= total) print(p);
+      else pending = p;
     },
     stop() {
       if (pending) print(pending);

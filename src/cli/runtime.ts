@@ -2,10 +2,11 @@
  * What every command shares: booting the app with fail-fast errors, exit codes, and the split
  * between results (stdout) and progress (stderr), so that `--json` output stays clean.
  */
-import type { App, DataApp } from '../app.ts';
+import type { App, BootOptions, DataApp } from '../app.ts';
+import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { wholeNumber } from '../input.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, jsonLogs, noteLogger } from '../log.ts';
 import { isDate } from '../rank/calendar.ts';
 import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';
 
@@ -25,8 +26,11 @@ export interface Output {
   json(value: unknown): void;
   /** One JSON object on one line of stdout: a `--json` progress event or result. */
   event(value: object): void;
-  /** Progress and notes on stderr. */
-  note(text: string): void;
+  /**
+   * Progress, notes and errors on stderr: plain lines, or under LOG_FORMAT=json one JSON log
+   * object each (`level` as given), so that a log collector reads every line of stderr.
+   */
+  note(text: string, level?: 'info' | 'warn' | 'error'): void;
 }
 
 /** Set once stdout's reader has gone (`paperboy … | head -1`): later results are dropped. */
@@ -38,7 +42,7 @@ export const output: Output = {
   line: (text = '') => void (stdoutGone || jsonLinesOnly || process.stdout.write(`${text}\n`)),
   json: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
   event: (value) => void (stdoutGone || process.stdout.write(`${JSON.stringify(value)}\n`)),
-  note: (text) => process.stderr.write(`${text}\n`),
+  note: (text, level = 'info') => (jsonLogs() ? noteLogger()[level](text) : process.stderr.write(`${text}\n`)),
 };
 
 /**
@@ -159,7 +163,7 @@ function onCrash(err: unknown): void {
     return;
   }
   lifecycle.closing = true;
-  output.note(`paperboy: ${describeError(err)}`);
+  output.note(`paperboy: ${describeError(err)}`, 'error');
   void leave(EXIT.failed, async () => lifecycle.app?.close(), GRACEFUL_STOP_MS);
 }
 
@@ -178,18 +182,31 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
   try {
     app = await boot();
     lifecycle.app = app;
-    if (app.settings.configSource.startsWith('(built-in defaults')) {
-      output.note(`paperboy: no paperboy.config.json (or .yaml) in ${process.cwd()} and PAPERBOY_CONFIG is unset: using the built-in defaults, which have no sources and no topics`);
+    // loaded by the boot already; not at start, so that --help stays fast
+    if (app.settings.configSource === (await import('../config/load.ts')).BUILT_IN_DEFAULTS) {
+      output.note(`paperboy: --defaults: no paperboy.config.json (or .yaml) in ${process.cwd()}, using the built-in defaults, which have no sources and no topics`);
     }
     return await fn(app);
   } catch (err) {
-    output.note(`paperboy: ${describeError(err)}`);
+    output.note(`paperboy: ${describeError(err)}`, 'error');
     return EXIT.failed;
   } finally {
     lifecycle.closing = true;
     await app?.close();
     lifecycle.app = undefined;
   }
+}
+
+/** How the settings are loaded for this command: `--defaults` is given to the program, before any command runs. */
+const loadOptions: LoadOptions = {};
+
+export function useBuiltInDefaults(): void {
+  loadOptions.builtInDefaults = true;
+}
+
+/** The options every command loads the settings with (through withApp / withData, or itself). */
+export function settingsOptions(): LoadOptions {
+  return { ...loadOptions };
 }
 
 /**
@@ -200,14 +217,18 @@ function commandLogger(defaultLevel: 'warn' | 'info') {
   return createLogger({}, { level: process.env.LOG_LEVEL ?? defaultLevel });
 }
 
+function bootOptions(defaultLevel: 'warn' | 'info'): BootOptions {
+  return { ...settingsOptions(), log: commandLogger(defaultLevel) };
+}
+
 /** Boots everything (database, Redis, queues), runs `fn`, always closes; returns the exit code. */
 export function withApp(fn: (app: App) => Promise<number>, opts: { longRunning?: boolean } = {}): Promise<number> {
-  return run(async () => (await import('../app.ts')).bootApp({ log: commandLogger(opts.longRunning ? 'info' : 'warn') }), fn);
+  return run(async () => (await import('../app.ts')).bootApp(bootOptions(opts.longRunning ? 'info' : 'warn')), fn);
 }
 
 /** The same for commands that need only the settings and the database. */
 export function withData(fn: (app: DataApp) => Promise<number>): Promise<number> {
-  return run(async () => (await import('../app.ts')).bootData({ log: commandLogger('warn') }), fn);
+  return run(async () => (await import('../app.ts')).bootData(bootOptions('warn')), fn);
 }
 
 export function parseDateOption(value: string | undefined): string | undefined {

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { describeJsonError } from './jsonError.ts';
 import { configSchema, envSchema, type Config } from './schema.ts';
 
 /** A configuration problem: nothing may start until it is fixed. */
@@ -9,8 +11,9 @@ export class ConfigError extends Error {
   constructor(
     readonly where: string,
     readonly problems: string[],
+    message = `${where} is not valid; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the value(s) above and run the command again.`,
   ) {
-    super(`${where} is not valid; nothing was started:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the value(s) above and run the command again.`);
+    super(message);
     this.name = 'ConfigError';
   }
 }
@@ -60,18 +63,31 @@ export function parseConfig(input: unknown, where: string): Config {
   return result.data;
 }
 
-/** The config source named when there is no config file. */
+/** The config source named when there is no config file and `--defaults` was given. */
 export const BUILT_IN_DEFAULTS = '(built-in defaults: no config file)';
 
+/** The example config shipped with paperboy, which the error for a missing config points to. */
+export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../paperboy.config.json', import.meta.url));
+
+export interface LoadOptions {
+  /**
+   * `--defaults`: no config file means the built-in defaults (no sources, no topics). Without
+   * it a folder with no config file is refused: a command run from the wrong folder (cron
+   * starts in $HOME) must not create a second, empty installation there.
+   */
+  builtInDefaults?: boolean;
+}
+
 /**
- * Reads the config file. A missing file at the default path means "use the built-in
- * defaults"; a missing file that was asked for by name is an error.
+ * Reads the config file. A missing file is an error, unless it was not asked for by name and
+ * the built-in defaults were (`--defaults`).
  */
-export function loadConfigFile(filePath: string, explicit: boolean): { config: Config; source: string } {
+export function loadConfigFile(filePath: string, explicit: boolean, opts: LoadOptions = {}): { config: Config; source: string } {
   if (!existsSync(filePath)) {
     if (explicit) {
       throw new ConfigError(`PAPERBOY_CONFIG=${filePath}`, [`the file does not exist: create it, or unset PAPERBOY_CONFIG to use ./paperboy.config.json`]);
     }
+    if (!opts.builtInDefaults) throw missingConfigError(path.dirname(filePath));
     return { config: parseConfig({}, 'the built-in default configuration'), source: BUILT_IN_DEFAULTS };
   }
   const text = readConfigText(filePath);
@@ -79,7 +95,7 @@ export function loadConfigFile(filePath: string, explicit: boolean): { config: C
   try {
     input = /\.ya?ml$/i.test(filePath) ? YAML.parse(text) : JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(filePath, [`cannot be parsed: ${(err as Error).message}`]);
+    throw new ConfigError(filePath, [`cannot be parsed: ${parseErrorOf(text, filePath, err as Error)}`]);
   }
   // an empty file, `null` or a scalar would otherwise run silently on the defaults, with no sources
   if (input === null || input === undefined || typeof input !== 'object' || Array.isArray(input)) {
@@ -89,6 +105,27 @@ export function loadConfigFile(filePath: string, explicit: boolean): { config: C
     ]);
   }
   return { config: parseConfig(input, filePath), source: filePath };
+}
+
+/** Where the text stops being JSON, with the line shown (YAML's own message already says so). */
+function parseErrorOf(text: string, filePath: string, err: Error): string {
+  const mistake = /\.ya?ml$/i.test(filePath) ? undefined : describeJsonError(text);
+  if (!mistake) return err.message;
+  const excerpt = mistake.excerpt.split('\n').map((l) => `      ${l}`).join('\n');
+  return `line ${mistake.line}, column ${mistake.column}: ${mistake.reason}\n${excerpt}`;
+}
+
+function missingConfigError(folder: string): ConfigError {
+  const problem = `no paperboy.config.json (or .yaml) in ${folder}, and PAPERBOY_CONFIG is unset`;
+  return new ConfigError(
+    folder,
+    [problem],
+    `${problem}: nothing was started.\n` +
+      `Make one from the example shipped with paperboy, then edit its sources and topics:\n` +
+      `  cp ${EXAMPLE_CONFIG} ${path.join(folder, 'paperboy.config.json')}\n` +
+      `or run from the folder of your config file, or name it: PAPERBOY_CONFIG=/path/to/paperboy.config.json.\n` +
+      `To run on the built-in defaults (no sources, no topics) anyway, add --defaults.`,
+  );
 }
 
 /** The file's text, without a byte-order mark (editors on Windows add one; JSON.parse rejects it). */
@@ -182,9 +219,9 @@ export function postalAddressWarning(settings: Settings): string | undefined {
 }
 
 /** Validates the environment and the config file; throws ConfigError naming every bad value. */
-export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Settings {
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), opts: LoadOptions = {}): Settings {
   const environment = loadEnvironment(env, cwd);
-  const { config, source } = loadConfigFile(environment.configPath, environment.configExplicit);
+  const { config, source } = loadConfigFile(environment.configPath, environment.configExplicit, opts);
   if (environment.mailTransport === 'ses') {
     const missing = (['SES_REGION', 'MAIL_FROM', 'PUBLIC_URL', 'SECRET_KEY'] as const).filter((k) => !env[k]);
     if (missing.length > 0) {

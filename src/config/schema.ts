@@ -11,17 +11,25 @@ const slug = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name of letters, digits, ".", "_" or "-"');
 
-const cron = z.string().refine(
-  (expr) => {
-    try {
-      cronParser.parseExpression(expr);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a cron expression such as "30 1 * * 1-5" (minute hour day month weekday)' },
-);
+/**
+ * A schedule: exactly the five classic fields. cron-parser also takes six (seconds first) and
+ * reads four, so a forgotten field silently shifts the others into another schedule
+ * ("15 1,3,5 * *" would run at 15:00 on days 1, 3 and 5, not at 01:15, 03:15 and 05:15).
+ */
+const CRON_FIELDS = 'minute hour day-of-month month day-of-week';
+const cron = z.string().superRefine((expr, ctx) => {
+  const fields = expr.trim().split(/\s+/).filter(Boolean);
+  const expected = `expected 5 fields (${CRON_FIELDS}), such as "30 1 * * 1-5" (01:30 on weekdays)`;
+  if (fields.length !== 5) {
+    ctx.addIssue({ code: 'custom', message: `${expected}; this has ${fields.length} field${fields.length === 1 ? '' : 's'}` });
+    return;
+  }
+  try {
+    cronParser.parseExpression(fields.join(' '));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${expected}; ${(err as Error).message}` });
+  }
+});
 
 const timeZone = z.string().refine(
   (tz) => {

@@ -60,6 +60,11 @@ export function editionId(kind: 'daily' | 'weekly', date: string): string {
   return kind === 'daily' ? date : `${date}-weekly`;
 }
 
+/** How the command line names an edition: `--date D`, and `--weekly` for a weekly one (every hint an operator copies). */
+export function editionFlags(e: { kind: 'daily' | 'weekly'; date: string }): string {
+  return `--date ${e.date}${e.kind === 'weekly' ? ' --weekly' : ''}`;
+}
+
 /** The `edition show --json` shape: `{ date, sections: [{ topic, title, papers: [{ id, title, score }] }] }`. */
 export function editionSummary(content: EditionContent) {
   return {

@@ -7,6 +7,7 @@ import type { Store } from '../db/store.ts';
 import type { DeliveryRef } from '../db/queries/feedback.ts';
 import type { SuppressionReason } from '../db/queries/suppressions.ts';
 import { verifyToken } from '../mail/tokens.ts';
+import { editionFlags } from '../rank/edition.ts';
 
 /**
  * AWS reviews an account whose bounce rate reaches 5 % or complaint rate 0.1 %. An edition is
@@ -114,7 +115,7 @@ export async function checkReputation(store: Store, editionId: string, now: stri
   if (!problem) return undefined;
   const edition = await store.editions.get(editionId);
   if (!edition) return undefined;
-  const reason = `${problem}: check the list, then \`paperboy edition resume --date ${edition.date}${edition.kind === 'weekly' ? ' --weekly' : ''}\``;
+  const reason = `${problem}: check the list, then \`paperboy edition resume ${editionFlags(edition)}\``;
   // one process trips the guard; the others see it tripped and stay quiet
   if (!(await store.feedback.tripGuard(editionId, now))) return undefined;
   return (await store.editions.pause(editionId, reason, now)) ? reason : undefined;

@@ -8,7 +8,7 @@
 import { suppressAddress } from './feedback.ts';
 import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
-import type { EditionContent } from '../rank/edition.ts';
+import { editionFlags, type EditionContent } from '../rank/edition.ts';
 import { VariantStore } from '../render/variants.ts';
 import { PreparedMessage, domainOf, listOf, parseAddress, type SenderHeaders } from '../mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
@@ -252,7 +252,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
           return { subscriberId: d.subscriberId, status: 'failed', error: message };
         }
         if (err instanceof SendingPausedError) {
-          await store.editions.pause(editionId, `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume --date ${edition.date}\``, now());
+          await store.editions.pause(editionId, `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume ${editionFlags(edition)}\``, now());
           ctx.log.error('sending paused: the mail provider refuses to send; fix the account, then resume the edition', { edition: editionId, error: message });
           halt.value ??= { reason: message, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
           return undefined;

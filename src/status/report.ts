@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { App } from '../app.ts';
 import { QUEUE, type QueueName } from '../queues/index.ts';
 import { describeRedis } from '../queues/redis.ts';
+import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 
 export interface QueueStatus {
   queue: QueueName;
@@ -26,10 +27,13 @@ export interface EditionProgress {
   state: 'running' | 'paused' | 'cancelled' | 'done';
   pausedReason?: string;
   renderError?: string;
+  /** Every reader of the edition: its deliveries, and the readers the fan-out has not reached yet. */
   total: number;
   sent: number;
-  /** Not settled yet: waiting or being sent. */
+  /** Not settled yet: waiting, being sent, or not reached by the fan-out yet. */
   pending: number;
+  /** Readers the fan-out (rendering) has not reached yet: counted in `total` and `pending`, with no delivery so far. */
+  notReached: number;
   failed: number;
   /** Skipped because the address is on the suppression list. */
   suppressed: number;
@@ -37,10 +41,15 @@ export interface EditionProgress {
   skipped: number;
   /** Deliveries taken over from a sender that went silent (its batch's lock expired, or `send.claimTimeoutSeconds` passed): those readers may have it twice. */
   possiblySentTwice: number;
-  /** Messages per second over the last minute. */
+  /** Messages per second over `rateWindowSeconds`: the last minute, or less when the sending began within it. */
   ratePerSecond: number;
-  /** Seconds until every open delivery is settled at that rate; null when nothing moves. */
+  /** The window the rate is measured over: from the first send in the last minute to now (0: nothing sent in it). */
+  rateWindowSeconds: number;
+  /** Seconds until every open delivery due now is settled at that rate; null when nothing moves. */
   etaSeconds: number | null;
+  /** Readers who get it later, at their own hour (not in the ETA), the first of them at `nextAt`. */
+  later: number;
+  nextAt: string | null;
 }
 
 export interface SourceHealth {
@@ -66,8 +75,10 @@ export interface StatusReport {
   suppressions: { total: number; byReason: Record<string, number> };
 }
 
-/** The window over which the send rate is measured. */
+/** The longest window the send rate is measured over: recent enough to follow a change of pace. */
 const RATE_WINDOW_S = 60;
+/** The shortest: one second's sends must not read as a rate of thousands. */
+const MIN_RATE_WINDOW_S = 1;
 /** Editions shown: every unfinished one, and the latest finished ones up to this many in all. */
 const EDITIONS_SHOWN = 5;
 
@@ -84,9 +95,43 @@ async function queueStatus(app: App, name: QueueName): Promise<QueueStatus> {
   };
 }
 
-async function editionProgress(app: App, e: { id: string; kind: 'daily' | 'weekly'; date: string; status: string; paused?: { reason: string }; cancelledAt?: string; renderError?: string }, now: Date): Promise<EditionProgress> {
-  const db = app.store.db;
+type EditionRef = { id: string; kind: 'daily' | 'weekly'; fanoutCursor: number; fanoutDone: boolean; cancelledAt?: string };
+
+/**
+ * An edition's deliveries by status, and its readers the fan-out has not reached yet: while it
+ * renders, only the readers reached so far have a delivery, and the total must still be every reader.
+ */
+export async function editionDeliveries(app: Pick<App, 'store'>, e: EditionRef): Promise<Record<DeliveryStatus, number> & { notReached: number; total: number; open: number }> {
   const counts = await app.store.deliveries.countByStatus(e.id);
+  // a cancelled edition reaches nobody new: the readers past the cursor get nothing
+  const notReached = e.fanoutDone || e.cancelledAt ? 0 : await app.store.subscribers.countReadersAfter(e.kind, e.fanoutCursor);
+  const open = counts.pending + counts.sending + notReached;
+  return { ...counts, notReached, open, total: open + counts.sent + counts.failed + counts.skipped };
+}
+
+/**
+ * Messages a second over the recent sending window: from the first send of the last minute to
+ * now. Averaging a send that began 10 s ago over a whole minute made its rate six times too low.
+ */
+async function sendRate(app: App, editionId: string, now: Date): Promise<{ ratePerSecond: number; windowSeconds: number }> {
+  const since = new Date(now.getTime() - RATE_WINDOW_S * 1000).toISOString();
+  const recent = await app.store.db
+    .selectFrom('deliveries')
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('sent_at').as('first')])
+    .where('edition_id', '=', editionId)
+    .where('status', '=', 'sent')
+    .where('sent_at', '>=', since)
+    .where('sent_at', '<=', now.toISOString())
+    .executeTakeFirst();
+  const n = Number(recent?.n ?? 0);
+  if (n === 0 || !recent?.first) return { ratePerSecond: 0, windowSeconds: 0 };
+  const windowSeconds = Math.max(MIN_RATE_WINDOW_S, Math.min(RATE_WINDOW_S, (now.getTime() - new Date(String(recent.first)).getTime()) / 1000));
+  return { ratePerSecond: n / windowSeconds, windowSeconds };
+}
+
+async function editionProgress(app: App, e: EditionRef & { date: string; status: string; paused?: { reason: string }; renderError?: string }, now: Date): Promise<EditionProgress> {
+  const db = app.store.db;
+  const counts = await editionDeliveries(app, e);
   // a skipped delivery whose address is suppressed counts as suppressed, the rest as skipped
   const suppressedRow = await db
     .selectFrom('deliveries')
@@ -97,16 +142,9 @@ async function editionProgress(app: App, e: { id: string; kind: 'daily' | 'weekl
     .where('deliveries.status', 'in', ['skipped', 'failed'])
     .executeTakeFirst();
   const suppressed = Math.min(Number(suppressedRow?.n ?? 0), counts.skipped);
-  const since = new Date(now.getTime() - RATE_WINDOW_S * 1000).toISOString();
-  const recent = await db
-    .selectFrom('deliveries')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('edition_id', '=', e.id)
-    .where('status', '=', 'sent')
-    .where('sent_at', '>=', since)
-    .executeTakeFirst();
-  const ratePerSecond = Number(recent?.n ?? 0) / RATE_WINDOW_S;
-  const pending = counts.pending + counts.sending;
+  const { ratePerSecond, windowSeconds } = await sendRate(app, e.id, now);
+  const waiting = await app.store.deliveries.dueAndNext(e.id, now.toISOString());
+  const dueNow = counts.open - waiting.later;
   const state = e.cancelledAt ? 'cancelled' : e.paused ? 'paused' : e.status === 'sent' ? 'done' : 'running';
   return {
     id: e.id,
@@ -116,15 +154,19 @@ async function editionProgress(app: App, e: { id: string; kind: 'daily' | 'weekl
     state,
     ...(e.paused ? { pausedReason: e.paused.reason } : {}),
     ...(e.renderError ? { renderError: e.renderError } : {}),
-    total: counts.pending + counts.sending + counts.sent + counts.failed + counts.skipped,
+    total: counts.total,
     sent: counts.sent,
-    pending,
+    pending: counts.open,
+    notReached: counts.notReached,
     failed: counts.failed,
     suppressed,
     skipped: counts.skipped - suppressed,
     possiblySentTwice: await app.store.deliveries.possiblySentTwice(e.id),
     ratePerSecond: Math.round(ratePerSecond * 100) / 100,
-    etaSeconds: pending === 0 ? 0 : ratePerSecond > 0 && state === 'running' ? Math.ceil(pending / ratePerSecond) : null,
+    rateWindowSeconds: Math.round(windowSeconds),
+    etaSeconds: dueNow === 0 ? 0 : ratePerSecond > 0 && state === 'running' ? Math.ceil(dueNow / ratePerSecond) : null,
+    later: waiting.later,
+    nextAt: waiting.nextAt ?? null,
   };
 }
 
@@ -187,11 +229,14 @@ export function formatStatus(r: StatusReport): string[] {
   if (r.editions.length === 0) lines.push('  none built yet');
   for (const e of r.editions) {
     const steer = e.state === 'paused' ? `, PAUSED (${e.pausedReason})` : e.state === 'cancelled' ? ', CANCELLED' : '';
-    lines.push(`  ${e.id} ${e.status}${steer}: ${e.sent}/${e.total} sent, ${e.pending} pending, ${e.failed} failed, ${e.suppressed} suppressed, ${e.skipped} skipped`);
-    if (e.pending > 0) {
-      const eta = e.state !== 'running' ? `none while ${e.state}` : e.etaSeconds === null ? 'unknown (nothing sent in the last minute)' : duration(e.etaSeconds);
-      lines.push(`    rate ${e.ratePerSecond}/s over the last minute; ETA ${eta}`);
+    const unreached = e.notReached > 0 ? ` (${e.notReached} not reached by the fan-out yet)` : '';
+    lines.push(`  ${e.id} ${e.status}${steer}: ${e.sent}/${e.total} sent, ${e.pending} pending${unreached}, ${e.failed} failed, ${e.suppressed} suppressed, ${e.skipped} skipped`);
+    if (e.pending > e.later) {
+      const eta = e.state !== 'running' ? `none while ${e.state}` : e.etaSeconds === null ? 'unknown' : duration(e.etaSeconds);
+      const rate = e.rateWindowSeconds > 0 ? `rate ${e.ratePerSecond}/s over the last ${e.rateWindowSeconds} s` : 'nothing sent in the last minute';
+      lines.push(`    ${rate}; ETA ${eta}`);
     }
+    if (e.later > 0) lines.push(`    ${e.later} reader(s) get it at their own hour, the next at ${e.nextAt}`);
     if (e.possiblySentTwice > 0) lines.push(`    ${possiblySentTwiceLine(e.possiblySentTwice)}`);
     if (e.renderError) lines.push(`    render error: ${e.renderError}`);
   }

@@ -1,14 +1,31 @@
 /** `paperboy doctor` finds what would hurt in production, with the fix, and answers within seconds. */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisOptions, startPrivateRedis } from '../../src/queues/redis.ts';
+import { freePort, redisOptions, startPrivateRedis } from '../../src/queues/redis.ts';
 import { deploymentChecks } from '../../src/doctor.ts';
-import { runCli, tempDir } from '../harness/index.ts';
+import { redisUrl, repoRoot, runCli, tempDir } from '../harness/index.ts';
 import { startSesStandIn } from '../harness/sesStandIn.ts';
 
 const closers: (() => Promise<void> | void)[] = [];
+
+/** `paperboy doctor` against an SES endpoint, with this config (sources left out) and the shared test Redis. */
+async function doctorWith(sesUrl: string, config: Record<string, unknown>, env: Record<string, string> = {}) {
+  const dir = tempDir();
+  const file = path.join(dir, 'paperboy.config.json');
+  writeFileSync(file, JSON.stringify(config));
+  return runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: dir, PAPERBOY_CONFIG: file, REDIS_URL: redisUrl(), SES_ENDPOINT: sesUrl, ...env }, timeoutMs: 60_000 });
+}
+
+/** Every README section doctor points to exists. */
+function expectReadmeSections(out: string): void {
+  const headings = readFileSync(path.join(repoRoot, 'README.md'), 'utf8').match(/^#+ .+$/gm)!.map((h) => h.replace(/^#+ /, ''));
+  for (const [, name] of out.matchAll(/README, "([^"]+)"/g)) expect(headings, `doctor points to README, "${name}"`).toContain(name);
+}
 afterAll(async () => {
   for (const c of closers.reverse()) await c();
 });
@@ -90,7 +107,8 @@ describe('paperboy doctor', () => {
     const doctor = () => runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: ses.url }, timeoutMs: 40_000 });
 
     let r = await doctor();
-    expect(r.stdout).toMatch(/^ok\s+ses account: out of the sandbox; 14 messages\/s, 50000 a day \(12 sent in the last 24 h\)$/m);
+    expect(r.stdout).toMatch(/^ok\s+ses account: out of the sandbox$/m);
+    expect(r.stdout).toMatch(/^ok\s+ses quota: 14 messages\/s \(send\.ratePerSecond 14 fits\), 50000 a day, 12 sent in the last 24 h/m);
     expect(r.stdout).toMatch(/^FAIL\s+sender identity: neither papers@example\.org nor example\.org is a verified SES identity in eu-west-1: SES refuses every send/m);
 
     ses.identities.set('papers@example.org', { verified: true, dkim: 'NOT_STARTED' });
@@ -106,6 +124,87 @@ describe('paperboy doctor', () => {
     expect(r.stdout).toMatch(/^ok\s+sender identity: example\.org verified, DKIM on$/m);
     expect(r.stdout).not.toMatch(/^FAIL\s+ses/m);
   }, 120_000);
+
+  it('aws-ses-v2-local, which implements few of the calls doctor makes: "not checked" (a warning) for each, never a FAIL', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/aws-ses-v2-local/dist/cli.js'), '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore', env: { ...process.env, AWS_SES_ACCOUNT: '' } });
+    closers.push(() => {
+      child.kill('SIGTERM');
+    });
+    for (let i = 0; !(await fetch(`${url}/health-check`).then((res) => res.ok, () => false)); i++) {
+      if (i > 200) throw new Error('aws-ses-v2-local did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const r = await doctorWith(url, { mail: { postalAddress: '1 Example Street, Springfield', configurationSet: 'daily' } });
+    expect(r.stdout).toMatch(new RegExp(`^warn\\s+ses account: not checked: ${url} does not answer GetAccount \\(HTTP 400 Bad Request Exception: aws-ses-v2-local: Account not found\\)`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^warn\\s+sender identity: not checked: ${url} does not answer GetEmailIdentity \\(HTTP 404, not an SES answer\\)`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^warn\\s+configuration set: not checked: ${url} does not answer GetConfigurationSet \\(HTTP 404, not an SES answer\\)`, 'm'));
+    expect(r.stdout).not.toMatch(/^FAIL/m);
+    expect(r.code, r.stdout).toBe(0);
+    expectReadmeSections(r.stdout);
+  }, 120_000);
+
+  it('says per SES check what is wrong and the fix: sending paused, the rate and the quota, the configuration set and its bounce and complaint events', async () => {
+    const ses = await startSesStandIn();
+    closers.push(() => ses.close());
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:paperboy-ses-feedback';
+    ses.quota = { max24HourSend: 50_000, maxSendRate: 14, sentLast24Hours: 12 };
+    ses.identities.set('example.org', { verified: true, dkim: 'SUCCESS' });
+    const config = { mail: { postalAddress: '1 Example Street, Springfield', configurationSet: 'daily' } };
+    const outputs: string[] = [];
+    const doctor = async (extra: Record<string, unknown> = {}, env: Record<string, string> = {}) => {
+      const r = await doctorWith(ses.url, { ...config, ...extra }, env);
+      outputs.push(r.stdout);
+      return r;
+    };
+
+    // the configuration set mail.configurationSet names does not exist: SES refuses every message
+    let r = await doctor();
+    expect(r.stdout).toMatch(/^FAIL\s+configuration set: "daily" does not exist in eu-west-1: SES refuses every message that names it; create it .*or correct mail\.configurationSet/m);
+
+    // it exists, but publishes no bounces or complaints to SNS
+    ses.configurationSets.set('daily', { sendingEnabled: true, destinations: [{ name: 'cloudwatch', enabled: true, types: ['SEND', 'DELIVERY'] }] });
+    r = await doctor();
+    expect(r.stdout).toMatch(/^warn\s+configuration set: "daily" publishes no BOUNCE, COMPLAINT events to SNS: .*add an SNS event destination .*\(README, "Bounces, complaints and suppression"\)/m);
+
+    // to a topic /webhooks/ses refuses
+    ses.configurationSets.set('daily', { sendingEnabled: true, destinations: [{ name: 'feedback', enabled: true, types: ['BOUNCE', 'COMPLAINT', 'DELIVERY'], snsTopicArn: topic }] });
+    r = await doctor();
+    expect(r.stdout).toMatch(new RegExp(`^warn\\s+configuration set: "daily" publishes bounces and complaints to ${topic}, which SNS_TOPIC_ARNS does not list: /webhooks/ses refuses its messages; add it to SNS_TOPIC_ARNS`, 'm'));
+
+    // everything right: one ok per check
+    r = await doctor({}, { SNS_TOPIC_ARNS: topic });
+    expect(r.stdout).toMatch(/^ok\s+ses account: out of the sandbox$/m);
+    expect(r.stdout).toMatch(/^ok\s+ses sending: enabled \(enforcement status HEALTHY\)$/m);
+    expect(r.stdout).toMatch(/^ok\s+ses quota: 14 messages\/s \(send\.ratePerSecond 14 fits\), 50000 a day, 12 sent in the last 24 h/m);
+    expect(r.stdout).toMatch(/^ok\s+sender identity: example\.org verified, DKIM on$/m);
+    expect(r.stdout).toMatch(new RegExp(`^ok\\s+configuration set: "daily", sending enabled; bounces and complaints go to ${topic}$`, 'm'));
+    expect(r.code, r.stdout).toBe(0);
+
+    // sending disabled for the configuration set
+    ses.configurationSets.get('daily')!.sendingEnabled = false;
+    r = await doctor({}, { SNS_TOPIC_ARNS: topic });
+    expect(r.stdout).toMatch(/^FAIL\s+configuration set: sending is disabled for "daily": SES refuses its messages; enable it: aws sesv2 put-configuration-set-sending-options --configuration-set-name daily --sending-enabled/m);
+    ses.configurationSets.get('daily')!.sendingEnabled = true;
+
+    // the account: sending paused by AWS, a rate above the account's, the quota used up
+    ses.paused = true;
+    ses.enforcementStatus = 'SHUTDOWN';
+    ses.quota = { max24HourSend: 200, maxSendRate: 1, sentLast24Hours: 200 };
+    r = await doctor({}, { SNS_TOPIC_ARNS: topic });
+    expect(r.stdout).toMatch(/^FAIL\s+ses sending: paused for the whole account \(enforcement status SHUTDOWN\): SES refuses every message; .*AWS/m);
+    expect(r.stdout).toMatch(/^FAIL\s+ses quota: the 24-hour quota is used up \(200 of 200 sent\): nothing goes out until .*ask AWS for a higher quota/m);
+    expect(r.stdout).toMatch(/^warn\s+ses quota: send\.ratePerSecond is 14 but the account may send 1 message\/s: SES throttles the rest .*set "send": \{ "ratePerSecond": 1 \}/m);
+    expect(r.code).toBe(1);
+
+    // no configuration set: where bounces go is not known to paperboy
+    ses.paused = false;
+    ses.enforcementStatus = 'HEALTHY';
+    r = await doctor({ mail: { postalAddress: '1 Example Street, Springfield' } });
+    expect(r.stdout).toMatch(/^warn\s+configuration set: mail\.configurationSet is not set: .*\(README, "SES set-up"\)/m);
+    for (const out of outputs) expectReadmeSections(out);
+  }, 240_000);
 
   // judged from the settings alone: a doctor run would connect to that Redis, and tests stay on loopback
   it('warns when a Redis other machines can reach is paired with a SQLite file or no SECRET_KEY', () => {

@@ -55,7 +55,7 @@ const root = process.getuid?.() === 0;
 /** Runs the CLI as an unprivileged user: root bypasses file permissions. */
 function runAsUser(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), ...args], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), '--defaults', ...args], {
       cwd: '/tmp',
       env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', REDIS_URL: 'redis://127.0.0.1:1', ...env },
       ...(root ? { uid: 65534, gid: 65534 } : {}),

@@ -1,7 +1,8 @@
 /**
  * A small SES stand-in on loopback that speaks SES's wire protocol: v1 Query
  * (`Action=SendRawEmail`, base64 `RawMessage.Data`, XML answers; `GetSendQuota`) and v2 JSON
- * (`POST /v2/email/outbound-emails` with raw content; `GET /v2/email/account`). It keeps every
+ * (`POST /v2/email/outbound-emails` with raw content; `GET /v2/email/account`, identities and
+ * configuration sets with their event destinations, as `paperboy doctor` asks). It keeps every
  * message's bytes exactly as sent, with the time it accepted it, and answers throttling,
  * rejection or a paused account on demand.
  */
@@ -40,6 +41,10 @@ export interface SesStandIn {
   productionAccess: boolean;
   /** What GetEmailIdentity answers per identity (a domain or an address); others are NotFound. */
   identities: Map<string, { verified: boolean; dkim: 'SUCCESS' | 'PENDING' | 'FAILED' | 'NOT_STARTED' }>;
+  /** GetAccount's EnforcementStatus (default HEALTHY). */
+  enforcementStatus: 'HEALTHY' | 'PROBATION' | 'SHUTDOWN';
+  /** What GetConfigurationSet and GetConfigurationSetEventDestinations answer per set; others are NotFound. */
+  configurationSets: Map<string, { sendingEnabled: boolean; destinations: { name: string; enabled: boolean; types: string[]; snsTopicArn?: string }[] }>;
   close(): Promise<void>;
 }
 
@@ -53,7 +58,7 @@ function jsonError(res: http.ServerResponse, status: number, type: string, messa
 
 export async function startSesStandIn(opts: { port?: number } = {}): Promise<SesStandIn> {
   const acceptedTimes: number[] = [];
-  const state: Omit<SesStandIn, 'url' | 'close'> = { messages: [], throttled: 0, throttleUntil: 0, maxPerSecond: 0, reject: new Set(), paused: false, latencyMs: 0, productionAccess: true, identities: new Map() };
+  const state: Omit<SesStandIn, 'url' | 'close'> = { messages: [], throttled: 0, throttleUntil: 0, maxPerSecond: 0, reject: new Set(), paused: false, latencyMs: 0, productionAccess: true, identities: new Map(), enforcementStatus: 'HEALTHY', configurationSets: new Map() };
 
   /** Why this send is refused now, if it is. */
   function refusal(to: string[]): 'throttle' | 'paused' | 'reject' | undefined {
@@ -122,7 +127,7 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
         if (req.method === 'GET' && url.pathname === '/v2/email/account') {
           if (!state.quota) return;
           const q = state.quota;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SendingEnabled: !state.paused, ProductionAccessEnabled: state.productionAccess, SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours } }));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SendingEnabled: !state.paused, EnforcementStatus: state.enforcementStatus, ProductionAccessEnabled: state.productionAccess, SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours } }));
           return;
         }
         const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(url.pathname);
@@ -138,6 +143,17 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
               DkimAttributes: { SigningEnabled: known.dkim === 'SUCCESS', Status: known.dkim },
             }),
           );
+          return;
+        }
+        const set = /^\/v2\/email\/configuration-sets\/([^/]+)(\/event-destinations)?$/.exec(url.pathname);
+        if (req.method === 'GET' && set) {
+          const name = decodeURIComponent(set[1]!);
+          const known = state.configurationSets.get(name);
+          if (!known) return jsonError(res, 404, 'NotFoundException', `Configuration set <${name}> does not exist.`);
+          const answer = set[2]
+            ? { EventDestinations: known.destinations.map((d) => ({ Name: d.name, Enabled: d.enabled, MatchingEventTypes: d.types, ...(d.snsTopicArn ? { SnsDestination: { TopicArn: d.snsTopicArn } } : {}) })) }
+            : { ConfigurationSetName: name, SendingOptions: { SendingEnabled: known.sendingEnabled } };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
           return;
         }
         res.writeHead(404).end('<UnknownOperationException/>');

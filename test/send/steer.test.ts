@@ -130,7 +130,7 @@ describe('steering an edition', () => {
       await until(async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, 30_000, 'the fan-out');
       const cancelled = await cli(['edition', 'cancel', '--date', DATE]);
       expect(cancelled.code, cancelled.stderr).toBe(0);
-      expect(cancelled.stdout).toMatch(new RegExp(`${READERS} pending deliveries skipped`));
+      expect(cancelled.stdout).toMatch(new RegExp(`cancelled; ${READERS} deliveries not sent yet are skipped, 0 were sent before`));
       expect(await app.store.deliveries.countByStatus(DATE)).toMatchObject({ skipped: READERS, sent: 0, pending: 0 });
       expect((await app.store.editions.get(DATE))?.status).toBe('sent');
       expect(countEml(outbox)).toBe(0);

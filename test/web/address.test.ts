@@ -46,7 +46,7 @@ describe('subscribers add / import / export', () => {
 
   it('`subscribers add` and `import` refuse what the web form refuses, with the same reason, and store IDN in punycode', async () => {
     const { dir, env: e } = env();
-    const cli = (args: string[]) => runCli(args, { env: { ...e, PAPERBOY_CONFIG: undefined }, cwd: dir });
+    const cli = (args: string[]) => runCli(['--defaults', ...args], { env: { ...e, PAPERBOY_CONFIG: undefined }, cwd: dir });
     const bad = await cli(['subscribers', 'add', 'a..b@example.org']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/two dots in a row/);
@@ -64,7 +64,7 @@ describe('subscribers add / import / export', () => {
 
   it('`subscribers export` escapes cells a spreadsheet would run as a formula (= + - @)', async () => {
     const { dir, env: e } = env();
-    const cli = (args: string[]) => runCli(args, { env: { ...e, PAPERBOY_CONFIG: undefined }, cwd: dir });
+    const cli = (args: string[]) => runCli(['--defaults', ...args], { env: { ...e, PAPERBOY_CONFIG: undefined }, cwd: dir });
     const file = path.join(dir, 'risky.csv');
     writeFileSync(file, 'email\n=1+2@example.org\n+sum@example.org\n-2@example.org\nplain@example.org\n');
     expect((await cli(['subscribers', 'import', file])).stdout).toMatch(/4 added/);
@@ -78,7 +78,7 @@ describe('paperboy mail test', () => {
   it('sends one test message through the configured transport by the mail queue, running the worker itself', async () => {
     const dir = tempDir();
     const env = { DATA_DIR: dir, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`, PAPERBOY_CONFIG: undefined, MAIL_FROM: 'Daily Papers <papers@example.org>' };
-    const r = await runCli(['mail', 'test', '--to', 'Ops@Example.org'], { env, cwd: dir });
+    const r = await runCli(['--defaults', 'mail', 'test', '--to', 'Ops@Example.org'], { env, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/sent a test message to ops@example.org through outbox/);
     const folder = path.join(dir, 'outbox', 'mail-test');
@@ -87,7 +87,7 @@ describe('paperboy mail test', () => {
     expect(mail.subject).toMatch(/test message/);
     expect(mail.to).toMatchObject({ value: [{ address: 'ops@example.org' }] });
     expect(mail.from).toMatchObject({ value: [{ address: 'papers@example.org', name: 'Daily Papers' }] });
-    const bad = await runCli(['mail', 'test', '--to', 'ops@[127.0.0.1]'], { env, cwd: dir });
+    const bad = await runCli(['--defaults', 'mail', 'test', '--to', 'ops@[127.0.0.1]'], { env, cwd: dir });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--to: .*IP address/);
   });

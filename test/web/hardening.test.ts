@@ -307,7 +307,7 @@ describe('whole numbers are digits only, everywhere (#14.7)', () => {
       [['serve', '--port', '0x50'], /--port "0x50" is not a whole number from 0 to 65535/],
       [['preview', '--serve', '--port', '8e3'], /--port "8e3" is not a whole number from 0 to 65535/],
     ] as [string[], RegExp][]) {
-      const r = await runCli(args, { env, cwd: dir, timeoutMs: 30_000 });
+      const r = await runCli(['--defaults', ...args], { env, cwd: dir, timeoutMs: 30_000 });
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr).toMatch(message);
     }

@@ -51,7 +51,7 @@ describe('paperboy serve', () => {
     const { randomBytes } = await import('node:crypto');
     const { repoRoot, redisUrl, tempDir } = await import('../harness/index.ts');
     const dir = tempDir();
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), '--defaults', 'serve', '--port', '0', '--host', '127.0.0.1'], {
       cwd: dir,
       env: { ...process.env, DATA_DIR: dir, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'warn' },
     });

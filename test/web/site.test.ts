@@ -257,12 +257,12 @@ describe('operator endpoints', () => {
       { id: '2611.30002', title: 'Molecules', abstract: 'Graph methods for molecules.' },
     ]);
     await add.close();
-    const r = await runCli(['papers', 'search', 'graph', '--json'], { env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` }, cwd: dir });
+    const r = await runCli(['--defaults', 'papers', 'search', 'graph', '--json'], { env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` }, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.total).toBe(2);
     expect(out.papers.map((p: { id: string }) => p.id)).toEqual(['2611.30001', '2611.30002']);
-    const bad = await runCli(['papers', 'search', 'graph', '--from', 'soon'], { env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` }, cwd: dir });
+    const bad = await runCli(['--defaults', 'papers', 'search', 'graph', '--from', 'soon'], { env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` }, cwd: dir });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--from "soon" is not a date/);
   });

@@ -176,7 +176,7 @@ export async function subscribersAdd(email: string, opts: { topics?: string; sec
     const time = subscriber.deliveryTimeChosen ? `at ${String(subscriber.deliveryHour).padStart(2, '0')}:00 ${subscriber.timezone}` : 'when the edition goes out';
     output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, ${time}, topics: ${subscriber.topics.join(', ') || 'all'}${subscriber.sectionOrder.length > 0 ? `, first: ${subscriber.sectionOrder.join(', ')}` : ''})`);
     if (opts.confirmed && subscriber.status !== 'confirmed') {
-      output.note(`${subscriber.email} stays ${subscriber.status}: only the subscriber can come back, through the preferences link of an email`);
+      output.note(`${subscriber.email} stays ${subscriber.status}: only the subscriber can come back, through the preferences link of an email`, 'warn');
     }
     return EXIT.ok;
   });

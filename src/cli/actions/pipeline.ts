@@ -7,7 +7,7 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { loadSettings } from '../../config/load.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../rank/calendar.ts';
-import { EditionBuilder, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
+import { EditionBuilder, editionFlags, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
 import { renderVariant, variantFirst, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
@@ -16,7 +16,7 @@ import { STAGES, startHeartbeat, startStages, type Stage } from '../../../worker
 import { QUEUE } from '../../queues/index.ts';
 import { possiblySentTwiceLine } from '../../status/report.ts';
 import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
-import { EXIT, jsonLines, output, parseDateOption, parseList, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
+import { EXIT, jsonLines, output, parseDateOption, parseList, settingsOptions, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
   return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
@@ -146,9 +146,10 @@ export async function editionBuild(opts: { date?: string; weekly?: boolean; forc
 export async function editionSend(opts: { date?: string; weekly?: boolean; wait?: boolean; json?: boolean }): Promise<void> {
   if (opts.json) jsonLines();
   process.exitCode = await withApp(async (app) => {
-    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
+    const id = editionId(named.kind, named.date);
     const edition = await app.store.editions.get(id);
-    if (!edition) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}${opts.weekly ? ' --weekly' : ''}\` first`);
+    if (!edition) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\` first`);
     if (edition.status === 'empty') {
       output.line(`edition ${id}: the day had no papers, so there is nothing to send`);
       return result(opts.json, EXIT.ok, { editions: [{ id, kind: edition.kind, date: edition.date, status: 'empty' }] });
@@ -159,8 +160,8 @@ export async function editionSend(opts: { date?: string; weekly?: boolean; wait?
       const counts = await sendEdition(app, id, { wait: Boolean(opts.wait) });
       if (!opts.wait) {
         const idle = (await app.queues.workerCount(QUEUE.render)) === 0 || (await app.queues.workerCount(QUEUE.send)) === 0;
-        output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show --date ${id.slice(0, 10)}\`)`);
-        if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command');
+        output.line(`edition ${id}: queued for rendering and sending (see \`paperboy edition show ${editionFlags(named)}\`)`);
+        if (idle) output.note('no render or send worker is connected: start `paperboy worker render send`, or use --wait to send from this command', 'warn');
         return result(opts.json, EXIT.ok, { editions: [{ ...(await editionResult(app, id, counts, 0)), queued: true }] });
       }
       printDeliveries(id, counts, counts.sent - before);
@@ -174,9 +175,10 @@ export async function editionSend(opts: { date?: string; weekly?: boolean; wait?
 
 export async function editionShow(opts: { date?: string; weekly?: boolean; json?: boolean }): Promise<void> {
   process.exitCode = await withApp(async (app) => {
-    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
+    const id = editionId(named.kind, named.date);
     const e = await app.store.editions.get<EditionContent>(id);
-    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
+    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\``);
     const deliveries = await app.store.deliveries.countByStatus(id);
     const possiblySentTwice = await app.store.deliveries.possiblySentTwice(id);
     if (opts.json) {
@@ -205,9 +207,10 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
   const outFile = opts.out;
   if (!outFile) throw new UsageError('preview needs --out FILE.html (render an edition to a file) or --serve (every email with sample data)');
   process.exitCode = await withApp(async (app) => {
-    const id = editionId(kindOf(opts), editionDate(app, opts.date));
+    const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
+    const id = editionId(named.kind, named.date);
     const e = await app.store.editions.get<EditionContent>(id);
-    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build --date ${id.slice(0, 10)}\``);
+    if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\``);
     const classifier = TopicClassifier.fromConfig(app.config);
     const wanted = parseList(opts.topics);
     const pinned = parseList(opts.sectionsFirst);
@@ -234,12 +237,12 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
 /** The preview server: sample data only, so it needs no database, Redis or edition. */
 async function previewServe(portOption: string | undefined): Promise<number> {
   const port = portOption === undefined ? 3100 : wholeNumberOption('--port', portOption, 0, 65535);
-  const settings = loadSettings();
+  const settings = loadSettings(process.env, process.cwd(), settingsOptions());
   const { startPreviewServer } = await import('../../render/previewServer.ts');
   const server = await startPreviewServer({
     port,
     view: viewOptionsOf(settings.config, settings.env),
-    onRender: (err) => (err ? output.note(`preview: the templates do not render: ${err.message.split('\n')[0]}`) : output.note('preview: rendered')),
+    onRender: (err) => (err ? output.note(`preview: the templates do not render: ${err.message.split('\n')[0]}`, 'error') : output.note('preview: rendered')),
   });
   output.line(`email preview on ${server.url} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {
@@ -254,7 +257,7 @@ export async function workerCommand(stages: string[]): Promise<void> {
   const wanted = stages.length === 0 || stages.includes('all') ? [...STAGES] : stages;
   const unknown = wanted.filter((s) => !(STAGES as readonly string[]).includes(s));
   if (unknown.length > 0) {
-    output.note(`paperboy: unknown stage(s) ${unknown.join(', ')}: use ${STAGES.join(', ')} or all`);
+    output.note(`paperboy: unknown stage(s) ${unknown.join(', ')}: use ${STAGES.join(', ')} or all`, 'error');
     process.exitCode = EXIT.failed;
     return;
   }

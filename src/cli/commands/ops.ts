@@ -7,21 +7,21 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
 import { createLogger } from '../../log.ts';
-import { EXIT, describeError, output, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
+import { EXIT, describeError, output, settingsOptions, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function registerOpsCommands(program: Command): void {
   program
     .command('doctor')
-    .description('check the configuration, Redis, the database, the mail transport and the sender identity')
+    .description('check the configuration, Redis, the database, the mail transport and the sender identity; with MAIL_TRANSPORT=ses the account (sandbox, sending enabled), its quota and rate, the identity (verified, DKIM) and the configuration set (exists, bounces and complaints to SNS), each with its fix')
     .action(async () => {
       const { runChecks } = await import('../../doctor.ts');
       let checks: { name: string; status: 'ok' | 'warn' | 'fail'; detail: string }[];
       let app: App | undefined;
       try {
         const { bootApp } = await import('../../app.ts');
-        app = await bootApp({ log: createLogger({}, { level: 'error' }) });
+        app = await bootApp({ ...settingsOptions(), log: createLogger({}, { level: 'error' }) });
         checks = await runChecks(app);
       } catch (err) {
         checks = [{ name: 'boot', status: 'fail', detail: describeError(err) }];
@@ -96,7 +96,7 @@ async function runDemo(keep: boolean): Promise<number> {
   const marker = path.join(dataDir, '.paperboy-demo');
   if (!keep && existsSync(dataDir)) {
     if (!existsSync(marker)) {
-      output.note(`paperboy demo: ${dataDir} exists and was not made by the demo; move it away or run with --keep`);
+      output.note(`paperboy demo: ${dataDir} exists and was not made by the demo; move it away or run with --keep`, 'error');
       return EXIT.failed;
     }
     rmSync(dataDir, { recursive: true, force: true });
@@ -146,7 +146,7 @@ async function runDemo(keep: boolean): Promise<number> {
     for (const [title, args] of steps) {
       const code = await step(title, args);
       if (code !== 0) {
-        output.note(`paperboy demo: \`paperboy ${args.join(' ')}\` exited with ${code}`);
+        output.note(`paperboy demo: \`paperboy ${args.join(' ')}\` exited with ${code}`, 'error');
         return EXIT.failed;
       }
     }
@@ -159,7 +159,7 @@ async function runDemo(keep: boolean): Promise<number> {
     output.line(`  the demo's configuration and data: ${dataDir}`);
     return EXIT.ok;
   } catch (err) {
-    output.note(`paperboy demo: ${describeError(err)}`);
+    output.note(`paperboy demo: ${describeError(err)}`, 'error');
     return EXIT.failed;
   } finally {
     server.close();

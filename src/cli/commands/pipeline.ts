@@ -6,6 +6,10 @@ const STAGE_NAMES = 'ingest, rank, render, send, mail';
 /** The `--json` of the long commands: the same words everywhere. */
 export const JSON_LINES_HELP = 'write JSON lines on stdout instead: progress events { type: "progress", stage, done, total, … } (at most one a second) and last the result { type: "result", exitCode, … }; notes and errors stay on stderr';
 
+/** One rule for every steering command (`edition pause|resume|cancel|resend`), in each one's --help. */
+const STEERING_EXIT_CODES =
+  '\nExit codes: 0 when the edition is now in the state asked for (also when it already was: pausing a paused edition, cancelling a cancelled one); 1 when the request cannot apply (the edition is not built, had no papers, was sent or cancelled; resend: also while it is paused, or to a reader who is not a confirmed subscriber), with the reason and the command that would help.';
+
 export function registerPipelineCommands(program: Command): void {
   program
     .command('run')
@@ -63,6 +67,7 @@ export function registerPipelineCommands(program: Command): void {
       .description(description)
       .option('--date <YYYY-MM-DD>', 'edition day (default: the current edition day)')
       .option('--weekly', 'the weekly edition ending on that day')
+      .addHelpText('after', STEERING_EXIT_CODES)
       .action(async (opts: { date?: string; weekly?: boolean }) => {
         const a = await steer();
         await (name === 'pause' ? a.editionPause : name === 'resume' ? a.editionResume : a.editionCancel)(opts);
@@ -74,6 +79,7 @@ export function registerPipelineCommands(program: Command): void {
     .requiredOption('--date <YYYY-MM-DD>', 'edition day')
     .requiredOption('--to <EMAIL>', 'the subscriber to send it to')
     .option('--weekly', 'the weekly edition ending on that day')
+    .addHelpText('after', STEERING_EXIT_CODES)
     .action(async (opts: { date: string; to: string; weekly?: boolean }) => (await steer()).editionResend(opts));
 
   program

@@ -358,14 +358,25 @@ export class SubscriberQueries {
    * One keyset page of confirmed recipients (id order), for the fan-out checkpoint; `topicSet`
    * as `topicSetKey` spells it, `sectionOrder` as `sectionOrderKey` does.
    */
-  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topicSet: string; sectionOrder: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
-    const rows = await this.db
+  /** The readers an edition of this frequency goes to, after `afterId` (the fan-out's cursor). */
+  private readersAfter(frequency: Frequency, afterId: number) {
+    return this.db
       .selectFrom('subscribers')
-      .select(['id', 'topics', 'section_order', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
       .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
-      .where('id', '>', afterId)
+      .where('id', '>', afterId);
+  }
+
+  /** How many readers the fan-out has still to reach past its cursor: an edition's total before it has their deliveries. */
+  async countReadersAfter(frequency: Frequency, afterId: number): Promise<number> {
+    const row = await this.readersAfter(frequency, afterId).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topicSet: string; sectionOrder: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
+    const rows = await this.readersAfter(frequency, afterId)
+      .select(['id', 'topics', 'section_order', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
       .orderBy('id')
       .limit(limit)
       .execute();
