@@ -4,13 +4,18 @@
  * which keeps MJML's per-block markup (and so the byte size) down.
  */
 import { Fragment, type CSSProperties } from 'react';
-import { Block, Button, EmailShell, Footer, MjText, Rule, color, link, muted, size } from './Layout.tsx';
+import { Block, Button, EmailShell, Footer, MjText, color, link, muted, size } from './Layout.tsx';
 import type { DigestPaper, DigestView } from './view.ts';
 
 const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
 const compactTitle: CSSProperties = { ...title, fontSize: size.body, lineHeight: '24px', padding: '10px 0', fontWeight: 500 };
 const tag: CSSProperties = { display: 'inline-block', margin: '2px 4px 2px 0', padding: '0 8px', borderRadius: '4px', background: color.tagBg };
 const line: CSSProperties = { margin: '0 0 8px' };
+const aiLabel: CSSProperties = { color: color.muted, fontWeight: 600 };
+// a 44 px tap target inside a line of text that keeps the line's height (where margins may be negative)
+const discussion: CSSProperties = { ...link, display: 'inline-block', padding: '12px 0', margin: '-12px 0' };
+// a list item stays with the " ·" after it, so that no line starts with a separator
+const SEPARATOR = '\u00a0· ';
 const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
 
 function Meta({ paper }: { paper: DigestPaper }) {
@@ -22,17 +27,60 @@ function Meta({ paper }: { paper: DigestPaper }) {
   ) : null;
 }
 
-/** The signals, then HF's AI keywords as tags, on one line where they fit. */
+/** One item of a list on one line: "★ 312 stars" never wraps as "★ 312 / stars". */
+const unbroken = (text: string) => text.replace(/ /g, '\u00a0');
+
+/** "trending · published 20 Nov · ▲ 12 upvotes · 7 comments", the comment count linked to the discussion. */
+function SignalList({ paper }: { paper: DigestPaper }) {
+  const parts = [...(paper.freshness?.split(' · ') ?? []).map((text) => ({ text, href: undefined })), ...paper.signals];
+  return (
+    <>
+      {parts.map((s, i) => (
+        <Fragment key={i}>
+          {i > 0 ? SEPARATOR : null}
+          {s.href ? (
+            <a href={s.href} className="pb-a" style={discussion}>
+              {unbroken(s.text)}
+            </a>
+          ) : (
+            unbroken(s.text)
+          )}
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+/** The freshness and signals, then HF's AI keywords as tags, on one line where they fit. */
 function Signals({ paper }: { paper: DigestPaper }) {
-  if (paper.signals.length === 0 && paper.keywords.length === 0) return null;
+  if (!paper.freshness && paper.signals.length === 0 && paper.keywords.length === 0) return null;
   return (
     <p className="pb-m" style={{ ...muted, ...line }}>
-      {paper.signals.length > 0 ? <span style={{ marginRight: '8px' }}>{paper.signals.join(' · ')}</span> : null}
+      <span style={{ marginRight: '8px' }}>
+        <SignalList paper={paper} />
+      </span>
       {paper.keywords.map((k) => (
         <span key={k} className="pb-g" style={tag}>
           {k}
         </span>
       ))}
+    </p>
+  );
+}
+
+/** The blurb; an AI summary says so, so that it is not taken for the authors' words. */
+function Blurb({ paper }: { paper: DigestPaper }) {
+  if (!paper.blurb) return null;
+  return (
+    <p style={{ margin: '0 0 8px' }}>
+      {paper.aiSummary ? (
+        <>
+          <span className="pb-m" style={aiLabel}>
+            AI summary:
+          </span>{' '}
+        </>
+      ) : null}
+      {paper.blurb}
     </p>
   );
 }
@@ -53,7 +101,7 @@ function PaperCard({ paper }: { paper: DigestPaper }) {
     <MjText padding="0 0 16px">
       <PaperTitle paper={paper} style={title} />
       <Meta paper={paper} />
-      {paper.blurb ? <p style={{ margin: '0 0 8px' }}>{paper.blurb}</p> : null}
+      <Blurb paper={paper} />
       <Signals paper={paper} />
       {paper.links.length > 0 ? (
         <p style={{ margin: 0 }}>
@@ -73,9 +121,9 @@ function CompactEntry({ paper }: { paper: DigestPaper }) {
   return (
     <MjText padding="0 0 4px">
       <PaperTitle paper={paper} style={compactTitle} />
-      {paper.signals.length > 0 ? (
+      {paper.freshness || paper.signals.length > 0 ? (
         <p className="pb-m" style={{ ...muted, margin: 0 }}>
-          {paper.signals.join(' · ')}
+          <SignalList paper={paper} />
         </p>
       ) : null}
     </MjText>
