@@ -4,12 +4,15 @@
  * which keeps MJML's per-block markup (and so the byte size) down.
  */
 import { Fragment, type CSSProperties } from 'react';
-import { Block, Button, EmailShell, Footer, MjText, color, link, muted, size } from './Layout.tsx';
+import { Block, Buttons, EmailShell, Footer, MjText, color, link, muted, size } from './Layout.tsx';
 import type { DigestPaper, DigestView } from './view.ts';
 
 const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
 const compactTitle: CSSProperties = { ...title, fontSize: size.body, lineHeight: '24px', padding: '10px 0', fontWeight: 500 };
-const tag: CSSProperties = { display: 'inline-block', margin: '2px 4px 2px 0', padding: '0 8px', borderRadius: '4px', background: color.tagBg };
+// a chip is its text on a tinted background, padded with no-break spaces (and its hyphens
+// unbreakable): no padding or margin that Outlook for Windows would drop, and " · " between
+// chips where the tint does not show
+const chip: CSSProperties = { borderRadius: '4px', backgroundColor: color.tagBg };
 const line: CSSProperties = { margin: '0 0 8px' };
 const aiLabel: CSSProperties = { color: color.muted, fontWeight: 600 };
 // a 44 px tap target inside a line of text that keeps the line's height (where margins may be negative)
@@ -51,18 +54,20 @@ function SignalList({ paper }: { paper: DigestPaper }) {
   );
 }
 
-/** The freshness and signals, then HF's AI keywords as tags, on one line where they fit. */
+/** The freshness and signals, then HF's AI keywords as chips, one list separated by " · ". */
 function Signals({ paper }: { paper: DigestPaper }) {
   if (!paper.freshness && paper.signals.length === 0 && paper.keywords.length === 0) return null;
+  const lead = Boolean(paper.freshness) || paper.signals.length > 0;
   return (
     <p className="pb-m" style={{ ...muted, ...line }}>
-      <span style={{ marginRight: '8px' }}>
-        <SignalList paper={paper} />
-      </span>
-      {paper.keywords.map((k) => (
-        <span key={k} className="pb-g" style={tag}>
-          {k}
-        </span>
+      <SignalList paper={paper} />
+      {paper.keywords.map((k, i) => (
+        <Fragment key={k}>
+          {lead || i > 0 ? SEPARATOR : null}
+          <span className="pb-g" style={chip}>
+            {`\u00a0${unbroken(k).replace(/-/g, '\u2011')}\u00a0`}
+          </span>
+        </Fragment>
       ))}
     </p>
   );
@@ -103,15 +108,7 @@ function PaperCard({ paper }: { paper: DigestPaper }) {
       <Meta paper={paper} />
       <Blurb paper={paper} />
       <Signals paper={paper} />
-      {paper.links.length > 0 ? (
-        <p style={{ margin: 0 }}>
-          {paper.links.map((l) => (
-            <Button key={l.label} href={l.href}>
-              {l.label}
-            </Button>
-          ))}
-        </p>
-      ) : null}
+      <Buttons links={paper.links} />
     </MjText>
   );
 }
@@ -178,7 +175,7 @@ export function Digest({ view }: { view: DigestView }) {
         ))}
         {view.archivedCount > 0 ? (
           <MjText padding="8px 0 0">
-            <Button href={view.archiveUrl}>{`${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive →`}</Button>
+            <Buttons links={[{ label: `${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive →`, href: view.archiveUrl }]} />
           </MjText>
         ) : null}
         <Footer

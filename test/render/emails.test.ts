@@ -93,15 +93,15 @@ describe('the digest', () => {
     expect(v.html).toContain('study group fairness (i.e., demographics).</p>');
   });
 
-  it('names its signals in words, shows authors as the first three and how many more, and AI keywords as tags', async () => {
+  it('names its signals in words, shows authors as the first three and how many more, and AI keywords as chips', async () => {
     const v = await renderVariant(dayEdition(18), [], viewOptions);
     expect(v.text).toContain('▲ 96 upvotes');
     expect(v.text).toContain('★ 312 stars');
     expect(v.text).toContain('Ada Lovelace, Grace Hopper, Alan Turing +5 authors');
-    // HF's AI keywords, the first three, as tags
+    // HF's AI keywords, the first three, as chips: a tint that Outlook keeps, " · " between them
     expect(v.text).toContain('Keywords: federated learning, fairness, low-rank adaptation');
-    expect(v.html).toContain('<span class="pb-g" style="display:inline-block;margin:2px 4px 2px 0;padding:0 8px;border-radius:4px;background:#f0f2f4">fairness</span>');
-    expect(v.html).not.toContain('medical imaging</span>');
+    expect(v.html).toContain('\u00a0· <span class="pb-g" style="border-radius:4px;background-color:#f0f2f4">\u00a0fairness\u00a0</span>');
+    expect(v.html).not.toContain('medical\u00a0imaging');
   });
 
   it('keeps a 300-paper day under 90 KB of HTML, with its footer, and sends the rest to the archive', async () => {
