@@ -24,6 +24,7 @@ const style = `
 .pb-paper h3{font-size:${size.title};line-height:1.4;margin:0 0 .25rem}
 .pb-paper h3 a{text-decoration:none}
 .pb-paper p{margin:.25rem 0}
+.pb-paper .muted a{display:inline-block;padding:.6rem 0;margin:-.6rem 0}
 .pb-links a{display:inline-block;margin:.25rem .4rem .25rem 0;padding:.6rem .8rem;border-radius:6px;background:${color.buttonBg};text-decoration:none}
 .pb-nav{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0 1rem}
 .pb-nav a{display:inline-block;padding:.6rem 0}
