@@ -36,7 +36,7 @@ const PLAIN_ARGUMENT = new Set([
   'text', 'textrm', 'textbf', 'textit', 'textsf', 'texttt', 'textsc', 'textnormal', 'textup', 'emph', 'mbox', 'hbox', 'underline', 'mathnormal',
 ]);
 /** Switches written as `{\bf …}`: dropped, the group's text kept. */
-const SWITCHES = new Set(['bf', 'it', 'em', 'rm', 'sf', 'tt', 'sc', 'sl', 'small', 'large', 'Large', 'footnotesize', 'scriptsize', 'displaystyle', 'textstyle']);
+const SWITCHES = new Set(['bf', 'it', 'em', 'rm', 'sf', 'tt', 'sc', 'sl', 'small', 'large', 'Large', 'footnotesize', 'scriptsize']);
 /** Sizing and spacing that has no text: dropped. */
 const SILENT = new Set(['left', 'right', 'big', 'Big', 'bigg', 'Bigg', 'bigl', 'bigr', 'Bigl', 'Bigr', 'biggl', 'biggr', 'limits', 'nolimits', 'displaystyle', 'textstyle', 'scriptstyle', 'mathstrut', 'nonumber', 'noindent']);
 

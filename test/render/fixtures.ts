@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { addDays } from '../../src/rank/calendar.ts';
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 
 function paper(id: string, over: Partial<EditionPaper>): EditionPaper {
@@ -84,13 +85,6 @@ const NAMES = [
   'Niklaus Wirth', 'Sophie Wilson', 'Dennis Ritchie', 'Jean Sammet', 'Robin Milner',
 ];
 
-/** The day before, or `days` before, an edition date. */
-function daysBefore(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() - days);
-  return d.toISOString();
-}
-
 /**
  * A day of `count` real papers (the seed's, cycled, with their real author counts), spread over
  * eleven topics with a few one-paper topics, HF signals on most, most published the day before
@@ -110,7 +104,7 @@ export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
         title: i < seed.length ? s.title : `${s.title} (${Math.floor(i / seed.length) + 1})`,
         abstract: s.abstract,
         authors: NAMES.slice(0, Math.min(NAMES.length, s.authorCount)),
-        publishedAt: daysBefore(date, i % 6 === 5 ? 7 : 1),
+        publishedAt: `${addDays(date, i % 6 === 5 ? -7 : -1)}T00:00:00.000Z`,
         score: 100 - i * (90 / count),
         upvotes: i % 5 === 4 ? undefined : Math.max(1, 96 - i),
         comments: i % 3 === 0 ? (i % 7) + 1 : undefined,
