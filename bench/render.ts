@@ -86,6 +86,6 @@ writeSection(
     '|---:|---:|',
     ...sizes,
     '',
-    'Past 25 full cards a paper is one line, past 65 papers the rest is "N more in the archive": the HTML stays under the 90 KB budget (Gmail clips at about 102 KB).',
+    'Past the ten best papers (full cards) a paper is one line, past 65 papers the rest is "N more in the archive": the HTML stays under the 90 KB budget (Gmail clips at about 102 KB).',
   ].join('\n'),
 );

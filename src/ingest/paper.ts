@@ -120,7 +120,36 @@ export function parseDoi(value: string | undefined | null): string | undefined {
   return m?.[1]?.replace(/[.,;]+$/, '').toLowerCase();
 }
 
-const TRACKING_PARAMS = /^(utm_[a-z]+|fbclid|gclid|mc_[a-z]+|rss|ref)$/i;
+/**
+ * Query parameters that only tell a site where a click came from (analytics, ad and
+ * newsletter click ids, social "shared from" tags): never part of what a link points to.
+ */
+const TRACKING_PARAMS = /^(utm_[a-z_]+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_[a-z]+|ref_src|ref_url|_hsenc|_hsmi|mkt_tok|oly_(?:anon|enc)_id|vero_(?:id|conv)|_ga|_gl|rss|ref)$/i;
+
+/**
+ * The URL without its tracking parameters. The other parameters, their order and spelling, and
+ * the fragment are kept exactly as written (a URL without any is returned unchanged).
+ */
+export function withoutTracking(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const hash = url.indexOf('#', query);
+  const end = hash < 0 ? url.length : hash;
+  const pairs = url.slice(query + 1, end).split('&');
+  const kept = pairs.filter((pair) => {
+    const key = pair.split('=', 1)[0]!;
+    let name = key;
+    try {
+      name = decodeURIComponent(key.replace(/\+/g, ' '));
+    } catch {
+      // a malformed escape: compare the key as written
+    }
+    return !TRACKING_PARAMS.test(name);
+  });
+  if (kept.length === pairs.length) return url;
+  const rest = kept.filter(Boolean).join('&');
+  return `${url.slice(0, query)}${rest ? `?${rest}` : ''}${url.slice(end)}`;
+}
 
 /** A URL in one spelling: https, lower-case host, no tracking parameters, fragment or trailing slash. */
 export function normalizeUrl(value: string | undefined | null): string | undefined {
@@ -134,7 +163,7 @@ export function normalizeUrl(value: string | undefined | null): string | undefin
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   url.protocol = 'https:';
   url.hash = '';
-  for (const key of [...url.searchParams.keys()]) if (TRACKING_PARAMS.test(key)) url.searchParams.delete(key);
+  url.search = new URL(withoutTracking(url.href)).search;
   url.searchParams.sort();
   let text = url.toString();
   if (url.search === '' && text.endsWith('/') && url.pathname !== '/') text = text.slice(0, -1);

@@ -23,6 +23,8 @@ export interface EditionPaper {
   topics: string[];
   sources: string[];
   announceType?: string;
+  /** When its authors first published it (v1): the digest tells new papers from older ones. */
+  publishedAt?: string;
   upvotes?: number;
   comments?: number;
   githubStars?: number;
@@ -112,6 +114,7 @@ function snapshot(paper: Paper, score: number): EditionPaper {
     sources: paper.sources,
   };
   if (paper.announceType) out.announceType = paper.announceType;
+  if (paper.publishedAt) out.publishedAt = paper.publishedAt;
   if (upvotes !== undefined) out.upvotes = upvotes;
   if (comments !== undefined) out.comments = comments;
   if (githubStars !== undefined) out.githubStars = githubStars;

@@ -1,90 +1,14 @@
 /**
- * The digest email (daily and weekly): a header, "Top today", the sections, the footer.
- * Phone first: one column, 16 px body text, buttons 44 px tall. Every paper is one <mj-text>,
- * which keeps MJML's per-block markup (and so the byte size) down.
+ * The digest email (daily and weekly), one component per part: the header, "Top today", the
+ * topic sections, the archive link, the footer. Phone first: one column, 16 px body text,
+ * buttons 44 px tall.
  */
-import { Fragment, type CSSProperties } from 'react';
-import { Block, Button, EmailShell, Footer, MjText, Rule, color, link, muted, size } from './Layout.tsx';
+import type { CSSProperties } from 'react';
+import { Block, Buttons, EmailShell, Footer, MjText, color, link, muted, size } from './Layout.tsx';
+import { Papers } from './Paper.tsx';
 import type { DigestPaper, DigestView } from './view.ts';
 
-const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
-const compactTitle: CSSProperties = { ...title, fontSize: size.body, lineHeight: '24px', padding: '10px 0', fontWeight: 500 };
-const tag: CSSProperties = { display: 'inline-block', margin: '2px 4px 2px 0', padding: '0 8px', borderRadius: '4px', background: color.tagBg };
-const line: CSSProperties = { margin: '0 0 8px' };
 const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
-
-function Meta({ paper }: { paper: DigestPaper }) {
-  const who = [paper.byline, paper.organization].filter(Boolean).join(' · ');
-  return who ? (
-    <p className="pb-m" style={{ ...muted, ...line }}>
-      {who}
-    </p>
-  ) : null;
-}
-
-/** The signals, then HF's AI keywords as tags, on one line where they fit. */
-function Signals({ paper }: { paper: DigestPaper }) {
-  if (paper.signals.length === 0 && paper.keywords.length === 0) return null;
-  return (
-    <p className="pb-m" style={{ ...muted, ...line }}>
-      {paper.signals.length > 0 ? <span style={{ marginRight: '8px' }}>{paper.signals.join(' · ')}</span> : null}
-      {paper.keywords.map((k) => (
-        <span key={k} className="pb-g" style={tag}>
-          {k}
-        </span>
-      ))}
-    </p>
-  );
-}
-
-/** The title, linked to the paper's page when it has one (a block: a 44 px tap target). */
-function PaperTitle({ paper, style }: { paper: DigestPaper; style: CSSProperties }) {
-  return paper.href ? (
-    <a href={paper.href} className="pb-a" style={style}>
-      {paper.title}
-    </a>
-  ) : (
-    <p style={{ ...style, color: color.text }}>{paper.title}</p>
-  );
-}
-
-function PaperCard({ paper }: { paper: DigestPaper }) {
-  return (
-    <MjText padding="0 0 16px">
-      <PaperTitle paper={paper} style={title} />
-      <Meta paper={paper} />
-      {paper.blurb ? <p style={{ margin: '0 0 8px' }}>{paper.blurb}</p> : null}
-      <Signals paper={paper} />
-      {paper.links.length > 0 ? (
-        <p style={{ margin: 0 }}>
-          {paper.links.map((l) => (
-            <Button key={l.label} href={l.href}>
-              {l.label}
-            </Button>
-          ))}
-        </p>
-      ) : null}
-    </MjText>
-  );
-}
-
-/** Past the full-card budget: the title as a link, and the signals. */
-function CompactEntry({ paper }: { paper: DigestPaper }) {
-  return (
-    <MjText padding="0 0 4px">
-      <PaperTitle paper={paper} style={compactTitle} />
-      {paper.signals.length > 0 ? (
-        <p className="pb-m" style={{ ...muted, margin: 0 }}>
-          {paper.signals.join(' · ')}
-        </p>
-      ) : null}
-    </MjText>
-  );
-}
-
-function Papers({ papers }: { papers: DigestPaper[] }) {
-  return <>{papers.map((p) => (p.compact ? <CompactEntry key={p.id} paper={p} /> : <PaperCard key={p.id} paper={p} />))}</>;
-}
 
 function SectionHeading({ children }: { children: string }) {
   return (
@@ -96,43 +20,60 @@ function SectionHeading({ children }: { children: string }) {
   );
 }
 
+function DigestHeader({ view }: { view: DigestView }) {
+  return (
+    <>
+      <MjText css-class="pb-m" padding="0">
+        <p className="pb-m" style={{ ...muted, margin: 0 }}>
+          {view.listName} ·{' '}
+          <a href={view.archiveUrl} className="pb-a" style={{ ...link, display: 'inline-block', padding: '12px 0' }}>
+            View in browser
+          </a>
+        </p>
+      </MjText>
+      <MjText padding="0 0 4px">
+        <h1 style={{ margin: 0, fontSize: size.h1, lineHeight: '32px', fontWeight: 700 }}>{view.heading}</h1>
+      </MjText>
+      <MjText css-class="pb-m" padding="0 0 8px">
+        <p className="pb-m" style={{ ...muted, fontSize: '15px', margin: 0 }}>
+          {view.dateLabel} · {view.paperCount} {view.paperCount === 1 ? 'paper' : 'papers'}
+        </p>
+      </MjText>
+    </>
+  );
+}
+
+/** A titled list of papers: "Top today", a topic, "More papers". */
+export function Section({ title, papers }: { title: string; papers: DigestPaper[] }) {
+  if (papers.length === 0) return null;
+  return (
+    <>
+      <SectionHeading>{title}</SectionHeading>
+      <Papers papers={papers} />
+    </>
+  );
+}
+
+/** Past the email's budget: how many more papers the archive has. */
+function ArchiveLink({ view }: { view: DigestView }) {
+  if (view.archivedCount === 0) return null;
+  return (
+    <MjText padding="8px 0 0">
+      <Buttons links={[{ label: `${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive →`, href: view.archiveUrl }]} />
+    </MjText>
+  );
+}
+
 export function Digest({ view }: { view: DigestView }) {
   return (
     <EmailShell title={view.subject} preheader={view.preheader}>
       <Block padding="16px 20px 0">
-        <MjText css-class="pb-m" padding="0">
-          <p className="pb-m" style={{ ...muted, margin: 0 }}>
-            {view.listName} ·{' '}
-            <a href={view.archiveUrl} className="pb-a" style={{ ...link, display: 'inline-block', padding: '12px 0' }}>
-              View in browser
-            </a>
-          </p>
-        </MjText>
-        <MjText padding="0 0 4px">
-          <h1 style={{ margin: 0, fontSize: size.h1, lineHeight: '32px', fontWeight: 700 }}>{view.heading}</h1>
-        </MjText>
-        <MjText css-class="pb-m" padding="0 0 8px">
-          <p className="pb-m" style={{ ...muted, fontSize: '15px', margin: 0 }}>
-            {view.dateLabel} · {view.paperCount} {view.paperCount === 1 ? 'paper' : 'papers'}
-          </p>
-        </MjText>
-        {view.top.length > 0 ? (
-          <>
-            <SectionHeading>{view.kind === 'weekly' ? 'Top this week' : 'Top today'}</SectionHeading>
-            <Papers papers={view.top} />
-          </>
-        ) : null}
+        <DigestHeader view={view} />
+        <Section title={view.kind === 'weekly' ? 'Top this week' : 'Top today'} papers={view.top} />
         {view.sections.map((s) => (
-          <Fragment key={s.topic}>
-            <SectionHeading>{s.title}</SectionHeading>
-            <Papers papers={s.papers} />
-          </Fragment>
+          <Section key={s.topic} title={s.title} papers={s.papers} />
         ))}
-        {view.archivedCount > 0 ? (
-          <MjText padding="8px 0 0">
-            <Button href={view.archiveUrl}>{`${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive →`}</Button>
-          </MjText>
-        ) : null}
+        <ArchiveLink view={view} />
         <Footer
           reason={view.reason}
           listName={view.listName}

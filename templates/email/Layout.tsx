@@ -9,24 +9,33 @@ import { color, font, size, stylesheet } from './theme.ts';
 
 export const muted: CSSProperties = { color: color.muted, fontSize: size.small, lineHeight: '20px' };
 export const link: CSSProperties = { color: color.accent };
-/** A link as a button: 15 px text in a box 44 px tall, the smallest comfortable tap target. */
-export const button: CSSProperties = {
-  display: 'inline-block',
-  margin: '0 6px 6px 0',
-  padding: '12px 12px',
-  fontSize: '15px',
-  lineHeight: '20px',
-  borderRadius: '6px',
-  background: color.buttonBg,
-  color: color.accent,
-  textDecoration: 'none',
-};
+// A button is a table cell, as mj-button draws one: Outlook for Windows takes a background and
+// padding only from cells (on a link it drops both, and inline buttons run together). The link
+// fills its cell with the same padding, so that the whole box is the tap target elsewhere.
+const buttonCell: CSSProperties = { borderRadius: '6px', backgroundColor: color.buttonBg, msoPaddingAlt: '12px 10px' } as CSSProperties;
+const buttonLink: CSSProperties = { display: 'block', padding: '12px 10px', fontSize: '15px', lineHeight: '20px', color: color.accent, textDecoration: 'none' };
+// Each button is its own table aligned left, so that a row of them wraps on a narrow phone
+// like words; Outlook for Windows floats tables by their `align` (it has no `float`).
+const buttonTable: CSSProperties = { float: 'left', margin: '0 6px 6px 0', borderCollapse: 'separate' };
 
-export function Button({ href, children }: { href: string; children: ReactNode }) {
+/** Link buttons side by side: 15 px text in boxes 44 px tall (the smallest comfortable tap target), 6 px apart. */
+export function Buttons({ links }: { links: { label: string; href: string }[] }) {
   return (
-    <a href={href} className="pb-b" style={button}>
-      {children}
-    </a>
+    <>
+      {links.map((l) => (
+        <table key={l.href} role="presentation" align="left" cellPadding={0} cellSpacing={0} border={0} style={buttonTable}>
+          <tbody>
+            <tr>
+              <td className="pb-b" style={buttonCell}>
+                <a href={l.href} className="pb-a" style={buttonLink}>
+                  {l.label}
+                </a>
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      ))}
+    </>
   );
 }
 
@@ -62,11 +71,7 @@ export function Footer({ reason, links, postalAddress, listName }: FooterProps) 
       ) : null}
       {links.length > 0 ? (
         <MjText padding="0">
-          {links.map((l) => (
-            <Button key={l.label} href={l.href}>
-              {l.label}
-            </Button>
-          ))}
+          <Buttons links={links} />
         </MjText>
       ) : null}
       <MjText css-class="pb-m" color={color.muted} font-size={size.small} line-height="20px" padding="8px 0 24px">

@@ -30,7 +30,9 @@ function paperText(p: DigestPaper, n: number): string[] {
   // continuation lines line up under the title, whatever the number's width
   const pad = ' '.repeat(`${n}. `.length);
   const out = [wrap(`${n}. ${p.title}`, 76, '', pad)];
-  const signals = p.signals.length > 0 ? [wrap(p.signals.join(' · '), 76, pad)] : [];
+  const line = [p.freshness, ...p.signals.map((s) => s.text)].filter(Boolean).join(' · ');
+  const signals = line ? [wrap(line, 76, pad)] : [];
+  const discussion = p.signals.find((s) => s.href);
   if (p.compact) {
     out.push(...signals);
     if (p.href) out.push(`${pad}${p.href}`);
@@ -41,9 +43,10 @@ function paperText(p: DigestPaper, n: number): string[] {
   if (who) out.push(wrap(who, 76, pad));
   out.push(...signals);
   if (p.keywords.length > 0) out.push(wrap(`Keywords: ${p.keywords.join(', ')}`, 76, pad));
-  if (p.blurb) out.push('', wrap(p.blurb, 76, pad));
+  if (p.blurb) out.push('', wrap(p.aiSummary ? `AI summary: ${p.blurb}` : p.blurb, 76, pad));
   out.push('');
   for (const l of p.links) out.push(`${pad}${l.label}: ${l.href}`);
+  if (discussion) out.push(`${pad}Discussion: ${discussion.href}`);
   out.push('');
   return out;
 }

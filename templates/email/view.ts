@@ -3,33 +3,43 @@
  * two parts always say the same thing, in the same order.
  */
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
-
+import { addDays } from '../../src/rank/calendar.ts';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
+import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';
+import { texToUnicode } from './tex.ts';
 
 export { PLACEHOLDER };
 
-/** How much of a day the email shows in full; the rest is one line each, then the archive. */
+/**
+ * How much of a day the email shows: the best papers by score as full cards, wherever their
+ * section puts them; the next ones as one line each; the rest in the archive.
+ */
 export interface DigestBudget {
-  /** Papers shown as full cards (Top today included). */
+  /** Papers shown as full cards (Top today included): the variant's best by score. */
   fullCards: number;
   /** Papers shown after those as one-line entries. */
   compactEntries: number;
-  /**
-   * A phone screen is short: papers below "Top today" get a one-sentence blurb, and "More
-   * papers" (the day's one-paper topics) are one line each. Off for the web edition.
-   */
+  /** A phone screen is short: papers below "Top today" get a one-sentence blurb. Off for the web edition. */
   phoneLength?: boolean;
 }
 
 /**
  * Bounded so that a 300-paper day stays under 90 KB of HTML (Gmail clips at about 102 KB),
- * and shortened for phones (the 18-paper demo day went from 7,377 to under 4,600 px at 375 px).
+ * and for phones: the ten best papers in full, then one line each, 65 in all (the 18-paper
+ * demo day at 375 px: 5,129 px tall with 10 full cards, 5,647 with 12; a Chromium test keeps
+ * it under 5,500).
  */
-export const DEFAULT_BUDGET: DigestBudget = { fullCards: 25, compactEntries: 40, phoneLength: true };
+export const DEFAULT_BUDGET: DigestBudget = { fullCards: 10, compactEntries: 55, phoneLength: true };
 
 export interface PaperLink {
   label: string;
   href: string;
+}
+
+/** One community signal in words a screen reader speaks; the comment count links to the discussion. */
+export interface Signal {
+  text: string;
+  href?: string;
 }
 
 export interface DigestPaper {
@@ -37,13 +47,17 @@ export interface DigestPaper {
   title: string;
   /** The paper's page: the HF page when it has one (signals and discussion), else its abstract. */
   href?: string;
-  /** "A. Author, B. Author, C. Author et al." */
+  /** "A. Author, B. Author, C. Author +47 authors" */
   byline: string;
   organization?: string;
-  /** The AI summary when there is one, else the abstract's first sentences; ends at a sentence. */
+  /** What the paper found, in whole sentences: HF's AI summary, else picked from the abstract. */
   blurb: string;
-  /** Signals in words a screen reader speaks: "▲ 96 upvotes", "7 comments", "★ 312 stars". */
-  signals: string[];
+  /** The blurb is Hugging Face's AI summary, not the authors' words: shown labelled. */
+  aiSummary: boolean;
+  /** "new today", "trending · published 20 Nov", "published 18 Nov". */
+  freshness?: string;
+  /** "▲ 96 upvotes", "7 comments" (linked to the discussion), "★ 312 stars". */
+  signals: Signal[];
   /** HF's AI keywords, the first few. */
   keywords: string[];
   links: PaperLink[];
@@ -82,48 +96,10 @@ export function formatDate(date: string): string {
   return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
 }
 
-/** Cuts at a word boundary with an ellipsis. */
-export function shorten(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max * 0.5 ? cut.slice(0, space) : cut).replace(/[\s,.;:–—-]+$/, '')}…`;
-}
-
-// "e.g. Stable Diffusion" is one sentence: a capital after these does not start a new one
-const ABBREVIATION = /(?:\b(?:e\.g|i\.e|cf|vs|al|etc|Fig|Figs|Eq|Eqs|Sec|No|approx|resp)|\b[A-Z])$/;
-
-/**
- * Where sentences end: after . ! ? followed by a space and a capital, a digit or an opening
- * mark, unless the full stop closes an abbreviation or an initial.
- */
-function sentenceEnds(clean: string): number[] {
-  return [...clean.matchAll(/[.!?](?=\s+[A-Z0-9("'“])/g)].filter((m) => clean[m.index!] !== '.' || !ABBREVIATION.test(clean.slice(Math.max(0, m.index! - 8), m.index!))).map((m) => m.index! + 1);
-}
-
-/**
- * The first sentences of a text that fit in `max` characters, so that a blurb never stops
- * mid-sentence; a first sentence longer than that is cut at a word with an ellipsis.
- */
-export function firstSentences(text: string, max = 300): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
-  if (clean.length <= max) return clean;
-  const ends = sentenceEnds(clean);
-  const fits = ends.filter((e) => e <= max);
-  if (fits.length > 0) return clean.slice(0, fits[fits.length - 1]);
-  return shorten(clean, max);
-}
-
-/** The first sentence alone when it fits in `max` characters; else as `firstSentences`. */
-export function firstSentence(text: string, max = 300): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
-  const end = sentenceEnds(clean)[0];
-  return end !== undefined && end <= max ? clean.slice(0, end) : firstSentences(clean, max);
-}
-
+/** Up to four names; past that the first three and how many more, never a bare "et al.". */
 function byline(authors: string[]): string {
-  if (authors.length <= 3) return authors.join(', ');
-  return `${authors.slice(0, 3).join(', ')} et al.`;
+  if (authors.length <= 4) return authors.join(', ');
+  return `${authors.slice(0, 3).join(', ')} +${authors.length - 3} authors`;
 }
 
 /** Only web links reach an email: a feed's `javascript:` or `data:` URL is dropped. */
@@ -157,20 +133,47 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function toDigestPaper(p: EditionPaper, compact: boolean, shortBlurb = false): DigestPaper {
-  const signals = [
-    p.upvotes !== undefined ? `▲ ${plural(p.upvotes, 'upvote')}` : undefined,
-    p.comments ? plural(p.comments, 'comment') : undefined,
-    p.githubStars ? `★ ${plural(p.githubStars, 'star')}` : undefined,
-  ].filter((s): s is string => Boolean(s));
+const dayMonth = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const dayMonthYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/**
+ * Whether a paper is news: "new today" when arXiv announced it for this edition or it was
+ * published the day before (a daily edition); else its date, "trending" when Hugging Face
+ * readers brought an older paper back. A weekly edition gives every paper its date.
+ */
+function freshness(p: EditionPaper, content: EditionContent): string | undefined {
+  const published = p.publishedAt && !Number.isNaN(Date.parse(p.publishedAt)) ? new Date(p.publishedAt) : undefined;
+  const since = addDays(content.kind === 'weekly' && content.from ? content.from : content.date, -1);
+  const announced = p.announceType === 'new' || p.announceType === 'cross';
+  if (!published) return announced && content.kind === 'daily' ? 'new today' : undefined;
+  const day = published.toISOString().slice(0, 10);
+  if (content.kind === 'daily' && (announced || day >= since)) return 'new today';
+  const date = `published ${(day.slice(0, 4) === content.date.slice(0, 4) ? dayMonth : dayMonthYear).format(published)}`;
+  const trending = day < since && (p.upvotes !== undefined || Boolean(p.links.hf));
+  return trending ? `trending · ${date}` : date;
+}
+
+function signalsOf(p: EditionPaper): Signal[] {
+  const hf = safeUrl(p.links.hf);
+  const out: Signal[] = [];
+  if (p.upvotes !== undefined) out.push({ text: `▲ ${plural(p.upvotes, 'upvote')}` });
+  if (p.comments) out.push({ text: plural(p.comments, 'comment'), ...(hf ? { href: `${hf.replace(/#.*$/, '')}#community` } : {}) });
+  if (p.githubStars) out.push({ text: `★ ${plural(p.githubStars, 'star')}` });
+  return out;
+}
+
+function toDigestPaper(p: EditionPaper, content: EditionContent, compact: boolean, shortBlurb = false): DigestPaper {
+  const summary = p.aiSummary ? texToUnicode(p.aiSummary) : undefined;
   return {
     id: p.id,
-    title: p.title.replace(/\s+/g, ' ').trim(),
+    title: p.title,
     href: safeUrl(p.links.hf) ?? safeUrl(p.links.abstract) ?? safeUrl(p.links.doi),
     byline: byline(p.authors),
     organization: p.organization,
-    blurb: (shortBlurb ? firstSentence : firstSentences)(p.aiSummary ?? p.abstract),
-    signals,
+    blurb: summary ? (shortBlurb ? firstSentence : firstSentences)(summary) : abstractBlurb(texToUnicode(p.abstract), 300, shortBlurb),
+    aiSummary: summary !== undefined,
+    freshness: freshness(p, content),
+    signals: signalsOf(p),
     keywords: (p.aiKeywords ?? []).slice(0, 3).map((k) => k.replace(/\s+/g, ' ').trim()).filter(Boolean),
     links: links(p),
     compact,
@@ -191,25 +194,47 @@ export function viewOptionsOf(config: { mail: { listName: string; subjectPrefix:
 
 const byScore = (a: EditionPaper, b: EditionPaper) => b.score - a.score || (a.id < b.id ? -1 : 1);
 
-/** The short name a title leads with ("RankFlow: Ranking …" → "RankFlow"). */
-function leadName(title: string): string {
-  const head = title.split(/:\s/)[0]!;
-  return head.length >= 3 && head.length < title.length ? head : title;
+/** Mail clients show about 70 characters of a subject on a desktop, fewer on a phone: the topic leads. */
+const SUBJECT_MAX = 70;
+
+/**
+ * Is the part of a title before its colon a mere name ("RankFlow", "Talking Heads",
+ * "Visual Para-Thinker++"): at most three words, each capitalised or an acronym, no phrase
+ * marks? "On the Limits of LLM Adaptability" is a phrase and says what the paper is about.
+ */
+function isMereName(head: string): boolean {
+  const words = head.split(' ');
+  return head.length <= 30 && words.length <= 3 && !/[,;?!]/.test(head) && words.every((w) => /^[\p{Lu}\p{N}]/u.test(w) || /\p{Lu}/u.test(w.slice(1)));
 }
 
-/** At most 60 characters, leading with the top paper: "RankFlow and 17 more · Daily papers". */
-export function digestSubject(kind: 'daily' | 'weekly', titles: string[], prefix: string): string {
+/** What a title says the paper is about: the part after "Name: ", else the whole title. */
+function topicOf(title: string): string {
+  const colon = title.indexOf(': ');
+  if (colon < 0 || !isMereName(title.slice(0, colon))) return title;
+  const rest = title.slice(colon + 2).trim();
+  return rest ? rest.charAt(0).toUpperCase() + rest.slice(1) : title;
+}
+
+/**
+ * What the top paper is about, cut at a word, then how many more papers the email shows and
+ * the list's name, in at most 70 characters: "Learning to Rank Papers with… + 17 more · Daily papers".
+ */
+export function digestSubject(kind: 'daily' | 'weekly', topTitle: string | undefined, shownCount: number, prefix: string): string {
   const brand = kind === 'weekly' ? `${prefix} (weekly)` : prefix;
-  if (titles.length === 0) return brand;
-  const more = titles.length > 1 ? ` and ${titles.length - 1} more` : '';
-  const suffix = `${more} · ${brand}`;
-  return `${shorten(leadName(titles[0]!.replace(/\s+/g, ' ').trim()), Math.max(20, 60 - suffix.length))}${suffix}`;
+  if (topTitle === undefined) return brand;
+  const suffix = `${shownCount > 1 ? ` + ${shownCount - 1} more` : ''} · ${brand}`;
+  return `${shorten(topicOf(topTitle), Math.max(24, SUBJECT_MAX - suffix.length))}${suffix}`;
 }
 
 function topicsReason(titles: string[], all: boolean): string {
   if (all) return 'all topics';
   if (titles.length <= 3) return titles.join(', ');
   return `${titles.slice(0, 2).join(', ')} and ${titles.length - 2} more topics`;
+}
+
+/** A paper with its title as a reader reads it: one line, its TeX as Unicode (`$\omega$Test` → ωTest). */
+function readable(p: EditionPaper): EditionPaper {
+  return { ...p, title: texToUnicode(p.title.replace(/\s+/g, ' ').trim()) };
 }
 
 /**
@@ -228,7 +253,7 @@ function arrange(content: EditionContent, topics: string[], first: readonly stri
     // a paper filed under two of the reader's topics is shown once, in the first
     papers: s.paperIds
       .filter((id) => !seen.has(id) && seen.add(id))
-      .map((id) => content.papers[id]!)
+      .map((id) => readable(content.papers[id]!))
       .sort(byScore),
   }));
   const all = raw.flatMap((s) => s.papers).sort(byScore);
@@ -251,24 +276,22 @@ export function sectionsInOrder(content: EditionContent, topics: string[], first
 }
 
 /**
- * The view of one variant (see `arrange` for what goes where); beyond the budget papers are
- * one line each, then left to the archive.
+ * The view of one variant (see `arrange` for what goes where). The budget goes by score: the
+ * variant's best papers are full cards and the next ones one line each, in whichever section
+ * they sit; the rest are left to the archive.
  */
 export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET, first: readonly string[] = []): DigestView {
   const { chosen, all, topCount, ordered } = arrange(content, topics, first);
-  let shown = 0;
-  const place = (p: EditionPaper, inSection: boolean, compact = false): DigestPaper | undefined => {
-    shown++;
-    if (shown > budget.fullCards + budget.compactEntries) return undefined;
-    return toDigestPaper(p, compact || shown > budget.fullCards, inSection && budget.phoneLength);
-  };
-  const top = all.slice(0, topCount).map((p) => place(p, false)!);
+  const shownIds = new Set(all.slice(0, budget.fullCards + budget.compactEntries).map((p) => p.id));
+  const fullIds = new Set(all.slice(0, budget.fullCards).map((p) => p.id));
+  const place = (p: EditionPaper, inSection: boolean) => toDigestPaper(p, content, !fullIds.has(p.id), inSection && budget.phoneLength === true);
+  const top = all.slice(0, topCount).map((p) => place(p, false));
   const sections: DigestSection[] = [];
   for (const s of ordered) {
-    const compact = budget.phoneLength === true && s.topic === 'more' && ordered.length > 1;
-    const papers = s.papers.map((p) => place(p, true, compact)).filter((p): p is DigestPaper => Boolean(p));
+    const papers = s.papers.filter((p) => shownIds.has(p.id)).map((p) => place(p, true));
     if (papers.length > 0) sections.push({ topic: s.topic, title: s.title, papers });
   }
+  const shownCount = top.length + sections.reduce((n, s) => n + s.papers.length, 0);
 
   const dateLabel = content.kind === 'weekly' && content.from ? `${formatDate(content.from)} – ${formatDate(content.date)}` : formatDate(content.date);
   const heading = content.kind === 'weekly' ? 'The week in papers' : 'Today in papers';
@@ -286,16 +309,12 @@ export function digestView(content: EditionContent, topics: string[], opts: View
     heading,
     dateLabel,
     preheader,
-    subject: digestSubject(
-      content.kind,
-      all.map((p) => p.title),
-      opts.subjectPrefix,
-    ),
+    subject: digestSubject(content.kind, all[0]?.title, shownCount, opts.subjectPrefix),
     archiveUrl: `${opts.publicUrl}/editions/${content.kind === 'weekly' ? `${content.date}?kind=weekly` : content.date}`,
     top,
     sections,
     paperCount: all.length,
-    archivedCount: Math.max(0, all.length - budget.fullCards - budget.compactEntries),
+    archivedCount: all.length - shownCount,
     reason: `You get the ${content.kind} email for ${topicsReason(
       chosen.map((s) => s.title),
       allTopics,

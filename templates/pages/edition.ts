@@ -24,6 +24,7 @@ const style = `
 .pb-paper h3{font-size:${size.title};line-height:1.4;margin:0 0 .25rem}
 .pb-paper h3 a{text-decoration:none}
 .pb-paper p{margin:.25rem 0}
+.pb-paper .muted a{display:inline-block;padding:.6rem 0;margin:-.6rem 0}
 .pb-links a{display:inline-block;margin:.25rem .4rem .25rem 0;padding:.6rem .8rem;border-radius:6px;background:${color.buttonBg};text-decoration:none}
 .pb-nav{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0 1rem}
 .pb-nav a{display:inline-block;padding:.6rem 0}
@@ -31,13 +32,21 @@ h2{border-bottom:2px solid ${color.rule};padding-bottom:.3rem;margin-top:2rem}
 @media (prefers-color-scheme:dark){.pb-links a{background:${color.darkButtonBg}}.pb-site,h2{border-color:${color.darkRule}}}
 `;
 
+function signalLine(p: DigestPaper): Raw | '' {
+  const parts = [
+    ...(p.freshness ? [html`${p.freshness}`] : []),
+    ...p.signals.map((s) => (s.href ? html`<a href="${s.href}">${s.text}</a>` : html`${s.text}`)),
+  ];
+  return parts.length ? html`<p class="muted">${parts.map((part, i) => (i > 0 ? html` · ${part}` : part))}</p>` : '';
+}
+
 function paperCard(p: DigestPaper): Raw {
   const who = [p.byline, p.organization].filter(Boolean).join(' · ');
   return html`<article class="pb-paper">
 <h3>${p.href ? html`<a href="${p.href}">${p.title}</a>` : p.title}</h3>
 ${who ? html`<p class="muted">${who}</p>` : ''}
-${p.blurb ? html`<p>${p.blurb}</p>` : ''}
-${p.signals.length ? html`<p class="muted">${p.signals.join(' · ')}</p>` : ''}
+${p.blurb ? html`<p>${p.aiSummary ? html`<strong class="muted">AI summary:</strong> ` : ''}${p.blurb}</p>` : ''}
+${signalLine(p)}
 ${p.keywords.length ? html`<p class="muted">Keywords: ${p.keywords.join(', ')}</p>` : ''}
 <p class="pb-links">${p.links.map((l) => html`<a href="${l.href}">${l.label}</a>`)}</p>
 </article>`;

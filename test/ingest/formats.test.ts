@@ -351,7 +351,8 @@ describe('bioRxiv', () => {
     expect(first.title).toBe('Place cells remap when reward moves & landmarks stay: evidence from CA1 imaging');
     expect(first.keys).toEqual({
       doi: '10.1101/2024.02.27.582311',
-      url: 'http://biorxiv.org/cgi/content/short/2024.02.27.582311v1?rss=1',
+      // bioRxiv's `?rss=1` only says where the click came from: the link is the paper's without it
+      url: 'http://biorxiv.org/cgi/content/short/2024.02.27.582311v1',
     });
     expect(first.authors).toEqual(['Abara, K.', 'Lindgren, M.-E.', "O'Neill, D. P."]);
     expect(first.abstract).toBe(

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { addDays } from '../../src/rank/calendar.ts';
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 
 function paper(id: string, over: Partial<EditionPaper>): EditionPaper {
@@ -78,11 +79,16 @@ const TOPICS = [
   ['other', 'Other papers'],
 ] as const;
 
-const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'John McCarthy'];
+const NAMES = [
+  'Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'John McCarthy',
+  'Margaret Hamilton', 'Ken Thompson', 'Radia Perlman', 'Tony Hoare', 'Karen Spärck Jones', 'Leslie Lamport', 'Shafi Goldwasser',
+  'Niklaus Wirth', 'Sophie Wilson', 'Dennis Ritchie', 'Jean Sammet', 'Robin Milner',
+];
 
 /**
- * A day of `count` real papers (the seed's, cycled), spread over eleven topics with a few
- * one-paper topics, HF signals on most, like a busy day of the default config.
+ * A day of `count` real papers (the seed's, cycled, with their real author counts), spread over
+ * eleven topics with a few one-paper topics, HF signals on most, most published the day before
+ * and every sixth a week earlier (trending), like a busy day of the default config.
  */
 export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
   const seed = seedPapers();
@@ -98,6 +104,7 @@ export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
         title: i < seed.length ? s.title : `${s.title} (${Math.floor(i / seed.length) + 1})`,
         abstract: s.abstract,
         authors: NAMES.slice(0, Math.min(NAMES.length, s.authorCount)),
+        publishedAt: `${addDays(date, i % 6 === 5 ? -7 : -1)}T00:00:00.000Z`,
         score: 100 - i * (90 / count),
         upvotes: i % 5 === 4 ? undefined : Math.max(1, 96 - i),
         comments: i % 3 === 0 ? (i % 7) + 1 : undefined,

@@ -1,6 +1,6 @@
 /** Helpers shared by the format parsers: dates, links, author lists, validation and counting. */
 import type { SourceKind } from '../../config/schema.ts';
-import { paperObservationSchema, type PaperObservation } from '../paper.ts';
+import { paperObservationSchema, withoutTracking, type PaperObservation } from '../paper.ts';
 import { foldWhitespace } from '../text.ts';
 import type { ParsedXml } from '../xml.ts';
 import type { ParseContext } from './types.ts';
@@ -89,7 +89,11 @@ function cleanLinks(links: PaperObservation['links']): PaperObservation['links']
   return out;
 }
 
-/** `value` when it is an absolute http(s) URL without whitespace, else undefined. */
+/**
+ * `value` when it is an absolute http(s) URL without whitespace, else undefined; without its
+ * tracking parameters (`utm_*`, `fbclid`…): every link a feed gives passes here, so none of
+ * them reaches an email, a page or our own feed.
+ */
 export function httpUrl(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const v = value.trim();
@@ -98,7 +102,7 @@ export function httpUrl(value: unknown): string | undefined {
   try {
     const url = new URL(v);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    return url.href;
+    return withoutTracking(url.href);
   } catch {
     return undefined;
   }

@@ -13,7 +13,7 @@
 import { parseArxivId, parseDoi } from '../paper.ts';
 import { decodeEntitiesOnce, foldWhitespace, plainText } from '../text.ts';
 import { attr, child, children, deepText, textOf, type ParsedXml, type XmlNode } from '../xml.ts';
-import { Collector, clip, compact, doiLink, firstDoi, parseDate, resolveUrl, splitAuthors, truncationProblem } from './common.ts';
+import { Collector, clip, compact, doiLink, firstDoi, httpUrl, parseDate, resolveUrl, splitAuthors, truncationProblem } from './common.ts';
 import type { ParseContext, ParseResult } from './types.ts';
 
 type Family = 'rss' | 'rdf' | 'atom';
@@ -155,7 +155,7 @@ function build(fields: {
   const { item, link, guid } = fields;
   const arxivId = parseArxivId(link) ?? (guid && /arxiv/i.test(guid) ? parseArxivId(guid) : undefined);
   const doiLinkHref = children(item, 'link', 'atom:link')
-    .map((l) => attr(l, 'href') ?? l.text)
+    .map((l) => httpUrl(attr(l, 'href') ?? l.text))
     .find((h) => /doi\.org\//i.test(h ?? ''));
   const doi =
     firstDoi(textOf(item, 'prism:doi')) ??
