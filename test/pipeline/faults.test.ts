@@ -143,6 +143,9 @@ async function freezeMidBatch(worker: WorkerProcess, store: Store, dbFile: strin
   throw new Error(`could not stop the worker while it held a batch outside a database write: ${await whereThingsStand(store, [worker])}`);
 }
 
+/** Concurrent senders of the SIGSTOP case's worker: the most messages it can have begun when frozen. */
+const SENDERS = 8;
+
 describe('faults on real processes, mid-edition', () => {
   it('redis-server killed (SIGKILL) and restarted with its AOF: the workers reconnect by themselves and every reader gets the edition exactly once', async () => {
     // appendfsync everysec, as shipped (docker-compose.yml, the private Redis): Redis writes
@@ -204,11 +207,11 @@ describe('faults on real processes, mid-edition', () => {
     expect(reported.size).toBe(0);
   }, 600_000);
 
-  it('a send worker that hangs (SIGSTOP) loses its batches to another worker once their lock expires, and sends nothing more when it wakes', async () => {
+  it('a send worker that hangs (SIGSTOP) loses its batches to another worker once their lock expires, and starts nothing new when it wakes', async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
     const standIn = await sesStandIn();
-    const { env, databaseUrl } = await prepare({ redisUrl: redis.url, standIn, send: { lockDurationMs: 3_000 } });
+    const { env, databaseUrl } = await prepare({ redisUrl: redis.url, standIn, send: { lockDurationMs: 3_000, concurrency: SENDERS } });
     const store = await Store.open(databaseUrl);
     cleanups.push(() => store.close());
 
@@ -227,9 +230,15 @@ describe('faults on real processes, mid-edition', () => {
     // it would still send, it has sent by the time it exits
     hung.child.kill('SIGCONT');
     for (const w of [hung, renderer, other]) expect(await stopWorker(w), w.stderr()).toBe(0);
-    expect(standIn.messages.length - atFinish, `messages sent by the woken worker:\n${hung.stderr()}`).toBe(0);
+    const late = standIn.messages.slice(atFinish);
 
     const { twice, reported } = await expectEveryoneOnce(store, standIn);
+    // it starts nothing new: a message already past its last look at the lock when it froze
+    // (between that look and the socket write: one per concurrent sender at most) is still on
+    // its way when it wakes, and SES cannot be asked to refuse it. Those went to readers it
+    // held, reported as possibly sent twice (CI caught one such message on a loaded machine)
+    expect(late.length, `messages sent by the woken worker:\n${hung.stderr()}`).toBeLessThanOrEqual(SENDERS);
+    expect(late.flatMap((m) => m.to).filter((to) => !reported.has(to)), 'messages the woken worker sent to readers it did not hold').toEqual([]);
     // the deliveries it held when it hung were taken over, and only those it held (two
     // batches of 50 at most) are reported: what it had sent of them but not yet recorded
     // may have gone twice
