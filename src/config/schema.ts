@@ -409,4 +409,3 @@ export const envSchema = z.object({
   ),
   PORT: optionalNonEmpty.refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), 'expected a TCP port number from 1 to 65535'),
 });
-export type RawEnv = z.infer<typeof envSchema>;

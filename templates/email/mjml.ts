@@ -22,7 +22,6 @@ const tag =
 export const Mjml = tag<{ lang: string; dir?: 'ltr' | 'rtl' }>('mjml');
 export const MjHead = tag<object>('mj-head');
 export const MjTitle = tag<object>('mj-title');
-export const MjPreview = tag<object>('mj-preview');
 export const MjBreakpoint = tag<{ width: Px }>('mj-breakpoint');
 export const MjAttributes = tag<object>('mj-attributes');
 export const MjAll = tag<{ 'font-family'?: string; padding?: string }>('mj-all');

@@ -16,7 +16,6 @@ import { createLogger } from '../../src/log.ts';
 export { until } from './until.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const sharedDir = path.resolve(repoRoot, '../shared');
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

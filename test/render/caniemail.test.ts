@@ -7,12 +7,14 @@
  */
 import { caniemail } from 'caniemail';
 import { DomUtils, parseDocument } from 'htmlparser2';
-import type { Element } from 'domhandler';
 import { describe, expect, it } from 'vitest';
 import { renderTransactional } from '../../src/render/transactional.ts';
 import { sampleTransactional } from '../../templates/email/samples.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { dayEdition, viewOptions } from './fixtures.ts';
+
+// htmlparser2's element type, named without importing its dependency domhandler
+type Element = ReturnType<typeof DomUtils.getElementsByTagName>[number];
 
 const CLIENTS: Parameters<typeof caniemail>[0]['clients'] = ['outlook.windows', 'outlook.*', 'gmail.*', 'apple-mail.*'];
 

@@ -17,9 +17,9 @@ import { parseGenericFeed } from './genericFeed.ts';
 import { parseHfDaily } from './hfDaily.ts';
 import { FeedError, type FeedFormat, type ParseContext, type ParseResult } from './types.ts';
 
-export { detectFormat, detectDocument } from './detect.ts';
+export { detectFormat } from './detect.ts';
 export { FeedError } from './types.ts';
-export type { FeedFormat, ParseContext, ParseResult } from './types.ts';
+export type { ParseContext, ParseResult } from './types.ts';
 
 /** The largest body a gzip-compressed file may expand to. */
 const MAX_GUNZIPPED = 64 * 1024 * 1024;
