@@ -9,8 +9,8 @@ import { createLogger, RepeatedEvents } from '../../src/log.ts';
 import { jobId, QUEUE } from '../../src/queues/index.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { startStages } from '../../workers/index.ts';
-import { makeWorker } from '../../workers/shared.ts';
+import { startStages } from '../../src/workers/index.ts';
+import { makeWorker } from '../../src/workers/worker.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { redisUrl, repoRoot, runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 
@@ -150,8 +150,11 @@ describe('the send and render workers: events carry their ids, and a pause is no
       expect(over).toHaveLength(1);
       expect(over[0]).toMatchObject({ level: 'info', edition: DAY, reason: expect.stringMatching(/^paused: /), deferrals: expect.any(Number) });
       expect(over[0]!.deferrals).toBeGreaterThanOrEqual(6);
-      const done = entries().filter((e) => e.msg === 'job done' && e.queue === 'send');
-      expect(done).toHaveLength(3);
+      // the edition is sent once the last batch records its readers: a batch's 'job done' comes
+      // after its processor returns, so the others may log theirs a moment later
+      const doneOf = () => entries().filter((e) => e.msg === 'job done' && e.queue === 'send');
+      await expect.poll(() => doneOf().length, { timeout: 30_000 }).toBe(3);
+      const done = doneOf();
       for (const d of done) expect(d).toMatchObject({ edition: DAY, batch: expect.stringMatching(/^\d+-\d+$/), job: expect.any(String) });
       // one value per key: a child logger's ids are not repeated by the event's own fields
       for (const line of lines) expect((line.match(/"edition":/g) ?? []).length, line).toBeLessThanOrEqual(1);
