@@ -24,7 +24,7 @@ import { Queues } from '../src/queues/index.ts';
 import { renderEdition } from '../src/render/processor.ts';
 import { renderVariant } from '../src/render/renderVariant.ts';
 import { viewOptionsOf } from '../templates/email/view.ts';
-import { startStages } from '../workers/index.ts';
+import { startStages } from '../src/workers/index.ts';
 import { startPostgres, startRedis } from '../test/harness/servers.ts';
 import { addReaders, baseConfig, DATE, DOMAIN, editionAndVariants, FROM, MAIL_FROM, PUBLIC_URL, SECRET, sender } from './edition.ts';
 import { machineLines, root, writeSection } from './lib.ts';

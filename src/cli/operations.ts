@@ -13,7 +13,7 @@ import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
 import { editionDeliveries, possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';
-import { startStages, type RunningStages, type Stage } from '../../workers/index.ts';
+import { startStages, type RunningStages, type Stage } from '../workers/index.ts';
 import { startProgress } from './progress.ts';
 import { output, waitFor } from './runtime.ts';
 

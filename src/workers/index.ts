@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import type { App } from '../src/app.ts';
-import { QUEUE } from '../src/queues/index.ts';
+import type { App } from '../app.ts';
+import { QUEUE } from '../queues/index.ts';
 import { startIngestWorkers, syncSourceSchedulers } from './ingest.ts';
 import { startRankWorkers, syncFreezeScheduler } from './rank.ts';
 import { startRenderWorker } from './render.ts';
 import { startSendWorker } from './send.ts';
 import { startMailWorker } from './mail.ts';
-import type { StageHandle } from './shared.ts';
+import type { StageHandle } from './worker.ts';
 
 export const STAGES = ['ingest', 'rank', 'render', 'send', 'mail'] as const;
 export type Stage = (typeof STAGES)[number];

@@ -1,10 +1,10 @@
 /** The ingest worker: one job per source fetch, from the job schedulers or `paperboy ingest`. */
 import { UnrecoverableError } from 'bullmq';
-import type { App } from '../src/app.ts';
-import type { SourceConfig } from '../src/config/schema.ts';
-import { ingestSource, type IngestReport } from '../src/ingest/processor.ts';
-import { ingestQueueOf, QUEUE, schedulerId, type IngestJob } from '../src/queues/index.ts';
-import { makeWorker, type StageHandle } from './shared.ts';
+import type { App } from '../app.ts';
+import type { SourceConfig } from '../config/schema.ts';
+import { ingestSource, type IngestReport } from '../ingest/processor.ts';
+import { ingestQueueOf, QUEUE, schedulerId, type IngestJob } from '../queues/index.ts';
+import { makeWorker, type StageHandle } from './worker.ts';
 
 /** When a source without `schedule` is fetched: hourly, the arXiv API every six hours. */
 export function defaultSchedule(source: SourceConfig): string {

@@ -1,9 +1,9 @@
 /** The transactional mail worker: confirm, welcome, preferences-changed and test messages. */
-import type { App } from '../src/app.ts';
-import { createMessenger } from '../src/mail/transport.ts';
-import { QUEUE, type MailJob } from '../src/queues/index.ts';
-import { sendTransactional, type MailOutcome } from '../src/send/transactional.ts';
-import { makeWorker, type StageHandle } from './shared.ts';
+import type { App } from '../app.ts';
+import { createMessenger } from '../mail/transport.ts';
+import { QUEUE, type MailJob } from '../queues/index.ts';
+import { sendTransactional, type MailOutcome } from '../send/transactional.ts';
+import { makeWorker, type StageHandle } from './worker.ts';
 
 export function startMailWorker(app: App): StageHandle {
   // the same SES client and configuration set as editions, so bounces of confirmations reach the webhook too

@@ -2,12 +2,12 @@
  * The rank worker: topics, score and edition day for each queued paper; and at each cut-off
  * the freeze of the day's edition, which queues its render.
  */
-import type { App } from '../src/app.ts';
-import { RankBatcher } from '../src/rank/batcher.ts';
-import { freezeEditions } from '../src/rank/freeze.ts';
-import { Ranker } from '../src/rank/ranker.ts';
-import { QUEUE, schedulerId, type FreezeJob, type PaperJob } from '../src/queues/index.ts';
-import { makeWorker, type StageHandle } from './shared.ts';
+import type { App } from '../app.ts';
+import { RankBatcher } from '../rank/batcher.ts';
+import { freezeEditions } from '../rank/freeze.ts';
+import { Ranker } from '../rank/ranker.ts';
+import { QUEUE, schedulerId, type FreezeJob, type PaperJob } from '../queues/index.ts';
+import { makeWorker, type StageHandle } from './worker.ts';
 
 export async function syncFreezeScheduler(app: App): Promise<void> {
   const { cutoffHour, timezone } = app.config.edition;

@@ -1,8 +1,8 @@
 /** The render worker: variants of an edition, then the send batches. */
-import type { App } from '../src/app.ts';
-import { renderEdition, type RenderOutcome } from '../src/render/processor.ts';
-import { QUEUE, type RenderJob } from '../src/queues/index.ts';
-import { jobFields, makeWorker, type StageHandle } from './shared.ts';
+import type { App } from '../app.ts';
+import { renderEdition, type RenderOutcome } from '../render/processor.ts';
+import { QUEUE, type RenderJob } from '../queues/index.ts';
+import { jobFields, makeWorker, type StageHandle } from './worker.ts';
 
 export function startRenderWorker(app: App): StageHandle {
   const worker = makeWorker<RenderJob, RenderOutcome>(

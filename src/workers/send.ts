@@ -1,13 +1,13 @@
 /** The send worker: one batch of deliveries per job, through the configured Messenger, under the shared rate limit. */
 import { DelayedError } from 'bullmq';
-import type { App } from '../src/app.ts';
-import { sendBatch, sendConcurrency, type BatchOutcome } from '../src/send/processor.ts';
-import { SendRateLimiter } from '../src/send/rateLimiter.ts';
-import { dailyQuota } from '../src/send/quota.ts';
-import { createMessenger } from '../src/mail/transport.ts';
-import { QUEUE, type SendJob } from '../src/queues/index.ts';
-import { RepeatedEvents } from '../src/log.ts';
-import { jobFields, makeWorker, type StageHandle } from './shared.ts';
+import type { App } from '../app.ts';
+import { sendBatch, sendConcurrency, type BatchOutcome } from '../send/processor.ts';
+import { SendRateLimiter } from '../send/rateLimiter.ts';
+import { dailyQuota } from '../send/quota.ts';
+import { createMessenger } from '../mail/transport.ts';
+import { QUEUE, type SendJob } from '../queues/index.ts';
+import { RepeatedEvents } from '../log.ts';
+import { jobFields, makeWorker, type StageHandle } from './worker.ts';
 
 /** How often a run of deferrals (an edition paused for a while) is summed up in the log. */
 const DEFERRAL_SUMMARY_MS = 60_000;

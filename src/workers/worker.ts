@@ -1,7 +1,7 @@
 import type { Job, Processor, Worker, WorkerOptions } from 'bullmq';
-import type { Fields } from '../src/log.ts';
-import type { App } from '../src/app.ts';
-import { openWorker, type QueueName } from '../src/queues/index.ts';
+import type { Fields } from '../log.ts';
+import type { App } from '../app.ts';
+import { openWorker, type QueueName } from '../queues/index.ts';
 
 /** A BullMQ worker on the app's Redis and prefix, logging failures with their cause. */
 export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processor<D, R>, opts: Partial<WorkerOptions> & { explained?: (err: Error) => boolean } = {}): Worker<D, R> {

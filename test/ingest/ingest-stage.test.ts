@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestSource } from '../../src/ingest/processor.ts';
 import { connection, QUEUE } from '../../src/queues/index.ts';
 import { QueueEvents } from 'bullmq';
-import { startIngestWorkers, syncSourceSchedulers } from '../../workers/ingest.ts';
+import { startIngestWorkers, syncSourceSchedulers } from '../../src/workers/ingest.ts';
 import { redisUrl, repoRoot, runCli, serveRoutes, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 
 const arxivXml = readFileSync(path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml'));

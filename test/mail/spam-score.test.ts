@@ -12,7 +12,7 @@ import { DomUtils, parseDocument } from 'htmlparser2';
 import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
-import { startStages } from '../../workers/index.ts';
+import { startStages } from '../../src/workers/index.ts';
 import { dayEdition } from '../render/fixtures.ts';
 import { shippedConfig, tempDir, testApp } from '../harness/index.ts';
 import { deliverMail } from '../web/helpers.ts';

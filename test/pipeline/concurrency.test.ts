@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { ingestSources } from '../../src/cli/operations.ts';
-import { startStages } from '../../workers/index.ts';
+import { startStages } from '../../src/workers/index.ts';
 import { repoRoot, testApp, until } from '../harness/index.ts';
 
 const feed = readFileSync(path.join(repoRoot, 'demo', 'feeds', 'lab-blog.atom'));

@@ -12,7 +12,7 @@ import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { QUEUE } from '../../src/queues/index.ts';
 import { readerSendAt } from '../../src/send/schedule.ts';
-import { startStages } from '../../workers/index.ts';
+import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 

@@ -10,7 +10,7 @@ import type { App } from '../../src/app.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { startStages } from '../../workers/index.ts';
+import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { shippedConfig, storageTargets, testApp } from '../harness/index.ts';
 import { peakPerSecond, startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';

@@ -9,7 +9,7 @@ import type { App } from '../../src/app.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { startStages } from '../../workers/index.ts';
+import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 

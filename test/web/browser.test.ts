@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { sendEdition } from '../../src/cli/operations.ts';
 import { buildServer, type PaperboyServer } from '../../src/web/server.ts';
-import { startStages, type RunningStages } from '../../workers/index.ts';
+import { startStages, type RunningStages } from '../../src/workers/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 import { seedEdition } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import { EditionBuilder } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { buildServer, type PaperboyServer, type ServerOptions } from '../../src/web/server.ts';
-import { startStages } from '../../workers/index.ts';
+import { startStages } from '../../src/workers/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 import { createLogger } from '../../src/log.ts';
 

@@ -12,7 +12,7 @@ import { renderVariant, variantFirst, variantTopics } from '../../render/renderV
 import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
-import { STAGES, startHeartbeat, startStages, type Stage } from '../../../workers/index.ts';
+import { STAGES, startHeartbeat, startStages, type Stage } from '../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
 import { possiblySentTwiceLine } from '../../status/report.ts';
 import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
