@@ -15,7 +15,7 @@ import { Ranker } from '../src/rank/ranker.ts';
 import { EditionBuilder } from '../src/rank/edition.ts';
 import { TopicClassifier } from '../src/rank/topics.ts';
 import { scorePaper } from '../src/rank/score.ts';
-import { cutoffOf } from '../src/rank/calendar.ts';
+import { cutoffOf } from '../src/domain/time.ts';
 import { createLogger } from '../src/log.ts';
 import type { StageContext } from '../src/app.ts';
 import type { Queues } from '../src/queues/index.ts';

@@ -7,7 +7,7 @@ import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { wholeNumber } from '../input.ts';
 import { createLogger, jsonLogs, noteLogger } from '../log.ts';
-import { isDate } from '../rank/calendar.ts';
+import { isDate } from '../domain/time.ts';
 import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, partial: 2 } as const;

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import cronParser from 'cron-parser';
+import { canonicalTimeZone } from '../domain/time.ts';
 
 const slug = z
   .string()
@@ -31,17 +32,11 @@ const cron = z.string().superRefine((expr, ctx) => {
   }
 });
 
-const timeZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected an IANA time zone such as "UTC" or "Europe/Berlin"' },
-);
+// stored under the name the web lists (one zone, one spelling: see canonicalTimeZone)
+const timeZone = z
+  .string()
+  .refine((tz) => canonicalTimeZone(tz) !== undefined, { message: 'expected an IANA time zone such as "UTC" or "Europe/Berlin"' })
+  .overwrite((tz) => canonicalTimeZone(tz) ?? tz);
 
 const sourceUrl = z.string().refine(
   (value) => {

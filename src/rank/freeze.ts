@@ -5,7 +5,7 @@
  * scheduled freeze, the weekly edition closes on its day.
  */
 import type { StageContext } from '../app.ts';
-import { addDays, currentEditionDay } from './calendar.ts';
+import { addDays, currentEditionDay } from '../domain/time.ts';
 import { EditionBuilder, editionId, type BuildOutcome } from './edition.ts';
 import { Ranker } from './ranker.ts';
 

@@ -8,7 +8,7 @@ import { wrap } from '../../templates/email/digestText.ts';
 import type { TransactionalView } from '../../templates/email/Transactional.tsx';
 import { formatDate, type ViewOptions } from '../../templates/email/view.ts';
 import { CONFIRM_TOKEN_TTL_MS } from '../mail/tokens.ts';
-import { localDate } from '../rank/calendar.ts';
+import { localDate } from '../domain/time.ts';
 
 /** When editions reach a reader, as the emails say it. */
 export interface DeliveryTime {

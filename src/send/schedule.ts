@@ -3,12 +3,16 @@
  * round in their time zone once the edition is frozen. Readers who share that instant form a
  * bucket, and each bucket's send batches are delayed jobs.
  */
-import { addDays, currentEditionDay, cutoffOf, instantAt, localDate, weekday, type EditionClock } from '../rank/calendar.ts';
+import { addDays, canonicalTimeZone, currentEditionDay, cutoffOf, instantAt, localDate, weekday, type EditionClock } from '../domain/time.ts';
 
-/** When the edition of `date` is due for a reader at `hour` in `timeZone` (an unknown zone counts as UTC). */
+/**
+ * When the edition of `date` is due for a reader at `hour` in `timeZone`. Every way in stores a
+ * zone Intl knows (`canonicalTimeZone`); one it has since forgotten (an older ICU after a
+ * downgrade) counts as the operator's zone, where the edition's own day is, not as UTC.
+ */
 export function readerSendAt(date: string, clock: EditionClock, timeZone: string, hour: number): Date {
   const frozen = cutoffOf(date, clock);
-  const zone = validZone(timeZone);
+  const zone = zoneOrOperators(timeZone, clock);
   const day = localDate(frozen, zone);
   const sameDay = instantAt(day, hour, zone);
   return sameDay.getTime() >= frozen.getTime() ? sameDay : instantAt(addDays(day, 1), hour, zone);
@@ -24,14 +28,9 @@ export function readerSendAt(date: string, clock: EditionClock, timeZone: string
 export function weeklyDayOfReader(clock: EditionClock, weeklyDay: number, timeZone: string, hour: number, now = new Date()): number {
   const today = currentEditionDay(now, clock);
   const next = addDays(today, (weeklyDay - weekday(today) + 7) % 7);
-  return weekday(localDate(readerSendAt(next, clock, timeZone, hour), validZone(timeZone)));
+  return weekday(localDate(readerSendAt(next, clock, timeZone, hour), zoneOrOperators(timeZone, clock)));
 }
 
-function validZone(timeZone: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return timeZone;
-  } catch {
-    return 'UTC';
-  }
+function zoneOrOperators(timeZone: string, clock: EditionClock): string {
+  return canonicalTimeZone(timeZone) ?? clock.timezone;
 }

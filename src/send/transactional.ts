@@ -11,7 +11,7 @@ import { buildMessage, domainOf, listOf, parseAddress, stableMessageId, type Out
 import { PermanentSendError, type Messenger, type SendResult } from '../mail/messenger.ts';
 import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, subscriberLinks } from '../mail/tokens.ts';
 import type { MailJob } from '../queues/index.ts';
-import { currentEditionDay } from '../rank/calendar.ts';
+import { currentEditionDay } from '../domain/time.ts';
 import { topicNameOf } from '../rank/topics.ts';
 import { renderTransactional, type DeliveryTime, type TransactionalMessage } from '../render/transactional.ts';
 import { weeklyDayOfReader } from './schedule.ts';

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { wholeNumber } from '../input.ts';
-import { isDate } from '../rank/calendar.ts';
+import { isDate } from '../domain/time.ts';
 import { editionId, type EditionContent, type EditionPaper } from '../rank/edition.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { App } from '../app.ts';
 import { TopicClassifier } from '../rank/topics.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
+import { canonicalTimeZone, timeZoneChoices } from '../domain/time.ts';
 
 export function sendPage(reply: FastifyReply, status: number, body: string, cache = 'no-store'): FastifyReply {
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', cache).send(body);
@@ -25,16 +26,16 @@ export class WebContext {
   ) {
     this.classifier = TopicClassifier.fromConfig(app.config);
     this.listName = app.config.mail.listName;
-    const zones = Intl.supportedValuesOf('timeZone');
-    this.zones = zones.includes('UTC') ? zones : ['UTC', ...zones];
+    this.zones = timeZoneChoices();
   }
 
   topicIds(): string[] {
     return this.classifier.sectionOrder();
   }
 
-  isZone(zone: string): boolean {
-    return this.zones.includes(zone);
+  /** A zone as the form lists it, from any name Intl knows for it; undefined for none. */
+  zoneOf(input: string): string | undefined {
+    return canonicalTimeZone(input);
   }
 
   /** The token of a request, or undefined when it is missing, repeated or too long. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { checkAddress } from '../mail/address.ts';
 import { wholeNumber } from '../input.ts';
 import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
-import { isDate } from '../rank/calendar.ts';
+import { isDate } from '../domain/time.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import type { Subscriber } from '../db/queries/subscribers.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
@@ -90,7 +90,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const request = {
       topics: body.data.topics.filter((t) => known.includes(t)),
       frequency: body.data.frequency === 'weekly' ? ('weekly' as const) : ('daily' as const),
-      timezone: body.data.timezone && web.isZone(body.data.timezone) ? body.data.timezone : app.config.edition.timezone,
+      timezone: (body.data.timezone && web.zoneOf(body.data.timezone)) || app.config.edition.timezone,
     };
     // The same answer, at once, whatever the address's state: the database is only read
     // after the page has gone out, so neither the page nor its timing tells anything.
@@ -162,7 +162,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         sectionOrder: s.sectionOrder,
         frequency: s.frequency,
         zones: web.zones,
-        timezone: s.timezone,
+        timezone: web.zoneOf(s.timezone) ?? s.timezone,
         deliveryHour: s.deliveryHour,
         delivery: !app.config.send.atReadersHour ? 'on-release-for-all' : s.deliveryTimeChosen ? 'at-hour' : 'on-release',
         pausedUntil: s.pausedUntil && s.pausedUntil > today() ? s.pausedUntil : undefined,
@@ -198,7 +198,8 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     if (!body.success) return refuse('choose how often, an hour and a time zone.');
     const hour = wholeNumber('the hour', body.data.hour, 0, 23);
     if (!hour.ok) return refuse(`${hour.problem}.`);
-    if (!web.isZone(body.data.timezone)) return refuse(`"${body.data.timezone}" is not a time zone: choose one from the list.`);
+    const timezone = web.zoneOf(body.data.timezone);
+    if (!timezone) return refuse(`"${body.data.timezone}" is not a time zone: choose one from the list.`);
     if (body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today())) return refuse('the pause must end on a day from today on (YYYY-MM-DD), or be left empty.');
     const known = web.topicIds();
     // a form without the selects (an older page, a script) keeps the order the reader has
@@ -211,7 +212,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         topics: body.data.topics.filter((t) => known.includes(t)),
         sectionOrder: order ? order.data : subscriber.sectionOrder,
         frequency: body.data.frequency,
-        timezone: body.data.timezone,
+        timezone,
         deliveryHour: hour.value,
         pausedUntil: body.data.paused_until || undefined,
       },

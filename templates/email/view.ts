@@ -3,7 +3,7 @@
  * two parts always say the same thing, in the same order.
  */
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
-import { addDays } from '../../src/rank/calendar.ts';
+import { addDays } from '../../src/domain/time.ts';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';
 import { texToUnicode } from './tex.ts';

@@ -72,6 +72,9 @@ export const TIMEZONE_SCRIPT = `(function () {
     document.querySelectorAll('select[data-guess-timezone]').forEach(function (select) {
       if (select.getAttribute('data-chosen') === 'true') return;
       for (var i = 0; i < select.options.length; i++) if (select.options[i].value === zone) { select.value = zone; return; }
+      // a newer name than the list's (Asia/Kolkata for Asia/Calcutta): sent as the browser
+      // says it, the server stores the list's name for it
+      if (zone) { select.add(new Option(zone.replace(/_/g, ' '), zone, true, true)); }
     });
   } catch (e) {}
 })();

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { addDays } from '../../src/rank/calendar.ts';
+import { addDays } from '../../src/domain/time.ts';
 import { EditionBuilder, editionId, type EditionContent } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { addReaderDelivery } from '../../src/render/processor.ts';

@@ -32,6 +32,12 @@ describe('config validation', () => {
     expect(config.fetch.maxRedirects).toBe(5);
   });
 
+  it("keeps the operator's time zone under the name the web lists, whatever alias the file uses: readers who pick it from the list share its variants", () => {
+    for (const [given, name] of [['Asia/Kolkata', 'Asia/Calcutta'], ['Etc/UTC', 'UTC'], ['europe/berlin', 'Europe/Berlin']]) {
+      expect(parseConfig({ edition: { timezone: given } }, 'zone').edition.timezone, given).toBe(name);
+    }
+  });
+
   it('names the path, the value and what is expected for a wrong type', () => {
     const problems = problemsOf(() => parseConfig({ edition: { cutoffHour: 'six' } }, 'x'));
     expect(problems).toHaveLength(1);

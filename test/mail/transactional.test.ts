@@ -7,7 +7,7 @@ import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { createMessenger } from '../../src/mail/transport.ts';
-import { addDays, currentEditionDay } from '../../src/rank/calendar.ts';
+import { addDays, currentEditionDay } from '../../src/domain/time.ts';
 import { sendTransactional } from '../../src/send/transactional.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 import { deliverMail, outboxMail } from '../web/helpers.ts';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { addDays } from '../../src/rank/calendar.ts';
+import { addDays } from '../../src/domain/time.ts';
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 
 function paper(id: string, over: Partial<EditionPaper>): EditionPaper {

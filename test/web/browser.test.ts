@@ -69,6 +69,30 @@ describe('a subscriber in a real browser', () => {
     }
   }
 
+  it("guesses a browser's time zone also when the browser names it otherwise than the list (Asia/Kolkata, listed as Asia/Calcutta), and stores the list's name", async () => {
+    const context = await browser.newContext({ timezoneId: 'Asia/Kolkata', locale: 'en-IN' });
+    await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    // Chromium's ICU says Asia/Calcutta; Firefox (and Chromium with a newer ICU) says Asia/Kolkata, IANA's current name
+    await context.addInitScript(() => {
+      const resolved = Intl.DateTimeFormat.prototype.resolvedOptions;
+      Intl.DateTimeFormat.prototype.resolvedOptions = function () {
+        const options = resolved.call(this);
+        return options.timeZone === 'Asia/Calcutta' ? { ...options, timeZone: 'Asia/Kolkata' } : options;
+      };
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      await expect.poll(() => page.locator('#timezone').inputValue()).toBe('Asia/Kolkata');
+      await page.getByLabel('Email address').fill('kolkata-browser@example.org');
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Check your inbox');
+      await expect.poll(async () => (await app.store.subscribers.getByEmail('kolkata-browser@example.org'))?.timezone).toBe('Asia/Calcutta');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('subscribes, confirms, chooses topics and time, gets exactly those topics, finds a paper, unsubscribes in one click, and gets nothing more', async () => {
     await seedEdition(app, '2026-11-26', [
       { id: '2611.40001', title: 'Instruction Tuning Large Language Models with Synthetic Dialogues', abstract: 'A language model fine-tuned on instructions.', categories: ['cs.CL'] },

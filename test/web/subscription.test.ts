@@ -339,6 +339,21 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], deliveryHour: 7, timezone: 'UTC' });
   });
 
+  it("takes a time zone by any name a browser or a reader gives (an alias, another case) and stores the name the list shows; the subscribe form's browser guess too", async () => {
+    const reader = await confirmedReader('zones@example.org', ['theory']);
+    const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
+    const formToken: [string, string] = ['form_token', await preferencesFormToken(server, url)];
+    // Firefox and recent Chromium report Asia/Kolkata and Europe/Kyiv; Node's list says Asia/Calcutta and Europe/Kiev
+    for (const [given, stored] of [['Asia/Kolkata', 'Asia/Calcutta'], ['Europe/Kyiv', 'Europe/Kiev'], ['US/Eastern', 'America/New_York'], ['asia/tokyo', 'Asia/Tokyo'], ['Etc/UTC', 'UTC']]) {
+      const res = await server.inject({ method: 'POST', url, ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', given!], formToken]) });
+      expect(res.statusCode, `${given}: ${res.body}`).toBe(200);
+      expect((await app.store.subscribers.getById(reader.id))!.timezone, given).toBe(stored);
+      expect((await server.inject({ url })).body).toContain(`<option value="${stored}" selected>`);
+    }
+    await subscribe('kolkata@example.org', [['timezone', 'Asia/Kolkata']]);
+    expect((await app.store.subscribers.getByEmail('kolkata@example.org'))!.timezone).toBe('Asia/Calcutta');
+  });
+
   it('refuses a cross-site preferences POST (text/plain, a foreign Origin, Sec-Fetch-Site cross-site, no form token) even with a valid link token', async () => {
     const reader = await confirmedReader('csrf@example.org', ['theory']);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;

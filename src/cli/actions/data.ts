@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { DataApp } from '../../app.ts';
 import type { Frequency } from '../../db/queries/subscribers.ts';
 import { checkAddress } from '../../mail/address.ts';
-import { cutoffOf, isDate } from '../../rank/calendar.ts';
+import { canonicalTimeZone, cutoffOf, isDate } from '../../domain/time.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { parseArxivId, type Paper } from '../../ingest/paper.ts';
@@ -27,12 +27,9 @@ function parseFrequency(value: string | undefined): Frequency | undefined {
 
 function parseTimeZone(value: string | undefined, name = '--timezone'): string | undefined {
   if (value === undefined) return undefined;
-  try {
-    // Intl's spelling, so "asia/tokyo" is stored as the zone the web form lists
-    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
-  } catch {
-    throw new UsageError(`${name} "${value}" is not an IANA time zone: use one such as Europe/Berlin, Asia/Tokyo or UTC`);
-  }
+  const zone = canonicalTimeZone(value);
+  if (!zone) throw new UsageError(`${name} "${value}" is not an IANA time zone: use one such as Europe/Berlin, Asia/Tokyo or UTC`);
+  return zone;
 }
 
 /** The reader's local hour, 0 to 23. */

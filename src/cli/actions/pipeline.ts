@@ -6,7 +6,7 @@ import type { App } from '../../app.ts';
 import type { SourceConfig } from '../../config/schema.ts';
 import { loadSettings } from '../../config/load.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
-import { currentEditionDay } from '../../rank/calendar.ts';
+import { currentEditionDay } from '../../domain/time.ts';
 import { EditionBuilder, editionFlags, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
 import { renderVariant, variantFirst, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../mail/placeholders.ts';

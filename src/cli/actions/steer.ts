@@ -7,7 +7,7 @@
  * operator must name it (`--weekly` for a weekly one).
  */
 import type { App } from '../../app.ts';
-import { currentEditionDay } from '../../rank/calendar.ts';
+import { currentEditionDay } from '../../domain/time.ts';
 import { editionFlags, editionId, type Edition, type EditionContent } from '../../rank/edition.ts';
 import { addReaderDelivery, requeueOpenDeliveries } from '../../render/processor.ts';
 import { ensureWorkers } from '../operations.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, currentEditionDay, cutoffOf, editionDayOf, instantAt, isDate, localDate } from '../../src/rank/calendar.ts';
+import { addDays, canonicalTimeZone, currentEditionDay, cutoffOf, editionDayOf, instantAt, isDate, localDate, timeZoneChoices } from '../../src/domain/time.ts';
 
 const utc6 = { timezone: 'UTC', cutoffHour: 6 };
 const berlin7 = { timezone: 'Europe/Berlin', cutoffHour: 7 };
@@ -37,5 +37,26 @@ describe('edition days', () => {
     expect(localDate(new Date('2026-11-26T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-27');
     expect(isDate('2026-02-30')).toBe(false);
     expect(isDate('2026-11-26')).toBe(true);
+  });
+});
+
+describe('one rule for a time zone', () => {
+  it('accepts any name Intl knows, in any case and by any alias, and gives the name the forms list', () => {
+    for (const [given, name] of [
+      ['Asia/Kolkata', 'Asia/Calcutta'],
+      ['Europe/Kyiv', 'Europe/Kiev'],
+      ['US/Eastern', 'America/New_York'],
+      ['asia/tokyo', 'Asia/Tokyo'],
+      ['Etc/UTC', 'UTC'],
+      ['GMT', 'UTC'],
+      [' Europe/Berlin ', 'Europe/Berlin'],
+    ]) {
+      expect(canonicalTimeZone(given!), given).toBe(name);
+      expect(timeZoneChoices(), name).toContain(name);
+    }
+  });
+
+  it('knows no zone by a made-up, empty or overlong name', () => {
+    for (const given of ['Mars/Base', '', '   ', 'Europe/Berlin'.repeat(10), '+05:30x']) expect(canonicalTimeZone(given), given).toBeUndefined();
   });
 });

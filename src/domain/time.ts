@@ -22,6 +22,28 @@ export function weekday(date: string): number {
   return new Date(`${date}T00:00:00Z`).getUTCDay();
 }
 
+/**
+ * The one rule for a time zone, wherever one comes in (the config, the web forms, the CLI, a CSV
+ * import): any name Intl knows, in any case and by any alias ("Asia/Kolkata", "US/Eastern",
+ * "europe/kyiv", "Etc/UTC"), is accepted and stored under Intl's own name for it, the name the
+ * web's list shows ("Asia/Calcutta", "America/New_York", "Europe/Kiev", "UTC"), so one zone is
+ * never two variants or two spellings. Undefined when Intl does not know it.
+ */
+export function canonicalTimeZone(input: string): string | undefined {
+  if (!input.trim() || input.length > 100) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: input.trim() }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The zones a form offers, UTC first: Intl's names, the ones `canonicalTimeZone` stores. */
+export function timeZoneChoices(): string[] {
+  const zones = Intl.supportedValuesOf('timeZone');
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function partsIn(instant: Date, timeZone: string): Record<string, number> {
   let f = formatters.get(timeZone);
