@@ -11,7 +11,9 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: unit, pool: 'threads', testTimeout: 20_000 },
+        // vitest runs projects of different maxWorkers one group after the other: the quick unit
+        // files first, so a broken unit test shows before the servers start
+        test: { name: 'unit', include: unit, pool: 'threads', testTimeout: 20_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -24,6 +26,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           maxWorkers: 2,
           pool: 'forks',
+          sequence: { groupOrder: 1 },
         },
       },
     ],
