@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootApp } from '../src/app.ts';
 import { Store } from '../src/db/store.ts';
-import type { Paper } from '../src/ingest/paper.ts';
+import type { Paper } from '../src/domain/paper.ts';
 import { createLogger } from '../src/log.ts';
 import { QUEUE } from '../src/queues/index.ts';
 import { buildServer } from '../src/web/server.ts';

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
-import type { SourceSignal } from '../src/ingest/paper.ts';
+import type { SourceSignal } from '../src/domain/paper.ts';
 import { TopicClassifier, type ClassifiablePaper, type Classification } from '../src/rank/topics.ts';
 
 interface Labelled {

@@ -79,8 +79,6 @@ const sourceBase = {
   allowLocal: z.boolean().default(false),
 };
 
-export const sourceKinds = ['arxiv-rss', 'arxiv-api', 'hf-daily', 'rss', 'biorxiv-api'] as const;
-export type SourceKind = (typeof sourceKinds)[number];
 
 export const sourceSchema = z.discriminatedUnion('kind', [
   /** rss.arxiv.org/rss/<categories>: the daily announcement feed (2024 format). */

@@ -3,7 +3,10 @@
  * says about one paper at one time; a `Paper` is everything known about it, merged.
  */
 import { z } from 'zod';
-import { sourceKinds } from '../config/schema.ts';
+
+/** The kinds of feed a source can be (the config's `sources[].kind`). */
+export const sourceKinds = ['arxiv-rss', 'arxiv-api', 'hf-daily', 'rss', 'biorxiv-api'] as const;
+export type SourceKind = (typeof sourceKinds)[number];
 
 export const announceTypes = ['new', 'cross', 'replace', 'replace-cross'] as const;
 export type AnnounceType = (typeof announceTypes)[number];

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SourceKind } from '../config/schema.ts';
-import type { AnnounceType, Paper, PaperLinks, PaperObservation } from './paper.ts';
+import type { AnnounceType, Paper, PaperLinks, PaperObservation, SourceKind } from '../domain/paper.ts';
 
 /** Whose title, abstract and author list wins when two sources disagree. */
 const TEXT_AUTHORITY: Record<SourceKind, number> = {

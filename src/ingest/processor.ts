@@ -4,7 +4,8 @@
  * reported with its cause and never stops the others.
  */
 import type { StageContext } from '../app.ts';
-import type { SourceConfig, SourceKind } from '../config/schema.ts';
+import type { SourceConfig } from '../config/schema.ts';
+import type { SourceKind } from '../domain/paper.ts';
 import type { IngestCounts } from '../db/queries/sources.ts';
 import { fetchFeed, userAgent } from './fetch.ts';
 import { FetchError } from './fetchError.ts';

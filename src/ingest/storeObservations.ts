@@ -2,7 +2,7 @@ import type { Store } from '../db/store.ts';
 import type { IngestCounts } from '../db/queries/sources.ts';
 import type { PaperWrite } from '../db/queries/papers.ts';
 import { mergeObservation } from './merge.ts';
-import { aliasesOf, canonicalIdFromAliases, type Paper, type PaperObservation } from './paper.ts';
+import { aliasesOf, canonicalIdFromAliases, type Paper, type PaperObservation } from '../domain/paper.ts';
 
 export interface StoreOutcome {
   counts: IngestCounts;

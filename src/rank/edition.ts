@@ -6,7 +6,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../db/store.ts';
 import type { EditionRecord } from '../db/queries/editions.ts';
-import type { Paper, PaperLinks } from '../ingest/paper.ts';
+import type { Paper, PaperLinks } from '../domain/paper.ts';
 import { addDays, cutoffOf, weekday } from '../domain/time.ts';
 import { isReplacementOnly, scorePaper } from './score.ts';
 import { TopicClassifier } from './topics.ts';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../db/store.ts';
-import type { Paper } from '../ingest/paper.ts';
+import type { Paper } from '../domain/paper.ts';
 import type { RankingUpdate } from '../db/queries/papers.ts';
 import { addDays, cutoffOf, editionDayOf } from '../domain/time.ts';
 import { scorePaper } from './score.ts';

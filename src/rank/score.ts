@@ -3,7 +3,7 @@
  * edition), so that the same inputs always give the same score whenever it is computed.
  */
 import type { RankWeights } from '../config/schema.ts';
-import type { Paper } from '../ingest/paper.ts';
+import type { Paper } from '../domain/paper.ts';
 
 export interface ScorePart {
   name: string;

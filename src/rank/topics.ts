@@ -18,7 +18,7 @@
  */
 import { stemmer } from 'stemmer';
 import type { Config, TopicConfig } from '../config/schema.ts';
-import type { Paper, TopicScore } from '../ingest/paper.ts';
+import type { Paper, TopicScore } from '../domain/paper.ts';
 
 export interface Match {
   /** The topic the points went to ("scope" for the scope gate's evidence). */

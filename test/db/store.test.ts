@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeObservation } from '../../src/ingest/merge.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import type { PaperObservation } from '../../src/domain/paper.ts';
 import { openStore, storageTargets } from '../harness/index.ts';
 
 const NOW = '2026-11-26T06:00:00.000Z';

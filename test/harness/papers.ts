@@ -1,4 +1,4 @@
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import type { PaperObservation } from '../../src/domain/paper.ts';
 
 /**
  * What an arXiv RSS feed says about a new cs.CL paper announced for the edition of

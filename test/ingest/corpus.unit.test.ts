@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeedError, parseFeed } from '../../src/ingest/formats/index.ts';
-import { paperObservationSchema } from '../../src/ingest/paper.ts';
+import { paperObservationSchema } from '../../src/domain/paper.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(repoRoot, '../shared/corpus/feeds');

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { SourceKind } from '../../src/config/schema.ts';
+import type { SourceKind } from '../../src/domain/paper.ts';
 import { FeedError, detectFormat, parseFeed } from '../../src/ingest/formats/index.ts';
 import type { ParseResult } from '../../src/ingest/formats/types.ts';
-import { paperObservationSchema, type PaperObservation } from '../../src/ingest/paper.ts';
+import { paperObservationSchema, type PaperObservation } from '../../src/domain/paper.ts';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/feeds');
 const OBSERVED = '2026-09-24T06:00:00.000Z';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FeedError, parseFeed } from '../../src/ingest/formats/index.ts';
 import type { ParseResult } from '../../src/ingest/formats/types.ts';
-import { paperObservationSchema } from '../../src/ingest/paper.ts';
+import { paperObservationSchema } from '../../src/domain/paper.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sharedFixtures = path.resolve(repoRoot, '../shared/fixtures');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseFeed } from '../../src/ingest/formats/index.ts';
-import type { SourceKind } from '../../src/config/schema.ts';
+import type { SourceKind } from '../../src/domain/paper.ts';
 
 const parse = (body: string, kind: SourceKind = 'rss') => parseFeed(Buffer.from(body), { source: 'blog', kind, observedAt: '2026-11-26T06:00:00.000Z' });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import type { PaperObservation } from '../../src/domain/paper.ts';
 import { EditionBuilder, EditionLockedError, editionSummary } from '../../src/rank/edition.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { freezeEditions } from '../../src/rank/freeze.ts';

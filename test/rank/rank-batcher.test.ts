@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { RankBatcher } from '../../src/rank/batcher.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import type { PaperObservation } from '../../src/ingest/paper.ts';
+import type { PaperObservation } from '../../src/domain/paper.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { isReplacementOnly, scoreParts, scorePaper } from '../../src/rank/score.ts';
-import type { Paper } from '../../src/ingest/paper.ts';
+import type { Paper } from '../../src/domain/paper.ts';
 
 const weights = parseConfig({}, 'defaults').rank.weights;
 const reference = new Date('2026-11-26T06:00:00Z');

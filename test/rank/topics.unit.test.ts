@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import type { SourceSignal } from '../../src/ingest/paper.ts';
+import type { SourceSignal } from '../../src/domain/paper.ts';
 import { parseFeed } from '../../src/ingest/formats/index.ts';
 import { TopicClassifier, type ClassifiablePaper } from '../../src/rank/topics.ts';
 

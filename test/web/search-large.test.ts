@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { COUNT_CAP, RANKED_CANDIDATES } from '../../src/db/queries/papers.ts';
-import type { Paper } from '../../src/ingest/paper.ts';
+import type { Paper } from '../../src/domain/paper.ts';
 import { openStore, storageTargets } from '../harness/index.ts';
 import { searchPage } from '../../templates/pages/papers.ts';
 

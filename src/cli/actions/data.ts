@@ -8,7 +8,7 @@ import { checkAddress } from '../../mail/address.ts';
 import { canonicalTimeZone, cutoffOf, isDate } from '../../domain/time.ts';
 import { scoreParts } from '../../rank/score.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
-import { parseArxivId, type Paper } from '../../ingest/paper.ts';
+import { parseArxivId, type Paper } from '../../domain/paper.ts';
 import { EXIT, jsonLines, output, parseDateOption, parseList, UsageError, wholeNumberOption, withData } from '../runtime.ts';
 import { startProgress } from '../progress.ts';
 import { suppressAddress } from '../../send/feedback.ts';

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, PapersTable } from '../types.ts';
-import type { AnnounceType, Paper, TopicScore } from '../../ingest/paper.ts';
+import type { AnnounceType, Paper, TopicScore } from '../../domain/paper.ts';
 
 /** SQLite allows 32766 bound parameters, PostgreSQL 65535: stay well below both. */
 const CHUNK = 500;

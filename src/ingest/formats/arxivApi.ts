@@ -5,7 +5,7 @@
  * An error comes back as a normal feed with one entry titled "Error" whose id is under
  * arxiv.org/api/errors: that is a FeedError, never a paper.
  */
-import { parseArxivId } from '../paper.ts';
+import { parseArxivId } from '../../domain/paper.ts';
 import { arxivAnnouncementAfter } from '../arxivCalendar.ts';
 import { plainText } from '../text.ts';
 import { attr, child, children, textOf, type ParsedXml, type XmlNode } from '../xml.ts';

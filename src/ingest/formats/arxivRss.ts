@@ -12,7 +12,7 @@
  * - `pubDate` is the mailing date at 00:00 ET; the announcement was 20:00 ET the evening before.
  * - An empty channel (weekends, `skipDays`) is zero papers, not a problem.
  */
-import { announceTypes, parseArxivId, type AnnounceType } from '../paper.ts';
+import { announceTypes, parseArxivId, type AnnounceType } from '../../domain/paper.ts';
 import { arxivMailingToAnnouncement } from '../arxivCalendar.ts';
 import { plainText } from '../text.ts';
 import { attr, child, children, textOf, type XmlNode } from '../xml.ts';

@@ -3,7 +3,7 @@
  * `{ messages: [...], collection: [...] }` where every value is a string, authors are one
  * "Last, F.; Last, F." string and `published` is a journal DOI or "NA".
  */
-import { parseDoi } from '../paper.ts';
+import { parseDoi } from '../../domain/paper.ts';
 import { plainText } from '../text.ts';
 import { Collector, compact, doiLink, obj, parseDate, str } from './common.ts';
 import type { ParseContext, ParseResult } from './types.ts';

@@ -1,6 +1,5 @@
 /** Helpers shared by the format parsers: dates, links, author lists, validation and counting. */
-import type { SourceKind } from '../../config/schema.ts';
-import { paperObservationSchema, withoutTracking, type PaperObservation } from '../paper.ts';
+import { paperObservationSchema, withoutTracking, type PaperObservation, type SourceKind } from '../../domain/paper.ts';
 import { foldWhitespace } from '../text.ts';
 import type { ParsedXml } from '../xml.ts';
 import type { ParseContext } from './types.ts';

@@ -10,7 +10,7 @@
  * - authors: dc:creator, author/name, author text; categories: category text or term, dc:subject;
  * - announcedAt: pubDate / dc:date / published / updated (lenient; unparseable → none).
  */
-import { parseArxivId, parseDoi } from '../paper.ts';
+import { parseArxivId, parseDoi } from '../../domain/paper.ts';
 import { decodeEntitiesOnce, foldWhitespace, plainText } from '../text.ts';
 import { attr, child, children, deepText, textOf, type ParsedXml, type XmlNode } from '../xml.ts';
 import { Collector, clip, compact, doiLink, firstDoi, httpUrl, parseDate, resolveUrl, splitAuthors, truncationProblem } from './common.ts';

@@ -3,7 +3,7 @@
  * `{ paper: {…}, numComments, organization?, … }`. Optional keys are simply absent; a value of
  * the wrong type is ignored, never a crash. Links must be http(s) or are dropped.
  */
-import { parseArxivId } from '../paper.ts';
+import { parseArxivId } from '../../domain/paper.ts';
 import { plainText } from '../text.ts';
 import { Collector, compact, count, httpUrl, obj, parseDate, str } from './common.ts';
 import type { ParseContext, ParseResult } from './types.ts';

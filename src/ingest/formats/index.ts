@@ -6,7 +6,7 @@
  * note), the others only their own format.
  */
 import { gunzipSync } from 'node:zlib';
-import type { SourceKind } from '../../config/schema.ts';
+import type { SourceKind } from '../../domain/paper.ts';
 import { withoutNul } from '../../input.ts';
 import { decodeBody } from '../decode.ts';
 import { parseArxivApi } from './arxivApi.ts';

@@ -1,5 +1,4 @@
-import type { SourceKind } from '../../config/schema.ts';
-import type { PaperObservation } from '../paper.ts';
+import type { PaperObservation, SourceKind } from '../../domain/paper.ts';
 
 /** The formats recognised by content (never by file name or URL). */
 export type FeedFormat = 'arxiv-rss' | 'arxiv-api' | 'hf-daily' | 'biorxiv-api' | 'rss' | 'rdf' | 'atom';
