@@ -6,6 +6,7 @@
 import type { CSSProperties } from 'react';
 import { Block, Buttons, EmailShell, Footer, MjText, color, link, muted, size } from './Layout.tsx';
 import { Papers } from './Paper.tsx';
+import { ForYouSlot } from './ForYou.tsx';
 import type { DigestPaper, DigestView } from './view.ts';
 
 const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
@@ -69,6 +70,7 @@ export function Digest({ view }: { view: DigestView }) {
     <EmailShell title={view.subject} preheader={view.preheader}>
       <Block padding="16px 20px 0">
         <DigestHeader view={view} />
+        {view.forYouSlot ? <ForYouSlot /> : null}
         <Section title={view.kind === 'weekly' ? 'Top this week' : 'Top today'} papers={view.top} />
         {view.sections.map((s) => (
           <Section key={s.topic} title={s.title} papers={s.papers} />

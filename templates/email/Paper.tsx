@@ -5,6 +5,7 @@
  */
 import { Fragment, type CSSProperties } from 'react';
 import { Buttons, MjText, color, link, muted, size } from './Layout.tsx';
+import { FeedbackLine } from './ForYou.tsx';
 import type { DigestPaper } from './view.ts';
 
 const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
@@ -108,6 +109,7 @@ function PaperCard({ paper }: { paper: DigestPaper }) {
       <Blurb paper={paper} />
       <Signals paper={paper} />
       <Buttons links={paper.links} />
+      {paper.feedback ? <FeedbackLine links={paper.feedback} /> : null}
     </MjText>
   );
 }

@@ -3,6 +3,7 @@
  * Lines wrap at 76 characters with continuation lines indented, bylines are never split from
  * their paper, and every link stands on its own line so that it stays clickable.
  */
+import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import type { DigestPaper, DigestView } from './view.ts';
 
 export function wrap(text: string, width = 76, indent = '', hanging = indent): string {
@@ -47,6 +48,7 @@ function paperText(p: DigestPaper, n: number): string[] {
   out.push('');
   for (const l of p.links) out.push(`${pad}${l.label}: ${l.href}`);
   if (discussion) out.push(`${pad}Discussion: ${discussion.href}`);
+  if (p.feedback) out.push(`${pad}More or less like this: ${p.feedback.either}`);
   out.push('');
   return out;
 }
@@ -56,7 +58,8 @@ export function digestText(view: DigestView): string {
   out.push(`${view.heading} · ${view.dateLabel}`);
   out.push(`${view.listName} · ${view.paperCount} ${view.paperCount === 1 ? 'paper' : 'papers'}`);
   out.push('');
-  out.push('View in browser:', view.archiveUrl, '');
+  // the reader's For you block goes in this blank line (it brings its own blank lines)
+  out.push('View in browser:', view.archiveUrl, view.forYouSlot ? PLACEHOLDER.forYou : '');
   let n = 0;
   if (view.top.length > 0) {
     out.push(...heading(view.kind === 'weekly' ? 'Top this week' : 'Top today'));
