@@ -6,9 +6,14 @@
  * sequence number (which tells them apart on arXiv) is not used.
  */
 
+/** Letters that no Unicode decomposition takes to a-z. */
+const LATIN: Record<string, string> = { ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
+
 /** Lower-case a-z only: accents stripped, anything else removed (arXiv's own rule for its ids). */
 export function dumbDown(text: string): string {
   return text
+    .toLowerCase()
+    .replace(/[łøæœßđðþı]/g, (c) => LATIN[c]!)
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()

@@ -21,8 +21,12 @@ import { paperFeatures, type PaperText } from './features.ts';
 import { decayFactor, type Profile, type WeightSet } from './profile.ts';
 
 export const SCORE_WEIGHTS = { topic: 0.3, term: 1, author: 0.5, authorId: 1.5 } as const;
-/** A paper needs at least this much to be picked: a faint echo of a profile is no reason. */
-export const MIN_SCORE = 0.05;
+/**
+ * A paper needs at least this much to be picked: a faint echo of a profile (one common word
+ * shared with a paper voted on, "generation") is no reason; a topic the reader voted for, or a
+ * telling word ("diffusion"), is.
+ */
+export const MIN_SCORE = 0.1;
 
 export type FeatureKind = 'topic' | 'term' | 'author' | 'author id';
 
