@@ -21,19 +21,17 @@
  *
  * The weights are chosen on a tuning population (another seed) and measured on this one.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseConfig } from '../src/config/load.ts';
 import { contentStems } from '../src/personal/features.ts';
 import { ForYouChooser, MIN_SCORE, SCORE_WEIGHTS, type ScoreWeights } from '../src/personal/chooser.ts';
 import { buildProfile, type ProfileVote } from '../src/personal/profile.ts';
-import type { EditionContent, EditionPaper } from '../src/rank/edition.ts';
-import { TopicClassifier } from '../src/rank/topics.ts';
+import type { EditionContent } from '../src/rank/edition.ts';
 import { variantTopics } from '../src/render/renderVariant.ts';
 import { variantPapers } from '../templates/email/view.ts';
 import { baseConfig } from './edition.ts';
-import { machineLines, root, writeSection } from './lib.ts';
+import { labelledEdition, labelledPapers, random } from './labelled.ts';
+import { machineLines, writeSection } from './lib.ts';
 
 const DAYS = 6;
 const TRAIN = 4;
@@ -44,29 +42,8 @@ const HALF_LIFE = 30;
 const DAY_MS = 86_400_000;
 const START = Date.parse('2026-11-16T06:00:00Z');
 
-interface Labelled {
-  id: string;
-  title: string;
-  abstract: string;
-  categories: string[];
-  label: string;
-}
-
-/** Mulberry32: the same population for the same seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const config = parseConfig(baseConfig, 'bench');
-const classifier = TopicClassifier.fromConfig(config);
-const labelled = JSON.parse(readFileSync(path.join(root, 'test', 'fixtures', 'ranking', 'labelled-papers.json'), 'utf8')) as Labelled[];
+const labelled = labelledPapers;
 const topicIds = config.topics.map((t) => t.id);
 const stemsOf = new Map(labelled.map((p) => [p.id, new Set(contentStems(`${p.title} ${p.abstract}`))]));
 
@@ -77,22 +54,8 @@ interface World {
 
 function world(seed: number): World {
   const rnd = random(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const shuffled = [...labelled].sort(() => rnd() - 0.5);
-  const days: EditionContent[] = [];
-  for (let d = 0; d < DAYS; d++) {
-    const today = shuffled.filter((_, i) => i % DAYS === d);
-    const papers: Record<string, EditionPaper> = {};
-    const sections = new Map<string, string[]>();
-    for (const p of today) {
-      const c = classifier.classify({ title: p.title, abstract: p.abstract, categories: p.categories, primaryCategory: p.categories[0], signals: {} });
-      const topics = c.topics.map((t) => t.id);
-      papers[p.id] = { id: p.id, title: p.title, abstract: p.abstract, authors: [], links: {}, categories: p.categories, score: Math.round(Math.exp(1 + gauss()) * 10) / 10, primaryTopic: c.primary, topics, sources: ['bench'] };
-      for (const t of topics) sections.set(t, [...(sections.get(t) ?? []), p.id]);
-    }
-    const date = new Date(START + d * DAY_MS).toISOString().slice(0, 10);
-    days.push({ kind: 'daily', date, top: [], sections: [...sections].map(([topic, ids]) => ({ topic, title: topic, description: '', paperIds: ids })), papers, considered: today.length });
-  }
+  const days = Array.from({ length: DAYS }, (_, d) => labelledEdition(shuffled.filter((_, i) => i % DAYS === d), new Date(START + d * DAY_MS).toISOString().slice(0, 10), rnd));
   // specific words: in a few papers of the pool, so that they come back on other days
   const df = new Map<string, number>();
   for (const s of stemsOf.values()) for (const w of s) df.set(w, (df.get(w) ?? 0) + 1);

@@ -85,6 +85,7 @@ const SLOTS: [string, Slot][] = [
   [PLACEHOLDER.forYou, 'forYou'],
 ];
 const SLOT_PATTERN = new RegExp(SLOTS.map(([p]) => p).join('|'), 'g');
+const LINK_SLOTS: Exclude<Slot, 'forYou'>[] = ['unsubscribe', 'preferences', 'feedbackToken'];
 
 /** A body encoded once: literal ASCII pieces and the slots where a reader's parts go. */
 interface EncodedBody {
@@ -184,15 +185,15 @@ export class PreparedMessage {
     }
     const chunks: Buffer[] = [Buffer.from(head + this.fixedHeaders, 'latin1'), this.textHead];
     // each of the reader's links is encoded once per form, however often the body shows it
-    const encoded = new Map<string, Buffer>();
+    // (the feedback token ends a link on every card)
+    const encoded: (Buffer | undefined)[] = [];
     const link = (slot: Exclude<Slot, 'forYou'>, html: boolean) => {
-      const key = `${slot}:${html}`;
-      let b = encoded.get(key);
+      const at = LINK_SLOTS.indexOf(slot) * 2 + (html ? 1 : 0);
+      let b = encoded[at];
       if (!b) {
         const value = links?.[slot];
         if (value === undefined) throw new Error(`the message to ${reader.to} has a place for the reader's ${slot} link, and no such link was given`);
-        b = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
-        encoded.set(key, b);
+        b = encoded[at] = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
       }
       return b;
     };
