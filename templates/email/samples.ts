@@ -99,7 +99,7 @@ export function sampleTransactional(publicUrl: string): Record<TransactionalMess
 }
 
 export async function renderSamples(opts: ViewOptions): Promise<SampleEmail[]> {
-  const links = previewLinks(opts.publicUrl);
+  const links = { ...previewLinks(opts.publicUrl), feedbackToken: 'preview' };
   const out: SampleEmail[] = [];
   for (const kind of ['daily', 'weekly'] as const) {
     const v = await renderVariant(sampleDay(kind), [], opts);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../types.ts';
 import { parseProfile, type Profile } from '../../personal/profile.ts';
+import { parseStringList } from './json.ts';
 
 export type Vote = 'more' | 'less';
 
@@ -25,16 +26,6 @@ export interface Fragment {
   paperIds: string[];
   html: string;
   text: string;
-}
-
-function parseIds(json: string | null | undefined): string[] {
-  if (!json) return [];
-  try {
-    const ids: unknown = JSON.parse(json);
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Votes, profiles and For you fragments. A reader's rows go when they unsubscribe or are removed (`forget`). */
@@ -91,7 +82,7 @@ export class ForYouQueries {
   async settings(subscriberId: number): Promise<ReaderSettings> {
     const row = await this.db.selectFrom('reader_profiles').selectAll().where('subscriber_id', '=', subscriberId).executeTakeFirst();
     if (!row) return { seedPapers: [], pendingSeeds: 0 };
-    return { seedPapers: parseIds(row.seed_papers), authorId: row.author_id ?? undefined, pendingSeeds: Number(row.pending_seeds), profile: parseProfile(row.profile), updatedAt: row.updated_at };
+    return { seedPapers: parseStringList(row.seed_papers), authorId: row.author_id ?? undefined, pendingSeeds: Number(row.pending_seeds), profile: parseProfile(row.profile), updatedAt: row.updated_at };
   }
 
   /** Stores a reader's seeds, author id and rebuilt profile; with none of them the row goes. */
@@ -176,7 +167,7 @@ export class ForYouQueries {
 
   async fragment(editionId: string, key: string): Promise<Fragment | undefined> {
     const row = await this.db.selectFrom('edition_fragments').selectAll().where('edition_id', '=', editionId).where('fragment_key', '=', key).executeTakeFirst();
-    return row ? { key: row.fragment_key, paperIds: parseIds(row.paper_ids), html: row.html, text: row.text } : undefined;
+    return row ? { key: row.fragment_key, paperIds: parseStringList(row.paper_ids), html: row.html, text: row.text } : undefined;
   }
 
   /** How many distinct For you blocks an edition has (`paperboy explain`, the bench). */

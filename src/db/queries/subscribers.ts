@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SubscribersTable } from '../types.ts';
 import { ForYouQueries } from './forYou.ts';
+import { parseStringList } from './json.ts';
 
 export type SubscriberStatus = SubscribersTable['status'];
 export type Frequency = SubscribersTable['frequency'];
@@ -69,13 +70,7 @@ export function sectionOrderKey(topics: readonly string[]): string {
 }
 
 export function parseSectionOrder(key: string | null | undefined): string[] {
-  if (!key) return [];
-  try {
-    const ids: unknown = JSON.parse(key);
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
+  return parseStringList(key);
 }
 
 /** Addresses are compared without case; the stored form is trimmed and lower-cased. */
