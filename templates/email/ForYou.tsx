@@ -12,6 +12,8 @@ import type { FeedbackLinks } from '../../src/personal/links.ts';
 export type ForYouPaper = DigestPaper & { feedback: FeedbackLinks };
 
 const heading = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 } as const;
+/** A link in running text, still a 44 px tap target. */
+const feedbackLink = { display: 'inline-block', padding: '12px 0', color: color.accent } as const;
 const title = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' } as const;
 
 /** The heading and the line that says where the picks come from and where to change them. */
@@ -26,7 +28,7 @@ export function ForYouHeader({ preferencesUrl }: { preferencesUrl: string }) {
       <MjText css-class="pb-m" padding="0 0 8px">
         <p className="pb-m" style={{ ...muted, margin: 0 }}>
           Picked from your &quot;more like this&quot; votes and seed papers.{' '}
-          <a href={preferencesUrl} className="pb-a" style={{ color: color.accent }}>
+          <a href={preferencesUrl} className="pb-a" style={feedbackLink}>
             Change or reset
           </a>
         </p>
@@ -39,8 +41,6 @@ export function ForYouHeader({ preferencesUrl }: { preferencesUrl: string }) {
 export function ForYouSlot() {
   return <MjRaw dangerouslySetInnerHTML={{ __html: PLACEHOLDER.forYou }} />;
 }
-
-const feedbackLink = { display: 'inline-block', padding: '12px 0', color: color.accent } as const;
 
 /** "More like this · Less like this": two text links (44 px tap targets), light enough for every card of a 90 KB email. */
 export function FeedbackLine({ links }: { links: FeedbackLinks }) {
