@@ -57,7 +57,8 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
     return sendPage(reply, 200, feedbackPage({ listName, paper: found.paper, vote: found.vote, current, action: found.action, halfLifeDays: app.config.forYou.halfLifeDays }));
   });
 
-  server.post('/feedback', async (req, reply) => {
+  // a token holder can only shape their own profile, but each vote rebuilds it: bounded per client
+  server.post('/feedback', { config: { rateLimit: { max: 60, timeWindow: 60_000 } } }, async (req, reply) => {
     const resolved = await resolve(req, reply);
     if ('refused' in resolved) return resolved.refused;
     const found = resolved.link;
@@ -66,7 +67,8 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
     const vote = voteField.safeParse(body.vote ?? found.vote);
     if (!vote.success) return sendPage(reply, 400, messagePage('Nothing recorded', 'Say "more like this" or "less like this" with the buttons of the page; nothing was recorded.', 'error', listName));
     const outcome = await recordVote(app.store, app.config, found.subscriber.id, found.paper.id, vote.data, undefined, new Date());
-    app.log.info('for you vote', { subscriber: found.subscriber.id, paper: found.paper.id, vote: vote.data, outcome });
+    // the paper stays out of the log: what a reader likes is kept in the database only
+    app.log.debug('for you vote', { subscriber: found.subscriber.id, outcome });
     return sendPage(reply, 200, votedPage({ listName, paper: found.paper, vote: vote.data, outcome, action: found.action }));
   });
 }
