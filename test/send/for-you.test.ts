@@ -7,7 +7,7 @@ import { createElement } from 'react';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { PreparedMessage, domainOf, parseAddress } from '../../src/mail/message.ts';
+import { PreparedMessage, domainOf, listOf, parseAddress } from '../../src/mail/message.ts';
 import type { Envelope, Messenger, SendResult } from '../../src/mail/messenger.ts';
 import { subscriberLinks, verifyToken } from '../../src/mail/tokens.ts';
 import { recordVote } from '../../src/personal/profiles.ts';
@@ -105,7 +105,7 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
     const without = { ...view, forYouSlot: false };
     const { html: plainHtml } = await compileEmail(createElement(Digest, { view: without }));
     const from = parseAddress(app.env.mailFrom);
-    const prepared = new PreparedMessage({ from, listId: app.config.mail.listId ?? `daily-papers.${domainOf(from.address)}`, listName: app.config.mail.listName }, { subject: view.subject, html: plainHtml, text: digestText(without) });
+    const prepared = new PreparedMessage({ from, list: { ...listOf(app.config, domainOf(from.address)), bulk: true } }, { subject: view.subject, html: plainHtml, text: digestText(without) });
     const head = raw.toString('latin1');
     const expected = prepared.build({
       to: 'plain@example.org',
