@@ -107,7 +107,7 @@ export async function saveForYouFields(web: WebContext, subscriberId: number, ch
 }
 
 /** The preferences page's For you part for a reader (undefined when the operator turned For you off). */
-export async function forYouPreferences(web: WebContext, subscriberId: number, resetAction: string, typed?: { seedPapers?: string; authorId?: string }): Promise<ForYouPreferences | undefined> {
+export async function forYouPreferences(web: WebContext, subscriberId: number, form: { resetAction: string; formToken: string }, typed?: { seedPapers?: string; authorId?: string }): Promise<ForYouPreferences | undefined> {
   const { app } = web;
   if (!app.config.forYou.enabled) return undefined;
   const s = await app.store.forYou.settings(subscriberId);
@@ -118,7 +118,7 @@ export async function forYouPreferences(web: WebContext, subscriberId: number, r
     authorId: s.authorId,
     votes: { more: s.profile?.counts.more ?? 0, less: s.profile?.counts.less ?? 0 },
     typed,
-    resetAction,
+    ...form,
     halfLifeDays: app.config.forYou.halfLifeDays,
     maxSeeds: app.config.forYou.maxSeeds,
   };

@@ -150,15 +150,16 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   const notSubscribed = (reply: FastifyReply, status: number) =>
     sendPage(reply, status, messagePage('You are not subscribed', `This address gets no ${listName}, so there is nothing to change. To subscribe again, use the form on the home page: we will send a confirmation email first.`, 'error', listName));
 
-  const showPreferences = async (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: PreferencesView['saved']; error?: string; typed?: { seedPapers?: string; authorId?: string } } = {}) =>
-    sendPage(
+  const showPreferences = async (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: PreferencesView['saved']; error?: string; typed?: { seedPapers?: string; authorId?: string } } = {}) => {
+    const formToken = signFormToken(app.secretKey, token);
+    return sendPage(
       reply,
       status,
       preferencesPage({
         listName,
         email: s.email,
         action: `/preferences?token=${encodeURIComponent(token)}`,
-        formToken: signFormToken(app.secretKey, token),
+        formToken,
         topics: topicChoices(s.topics),
         sectionOrder: s.sectionOrder,
         frequency: s.frequency,
@@ -170,9 +171,10 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         today: today(),
         saved: extra.saved,
         error: extra.error,
-        forYou: await forYouPreferences(web, s.id, `/preferences/for-you/reset?token=${encodeURIComponent(token)}`, extra.typed),
+        forYou: await forYouPreferences(web, s.id, { resetAction: `/preferences/for-you/reset?token=${encodeURIComponent(token)}`, formToken }, extra.typed),
       }),
     );
+  };
 
   server.get('/preferences', async (req, reply) => {
     const found = await subscriberFor(req, 'preferences');

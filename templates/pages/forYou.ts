@@ -81,6 +81,8 @@ export interface ForYouPreferences {
   typed?: { seedPapers?: string; authorId?: string };
   /** The reset form's action (the preferences token). */
   resetAction: string;
+  /** The preferences page's signed form token: the reset is refused without it, like a save. */
+  formToken: string;
   halfLifeDays: number;
   maxSeeds: number;
 }
@@ -105,6 +107,7 @@ export function forYouReset(v: ForYouPreferences): Raw {
   return html`<form method="post" action="${v.resetAction}" class="card">
 <h2>Reset "For you"</h2>
 <p>${votes === 0 ? 'You have not voted on any paper yet.' : `You have voted on ${votes} ${votes === 1 ? 'paper' : 'papers'} (${v.votes.more} more like this, ${v.votes.less} less like this).`} A reset forgets your votes, the papers you gave and your author id; your email then has no For you part until you vote again.</p>
+<input type="hidden" name="form_token" value="${v.formToken}">
 <input type="hidden" name="reset" value="for-you">
 <button type="submit" class="secondary">Reset my For you</button>
 </form>`;

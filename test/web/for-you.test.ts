@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
-import { signToken } from '../../src/mail/tokens.ts';
+import { signFormToken, signToken } from '../../src/mail/tokens.ts';
 import type { PaperboyServer } from '../../src/web/server.ts';
 import { storageTargets } from '../harness/index.ts';
 import { seedEdition, urlencoded, webApp } from './helpers.ts';
@@ -96,12 +96,15 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
 
   it('saves seed papers and an author id from the preferences page, refuses a bad one by name, and resets everything', async () => {
     const r = await reader('seeds@example.org');
-    const url = `/preferences?token=${signToken(app.secretKey, r.id, 'preferences')}`;
+    const linkToken = signToken(app.secretKey, r.id, 'preferences');
+    const url = `/preferences?token=${linkToken}`;
+    const formToken = signFormToken(app.secretKey, linkToken);
     const page = await server.inject({ url });
     expect(page.body).toMatch(/name="seed_papers"/);
     expect(page.body).toMatch(/name="author_id"/);
     expect(page.body).toContain('Reset my For you');
-    const base: [string, string][] = [['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']];
+    expect(page.body).toContain(`name="form_token" value="${formToken}"`);
+    const base: [string, string][] = [['form_token', formToken], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']];
 
     const bad = urlencoded([...base, ['seed_papers', '2611.00301\nattention-is-all-you-need'], ['author_id', 'hinton_g_1']]);
     const refused = await server.inject({ method: 'POST', url, headers: { ...bad.headers, ...OWN_PAGE }, payload: bad.payload });
@@ -131,12 +134,17 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
     expect(jobs.filter((j) => j.data.subscriberId === r.id)).toHaveLength(mailsBefore);
 
     await server.inject({ method: 'POST', url: feedback(r.id, '2611.00301', 'more'), ...urlencoded([['vote', 'more']]) });
-    const reset = urlencoded([['reset', 'for-you']]);
-    const resetAction = /<form method="post" action="([^"]*for-you\/reset[^"]*)"/.exec(saved.body)![1]!.replace(/&amp;/g, '&');
-    const crossSite = await server.inject({ method: 'POST', url: resetAction, headers: { ...reset.headers, 'sec-fetch-site': 'cross-site' }, payload: reset.payload });
+    const reset = urlencoded([['form_token', formToken], ['reset', 'for-you']]);
+    const resetAction = /<form method="post" action="([^"]*for-you\/reset[^"]*)" class="card">\n<h2>Reset "For you"<\/h2>[\s\S]*?name="form_token" value="([^"]+)"/.exec(saved.body)!;
+    expect(resetAction[2]).toBe(formToken);
+    const resetUrl = resetAction[1]!.replace(/&amp;/g, '&');
+    const crossSite = await server.inject({ method: 'POST', url: resetUrl, headers: { ...reset.headers, 'sec-fetch-site': 'cross-site' }, payload: reset.payload });
     expect(crossSite.statusCode).toBe(403);
+    const noFormToken = urlencoded([['reset', 'for-you']]);
+    const forged = await server.inject({ method: 'POST', url: resetUrl, headers: { ...noFormToken.headers, origin: 'null' }, payload: noFormToken.payload });
+    expect(forged.statusCode).toBe(403);
     expect((await app.store.forYou.settings(r.id)).profile).toBeDefined();
-    const done = await server.inject({ method: 'POST', url: resetAction, headers: { ...reset.headers, ...OWN_PAGE }, payload: reset.payload });
+    const done = await server.inject({ method: 'POST', url: resetUrl, headers: { ...reset.headers, ...OWN_PAGE }, payload: reset.payload });
     expect(done.statusCode).toBe(200);
     expect(done.body).toContain('For you is reset');
     expect(await app.store.forYou.settings(r.id)).toEqual({ seedPapers: [], pendingSeeds: 0 });
