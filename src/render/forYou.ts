@@ -11,11 +11,9 @@ import type { StageContext } from '../app.ts';
 import type { Fragment } from '../db/queries/forYou.ts';
 import { PLACEHOLDER } from '../mail/placeholders.ts';
 import { ForYouChooser } from '../personal/chooser.ts';
-import { feedbackLinks } from '../personal/links.ts';
 import type { Edition, EditionContent } from '../rank/edition.ts';
-import { toDigestPaper, viewOptionsOf, type ViewOptions } from '../../templates/email/view.ts';
-import { forYouTextCard, forYouTextHeader } from '../../templates/email/forYouText.ts';
-import type { ForYouPaper } from '../../templates/email/ForYou.tsx';
+import { forYouPaper, viewOptionsOf, type ForYouPaper, type ViewOptions } from '../../templates/email/view.ts';
+import { forYouTextCard, forYouTextHeader } from '../../templates/email/digestText.ts';
 import { RenderError } from './renderVariant.ts';
 
 /** A choice's key: the same papers in the same order, the same block. */
@@ -41,9 +39,9 @@ export class ForYouRenderer {
   ) {}
 
   private paper(id: string): ForYouPaper {
-    const p = this.content.papers[id];
-    if (!p) throw new RenderError(`For you: paper ${id} is not in the edition of ${this.content.date}`);
-    return { ...toDigestPaper(p, this.content, false, true), feedback: feedbackLinks(this.opts.publicUrl, id) };
+    const paper = forYouPaper(this.content, id, this.opts.publicUrl);
+    if (!paper) throw new RenderError(`For you: paper ${id} is not in the edition of ${this.content.date}`);
+    return paper;
   }
 
   /** Renders the cards of `ids` not rendered yet (and the header, the first time), in one MJML compile. */
@@ -51,15 +49,16 @@ export class ForYouRenderer {
     const missing = [...new Set(ids)].filter((id) => !this.cards.has(id));
     if (missing.length === 0 && this.header) return;
     const papers = missing.map((id) => this.paper(id));
-    const [{ createElement }, layout, { ForYouCard, ForYouHeader }, { compileEmail, MjRaw }] = await Promise.all([
+    const [{ createElement }, layout, { ForYouHeader }, { PaperCard }, { compileEmail, MjRaw }] = await Promise.all([
       import('react'),
       import('../../templates/email/Layout.tsx'),
-      import('../../templates/email/ForYou.tsx'),
+      import('../../templates/email/Digest.tsx'),
+      import('../../templates/email/Paper.tsx'),
       import('../../templates/email/mjml.ts'),
     ]);
     const cut = (key: string) => createElement(MjRaw, { key, dangerouslySetInnerHTML: { __html: CUT } });
     const rows: ReactElement[] = [cut('c0'), createElement(ForYouHeader, { key: 'h', preferencesUrl: PLACEHOLDER.preferencesUrl }), cut('c1')];
-    papers.forEach((p, i) => rows.push(createElement(ForYouCard, { key: `p${i}`, paper: p }), cut(`c${i + 2}`)));
+    papers.forEach((p, i) => rows.push(createElement(PaperCard, { key: `p${i}`, paper: p }), cut(`c${i + 2}`)));
     let html: string;
     try {
       // the digest's shell and column: the rows come out as they would inside the digest

@@ -167,7 +167,7 @@ function signalsOf(p: EditionPaper): Signal[] {
   return out;
 }
 
-export function toDigestPaper(p: EditionPaper, content: EditionContent, compact: boolean, shortBlurb = false): DigestPaper {
+function toDigestPaper(p: EditionPaper, content: EditionContent, compact: boolean, shortBlurb = false): DigestPaper {
   const summary = p.aiSummary ? texToUnicode(p.aiSummary) : undefined;
   return {
     id: p.id,
@@ -242,6 +242,14 @@ function topicsReason(titles: string[], all: boolean): string {
 /** A paper with its title as a reader reads it: one line, its TeX as Unicode (`$\omega$Test` → ωTest). */
 function readable(p: EditionPaper): EditionPaper {
   return { ...p, title: texToUnicode(p.title.replace(/\s+/g, ' ').trim()) };
+}
+
+/** A paper of a reader's For you block: a full card like those below it, TeX read as text, with its feedback links. */
+export type ForYouPaper = DigestPaper & { feedback: FeedbackLinks };
+
+export function forYouPaper(content: EditionContent, id: string, publicUrl: string): ForYouPaper | undefined {
+  const p = content.papers[id];
+  return p && { ...toDigestPaper(readable(p), content, false, true), feedback: feedbackLinks(publicUrl, id) };
 }
 
 /**
