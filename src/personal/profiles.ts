@@ -8,9 +8,12 @@ import type { Store } from '../db/store.ts';
 import { parseArxivId } from '../ingest/paper.ts';
 import { parseAuthorId } from './authors.ts';
 import { paperTextOf } from './features.ts';
-import { buildProfile, FORGOTTEN_AFTER_HALF_LIVES } from './profile.ts';
+import { buildProfile, FORGOTTEN_AFTER_HALF_LIVES, parseProfile, type Profile } from './profile.ts';
 
 const DAY_MS = 86_400_000;
+
+/** What a reader gave for For you, and the profile built from it. */
+export type ReaderForYou = Omit<ReaderSettings, 'profile'> & { profile?: Profile };
 
 /** What a reader may change on the preferences page; undefined keeps what is stored. */
 export interface SettingsChange {
@@ -23,7 +26,7 @@ export interface SettingsChange {
  * Rebuilds (and stores) a reader's profile from their votes, seed papers and author id, with
  * `change` applied first. Votes too old to count any more are deleted on the way.
  */
-export async function rebuildProfile(store: Store, config: Config, subscriberId: number, now: Date, change: SettingsChange = {}): Promise<ReaderSettings> {
+export async function rebuildProfile(store: Store, config: Config, subscriberId: number, now: Date, change: SettingsChange = {}): Promise<ReaderForYou> {
   const before = await store.forYou.settings(subscriberId);
   const seedPapers = change.seedPapers ?? before.seedPapers;
   const authorId = change.authorId === undefined ? before.authorId : (change.authorId ?? undefined);
@@ -48,8 +51,14 @@ export async function rebuildProfile(store: Store, config: Config, subscriberId:
     config.forYou.halfLifeDays,
   );
   const after = { seedPapers, authorId, pendingSeeds: seedPapers.length - seeds.length, profile };
-  await store.forYou.saveSettings(subscriberId, after, now.toISOString());
+  await store.forYou.saveSettings(subscriberId, { ...after, profile: profile && JSON.stringify(profile) }, now.toISOString());
   return after;
+}
+
+/** A reader's For you settings with their profile read (the database keeps it as JSON). */
+export async function readerSettings(store: Store, subscriberId: number): Promise<ReaderForYou> {
+  const s = await store.forYou.settings(subscriberId);
+  return { ...s, profile: parseProfile(s.profile) };
 }
 
 /** Records a vote and, when it changed anything, rebuilds the profile. */

@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import type { ReactElement } from 'react';
 import type { StageContext } from '../app.ts';
-import type { Fragment } from '../db/queries/forYou.ts';
-import { PLACEHOLDER } from '../mail/placeholders.ts';
+import { PLACEHOLDER, type ForYouFragment } from '../mail/placeholders.ts';
 import { ForYouChooser } from '../personal/chooser.ts';
+import { parseProfile } from '../personal/profile.ts';
 import type { Edition, EditionContent } from '../rank/edition.ts';
 import { forYouPaper, viewOptionsOf, type ForYouPaper, type ViewOptions } from '../../templates/email/view.ts';
 import { forYouTextCard, forYouTextHeader } from '../../templates/email/digestText.ts';
@@ -19,6 +19,12 @@ import { RenderError } from './renderVariant.ts';
 /** A choice's key: the same papers in the same order, the same block. */
 export function fragmentKey(paperIds: readonly string[]): string {
   return createHash('sha1').update(paperIds.join('\n')).digest('hex').slice(0, 12);
+}
+
+/** A block as the store keeps it (edition_fragments): the choice's key and papers, HTML and text. */
+export interface ForYouBlock extends ForYouFragment {
+  key: string;
+  paperIds: string[];
 }
 
 const CUT = '%%PB_CUT%%';
@@ -73,7 +79,7 @@ export class ForYouRenderer {
   }
 
   /** The blocks of these choices (paper ids, in order), rendering what is missing. */
-  async fragments(choices: string[][]): Promise<Fragment[]> {
+  async fragments(choices: string[][]): Promise<ForYouBlock[]> {
     await this.renderCards(choices.flat());
     return choices.map((ids) => ({
       key: fragmentKey(ids),
@@ -132,7 +138,7 @@ export class ForYouFanout {
     if (profiles.size === 0) return keys;
     const choices = new Map<string, string[]>();
     for (const r of readers) {
-      const profile = profiles.get(r.id);
+      const profile = parseProfile(profiles.get(r.id));
       if (!profile || r.topics.length === 0) continue;
       const ids = this.chooser.choose(profile, r.topics);
       if (ids.length === 0) continue;

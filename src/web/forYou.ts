@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { verifyToken } from '../mail/tokens.ts';
-import { parseAuthorIdField, parseSeedPapers, rebuildProfile, recordVote, type SettingsChange } from '../personal/profiles.ts';
+import { parseAuthorIdField, parseSeedPapers, readerSettings, rebuildProfile, recordVote, type SettingsChange } from '../personal/profiles.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
 import { feedbackPage, votedPage, type FeedbackPaper, type ForYouPreferences } from '../../templates/pages/forYou.ts';
 import { sendPage, type WebContext } from './context.ts';
@@ -110,7 +110,7 @@ export async function saveForYouFields(web: WebContext, subscriberId: number, ch
 export async function forYouPreferences(web: WebContext, subscriberId: number, form: { resetAction: string; formToken: string }, typed?: { seedPapers?: string; authorId?: string }): Promise<ForYouPreferences | undefined> {
   const { app } = web;
   if (!app.config.forYou.enabled) return undefined;
-  const s = await app.store.forYou.settings(subscriberId);
+  const s = await readerSettings(app.store, subscriberId);
   const known = s.pendingSeeds > 0 ? await app.store.papers.getMany(s.seedPapers) : undefined;
   return {
     seedPapers: s.seedPapers,

@@ -7,7 +7,7 @@ import { addDays } from '../../src/domain/time.ts';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';
 import { texToUnicode } from './tex.ts';
-import { feedbackLinks, type FeedbackLinks } from '../../src/personal/links.ts';
+import { feedbackLinks, type FeedbackLinks } from '../../src/mail/feedbackLinks.ts';
 
 export { PLACEHOLDER };
 

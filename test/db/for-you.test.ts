@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { rebuildProfile, recordVote, refreshPendingSeeds } from '../../src/personal/profiles.ts';
+import { parseProfile } from '../../src/personal/profile.ts';
+import { readerSettings, rebuildProfile, recordVote, refreshPendingSeeds } from '../../src/personal/profiles.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { openStore, storageTargets } from '../harness/index.ts';
 
@@ -27,11 +28,11 @@ for (const target of storageTargets()) {
       const { store, reader } = await setUp();
       expect(await recordVote(store, config, reader.id, '2611.00101', 'more', '2026-11-26', NOW)).toBe('recorded');
       expect(await recordVote(store, config, reader.id, '2611.00101', 'more', '2026-11-26', NOW)).toBe('unchanged');
-      let profile = (await store.forYou.settings(reader.id)).profile!;
+      let profile = (await readerSettings(store, reader.id)).profile!;
       expect(profile.counts).toEqual({ more: 1, less: 0, seeds: 0 });
       expect(profile.learned.terms.video).toBeGreaterThan(0);
       expect(await recordVote(store, config, reader.id, '2611.00101', 'less', undefined, NOW)).toBe('replaced');
-      profile = (await store.forYou.settings(reader.id)).profile!;
+      profile = (await readerSettings(store, reader.id)).profile!;
       expect(profile.counts).toEqual({ more: 0, less: 1, seeds: 0 });
       expect(profile.learned.terms.video).toBeLessThan(0);
       expect(await store.forYou.voteCounts()).toEqual({ more: 0, less: 1 });
@@ -43,7 +44,7 @@ for (const target of storageTargets()) {
       await recordVote(store, config, reader.id, '2611.00102', 'more', undefined, NOW);
       const page = await store.forYou.profilesBetween(Math.min(reader.id, other.id), Math.max(reader.id, other.id));
       expect([...page.keys()]).toEqual([reader.id]);
-      expect(page.get(reader.id)!.voted).toEqual(['2611.00102']);
+      expect(parseProfile(page.get(reader.id))!.voted).toEqual(['2611.00102']);
     });
 
     it('forgets every vote, seed and the profile when the reader unsubscribes, and when they are removed', async () => {
@@ -68,7 +69,7 @@ for (const target of storageTargets()) {
       expect(await refreshPendingSeeds(store, config, NOW)).toBe(0);
       await storeObservations(store, [arxivObservation('2611.00199', { title: 'Diffusion Models for Protein Design', abstract: 'Proteins designed by diffusion.' })], NOW.toISOString());
       expect(await refreshPendingSeeds(store, config, NOW)).toBe(1);
-      const after = await store.forYou.settings(reader.id);
+      const after = await readerSettings(store, reader.id);
       expect(after).toMatchObject({ pendingSeeds: 0, profile: { counts: { more: 0, less: 0, seeds: 1 } } });
       expect(after.profile!.stated.terms.protein).toBeGreaterThan(0);
     });
@@ -77,7 +78,7 @@ for (const target of storageTargets()) {
       const { store, reader } = await setUp();
       await store.forYou.vote(reader.id, '2611.00101', 'more', undefined, '2025-01-01T00:00:00.000Z');
       await recordVote(store, config, reader.id, '2611.00102', 'more', undefined, NOW);
-      expect((await store.forYou.settings(reader.id)).profile!.voted).toEqual(['2611.00102']);
+      expect((await readerSettings(store, reader.id)).profile!.voted).toEqual(['2611.00102']);
       expect(await store.forYou.voteCounts()).toEqual({ more: 1, less: 0 });
     });
   });

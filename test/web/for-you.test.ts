@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { signFormToken, signToken } from '../../src/mail/tokens.ts';
+import { readerSettings } from '../../src/personal/profiles.ts';
 import type { PaperboyServer } from '../../src/web/server.ts';
 import { storageTargets } from '../harness/index.ts';
 import { seedEdition, urlencoded, webApp } from './helpers.ts';
@@ -30,7 +31,7 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
 
   const reader = async (email: string) => (await app.store.subscribers.upsert({ email, confirmed: true }, new Date().toISOString())).subscriber;
   const feedback = (id: number, paper: string, vote?: string) => `/feedback?paper=${encodeURIComponent(paper)}${vote ? `&vote=${vote}` : ''}&token=${signToken(app.secretKey, id, 'feedback')}`;
-  const votes = async (id: number) => (await app.store.forYou.settings(id)).profile?.counts;
+  const votes = async (id: number) => (await readerSettings(app.store, id)).profile?.counts;
 
   it('shows the paper and one button on GET, changing nothing; records the POST once; lets the opposite vote replace it', async () => {
     const r = await reader('voter@example.org');
@@ -127,7 +128,7 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
     expect(saved.statusCode).toBe(200);
     expect(saved.body).toContain('Your For you picks use it from your next email.');
     expect(saved.body).toContain('Not in our archive yet, so not counted until they appear in a feed we read: 2612.00001.');
-    const settings = await app.store.forYou.settings(r.id);
+    const settings = await readerSettings(app.store, r.id);
     expect(settings).toMatchObject({ seedPapers: ['2611.00302', '2612.00001'], authorId: 'hinton_g_1', pendingSeeds: 1, profile: { counts: { seeds: 1 }, author: { key: 'hinton_g' } } });
     // no "preferences changed" email for For you alone
     const jobs = await app.queues.get('mail').getJobs(['waiting', 'delayed', 'prioritized']);

@@ -1,6 +1,7 @@
 /** The body of `paperboy explain --reader EMAIL`. */
 import { ForYouChooser, MIN_SCORE, type Contribution, type PaperVerdict } from '../../personal/chooser.ts';
 import { decayFactor } from '../../personal/profile.ts';
+import { readerSettings } from '../../personal/profiles.ts';
 import { editionId, type EditionContent } from '../../rank/edition.ts';
 import { variantTopics } from '../../render/renderVariant.ts';
 import { EXIT, output, parseDateOption, UsageError, withData } from '../runtime.ts';
@@ -29,7 +30,7 @@ export async function explainReader(opts: { reader: string; date?: string; weekl
     const edition = await app.store.editions.get<EditionContent>(editionId(kind, date));
     if (!edition || edition.status === 'empty') throw new UsageError(`there is no ${kind} edition of ${date}${edition ? ' (the day had no papers)' : `: build it first (paperboy edition build --date ${date}${opts.weekly ? ' --weekly' : ''})`}`);
 
-    const settings = await app.store.forYou.settings(subscriber.id);
+    const settings = await readerSettings(app.store, subscriber.id);
     const profile = settings.profile;
     const delivery = await app.store.deliveries.get(edition.id, subscriber.id);
     const sent = delivery?.forYou ? ((await app.store.forYou.fragment(edition.id, delivery.forYou))?.paperIds ?? []) : delivery ? [] : undefined;

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../types.ts';
-import { parseProfile, type Profile } from '../../personal/profile.ts';
 import { parseStringList } from './json.ts';
 
 export type Vote = 'more' | 'less';
@@ -10,7 +9,8 @@ export interface ReaderSettings {
   seedPapers: string[];
   authorId?: string;
   pendingSeeds: number;
-  profile?: Profile;
+  /** The profile built from them, as JSON: src/personal/profile.ts writes and reads it (parseProfile). */
+  profile?: string;
   updatedAt?: string;
 }
 
@@ -82,16 +82,16 @@ export class ForYouQueries {
   async settings(subscriberId: number): Promise<ReaderSettings> {
     const row = await this.db.selectFrom('reader_profiles').selectAll().where('subscriber_id', '=', subscriberId).executeTakeFirst();
     if (!row) return { seedPapers: [], pendingSeeds: 0 };
-    return { seedPapers: parseStringList(row.seed_papers), authorId: row.author_id ?? undefined, pendingSeeds: Number(row.pending_seeds), profile: parseProfile(row.profile), updatedAt: row.updated_at };
+    return { seedPapers: parseStringList(row.seed_papers), authorId: row.author_id ?? undefined, pendingSeeds: Number(row.pending_seeds), profile: row.profile ?? undefined, updatedAt: row.updated_at };
   }
 
   /** Stores a reader's seeds, author id and rebuilt profile; with none of them the row goes. */
-  async saveSettings(subscriberId: number, s: { seedPapers: string[]; authorId?: string; pendingSeeds: number; profile?: Profile }, now: string): Promise<void> {
+  async saveSettings(subscriberId: number, s: { seedPapers: string[]; authorId?: string; pendingSeeds: number; profile?: string }, now: string): Promise<void> {
     if (s.seedPapers.length === 0 && !s.authorId && !s.profile) {
       await this.db.deleteFrom('reader_profiles').where('subscriber_id', '=', subscriberId).execute();
       return;
     }
-    const values = { seed_papers: JSON.stringify(s.seedPapers), author_id: s.authorId ?? null, pending_seeds: s.pendingSeeds, profile: s.profile ? JSON.stringify(s.profile) : null, updated_at: now };
+    const values = { seed_papers: JSON.stringify(s.seedPapers), author_id: s.authorId ?? null, pending_seeds: s.pendingSeeds, profile: s.profile ?? null, updated_at: now };
     await this.db
       .insertInto('reader_profiles')
       .values({ subscriber_id: subscriberId, ...values })
@@ -103,7 +103,7 @@ export class ForYouQueries {
    * The profiles of the readers with ids in [fromId, toId], for one fan-out page: one range
    * read, however many of the page's readers have one.
    */
-  async profilesBetween(fromId: number, toId: number): Promise<Map<number, Profile>> {
+  async profilesBetween(fromId: number, toId: number): Promise<Map<number, string>> {
     const rows = await this.db
       .selectFrom('reader_profiles')
       .select(['subscriber_id', 'profile'])
@@ -111,12 +111,7 @@ export class ForYouQueries {
       .where('subscriber_id', '<=', toId)
       .where('profile', 'is not', null)
       .execute();
-    const out = new Map<number, Profile>();
-    for (const r of rows) {
-      const p = parseProfile(r.profile);
-      if (p) out.set(Number(r.subscriber_id), p);
-    }
-    return out;
+    return new Map(rows.map((r) => [Number(r.subscriber_id), r.profile!]));
   }
 
   /** Readers (after `afterId`, in id order) with seed papers not seen when their profile was built. */

@@ -3,7 +3,7 @@
  * a placeholder filled at send time, so that a variant (or a For you block) is rendered once
  * for all its readers; the paper and the vote are plain in the URL.
  */
-import { PLACEHOLDER } from '../mail/placeholders.ts';
+import { PLACEHOLDER } from './placeholders.ts';
 
 export type VoteDirection = 'more' | 'less';
 
