@@ -3,7 +3,7 @@
  * written to docs/benchmarks.md, one section per suite. Each suite is a module of its own
  * in this folder; with no argument every suite runs.
  */
-const SUITES = ['ingest', 'render', 'send', 'load', 'feedback', 'web'] as const;
+const SUITES = ['ingest', 'render', 'send', 'load', 'feedback', 'web', 'foryou'] as const;
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = asked.filter((a) => !(SUITES as readonly string[]).includes(a));

@@ -5,6 +5,7 @@ import { registerOpsCommands } from './commands/ops.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerForYouCommands } from './commands/forYou.ts';
 import { jsonLogs, noteLogger } from '../log.ts';
 import { describeError, EXIT, output, toleratePipeClose, useBuiltInDefaults, UsageError } from './runtime.ts';
 import { withoutNul } from '../input.ts';
@@ -36,6 +37,7 @@ MAIL_TRANSPORT (outbox | ses), OUTBOX_DIR, MAIL_FROM, PUBLIC_URL, SECRET_KEY, AD
   registerSuppressionCommands(program);
   registerStatusCommand(program);
   registerMailCommands(program);
+  registerForYouCommands(program);
   for (const cmd of program.commands) {
     cmd.exitOverride();
     for (const sub of cmd.commands) sub.exitOverride();

@@ -322,6 +322,22 @@ export const configSchema = z
       })
       .prefault({}),
     /**
+     * "For you": a few papers picked per reader from their votes ("more like this" / "less
+     * like this" links on each paper), seed papers and arXiv author id, at the top of their
+     * email. Off: no feedback links, no For you block, no profile is read.
+     */
+    forYou: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Papers in a reader's For you block (papers of "Top today" are never among them). */
+        size: z.number().int().min(1).max(5).default(3),
+        /** Days after which a vote counts half (seed papers and the author id do not fade). */
+        halfLifeDays: z.number().positive().max(3650).default(30),
+        /** Seed papers a reader may give on the preferences page. */
+        maxSeeds: z.number().int().min(0).max(100).default(20),
+      })
+      .prefault({}),
+    /**
      * Jobs each worker process runs at once, per stage: sources fetched (ingest 4; the arXiv API
      * queue stays at 1 whatever this says, by arXiv's terms of use), papers ranked (rank 100),
      * editions rendered (render 1), send batches (send 2; `send.concurrency` is the messages in

@@ -10,6 +10,7 @@ import * as m004 from './migrations/004_feedback.ts';
 import * as m006 from './migrations/006_web.ts';
 import * as m007 from './migrations/007_delivery_time.ts';
 import * as m008 from './migrations/008_section_order.ts';
+import * as m009 from './migrations/009_for_you.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promis
   '006_web': m006,
   '007_delivery_time': m007,
   '008_section_order': m008,
+  '009_for_you': m009,
 };
 
 /** The migrations this version knows, in order. */

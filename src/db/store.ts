@@ -8,6 +8,7 @@ import { EditionQueries } from './queries/editions.ts';
 import { DeliveryQueries } from './queries/deliveries.ts';
 import { SuppressionQueries } from './queries/suppressions.ts';
 import { FeedbackQueries } from './queries/feedback.ts';
+import { ForYouQueries } from './queries/forYou.ts';
 
 /**
  * The pipeline's only door to the database: named queries grouped by what they are about.
@@ -21,6 +22,7 @@ export class Store {
   readonly deliveries: DeliveryQueries;
   readonly suppressions: SuppressionQueries;
   readonly feedback: FeedbackQueries;
+  readonly forYou: ForYouQueries;
   private closed = false;
 
   constructor(
@@ -35,6 +37,7 @@ export class Store {
     this.deliveries = new DeliveryQueries(db);
     this.suppressions = new SuppressionQueries(db);
     this.feedback = new FeedbackQueries(db);
+    this.forYou = new ForYouQueries(db);
   }
 
   /** Opens the database at `url` and brings its schema up to date. */

@@ -137,6 +137,8 @@ export interface DeliveriesTable {
   reclaimed_at: string | null;
   /** Not to be sent before this instant (the reader's hour); null: at once. */
   send_after: string | null;
+  /** The key of the For you fragment (`edition_fragments`) this delivery carries; null: none. */
+  for_you: string | null;
 }
 
 /** An SNS message handled by a webhook (idempotency and replay refusal). */
@@ -169,6 +171,42 @@ export interface EditionFeedbackTable {
   updated_at: string;
 }
 
+/** A reader's "more like this" / "less like this" on one paper; a second vote replaces the first. */
+export interface ReaderVotesTable {
+  subscriber_id: number;
+  paper_id: string;
+  vote: 'more' | 'less';
+  /** The edition whose email carried the link, when known. */
+  edition_id: string | null;
+  /** When the vote (or the vote it replaced with the opposite) was cast: its age decays it. */
+  created_at: string;
+}
+
+/** What a reader gave for For you, and the profile built from it and their votes. */
+export interface ReaderProfilesTable {
+  subscriber_id: number;
+  /** JSON string[]: arXiv ids the reader gave as papers they like. */
+  seed_papers: string;
+  /** An arXiv author id such as `hinton_g_1`, as given. */
+  author_id: string | null;
+  /** Seed papers not in the papers table yet: the profile is rebuilt once they are. */
+  pending_seeds: number;
+  /** JSON Profile (src/personal/profile.ts); null while nothing gives it a weight. */
+  profile: string | null;
+  updated_at: string;
+}
+
+/** One For you block of an edition: the same papers, the same HTML and text, for every reader who gets them. */
+export interface EditionFragmentsTable {
+  edition_id: string;
+  fragment_key: string;
+  /** JSON string[]: the papers, in the block's order. */
+  paper_ids: string;
+  html: string;
+  text: string;
+  rendered_at: string;
+}
+
 export interface Database {
   papers: PapersTable;
   paper_aliases: PaperAliasesTable;
@@ -181,4 +219,7 @@ export interface Database {
   sns_messages: SnsMessagesTable;
   delivery_feedback: DeliveryFeedbackTable;
   edition_feedback: EditionFeedbackTable;
+  reader_votes: ReaderVotesTable;
+  reader_profiles: ReaderProfilesTable;
+  edition_fragments: EditionFragmentsTable;
 }

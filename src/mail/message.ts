@@ -18,7 +18,7 @@
  * the length of a reader's link.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { PLACEHOLDER, escapeHtml, type PersonalLinks } from './placeholders.ts';
+import { PLACEHOLDER, escapeHtml, type ForYouFragment, type PersonalLinks } from './placeholders.ts';
 import { QuotedPrintableWriter, displayName, headerSafe, quotedPrintableLine, rfc5322Date, unstructuredValue } from './mime.ts';
 
 export interface Address {
@@ -73,23 +73,32 @@ export interface ReaderHeaders {
   date: Date;
   /** The reader's links: List-Unsubscribe on list mail, and spliced into the bodies where they have their placeholders. */
   links?: Partial<PersonalLinks> & { unsubscribe: string; unsubscribeMailto: string };
+  /** The reader's For you block, encoded once per fragment (`encodeFragment`); absent: none. */
+  forYou?: EncodedFragment;
 }
 
-type Slot = keyof PersonalLinks;
+type Slot = 'unsubscribe' | 'preferences' | 'feedbackToken' | 'forYou';
 const SLOTS: [string, Slot][] = [
   [PLACEHOLDER.unsubscribeUrl, 'unsubscribe'],
   [PLACEHOLDER.preferencesUrl, 'preferences'],
+  [PLACEHOLDER.feedbackToken, 'feedbackToken'],
+  [PLACEHOLDER.forYou, 'forYou'],
 ];
 const SLOT_PATTERN = new RegExp(SLOTS.map(([p]) => p).join('|'), 'g');
+const LINK_SLOTS: Exclude<Slot, 'forYou'>[] = ['unsubscribe', 'preferences', 'feedbackToken'];
 
-/** A body encoded once: literal ASCII pieces and the slots where a reader's links go. */
+/** A body encoded once: literal ASCII pieces and the slots where a reader's parts go. */
 interface EncodedBody {
   pieces: Buffer[];
   slots: Slot[];
   html: boolean;
 }
 
-function encodeBody(source: string, html: boolean): EncodedBody {
+/**
+ * `spliced`: the body goes into another at a slot, so it ends with a soft line break like a
+ * link does, and the body around it goes on at the start of a line.
+ */
+function encodeBody(source: string, html: boolean, spliced = false): EncodedBody {
   const w = new QuotedPrintableWriter();
   const pieces: Buffer[] = [];
   const slots: Slot[] = [];
@@ -101,18 +110,36 @@ function encodeBody(source: string, html: boolean): EncodedBody {
     last = m.index + m[0].length;
   }
   w.write(source.slice(last));
-  pieces.push(Buffer.from(w.finish(), 'latin1'));
+  pieces.push(Buffer.from(spliced ? w.softBreak().take() : w.finish(), 'latin1'));
   return { pieces, slots, html };
+}
+
+/** A For you block, encoded once for every reader who gets it. */
+export interface EncodedFragment {
+  text: EncodedBody;
+  html: EncodedBody;
+}
+
+export function encodeFragment(fragment: ForYouFragment): EncodedFragment {
+  // a block holds feedback links only: never another block
+  const strip = (body: string) => body.replaceAll(PLACEHOLDER.forYou, '');
+  return { text: encodeBody(strip(fragment.text), false, true), html: encodeBody(strip(fragment.html), true, true) };
 }
 
 function sanitizeAddress(address: string): string {
   return headerSafe(address).replace(/[\s<>,;"]/g, '');
 }
 
-/** One variant's message, encoded once; `build` makes each reader's copy. */
+/**
+ * One variant's message, encoded once; `build` makes each reader's copy. A variant with a For
+ * you slot is encoded twice, lazily: without the slot for the readers who get no block (their
+ * message is byte for byte the one of a variant rendered without it), with it for the others.
+ */
 export class PreparedMessage {
   private readonly text: EncodedBody;
   private readonly html: EncodedBody;
+  private slotted?: { text: EncodedBody; html: EncodedBody };
+  private readonly withSlot?: { text: string; html: string };
   private readonly boundary: string;
   private readonly list: boolean;
   private readonly fixedHeaders: string;
@@ -121,10 +148,13 @@ export class PreparedMessage {
   private readonly tail: Buffer;
 
   constructor(sender: SenderHeaders, body: { subject: string; text: string; html: string }) {
-    this.text = encodeBody(body.text, false);
-    this.html = encodeBody(body.html, true);
+    const text = body.text.replace(PLACEHOLDER.forYou, '');
+    const html = body.html.replace(PLACEHOLDER.forYou, '');
+    if (text !== body.text || html !== body.html) this.withSlot = { text: body.text, html: body.html };
+    this.text = encodeBody(text, false);
+    this.html = encodeBody(html, true);
     // "=_" never occurs in quoted-printable output, so the boundary cannot occur in a body
-    this.boundary = `=_pb_${createHash('sha1').update(body.subject).update(body.text).update(body.html).digest('hex').slice(0, 24)}`;
+    this.boundary = `=_pb_${createHash('sha1').update(body.subject).update(text).update(html).digest('hex').slice(0, 24)}`;
     const from = sender.from.name ? `${displayName(sender.from.name)} <${sanitizeAddress(sender.from.address)}>` : sanitizeAddress(sender.from.address);
     const lines = [`From: ${from}`, `Subject: ${unstructuredValue(body.subject, 'Subject: '.length)}`];
     const list = sender.list;
@@ -143,7 +173,7 @@ export class PreparedMessage {
     this.tail = Buffer.from(`\r\n--${this.boundary}--\r\n`, 'latin1');
   }
 
-  /** The reader's message: their headers, the shared bodies with their links spliced in. */
+  /** The reader's message: their headers, the shared bodies with their links (and For you block) spliced in. */
   build(reader: ReaderHeaders): Buffer {
     const links = reader.links;
     let head = `To: ${sanitizeAddress(reader.to)}\r\nDate: ${rfc5322Date(reader.date)}\r\nMessage-ID: ${headerSafe(reader.messageId).replace(/\s/g, '')}\r\n`;
@@ -155,29 +185,33 @@ export class PreparedMessage {
     }
     const chunks: Buffer[] = [Buffer.from(head + this.fixedHeaders, 'latin1'), this.textHead];
     // each of the reader's links is encoded once per form, however often the body shows it
-    const encoded = new Map<string, Buffer>();
-    const link = (slot: Slot, html: boolean) => {
-      const key = `${slot}:${html}`;
-      let b = encoded.get(key);
+    // (the feedback token ends a link on every card)
+    const encoded: (Buffer | undefined)[] = [];
+    const link = (slot: Exclude<Slot, 'forYou'>, html: boolean) => {
+      const at = LINK_SLOTS.indexOf(slot) * 2 + (html ? 1 : 0);
+      let b = encoded[at];
       if (!b) {
         const value = links?.[slot];
         if (value === undefined) throw new Error(`the message to ${reader.to} has a place for the reader's ${slot} link, and no such link was given`);
-        b = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
-        encoded.set(key, b);
+        b = encoded[at] = Buffer.from(quotedPrintableLine(html ? escapeHtml(value) : value), 'latin1');
       }
       return b;
     };
-    this.splice(this.text, link, chunks);
+    const bodies: { text: EncodedBody; html: EncodedBody } =
+      reader.forYou && this.withSlot ? (this.slotted ??= { text: encodeBody(this.withSlot.text, false), html: encodeBody(this.withSlot.html, true) }) : { text: this.text, html: this.html };
+    this.splice(bodies.text, link, chunks, reader.forYou?.text);
     chunks.push(this.htmlHead);
-    this.splice(this.html, link, chunks);
+    this.splice(bodies.html, link, chunks, reader.forYou?.html);
     chunks.push(this.tail);
     return Buffer.concat(chunks);
   }
 
-  private splice(body: EncodedBody, link: (slot: Slot, html: boolean) => Buffer, into: Buffer[]): void {
+  private splice(body: EncodedBody, link: (slot: Exclude<Slot, 'forYou'>, html: boolean) => Buffer, into: Buffer[], forYou?: EncodedBody): void {
     for (let i = 0; i < body.slots.length; i++) {
       into.push(body.pieces[i]!);
-      into.push(link(body.slots[i]!, body.html));
+      const slot = body.slots[i]!;
+      if (slot !== 'forYou') into.push(link(slot, body.html));
+      else if (forYou) this.splice(forYou, link, into);
     }
     into.push(body.pieces[body.pieces.length - 1]!);
   }

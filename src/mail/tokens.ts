@@ -9,9 +9,13 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe';
+/**
+ * `feedback` authorises one reader's "more like this" / "less like this" votes and nothing
+ * else: every paper's links carry the same token, with the paper and the vote beside it.
+ */
+export type TokenPurpose = 'confirm' | 'preferences' | 'unsubscribe' | 'feedback';
 type LinkPurpose = Exclude<TokenPurpose, 'confirm'>;
-const LINK_PURPOSES: ReadonlySet<string> = new Set(['preferences', 'unsubscribe']);
+const LINK_PURPOSES: ReadonlySet<string> = new Set(['preferences', 'unsubscribe', 'feedback']);
 
 /** How long a confirmation link works. */
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 3600_000;
@@ -91,6 +95,8 @@ export interface SubscriberLinks {
   preferences: string;
   /** The mailto: form of List-Unsubscribe. */
   unsubscribeMailto: string;
+  /** The token every feedback link of this reader's email ends with. */
+  feedbackToken: string;
 }
 
 export function subscriberLinks(publicUrl: string, secret: string, subscriberId: number, mailDomain: string): SubscriberLinks {
@@ -99,5 +105,6 @@ export function subscriberLinks(publicUrl: string, secret: string, subscriberId:
     unsubscribe: `${publicUrl}/unsubscribe?token=${unsubscribeToken}`,
     preferences: `${publicUrl}/preferences?token=${signToken(secret, subscriberId, 'preferences')}`,
     unsubscribeMailto: `mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${unsubscribeToken}`,
+    feedbackToken: signToken(secret, subscriberId, 'feedback'),
   };
 }

@@ -11,6 +11,8 @@ import { QUEUE } from '../queues/index.ts';
 import type { Edition, EditionContent } from '../rank/edition.ts';
 import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
+import { ForYouFanout } from './forYou.ts';
+import { refreshPendingSeeds } from '../personal/profiles.ts';
 import { readerSendAt } from '../send/schedule.ts';
 import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../db/queries/subscribers.ts';
 
@@ -55,9 +57,10 @@ export async function addReaderDelivery(ctx: StageContext, edition: Edition, sub
   if (topics.length === 0) return 'no-sections';
   const first = variantFirst(edition.content, topics, subscriber.sectionOrder);
   await new VariantStore(ctx, edition).ensure(topics, first);
+  const forYou = ctx.config.forYou.enabled ? (await new ForYouFanout(ctx, edition).choose([{ id: subscriber.id, topics }])).get(subscriber.id) : undefined;
   const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
   // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
-  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics, first), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain) }], new Date().toISOString());
+  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics, first), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain), forYou }], new Date().toISOString());
   return 'added';
 }
 
@@ -73,17 +76,16 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   const variantStore = new VariantStore(ctx, edition);
   // a template that cannot render fails the same way on every retry: record the cause where
   // `edition send --wait` and `status` read it, and fail the job for good
-  const variants = {
-    ensure: async (topics: string[], first: string[]) => {
-      try {
-        return await variantStore.ensure(topics, first);
-      } catch (err) {
-        if (!(err instanceof RenderError)) throw err;
-        await store.editions.setRenderError(editionId, err.message, now());
-        throw new UnrecoverableError(err.message);
-      }
-    },
+  const renderedOrRecorded = async <T>(render: () => Promise<T>): Promise<T> => {
+    try {
+      return await render();
+    } catch (err) {
+      if (!(err instanceof RenderError)) throw err;
+      await store.editions.setRenderError(editionId, err.message, now());
+      throw new UnrecoverableError(err.message);
+    }
   };
+  const variants = { ensure: (topics: string[], first: string[]) => renderedOrRecorded(() => variantStore.ensure(topics, first)) };
 
   const domain = domainOf(parseAddress(env.mailFrom).address);
   // once per (time zone, hour) bucket, not per reader
@@ -100,7 +102,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   // readers share a few choices (topic set and section order): each choice's sections, variant
   // key and render are worked out once, not once per reader (a reader who changed theirs after
   // the choices were listed below brings a choice first seen in the fan-out, rendered there)
-  const variantOfChoice = new Map<string, { key: string; ready?: Promise<unknown> }>();
+  const variantOfChoice = new Map<string, { key: string; topics: string[]; ready?: Promise<unknown> }>();
   const variantOf = (topicSet: string, sectionOrder: string) => {
     // both are stored canonical (topicSetKey, sectionOrderKey), and neither spelling holds a newline
     const choice = `${topicSet}\n${sectionOrder}`;
@@ -108,7 +110,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     if (!v) {
       const topics = variantTopics(edition.content, parseTopicSet(topicSet));
       const first = variantFirst(edition.content, topics, parseSectionOrder(sectionOrder));
-      v = { key: variantKey(topics, first), ready: topics.length > 0 ? variants.ensure(topics, first) : undefined };
+      v = { key: variantKey(topics, first), topics, ready: topics.length > 0 ? variants.ensure(topics, first) : undefined };
       variantOfChoice.set(choice, v);
     }
     return v;
@@ -134,9 +136,14 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
   let batches = 0;
   let recipients = 0;
   if (!edition.fanoutDone) {
+    // seed papers ingested since their reader gave them count from this edition on
+    if (config.forYou.enabled) await refreshPendingSeeds(store, config, new Date());
+    const forYou = config.forYou.enabled ? new ForYouFanout(ctx, edition) : undefined;
     for (;;) {
       const page = await store.subscribers.confirmedPage(frequency, cursor, config.send.batchSize);
       if (page.length === 0) break;
+      // each reader's For you block, its fragment stored before any delivery names it
+      const forYouOf = forYou ? await renderedOrRecorded(() => forYou.choose(page.map((s) => ({ id: s.id, topics: variantOf(s.topicSet, s.sectionOrder).topics })))) : undefined;
       const rows = [];
       const laterBuckets = new Set<number>();
       let anyDueNow = false;
@@ -148,7 +155,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
         const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
         if (at > fanoutAt) laterBuckets.add(at);
         else anyDueNow = true;
-        rows.push({ editionId, subscriberId: s.id, variantKey: variant.key, messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined });
+        rows.push({ editionId, subscriberId: s.id, variantKey: variant.key, messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined, forYou: forYouOf?.get(s.id) });
       }
       await store.deliveries.insertPending(rows, now());
       const fromId = page[0]!.id;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { digestText } from '../../templates/email/digestText.ts';
 import { DEFAULT_BUDGET, digestView, sectionsInOrder, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
 import type { EditionContent } from '../rank/edition.ts';
+import { PLACEHOLDER } from '../mail/placeholders.ts';
 
 export interface RenderedVariant {
   /** The sections this variant shows. */
@@ -75,6 +76,9 @@ export async function renderVariant(content: EditionContent, topics: string[], o
       // React and MJML load on the first render, not at every command's start
       const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Digest.tsx'), import('../../templates/email/mjml.ts')]);
       ({ html } = await compileEmail(createElement(Digest, { view })));
+      // MJML puts a space before a raw row: without it, removing the slot gives the email
+      // rendered without one, byte for byte (a reader with no For you block gets exactly that)
+      html = html.replace(` ${PLACEHOLDER.forYou}`, PLACEHOLDER.forYou);
     } catch (err) {
       if (err instanceof RenderError) throw err;
       throw new RenderError(`rendering the ${content.kind} edition of ${content.date} failed: ${(err as Error).message}`, { cause: err });

@@ -10,7 +10,7 @@ import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
 import { editionFlags, type EditionContent } from '../rank/edition.ts';
 import { VariantStore } from '../render/variants.ts';
-import { PreparedMessage, domainOf, listOf, parseAddress, type SenderHeaders } from '../mail/message.ts';
+import { PreparedMessage, domainOf, encodeFragment, listOf, parseAddress, type EncodedFragment, type SenderHeaders } from '../mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
 import { subscriberLinks } from '../mail/tokens.ts';
 import type { Permit, SendRateLimiter } from './rateLimiter.ts';
@@ -50,6 +50,8 @@ export interface SendDependencies {
   limiter?: SendRateLimiter;
   /** Variants already encoded by this worker, by edition and variant: encoded once per worker, not per batch. */
   prepared?: Map<string, Promise<PreparedMessage>>;
+  /** For you blocks already encoded by this worker, by edition and fragment, likewise. */
+  fragments?: Map<string, Promise<EncodedFragment>>;
   /**
    * Whether this run still holds its batch (its job's lock). Asked before a message goes out
    * when the last answer is older than a second: a worker that was stopped or frozen past its
@@ -107,7 +109,7 @@ async function recordPatiently(ctx: StageContext, editionId: string, record: () 
 }
 
 export async function sendBatch(ctx: StageContext, deps: SendDependencies | Messenger, job: SendBatchJob): Promise<BatchOutcome> {
-  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>(), stillHeld } = 'messenger' in deps ? deps : { messenger: deps };
+  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>(), fragments = new Map<string, Promise<EncodedFragment>>(), stillHeld } = 'messenger' in deps ? deps : { messenger: deps };
   const { store, env, config } = ctx;
   const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
   const editionId = job.editionId;
@@ -162,6 +164,21 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
       p.catch(() => prepared.delete(key));
       if (prepared.size >= PREPARED_KEPT) prepared.delete(prepared.keys().next().value!);
       prepared.set(key, p);
+    }
+    return p;
+  };
+
+  const fragmentOf = (key: string) => {
+    const cacheKey = `${editionId}\0${key}`;
+    let p = fragments.get(cacheKey);
+    if (!p) {
+      p = store.forYou.fragment(editionId, key).then((f) => {
+        if (!f) throw new Error(`For you block ${key} of edition ${editionId} is missing: it is stored before its deliveries are queued`);
+        return encodeFragment(f);
+      });
+      p.catch(() => fragments.delete(cacheKey));
+      if (fragments.size >= PREPARED_KEPT * 16) fragments.delete(fragments.keys().next().value!);
+      fragments.set(cacheKey, p);
     }
     return p;
   };
@@ -223,7 +240,8 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
 
   const sendOne = async (d: PendingDelivery): Promise<DeliveryOutcome | undefined> => {
     const message = await messageOf(d.variantKey);
-    const raw = message.build({ to: d.email, messageId: d.messageId, date: new Date(), links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain) });
+    const forYou = d.forYou ? await fragmentOf(d.forYou) : undefined;
+    const raw = message.build({ to: d.email, messageId: d.messageId, date: new Date(), links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain), forYou });
     for (let attempt = 0; ; attempt++) {
       if (halt.value) return undefined;
       let permit: Permit | undefined;

@@ -129,6 +129,24 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
       for (const [reason, n] of Object.entries(await app.store.suppressions.count())) this.set({ reason }, n);
     },
   });
+  new Gauge({
+    name: 'paperboy_for_you_votes',
+    help: 'Readers\' "more like this" / "less like this" votes held, by direction (a vote replaced by its opposite counts once)',
+    labelNames: ['direction'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [direction, n] of Object.entries(await app.store.forYou.voteCounts())) this.set({ direction }, n);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_for_you_profiles',
+    help: 'Readers with a For you profile (votes, seed papers or an author id)',
+    registers: [registry],
+    async collect() {
+      this.set(await app.store.forYou.profileCount());
+    },
+  });
   const sources = await (async () => {
     const papers = new Gauge({ name: 'paperboy_source_papers', help: 'Papers stored from each source so far', labelNames: ['source'], registers: [registry] });
     const lastSuccess = new Gauge({ name: 'paperboy_source_last_success_timestamp_seconds', help: 'When each source was last read successfully', labelNames: ['source'], registers: [registry] });

@@ -15,6 +15,7 @@ import { redisClient } from '../queues/redis.ts';
 import { messagePage, SITE_CSS, TIMEZONE_SCRIPT } from '../../templates/pages/layout.ts';
 import { WebContext, sendPage } from './context.ts';
 import { registerSubscriptionRoutes } from './subscription.ts';
+import { registerForYouRoutes } from './forYou.ts';
 import { registerArchiveRoutes } from './archive.ts';
 import { registerOperatorRoutes } from './operator.ts';
 import { registerWebhooks } from './webhooks.ts';
@@ -136,6 +137,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<P
   server.get('/assets/timezone.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(TIMEZONE_SCRIPT));
 
   registerSubscriptionRoutes(server, web, { rateLimit: opts.subscribeRateLimit ?? { max: 10, timeWindowMs: 60_000 } });
+  registerForYouRoutes(server, web);
   registerArchiveRoutes(server, web);
   await registerOperatorRoutes(server, web);
   // the SES webhooks (signature-verified SNS)

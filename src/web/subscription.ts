@@ -12,8 +12,9 @@ import { isDate } from '../domain/time.ts';
 import type { EditionContent } from '../rank/edition.ts';
 import type { Subscriber } from '../db/queries/subscribers.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
-import { checkInboxPage, confirmedPage, confirmPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type TopicChoice } from '../../templates/pages/subscription.ts';
+import { checkInboxPage, confirmedPage, confirmPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type PreferencesView, type TopicChoice } from '../../templates/pages/subscription.ts';
 import { sendPage, type WebContext } from './context.ts';
+import { forYouFieldsOf, forYouPreferences, saveForYouFields } from './forYou.ts';
 
 const many = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 const one = z.string().max(100).optional();
@@ -149,15 +150,16 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   const notSubscribed = (reply: FastifyReply, status: number) =>
     sendPage(reply, status, messagePage('You are not subscribed', `This address gets no ${listName}, so there is nothing to change. To subscribe again, use the form on the home page: we will send a confirmation email first.`, 'error', listName));
 
-  const showPreferences = (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: 'changed' | 'unchanged'; error?: string } = {}) =>
-    sendPage(
+  const showPreferences = async (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: PreferencesView['saved']; error?: string; typed?: { seedPapers?: string; authorId?: string } } = {}) => {
+    const formToken = signFormToken(app.secretKey, token);
+    return sendPage(
       reply,
       status,
       preferencesPage({
         listName,
         email: s.email,
         action: `/preferences?token=${encodeURIComponent(token)}`,
-        formToken: signFormToken(app.secretKey, token),
+        formToken,
         topics: topicChoices(s.topics),
         sectionOrder: s.sectionOrder,
         frequency: s.frequency,
@@ -169,8 +171,10 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         today: today(),
         saved: extra.saved,
         error: extra.error,
+        forYou: await forYouPreferences(web, s.id, { resetAction: `/preferences/for-you/reset?token=${encodeURIComponent(token)}`, formToken }, extra.typed),
       }),
     );
+  };
 
   server.get('/preferences', async (req, reply) => {
     const found = await subscriberFor(req, 'preferences');
@@ -179,21 +183,32 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     return showPreferences(reply, 200, found.token, found.subscriber);
   });
 
-  server.post('/preferences', async (req, reply) => {
+  /**
+   * The checks every POST of the preferences page passes (the save and the For you reset): a
+   * form, from our page (its signed form token), with the reader's link token; else the refusal sent.
+   */
+  const preferencesPost = async (req: FastifyRequest, reply: FastifyReply): Promise<{ token: string; subscriber: Subscriber; fields: Record<string, unknown> } | { refused: FastifyReply }> => {
     if (!FORM_TYPES.test(req.headers['content-type'] ?? '')) {
-      return sendPage(reply, 415, messagePage('Not saved', 'Preferences are saved from the form of the preferences page; nothing was changed.', 'error', listName));
+      return { refused: sendPage(reply, 415, messagePage('Not saved', 'Preferences are saved from the form of the preferences page; nothing was changed.', 'error', listName)) };
     }
-    const notFromOurPage = () =>
-      sendPage(reply, 403, messagePage('Not saved', 'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.', 'error', listName));
+    const notFromOurPage = () => ({
+      refused: sendPage(reply, 403, messagePage('Not saved', 'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.', 'error', listName)),
+    });
     if (fromOtherSite(req, app.env.publicUrl)) return notFromOurPage();
     const found = await subscriberFor(req, 'preferences');
-    if (!found) return web.badLink(reply);
-    const { token, subscriber } = found;
+    if (!found) return { refused: web.badLink(reply) };
     const fields = (req.body ?? {}) as Record<string, unknown>;
-    if (!verifyFormToken(app.secretKey, token, fields.form_token)) return notFromOurPage();
+    if (!verifyFormToken(app.secretKey, found.token, fields.form_token)) return notFromOurPage();
     // the preferences link can change settings; it never brings back someone who left
-    if (subscriber.status !== 'confirmed') return notSubscribed(reply, 409);
-    const refuse = (problem: string) => showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}` });
+    if (found.subscriber.status !== 'confirmed') return { refused: notSubscribed(reply, 409) };
+    return { ...found, fields };
+  };
+
+  server.post('/preferences', async (req, reply) => {
+    const found = await preferencesPost(req, reply);
+    if ('refused' in found) return found.refused;
+    const { token, subscriber, fields } = found;
+    const refuse = (problem: string, typed?: { seedPapers?: string; authorId?: string }) => showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}`, typed });
     const body = preferencesBody.safeParse(fields);
     if (!body.success) return refuse('choose how often, an hour and a time zone.');
     const hour = wholeNumber('the hour', body.data.hour, 0, 23);
@@ -206,6 +221,8 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const rawOrder = fields.sections_first;
     const order = rawOrder === undefined ? undefined : sectionsFirstField(known).safeParse(rawOrder);
     if (order && !order.success) return refuse(order.error.issues.find((i) => i.code === 'custom')?.message ?? 'choose the sections first from the list.');
+    const forYou = app.config.forYou.enabled ? forYouFieldsOf(fields, app.config.forYou.maxSeeds) : undefined;
+    if (forYou && !forYou.ok) return refuse(forYou.error, forYou.typed);
     const changed = await app.store.subscribers.setPreferences(
       subscriber.id,
       {
@@ -219,7 +236,17 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
       new Date().toISOString(),
     );
     if (changed) await app.queues.addMail({ kind: 'preferences-changed', subscriberId: subscriber.id });
-    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, { saved: changed ? 'changed' : 'unchanged' });
+    const forYouChanged = forYou?.ok ? await saveForYouFields(web, subscriber.id, forYou.change) : false;
+    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, { saved: changed ? 'changed' : forYouChanged ? 'for-you' : 'unchanged' });
+  });
+
+  // "Reset my For you": a form of its own on the preferences page, under the same checks
+  server.post('/preferences/for-you/reset', async (req, reply) => {
+    const found = await preferencesPost(req, reply);
+    if ('refused' in found) return found.refused;
+    await app.store.forYou.forget(found.subscriber.id);
+    app.log.info('for you reset', { subscriber: found.subscriber.id });
+    return showPreferences(reply, 200, found.token, found.subscriber, { saved: 'reset' });
   });
 
   server.get('/unsubscribe', async (req, reply) => {

@@ -21,6 +21,7 @@ export function startSendWorker(app: App): StageHandle {
   const prepared = new Map();
   // a paused edition defers each of its batches once a second: said once, then summed up
   const deferrals = new RepeatedEvents(app.log, { everyMs: DEFERRAL_SUMMARY_MS, counted: 'deferrals', summary: 'send batches still deferred', end: 'send batches no longer deferred' });
+  const fragments = new Map();
   /** Jobs this worker lost to another (it logged why): BullMQ's refusals to finish them are expected. */
   const takenOver = new Set<string>();
   const worker = makeWorker<SendJob, BatchOutcome>(
@@ -33,7 +34,7 @@ export function startSendWorker(app: App): StageHandle {
       const stillHeld = async () => token === undefined || (await app.queues.holdsLock(QUEUE.send, String(job.id), token));
       const outcome = await sendBatch(
         { ...app, log },
-        { messenger, prepared, limiter: messenger.metered ? await limiterOf() : undefined, stillHeld },
+        { messenger, prepared, fragments, limiter: messenger.metered ? await limiterOf() : undefined, stillHeld },
         // an earlier run failed or lost the lock (stalled): what it left "sending" is this run's now
         { ...job.data, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), takeOver: job.attemptsMade > 0 || job.stalledCounter > 0 },
       );

@@ -4,13 +4,14 @@
  * buttons 44 px tall.
  */
 import type { CSSProperties } from 'react';
-import { Block, Buttons, EmailShell, Footer, MjText, color, link, muted, size } from './Layout.tsx';
+import { Block, Buttons, EmailShell, Footer, MjText, color, muted, size, textLink } from './Layout.tsx';
 import { Papers } from './Paper.tsx';
-import type { DigestPaper, DigestView } from './view.ts';
+import { MjRaw } from './mjml.ts';
+import { PLACEHOLDER, type DigestPaper, type DigestView } from './view.ts';
 
 const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
 
-function SectionHeading({ children }: { children: string }) {
+export function SectionHeading({ children }: { children: string }) {
   return (
     <MjText padding="8px 0 8px">
       <h2 className="pb-h" style={h2}>
@@ -26,7 +27,7 @@ function DigestHeader({ view }: { view: DigestView }) {
       <MjText css-class="pb-m" padding="0">
         <p className="pb-m" style={{ ...muted, margin: 0 }}>
           {view.listName} ·{' '}
-          <a href={view.archiveUrl} className="pb-a" style={{ ...link, display: 'inline-block', padding: '12px 0' }}>
+          <a href={view.archiveUrl} className="pb-a" style={textLink}>
             View in browser
           </a>
         </p>
@@ -41,6 +42,35 @@ function DigestHeader({ view }: { view: DigestView }) {
       </MjText>
     </>
   );
+}
+
+/**
+ * The head of a reader's For you block (the block itself is rendered once per choice of papers
+ * by src/render/forYou.ts: this, then a PaperCard for each paper): where the picks come from
+ * and where to change them.
+ */
+export function ForYouHeader({ preferencesUrl }: { preferencesUrl: string }) {
+  return (
+    <>
+      <SectionHeading>For you</SectionHeading>
+      <MjText css-class="pb-m" padding="0 0 8px">
+        <p className="pb-m" style={{ ...muted, margin: 0 }}>
+          Picked from your &quot;more like this&quot; votes and seed papers.{' '}
+          <a href={preferencesUrl} className="pb-a" style={textLink}>
+            Change or reset
+          </a>
+        </p>
+      </MjText>
+    </>
+  );
+}
+
+/**
+ * Where a reader's For you block goes: a raw row of the column, kept verbatim by MJML and
+ * filled or removed at send time.
+ */
+function ForYouSlot() {
+  return <MjRaw dangerouslySetInnerHTML={{ __html: PLACEHOLDER.forYou }} />;
 }
 
 /** A titled list of papers: "Top today", a topic, "More papers". */
@@ -69,6 +99,7 @@ export function Digest({ view }: { view: DigestView }) {
     <EmailShell title={view.subject} preheader={view.preheader}>
       <Block padding="16px 20px 0">
         <DigestHeader view={view} />
+        {view.forYouSlot ? <ForYouSlot /> : null}
         <Section title={view.kind === 'weekly' ? 'Top this week' : 'Top today'} papers={view.top} />
         {view.sections.map((s) => (
           <Section key={s.topic} title={s.title} papers={s.papers} />

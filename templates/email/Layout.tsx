@@ -9,6 +9,8 @@ import { color, font, size, stylesheet } from './theme.ts';
 
 export const muted: CSSProperties = { color: color.muted, fontSize: size.small, lineHeight: '20px' };
 export const link: CSSProperties = { color: color.accent };
+/** A link in a line of text that is still a 44 px tap target. */
+export const textLink: CSSProperties = { ...link, display: 'inline-block', padding: '12px 0' };
 // A button is a table cell, as mj-button draws one: Outlook for Windows takes a background and
 // padding only from cells (on a link it drops both, and inline buttons run together). The link
 // fills its cell with the same padding, so that the whole box is the tap target elsewhere.

@@ -4,7 +4,7 @@
  * Every paper is one <mj-text>, which keeps MJML's per-block markup (and so the byte size) down.
  */
 import { Fragment, type CSSProperties } from 'react';
-import { Buttons, MjText, color, link, muted, size } from './Layout.tsx';
+import { Buttons, MjText, color, link, muted, size, textLink } from './Layout.tsx';
 import type { DigestPaper } from './view.ts';
 
 const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
@@ -100,13 +100,35 @@ function PaperTitle({ paper, style }: { paper: DigestPaper; style: CSSProperties
   );
 }
 
-function PaperCard({ paper }: { paper: DigestPaper }) {
+/**
+ * "More like this · Less like this" (an email with For you on): two text links, light enough
+ * for every card of a 90 KB email. Above the buttons: a line after them would sit beside
+ * their floated tables.
+ */
+function Feedback({ paper }: { paper: DigestPaper }) {
+  if (!paper.feedback) return null;
+  return (
+    <p className="pb-m" style={{ ...muted, ...line }}>
+      <a href={paper.feedback.more} className="pb-a" style={textLink}>
+        More like this
+      </a>
+      {SEPARATOR}
+      <a href={paper.feedback.less} className="pb-a" style={textLink}>
+        Less like this
+      </a>
+    </p>
+  );
+}
+
+/** A full card: in Top today and the topics, and in a reader's For you block. */
+export function PaperCard({ paper }: { paper: DigestPaper }) {
   return (
     <MjText padding="0 0 16px">
       <PaperTitle paper={paper} style={title} />
       <Meta paper={paper} />
       <Blurb paper={paper} />
       <Signals paper={paper} />
+      <Feedback paper={paper} />
       <Buttons links={paper.links} />
     </MjText>
   );

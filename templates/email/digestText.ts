@@ -3,7 +3,8 @@
  * Lines wrap at 76 characters with continuation lines indented, bylines are never split from
  * their paper, and every link stands on its own line so that it stays clickable.
  */
-import type { DigestPaper, DigestView } from './view.ts';
+import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
+import type { DigestPaper, DigestView, ForYouPaper } from './view.ts';
 
 export function wrap(text: string, width = 76, indent = '', hanging = indent): string {
   const lines: string[] = [];
@@ -26,10 +27,11 @@ function heading(title: string): string[] {
   return [title.toUpperCase(), '='.repeat(Math.min(76, title.length)), ''];
 }
 
-function paperText(p: DigestPaper, n: number): string[] {
-  // continuation lines line up under the title, whatever the number's width
-  const pad = ' '.repeat(`${n}. `.length);
-  const out = [wrap(`${n}. ${p.title}`, 76, '', pad)];
+/** One paper, led by its number ("3.") or, in For you, a bullet ("*"), and a blank line after it. */
+function paperText(p: DigestPaper, marker: string): string[] {
+  // continuation lines line up under the title, whatever the marker's width
+  const pad = ' '.repeat(`${marker} `.length);
+  const out = [wrap(`${marker} ${p.title}`, 76, '', pad)];
   const line = [p.freshness, ...p.signals.map((s) => s.text)].filter(Boolean).join(' · ');
   const signals = line ? [wrap(line, 76, pad)] : [];
   const discussion = p.signals.find((s) => s.href);
@@ -47,6 +49,7 @@ function paperText(p: DigestPaper, n: number): string[] {
   out.push('');
   for (const l of p.links) out.push(`${pad}${l.label}: ${l.href}`);
   if (discussion) out.push(`${pad}Discussion: ${discussion.href}`);
+  if (p.feedback) out.push(`${pad}More or less like this: ${p.feedback.either}`);
   out.push('');
   return out;
 }
@@ -56,15 +59,16 @@ export function digestText(view: DigestView): string {
   out.push(`${view.heading} · ${view.dateLabel}`);
   out.push(`${view.listName} · ${view.paperCount} ${view.paperCount === 1 ? 'paper' : 'papers'}`);
   out.push('');
-  out.push('View in browser:', view.archiveUrl, '');
+  // the reader's For you block goes in this blank line (it brings its own blank lines)
+  out.push('View in browser:', view.archiveUrl, view.forYouSlot ? PLACEHOLDER.forYou : '');
   let n = 0;
   if (view.top.length > 0) {
     out.push(...heading(view.kind === 'weekly' ? 'Top this week' : 'Top today'));
-    for (const p of view.top) out.push(...paperText(p, ++n));
+    for (const p of view.top) out.push(...paperText(p, `${++n}.`));
   }
   for (const section of view.sections) {
     out.push(...heading(section.title));
-    for (const p of section.papers) out.push(...paperText(p, ++n));
+    for (const p of section.papers) out.push(...paperText(p, `${++n}.`));
   }
   if (view.archivedCount > 0) out.push(`${view.archivedCount} more ${view.archivedCount === 1 ? 'paper' : 'papers'} in the archive:`, view.archiveUrl, '');
   out.push('-- ');
@@ -72,4 +76,18 @@ export function digestText(view: DigestView): string {
   out.push('', 'Preferences:', view.preferencesUrl, '', 'Unsubscribe:', view.unsubscribeUrl, '', 'View in browser:', view.archiveUrl, '');
   out.push(view.postalAddress ? `${view.listName} · ${view.postalAddress}` : view.listName);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The plain-text For you block's head (see ForYouHeader). The block fills the blank line after
+ * "View in browser", so it brings its own blank lines: one before, and its cards end where the
+ * next heading's blank line begins.
+ */
+export function forYouTextHeader(preferencesUrl: string): string {
+  return ['', ...heading('For you'), wrap('Picked from your "more like this" votes and seed papers. Change or reset:'), preferencesUrl, '', ''].join('\n');
+}
+
+/** One For you paper as the digest writes a paper, bulleted (the digest numbers the papers below from 1); cards are joined by a line break. */
+export function forYouTextCard(p: ForYouPaper): string {
+  return paperText(p, '*').join('\n');
 }

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
 import { personalize } from '../../src/mail/placeholders.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
+import { ForYouRenderer } from '../../src/render/forYou.ts';
 import { renderTransactional, type TransactionalMessage } from '../../src/render/transactional.ts';
 import type { ViewOptions } from './view.ts';
 
@@ -99,11 +100,18 @@ export function sampleTransactional(publicUrl: string): Record<TransactionalMess
 }
 
 export async function renderSamples(opts: ViewOptions): Promise<SampleEmail[]> {
-  const links = previewLinks(opts.publicUrl);
+  const links = { ...previewLinks(opts.publicUrl), feedbackToken: 'preview' };
   const out: SampleEmail[] = [];
   for (const kind of ['daily', 'weekly'] as const) {
     const v = await renderVariant(sampleDay(kind), [], opts);
     out.push({ name: kind, subject: v.subject, ...personalize(v, links) });
+  }
+  if (opts.forYou) {
+    // a reader with a For you block: three papers below Top today picked for them
+    const day = sampleDay('daily');
+    const [block] = await new ForYouRenderer(day, opts).fragments([Object.keys(day.papers).slice(3, 6)]);
+    const v = await renderVariant(day, [], opts);
+    out.push({ name: 'daily-for-you', subject: v.subject, ...personalize(v, links, block) });
   }
   for (const msg of Object.values(sampleTransactional(opts.publicUrl))) out.push({ name: msg.kind, ...(await renderTransactional(msg, opts)) });
   return out;

@@ -7,6 +7,7 @@ import { addDays } from '../../src/domain/time.ts';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';
 import { texToUnicode } from './tex.ts';
+import { feedbackLinks, type FeedbackLinks } from '../../src/mail/feedbackLinks.ts';
 
 export { PLACEHOLDER };
 
@@ -63,6 +64,8 @@ export interface DigestPaper {
   links: PaperLink[];
   /** Full card, or one line in the compact list. */
   compact: boolean;
+  /** "More like this" / "less like this" (full cards of an email with For you on). */
+  feedback?: FeedbackLinks;
 }
 
 export interface DigestSection {
@@ -87,6 +90,8 @@ export interface DigestView {
   archivedCount: number;
   /** One short line: why this reader gets this email. */
   reason: string;
+  /** Where a reader's For you block goes (the placeholder stays in the variant; see placeholders.ts). */
+  forYouSlot: boolean;
   postalAddress?: string;
   unsubscribeUrl: string;
   preferencesUrl: string;
@@ -185,11 +190,13 @@ export interface ViewOptions {
   subjectPrefix: string;
   publicUrl: string;
   postalAddress?: string;
+  /** Feedback links on the full cards and a slot for the reader's For you block: the email with For you on, never the web edition. */
+  forYou?: boolean;
 }
 
 /** The view options of an installation: its mail settings and public URL. */
-export function viewOptionsOf(config: { mail: { listName: string; subjectPrefix: string; postalAddress?: string } }, env: { publicUrl: string }): ViewOptions {
-  return { listName: config.mail.listName, subjectPrefix: config.mail.subjectPrefix, publicUrl: env.publicUrl, postalAddress: config.mail.postalAddress };
+export function viewOptionsOf(config: { mail: { listName: string; subjectPrefix: string; postalAddress?: string }; forYou?: { enabled: boolean } }, env: { publicUrl: string }): ViewOptions {
+  return { listName: config.mail.listName, subjectPrefix: config.mail.subjectPrefix, publicUrl: env.publicUrl, postalAddress: config.mail.postalAddress, forYou: config.forYou?.enabled ?? false };
 }
 
 const byScore = (a: EditionPaper, b: EditionPaper) => b.score - a.score || (a.id < b.id ? -1 : 1);
@@ -237,6 +244,14 @@ function readable(p: EditionPaper): EditionPaper {
   return { ...p, title: texToUnicode(p.title.replace(/\s+/g, ' ').trim()) };
 }
 
+/** A paper of a reader's For you block: a full card like those below it, TeX read as text, with its feedback links. */
+export type ForYouPaper = DigestPaper & { feedback: FeedbackLinks };
+
+export function forYouPaper(content: EditionContent, id: string, publicUrl: string): ForYouPaper | undefined {
+  const p = content.papers[id];
+  return p && { ...toDigestPaper(readable(p), content, false, true), feedback: feedbackLinks(publicUrl, id) };
+}
+
 /**
  * The papers of a variant and the order of its sections: the edition's sections among `topics`
  * (all when empty). The best papers lead as "Top today" and are not repeated below; the
@@ -270,6 +285,12 @@ function arrange(content: EditionContent, topics: string[], first: readonly stri
   return { chosen, all, topCount, ordered };
 }
 
+/** The papers of a variant, best first, and how many of them lead as "Top today" (For you leaves those out). */
+export function variantPapers(content: EditionContent, topics: string[]): { papers: EditionPaper[]; topCount: number } {
+  const { all, topCount } = arrange(content, topics, []);
+  return { papers: all, topCount };
+}
+
 /** The sections of a variant as its email shows them, below "Top today" ('more': "More papers"). */
 export function sectionsInOrder(content: EditionContent, topics: string[], first: readonly string[] = []): string[] {
   return arrange(content, topics, first).ordered.map((s) => s.topic);
@@ -284,7 +305,11 @@ export function digestView(content: EditionContent, topics: string[], opts: View
   const { chosen, all, topCount, ordered } = arrange(content, topics, first);
   const shownIds = new Set(all.slice(0, budget.fullCards + budget.compactEntries).map((p) => p.id));
   const fullIds = new Set(all.slice(0, budget.fullCards).map((p) => p.id));
-  const place = (p: EditionPaper, inSection: boolean) => toDigestPaper(p, content, !fullIds.has(p.id), inSection && budget.phoneLength === true);
+  const place = (p: EditionPaper, inSection: boolean) => {
+    const paper = toDigestPaper(p, content, !fullIds.has(p.id), inSection && budget.phoneLength === true);
+    if (opts.forYou && !paper.compact) paper.feedback = feedbackLinks(opts.publicUrl, p.id);
+    return paper;
+  };
   const top = all.slice(0, topCount).map((p) => place(p, false));
   const sections: DigestSection[] = [];
   for (const s of ordered) {
@@ -320,6 +345,7 @@ export function digestView(content: EditionContent, topics: string[], opts: View
       allTopics,
     )}.`,
     postalAddress: opts.postalAddress,
+    forYouSlot: opts.forYou === true,
     unsubscribeUrl: PLACEHOLDER.unsubscribeUrl,
     preferencesUrl: PLACEHOLDER.preferencesUrl,
   };

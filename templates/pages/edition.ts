@@ -57,7 +57,8 @@ function editionPath(kind: 'daily' | 'weekly', date: string): string {
 }
 
 export function editionPage(content: EditionContent, opts: EditionPageOptions): string {
-  const view = digestView(content, [], opts, WHOLE_DAY);
+  // the web edition has no personal parts: no feedback links, no For you block
+  const view = digestView(content, [], { ...opts, forYou: false }, WHOLE_DAY);
   const canonical = `${opts.publicUrl}${editionPath(content.kind, content.date)}`;
   const title = `${view.heading}, ${view.dateLabel} · ${opts.listName}`;
   const body = html`<style>${raw(style)}</style>

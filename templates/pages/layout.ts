@@ -46,7 +46,7 @@ h2 { font-size: 1.2rem; margin: 1.75rem 0 .75rem; }
 label { display: block; font-weight: 600; margin: .75rem 0 .25rem; }
 label.choice { display: flex; gap: .5rem; align-items: flex-start; font-weight: 400; margin: .4rem 0; }
 label.choice input { margin-top: .3rem; }
-input[type=email], input[type=search], input[type=date], input[type=number], select { width: 100%; font: inherit; padding: .6rem .7rem; border: 1px solid var(--muted); border-radius: 6px; background: var(--card); color: var(--text); min-height: 44px; }
+input[type=email], input[type=search], input[type=date], input[type=number], input[type=text], textarea, select { width: 100%; font: inherit; padding: .6rem .7rem; border: 1px solid var(--muted); border-radius: 6px; background: var(--card); color: var(--text); min-height: 44px; }
 fieldset { border: 1px solid var(--rule); border-radius: 8px; margin: 1rem 0; padding: .5rem 1rem 1rem; }
 legend { font-weight: 600; padding: 0 .25rem; }
 button { font: inherit; font-weight: 600; min-height: 44px; padding: .6rem 1.4rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; margin-top: 1rem; }

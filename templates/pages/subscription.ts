@@ -1,5 +1,6 @@
 /** The subscriber's pages: subscribe, confirm, preferences, unsubscribe. */
 import { html, page, raw, type Raw } from './layout.ts';
+import { forYouFields, forYouReset, type ForYouPreferences } from './forYou.ts';
 
 export interface TopicChoice {
   id: string;
@@ -185,17 +186,29 @@ export interface PreferencesView {
   delivery: 'at-hour' | 'on-release' | 'on-release-for-all';
   pausedUntil?: string;
   today: string;
-  /** 'changed': saved and a note emailed; 'unchanged': the same choices were saved again. */
-  saved?: 'changed' | 'unchanged';
+  /**
+   * 'changed': saved and a note emailed; 'unchanged': the same choices were saved again;
+   * 'for-you': only the For you fields changed (no note); 'reset': For you was reset.
+   */
+  saved?: 'changed' | 'unchanged' | 'for-you' | 'reset';
   error?: string;
+  /** The For you part; absent when the operator turned For you off. */
+  forYou?: ForYouPreferences;
 }
+
+const SAVED: Record<NonNullable<PreferencesView['saved']>, string> = {
+  changed: 'A note confirming the change is on its way to your inbox.',
+  unchanged: 'Nothing had changed.',
+  'for-you': 'Your For you picks use it from your next email.',
+  reset: 'For you is reset: your votes, the papers you gave and your author id are forgotten.',
+};
 
 export function preferencesPage(v: PreferencesView): string {
   return page(
     `Your ${v.listName} preferences`,
     html`<h1>Your preferences</h1>
 <p class="muted">${maskEmail(v.email)}</p>
-${v.saved ? html`<p class="status" role="status"><strong>Saved.</strong> ${v.saved === 'changed' ? 'A note confirming the change is on its way to your inbox.' : 'Nothing had changed.'}</p>` : ''}
+${v.saved ? html`<p class="status" role="status"><strong>${v.saved === 'reset' ? 'Reset.' : 'Saved.'}</strong> ${SAVED[v.saved]}</p>` : ''}
 ${v.error ? html`<p class="alert" role="alert">${v.error}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="form_token" value="${v.formToken}">
@@ -218,8 +231,10 @@ ${
 <label for="paused_until">Pause until (no email before this day; empty: not paused)</label>
 <input id="paused_until" type="date" name="paused_until" min="${v.today}" value="${v.pausedUntil ?? ''}">
 </fieldset>
+${v.forYou ? forYouFields(v.forYou) : ''}
 <button type="submit">Save</button>
 </form>
+${v.forYou ? forYouReset(v.forYou) : ''}
 <p class="muted">Want no more email? Use the unsubscribe link at the bottom of any edition.</p>`,
     { listName: v.listName, noindex: true },
   );

@@ -20,9 +20,11 @@ for (const target of storageTargets()) {
         // the schema as it was before 007, holding readers from that time
         await migrate(open);
         // (and before the migrations after it, which run again on top)
+        for (const table of ['reader_votes', 'reader_profiles', 'edition_fragments']) await sql`DROP TABLE ${sql.table(table)}`.execute(open.db);
+        await sql`ALTER TABLE deliveries DROP COLUMN for_you`.execute(open.db);
         await sql`ALTER TABLE subscribers DROP COLUMN section_order`.execute(open.db);
         await sql`ALTER TABLE subscribers DROP COLUMN delivery_time_chosen`.execute(open.db);
-        await sql`DELETE FROM paperboy_migrations WHERE name IN ('007_delivery_time', '008_section_order')`.execute(open.db);
+        await sql`DELETE FROM paperboy_migrations WHERE name IN ('007_delivery_time', '008_section_order', '009_for_you')`.execute(open.db);
         for (const [email, timezone, hour] of [
           ['default@example.org', 'UTC', 7],
           ['tokyo@example.org', 'Asia/Tokyo', 7],

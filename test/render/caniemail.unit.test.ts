@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { renderTransactional } from '../../src/render/transactional.ts';
 import { sampleTransactional } from '../../templates/email/samples.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
+import { ForYouRenderer } from '../../src/render/forYou.ts';
+import { personalize } from '../../src/mail/placeholders.ts';
 import { dayEdition, viewOptions } from './fixtures.ts';
 
 // htmlparser2's element type, named without importing its dependency domhandler
@@ -148,6 +150,17 @@ describe('client support (caniemail 2.x: Outlook for Windows, Gmail, Apple Mail)
   it('the digest’s buttons and keyword chips use nothing those clients lack: Outlook for Windows shows them apart', async () => {
     const { html } = await renderVariant(dayEdition(30), [], viewOptions);
     expect(boxes(html).length).toBeGreaterThan(50);
+    expect(unsupportedOnBoxes(html)).toEqual([]);
+  });
+
+  it('an email with For you on neither: the block’s cards and every card’s feedback links', async () => {
+    const day = dayEdition(30);
+    const forYouOn = { ...viewOptions, forYou: true };
+    const [block] = await new ForYouRenderer(day, forYouOn).fragments([Object.keys(day.papers).slice(12, 15)]);
+    const links = { unsubscribe: 'https://x.example/u', preferences: 'https://x.example/p', feedbackToken: 'f.t.t' };
+    const { html } = personalize(await renderVariant(day, [], forYouOn), links, block);
+    expect(html).toContain('More like this');
+    expect(unsupported(html)).toEqual([]);
     expect(unsupportedOnBoxes(html)).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ import { personalize } from '../../src/mail/placeholders.ts';
 import { renderTransactional } from '../../src/render/transactional.ts';
 import { sampleTransactional } from '../../templates/email/samples.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
+import { ForYouRenderer } from '../../src/render/forYou.ts';
 import { decodePng, launchBrowser, openHtml } from './browser.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { dayEdition, viewOptions } from './fixtures.ts';
@@ -80,6 +81,11 @@ describe('emails in Chromium', () => {
     browser = await launchBrowser();
     const links = { unsubscribe: 'http://127.0.0.1/unsubscribe?token=t', preferences: 'http://127.0.0.1/preferences?token=t' };
     emails.daily = personalize(await renderVariant(dayEdition(30), [], viewOptions), links).html;
+    // what a reader with a For you block gets: feedback links on every full card, the block on top
+    const day = dayEdition(30);
+    const forYouOn = { ...viewOptions, forYou: true };
+    const [block] = await new ForYouRenderer(day, forYouOn).fragments([Object.keys(day.papers).slice(5, 8)]);
+    emails['daily-for-you'] = personalize(await renderVariant(day, [], forYouOn), { ...links, feedbackToken: 'feedback.t.t' }, block).html;
     emails.confirm = (await renderTransactional(sampleTransactional('http://127.0.0.1').confirm, viewOptions)).html;
   });
   afterAll(async () => {
@@ -120,7 +126,7 @@ describe('emails in Chromium', () => {
     expect(layout.smallBody).toEqual([]);
   });
 
-  for (const email of ['daily', 'confirm']) {
+  for (const email of ['daily', 'daily-for-you', 'confirm']) {
     for (const width of [375, 800]) {
       for (const dark of [false, true]) {
         it(`${email} at ${width} px, ${dark ? 'dark' : 'light'}: fits, readable, tappable${dark ? ', no light frame' : ''}, nothing fetched`, async () => {

@@ -37,7 +37,10 @@ describe('paperboy preview --serve', () => {
     const started = await startServe({ DATA_DIR: dir, PAPERBOY_CONFIG: path.join(dir, 'paperboy.config.json') });
     child = started.child;
     const index = await (await fetch(started.url)).text();
-    for (const name of ['daily', 'weekly', 'confirm', 'welcome', 'preferences-changed', 'test']) expect(index).toContain(`href="/${name}.html"`);
+    for (const name of ['daily', 'weekly', 'daily-for-you', 'confirm', 'welcome', 'preferences-changed', 'test']) expect(index).toContain(`href="/${name}.html"`);
+    const forYou = await (await fetch(`${started.url}/daily-for-you.txt`)).text();
+    expect(forYou.indexOf('FOR YOU')).toBeGreaterThan(0);
+    expect(forYou.indexOf('FOR YOU')).toBeLessThan(forYou.indexOf('TOP TODAY'));
     const daily = await (await fetch(`${started.url}/daily.html`)).text();
     expect(daily).toContain('Preview Papers · 1 Example Street');
     expect(daily).toContain('<!--[if mso | IE]>');

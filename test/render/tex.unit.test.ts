@@ -1,9 +1,11 @@
 /**
  * Titles and abstracts carry their authors' TeX: the digest shows it as text a reader reads
- * ("ωTest", "O(n²)", "–"), in the HTML, the plain text and the web edition alike.
+ * ("ωTest", "O(n²)", "–"), in the HTML, the plain text and the web edition alike, and in a
+ * reader's For you block.
  */
 import { describe, expect, it } from 'vitest';
 import { renderVariant } from '../../src/render/renderVariant.ts';
+import { ForYouRenderer } from '../../src/render/forYou.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { texToUnicode } from '../../templates/email/tex.ts';
 import { sampleEdition, viewOptions } from './fixtures.ts';
@@ -68,5 +70,17 @@ describe('TeX in titles and abstracts', () => {
     const page = editionPage(e, viewOptions);
     expect(page).toContain('ω-Regular Testing of WebAssembly – Fast');
     expect(page).toContain('O(n²) checks suffice');
+  });
+
+  it('reaches a reader’s For you block (HTML and text)', async () => {
+    const e = sampleEdition();
+    e.papers['2611.00002']!.title = '$\\omega$-Regular Testing of WebAssembly -- Fast';
+    e.papers['2611.00002']!.abstract = 'We show that $\\mathcal{O}(n^2)$ checks suffice. Second sentence here.';
+    const [block] = await new ForYouRenderer(e, { ...viewOptions, forYou: true }).fragments([['2611.00002']]);
+    for (const part of [block!.html, block!.text]) {
+      expect(part).toContain('ω-Regular Testing of WebAssembly – Fast');
+      expect(part).toContain('O(n²) checks suffice');
+      expect(part).not.toMatch(/\$|\\omega|\\mathcal/);
+    }
   });
 });

@@ -221,7 +221,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
     const topics = variantTopics(e.content, wanted);
     if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
     const variant = await renderVariant(e.content, topics, viewOptionsOf(app.config, app.env), variantFirst(e.content, topics, pinned));
-    const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview` });
+    const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview`, feedbackToken: 'preview' });
     const out = path.resolve(outFile);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, body.html);

@@ -10,6 +10,8 @@ export interface PendingDelivery {
   /** The subscriber's status now; `removed` when they were deleted after the fan-out. */
   subscriberStatus: string;
   variantKey: string;
+  /** The For you block this delivery carries (`edition_fragments`), if any. */
+  forYou?: string;
   messageId: string;
   status: DeliveryStatus;
   attempts: number;
@@ -27,7 +29,7 @@ export class DeliveryQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Records the deliveries of one fan-out page; existing ones are left as they are. */
-  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string; sendAfter?: string }[], now: string): Promise<void> {
+  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string; sendAfter?: string; forYou?: string }[], now: string): Promise<void> {
     for (let i = 0; i < rows.length; i += 200) {
       const part = rows.slice(i, i + 200).map((r) => ({
         edition_id: r.editionId,
@@ -38,6 +40,7 @@ export class DeliveryQueries {
         attempts: 0,
         updated_at: now,
         send_after: r.sendAfter ?? null,
+        for_you: r.forYou ?? null,
       }));
       await this.db
         .insertInto('deliveries')
@@ -72,6 +75,7 @@ export class DeliveryQueries {
         'subscribers.email',
         'subscribers.status as subscriber_status',
         'deliveries.variant_key',
+        'deliveries.for_you',
         'deliveries.message_id',
         'deliveries.status',
         'deliveries.attempts',
@@ -88,6 +92,7 @@ export class DeliveryQueries {
       email: r.email ?? '',
       subscriberStatus: r.subscriber_status ?? 'removed',
       variantKey: r.variant_key,
+      forYou: r.for_you ?? undefined,
       messageId: r.message_id,
       status: r.status,
       attempts: Number(r.attempts),
@@ -205,10 +210,10 @@ export class DeliveryQueries {
     return Number(result.numUpdatedRows);
   }
 
-  /** One reader's delivery of an edition: its status and, when it failed or was skipped, why. */
-  async get(editionId: string, subscriberId: number): Promise<{ status: DeliveryStatus; error?: string } | undefined> {
-    const row = await this.db.selectFrom('deliveries').select(['status', 'error']).where('edition_id', '=', editionId).where('subscriber_id', '=', subscriberId).executeTakeFirst();
-    return row ? { status: row.status, error: row.error ?? undefined } : undefined;
+  /** One reader's delivery of an edition: its status and, when it failed or was skipped, why; its For you block. */
+  async get(editionId: string, subscriberId: number): Promise<{ status: DeliveryStatus; error?: string; forYou?: string } | undefined> {
+    const row = await this.db.selectFrom('deliveries').select(['status', 'error', 'for_you']).where('edition_id', '=', editionId).where('subscriber_id', '=', subscriberId).executeTakeFirst();
+    return row ? { status: row.status, error: row.error ?? undefined, forYou: row.for_you ?? undefined } : undefined;
   }
 
   /** Makes one reader's settled delivery pending again (`edition resend`); false when it does not exist or is open. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SubscribersTable } from '../types.ts';
+import { ForYouQueries } from './forYou.ts';
+import { parseStringList } from './json.ts';
 
 export type SubscriberStatus = SubscribersTable['status'];
 export type Frequency = SubscribersTable['frequency'];
@@ -68,13 +70,7 @@ export function sectionOrderKey(topics: readonly string[]): string {
 }
 
 export function parseSectionOrder(key: string | null | undefined): string[] {
-  if (!key) return [];
-  try {
-    const ids: unknown = JSON.parse(key);
-    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
-  } catch {
-    return [];
-  }
+  return parseStringList(key);
 }
 
 /** Addresses are compared without case; the stored form is trimmed and lower-cased. */
@@ -307,7 +303,8 @@ export class SubscriberQueries {
 
   /**
    * Unsubscribes at once; idempotent. A confirmation link sent earlier stops working too:
-   * coming back takes a fresh request and a fresh confirmation email.
+   * coming back takes a fresh request and a fresh confirmation email. What For you learnt
+   * about the reader goes with it.
    */
   async unsubscribe(id: number, now: string): Promise<void> {
     await this.db
@@ -317,14 +314,19 @@ export class SubscriberQueries {
       .where('status', 'in', ['pending', 'confirmed'])
       .execute();
     await this.db.updateTable('subscribers').set({ pending_request: null }).where('id', '=', id).where('pending_request', 'is not', null).execute();
+    await new ForYouQueries(this.db).forget(id);
   }
 
   async setStatus(id: number, status: SubscriberStatus, now: string): Promise<void> {
     await this.db.updateTable('subscribers').set({ status, updated_at: now }).where('id', '=', id).execute();
   }
 
+  /** Deletes a subscriber and everything kept about them (their For you votes and profile too). */
   async remove(email: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('subscribers').where('email', '=', normalizeEmail(email)).executeTakeFirst();
+    const found = await this.getByEmail(email);
+    if (!found) return false;
+    await new ForYouQueries(this.db).forget(found.id);
+    const result = await this.db.deleteFrom('subscribers').where('id', '=', found.id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
