@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { redactUrl } from '../lib/redact.ts';
 import { describeJsonError } from './jsonError.ts';
 import { configSchema, envSchema, type Config } from './schema.ts';
 
@@ -42,8 +43,23 @@ function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/**
+ * How a wrong environment variable's value is shown: never a secret. A URL keeps everything but
+ * its password; a key or token is described by its length only.
+ */
+function describeEnvValue(value: unknown, key: PropertyKey | undefined): string {
+  if (typeof value !== 'string') return describeValue(value);
+  if (key === 'SECRET_KEY' || key === 'ADMIN_TOKEN') return `${value.length} characters`;
+  if (typeof key === 'string' && key.endsWith('_URL')) return describeValue(redactUrl(value));
+  return describeValue(value);
+}
+
 /** One line per zod issue: the path, the reason, and the value that was given. */
-export function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string[] {
+export function formatIssues(
+  issues: z.core.$ZodIssue[],
+  input: unknown,
+  describe: (value: unknown, key: PropertyKey | undefined) => string = describeValue,
+): string[] {
   return issues.map((issue) => {
     const where = formatPath(issue.path);
     const { found, value } = valueAt(input, issue.path);
@@ -52,7 +68,7 @@ export function formatIssues(issues: z.core.$ZodIssue[], input: unknown): string
       reason = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or correct them (see src/config/schema.ts for the valid keys)`;
       return `${where}: ${reason}`;
     }
-    const got = found ? ` (got ${describeValue(value)})` : ' (missing)';
+    const got = found ? ` (got ${describe(value, issue.path.at(-1))})` : ' (missing)';
     return `${where}: ${reason}${got}`;
   });
 }
@@ -170,7 +186,7 @@ export interface Environment {
 
 export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Environment {
   const result = envSchema.safeParse(env);
-  if (!result.success) throw new ConfigError('the environment', formatIssues(result.error.issues, env));
+  if (!result.success) throw new ConfigError('the environment', formatIssues(result.error.issues, env, describeEnvValue));
   const e = result.data;
   const dataDir = path.resolve(cwd, e.DATA_DIR ?? 'data');
   // without PAPERBOY_CONFIG: ./paperboy.config.json, else a .yaml / .yml beside it

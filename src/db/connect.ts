@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './types.ts';
 import { ensureLocalDir } from '../localDir.ts';
+import { redactUrl } from '../lib/redact.ts';
 import { openSqlite, type OpenedSqlite } from './sqlite.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_control.ts';
@@ -41,10 +42,6 @@ export interface OpenDatabase {
   dialect: Dialect;
   /** Where the data lives, for messages (password removed). */
   location: string;
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 /** How long a PostgreSQL server may take to accept a connection, and to answer one query. */

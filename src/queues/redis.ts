@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import net from 'node:net';
 import path from 'node:path';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { redactUrl } from '../lib/redact.ts';
 import { ensureLocalDir } from '../localDir.ts';
 
 export class RedisUnavailableError extends Error {
@@ -415,17 +416,13 @@ export async function checkEvictionPolicy(target: RedisTarget): Promise<string |
     return undefined;
   }
   if (evicting.length === 0) return undefined;
-  return `Redis at ${redactRedisUrl(target.url)} has maxmemory-policy=${evicting.join(', ')}: under memory pressure it may evict queued jobs. Set "maxmemory-policy noeviction" in redis.conf${target.cluster ? ' of every node' : ''}.`;
-}
-
-export function redactRedisUrl(url: string): string {
-  return url.replace(/\/\/[^@]*@/, '//');
+  return `Redis at ${redactUrl(target.url)} has maxmemory-policy=${evicting.join(', ')}: under memory pressure it may evict queued jobs. Set "maxmemory-policy noeviction" in redis.conf${target.cluster ? ' of every node' : ''}.`;
 }
 
 /** The Redis a process runs on, as status and doctor name it (no password). */
 export function describeRedis(handle: RedisHandle, redisUrlSet: boolean): string {
   if (handle.owned || !redisUrlSet) return 'private redis-server (REDIS_URL unset)';
-  return `${redactRedisUrl(handle.url)}${handle.cluster ? ' (Redis Cluster)' : ''}`;
+  return `${redactUrl(handle.url)}${handle.cluster ? ' (Redis Cluster)' : ''}`;
 }
 
 /** Fails within seconds, naming the cause, when Redis refuses, or accepts and never answers. */
@@ -435,8 +432,8 @@ export async function assertReachable(url: string): Promise<void> {
   const silent = /timed? ?out|no answer/i.test(problem);
   throw new RedisUnavailableError(
     silent
-      ? `Redis at ${redactRedisUrl(url)} accepted the connection but did not answer within ${REDIS_PROBE_TIMEOUT_MS / 1000} s: REDIS_URL may name another service's port, or the server is stuck; correct REDIS_URL (unset it to let paperboy start a private redis-server).`
-      : `cannot reach Redis at ${redactRedisUrl(url)} (${problem}): start it, or correct REDIS_URL (unset it to let paperboy start a private redis-server).`,
+      ? `Redis at ${redactUrl(url)} accepted the connection but did not answer within ${REDIS_PROBE_TIMEOUT_MS / 1000} s: REDIS_URL may name another service's port, or the server is stuck; correct REDIS_URL (unset it to let paperboy start a private redis-server).`
+      : `cannot reach Redis at ${redactUrl(url)} (${problem}): start it, or correct REDIS_URL (unset it to let paperboy start a private redis-server).`,
   );
 }
 
@@ -447,7 +444,7 @@ export async function assertReachable(url: string): Promise<void> {
  * forbids INFO is taken for a single one.
  */
 export async function inspectRedis(url: string): Promise<RedisTarget> {
-  const where = redactRedisUrl(url);
+  const where = redactUrl(url);
   let client: Redis | undefined;
   let info: string;
   try {

@@ -82,6 +82,17 @@ describe('config validation', () => {
     expect(text).toMatch(/PORT: expected a TCP port/);
   });
 
+  it('names a wrong connection URL or secret without printing its password', () => {
+    const problems = problemsOf(() =>
+      loadEnvironment({ DATABASE_URL: 'mysql://pb:hunter2hunter2@db.internal/pb', REDIS_URL: 'http://:hunter2hunter2@cache.internal', SECRET_KEY: 'hunter2hunter' }),
+    );
+    const text = problems.join('\n');
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('DATABASE_URL: expected sqlite:PATH or postgres://user:password@host:port/database (got "mysql://pb:***@db.internal/pb")');
+    expect(text).toContain('(got "http://:***@cache.internal/")');
+    expect(text).toMatch(/SECRET_KEY: expected at least 16 characters \(got 13 characters\)/);
+  });
+
   it('stops every command, with exit 1 and the path in the message, before anything starts', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'paperboy.config.json');
