@@ -10,7 +10,8 @@ import type { Config } from './config/schema.ts';
 import type { Environment } from './config/load.ts';
 import { Store } from './db/store.ts';
 import { Queues } from './queues/index.ts';
-import { assertReachable, checkEvictionPolicy, clusterPrefix, inspectRedis, startPrivateRedis, type RedisHandle } from './queues/redis.ts';
+import { assertReachable, checkEvictionPolicy, clusterPrefix, inspectRedis } from './queues/redisClient.ts';
+import { startPrivateRedis, type RedisHandle } from './queues/privateRedis.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ensureLocalDir } from './localDir.ts';
 

@@ -12,7 +12,7 @@ import { parseAddress } from './mail/message.ts';
 import { QUEUE } from './queues/index.ts';
 import { fail, ok, warn, type Check } from './doctor/check.ts';
 import { sesChecks } from './doctor/ses.ts';
-import { connectProbe, describeRedis, nodeName, redisNodeUrls } from './queues/redis.ts';
+import { connectProbe, describeRedis, nodeName, redisNodeUrls } from './queues/redisClient.ts';
 
 export type { Check } from './doctor/check.ts';
 

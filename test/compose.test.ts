@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { findOnPath } from '../src/queues/redis.ts';
+import { findOnPath } from '../src/lib/process.ts';
 import { repoRoot } from './harness/index.ts';
 
 const compose = YAML.parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true });

@@ -4,7 +4,7 @@
  */
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Cluster } from 'ioredis';
-import { bullmqConnection, type RedisTarget } from './redis.ts';
+import { bullmqConnection, type RedisTarget } from './redisClient.ts';
 
 export const QUEUE = {
   /** Fetch + parse + store one source. */

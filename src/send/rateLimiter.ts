@@ -8,7 +8,7 @@
  * not matter. Both keys start with the queue prefix, which has a hash tag on a Redis Cluster,
  * so the script's keys share a slot.
  */
-import { redisClient, type RedisClient, type RedisTarget } from '../queues/redis.ts';
+import { redisClient, type RedisClient, type RedisTarget } from '../queues/redisClient.ts';
 
 /**
  * KEYS[1]: the bucket; KEYS[2]: the quota window, a hash of per-minute counts ("m<minute>"),

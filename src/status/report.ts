@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { App } from '../app.ts';
 import { QUEUE, type QueueName } from '../queues/index.ts';
-import { describeRedis } from '../queues/redis.ts';
+import { describeRedis } from '../queues/redisClient.ts';
 import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 
 export interface QueueStatus {

@@ -1,6 +1,6 @@
 /** What every route of the web service shares: the app, a Redis client, topics, helpers. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RedisClient } from '../queues/redis.ts';
+import type { RedisClient } from '../queues/redisClient.ts';
 import { z } from 'zod';
 import type { App } from '../app.ts';
 import { TopicClassifier } from '../rank/topics.ts';

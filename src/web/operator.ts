@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { QUEUE } from '../queues/index.ts';
-import { REDIS_REQUEST_TIMEOUT_MS } from '../queues/redis.ts';
+import { REDIS_REQUEST_TIMEOUT_MS } from '../queues/redisClient.ts';
 import type { WebContext } from './context.ts';
 
 const CHECK_TIMEOUT_MS = 2000;

@@ -11,7 +11,7 @@ import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { App } from '../app.ts';
 import type { Config } from '../config/schema.ts';
-import { redisClient } from '../queues/redis.ts';
+import { redisClient } from '../queues/redisClient.ts';
 import { messagePage, SITE_CSS, TIMEZONE_SCRIPT } from '../../templates/pages/layout.ts';
 import { WebContext, sendPage } from './context.ts';
 import { registerSubscriptionRoutes } from './subscription.ts';

@@ -9,7 +9,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisOptions } from '../../src/queues/redis.ts';
+import { isAlive } from '../../src/lib/process.ts';
+import { redisOptions } from '../../src/queues/redisClient.ts';
 import { repoRoot, runCli, tempDir } from '../harness/index.ts';
 
 const children: ChildProcess[] = [];
@@ -18,18 +19,9 @@ const silent: net.Server[] = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // a redis-server a failed test left behind
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const s of silent) s.close();
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Started {
   child: ChildProcess;
@@ -68,7 +60,7 @@ function redisState(dataDir: string): { port: number; pid: number } | undefined 
 }
 
 async function expectRedisStopped(pid: number): Promise<void> {
-  await until(`redis-server ${pid} to exit`, () => !alive(pid), 10_000);
+  await until(`redis-server ${pid} to exit`, () => !isAlive(pid), 10_000);
 }
 
 /** A feed server that accepts connections and never answers: a fetch stays in flight. */
@@ -104,7 +96,7 @@ describe('the private redis-server shared by processes of one DATA_DIR', () => {
     // command stopped the Redis under it
     for (const args of [['doctor'], ['edition', 'show', '--date', '2026-11-26']]) {
       await runCli(args, { env: { DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined } });
-      expect(alive(state.pid), `redis-server after \`paperboy ${args.join(' ')}\``).toBe(true);
+      expect(isAlive(state.pid), `redis-server after \`paperboy ${args.join(' ')}\``).toBe(true);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(ready.status, await ready.text()).toBe(200);
     }

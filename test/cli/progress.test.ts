@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findOnPath } from '../../src/queues/redis.ts';
+import { findOnPath } from '../../src/lib/process.ts';
 import { repoRoot, runCli, serveRoutes, tempDir, type CliResult } from '../harness/index.ts';
 
 function csv(dir: string, n: number): string {

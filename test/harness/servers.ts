@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findOnPath, freePort } from '../../src/queues/redis.ts';
+import { findOnPath, freePort } from '../../src/lib/process.ts';
 import { until } from './until.ts';
 
 export interface Server {

@@ -11,7 +11,7 @@ import { PreparedMessage, stableMessageId } from '../../src/mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError } from '../../src/mail/messenger.ts';
 import { SesMessenger, classifySesError } from '../../src/mail/ses.ts';
 import { subscriberLinks } from '../../src/mail/tokens.ts';
-import { freePort } from '../../src/queues/redis.ts';
+import { freePort } from '../../src/lib/process.ts';
 import { repoRoot } from '../harness/index.ts';
 import { startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';
 

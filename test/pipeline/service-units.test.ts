@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
 import { Store } from '../../src/db/store.ts';
-import { freePort } from '../../src/queues/redis.ts';
+import { freePort } from '../../src/lib/process.ts';
 import { addDays, currentEditionDay, cutoffOf } from '../../src/domain/time.ts';
 import { redisUrl, repoRoot, runCli, serveRoutes, tempDir, until } from '../harness/index.ts';
 import { processGroup } from '../harness/processes.ts';

@@ -10,7 +10,7 @@ import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootApp } from '../../src/app.ts';
 import { QUEUE } from '../../src/queues/index.ts';
-import { checkEvictionPolicy, clusterPrefix, redisClient } from '../../src/queues/redis.ts';
+import { checkEvictionPolicy, clusterPrefix, redisClient } from '../../src/queues/redisClient.ts';
 import { SendRateLimiter } from '../../src/send/rateLimiter.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { repoRoot, runCli, tempDir } from '../harness/index.ts';

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { checkEvictionPolicy, findOnPath, redisOptions, startPrivateRedis } from '../../src/queues/redis.ts';
+import { checkEvictionPolicy, redisOptions } from '../../src/queues/redisClient.ts';
+import { startPrivateRedis } from '../../src/queues/privateRedis.ts';
+import { findOnPath } from '../../src/lib/process.ts';
 import { redisUrl, runCli, tempDir } from '../harness/index.ts';
 
 describe('the private redis-server', () => {

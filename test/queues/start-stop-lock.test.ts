@@ -12,7 +12,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 /** One process taking and releasing the lock `rounds` times as fast as it can. */
 function contender(dir: string, rounds: number): Promise<{ code: number | null; stderr: string }> {
   const script = `
-    const { withStartStopLock } = await import(${JSON.stringify(path.join(repoRoot, 'src/queues/redis.ts'))});
+    const { withStartStopLock } = await import(${JSON.stringify(path.join(repoRoot, 'src/queues/privateRedis.ts'))});
     for (let i = 0; i < ${rounds}; i++) await withStartStopLock(${JSON.stringify(dir)}, async () => {});
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot });

@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redisOptions } from '../../src/queues/redis.ts';
+import { redisOptions } from '../../src/queues/redisClient.ts';
 import { SendRateLimiter } from '../../src/send/rateLimiter.ts';
 import { redisUrl } from '../harness/index.ts';
 
