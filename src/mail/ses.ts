@@ -10,6 +10,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { GetSendQuotaCommand, SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Envelope, type Messenger, type SendQuota, type SendResult } from './messenger.ts';
+import { withTimeout } from '../lib/timeout.ts';
 
 export type SesApi = 'v1' | 'v2';
 
@@ -55,18 +56,6 @@ export function classifySesError(err: unknown): Error {
 function requestHandler(settings: SesSettings) {
   const agent = { keepAlive: true, maxSockets: settings.maxSockets ?? 50 };
   return { httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent), requestTimeout: settings.requestTimeoutMs ?? 30_000, connectionTimeout: 10_000 };
-}
-
-async function withTimeout<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    return await run(controller.signal);
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** What differs between the two SES APIs: the client, the raw-send request and the quota request. */
@@ -133,7 +122,8 @@ export class SesMessenger implements Messenger {
   }
 
   quota(timeoutMs: number): Promise<SendQuota | undefined> {
-    return withTimeout(timeoutMs, (abortSignal) => this.client.quota(abortSignal));
+    // the quota only tunes the send rate: any failure to read it (slow, denied, unreachable) leaves the configured rate
+    return withTimeout('SES GetSendQuota', timeoutMs, (abortSignal) => this.client.quota(abortSignal)).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '../lib/redact.ts';
+import { TimeoutError, withTimeout } from '../lib/timeout.ts';
 
 export class RedisUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -120,7 +121,8 @@ export async function connectProbe(url: string, opts: { timeoutMs?: number; name
   });
   client.on('error', () => {});
   try {
-    await withTimeout(client.connect(), timeoutMs, 'no answer');
+    // a server that accepts the connection and never answers leaves connect() waiting on its ready check
+    await withTimeout(`Redis at ${redactUrl(url)}`, timeoutMs, () => client.connect());
     return client;
   } catch (err) {
     client.disconnect();
@@ -128,24 +130,14 @@ export async function connectProbe(url: string, opts: { timeoutMs?: number; name
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Undefined when Redis answers PING within `timeoutMs`; else why not. */
-export async function pingRedis(url: string, timeoutMs: number): Promise<string | undefined> {
+/** Undefined when Redis answers PING within `timeoutMs`; else why not (a TimeoutError when it stayed silent). */
+export async function pingRedis(url: string, timeoutMs: number): Promise<Error | undefined> {
   let client: Redis | undefined;
   try {
     client = await connectProbe(url, { timeoutMs });
-    return (await client.ping()) === 'PONG' ? undefined : 'no PONG';
+    return (await client.ping()) === 'PONG' ? undefined : new Error('no PONG');
   } catch (err) {
-    return (err as Error).message;
+    return err instanceof Error ? err : new Error(String(err));
   } finally {
     client?.disconnect();
   }
@@ -215,11 +207,10 @@ export function describeRedis(handle: RedisTarget & { owned: boolean }, redisUrl
 export async function assertReachable(url: string): Promise<void> {
   const problem = await pingRedis(url, REDIS_PROBE_TIMEOUT_MS);
   if (problem === undefined) return;
-  const silent = /timed? ?out|no answer/i.test(problem);
   throw new RedisUnavailableError(
-    silent
+    problem instanceof TimeoutError
       ? `Redis at ${redactUrl(url)} accepted the connection but did not answer within ${REDIS_PROBE_TIMEOUT_MS / 1000} s: REDIS_URL may name another service's port, or the server is stuck; correct REDIS_URL (unset it to let paperboy start a private redis-server).`
-      : `cannot reach Redis at ${redactUrl(url)} (${problem}): start it, or correct REDIS_URL (unset it to let paperboy start a private redis-server).`,
+      : `cannot reach Redis at ${redactUrl(url)} (${problem.message}): start it, or correct REDIS_URL (unset it to let paperboy start a private redis-server).`,
   );
 }
 

@@ -7,16 +7,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from '../lib/timeout.ts';
 import { QUEUE } from '../queues/index.ts';
 import { REDIS_REQUEST_TIMEOUT_MS } from '../queues/redisClient.ts';
 import type { WebContext } from './context.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(what: string, p: Promise<T>, ms = CHECK_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
 
 /** Compared as SHA-256 digests: equal length always, so the comparison takes the same time for any guess. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -46,7 +42,7 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
 
   server.get('/readyz', async (_req, reply) => {
     const [database, redisCheck] = await Promise.all([
-      withTimeout('the database', sql`select 1`.execute(app.store.db)).then(
+      withTimeout('the database', CHECK_TIMEOUT_MS, () => sql`select 1`.execute(app.store.db)).then(
         () => 'ok',
         (err: Error) => err.message,
       ),
@@ -80,7 +76,7 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
       this.reset();
       await Promise.all(
         queueNames.map(async (q) => {
-          const counts = await withTimeout('Redis', app.queues.get(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'));
+          const counts = await withTimeout('Redis', CHECK_TIMEOUT_MS, () => app.queues.get(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'));
           for (const [state, n] of Object.entries(counts)) this.set({ queue: q, state }, n);
         }),
       );
@@ -93,7 +89,7 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
     registers: [registry],
     async collect() {
       this.reset();
-      await Promise.all(queueNames.map(async (q) => this.set({ queue: q }, await withTimeout('Redis', app.queues.workerCount(q)))));
+      await Promise.all(queueNames.map(async (q) => this.set({ queue: q }, await withTimeout('Redis', CHECK_TIMEOUT_MS, () => app.queues.workerCount(q)))));
     },
   });
   new Gauge({

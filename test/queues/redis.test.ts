@@ -1,11 +1,13 @@
 import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { checkEvictionPolicy, redisOptions } from '../../src/queues/redisClient.ts';
+import { checkEvictionPolicy, connectProbe, redisOptions } from '../../src/queues/redisClient.ts';
 import { startPrivateRedis } from '../../src/queues/privateRedis.ts';
 import { findOnPath } from '../../src/lib/process.ts';
+import { TimeoutError } from '../../src/lib/timeout.ts';
 import { redisUrl, runCli, tempDir } from '../harness/index.ts';
 
 describe('the private redis-server', () => {
@@ -51,6 +53,21 @@ describe('the private redis-server', () => {
     const r = await runCli(['edition', 'show'], { env: { DATA_DIR: tempDir(), REDIS_URL: 'redis://127.0.0.1:1' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+  });
+
+  it('gives up on a server that accepts the connection and never answers with a TimeoutError naming it (no password) and the limit', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const err = await connectProbe(`redis://:hunter2@127.0.0.1:${port}`, { timeoutMs: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect((err as Error).message).toBe(`Redis at redis://:***@127.0.0.1:${port} did not answer within 300 ms`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 
   it('warns when Redis may evict queued jobs', async () => {
