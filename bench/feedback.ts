@@ -34,7 +34,7 @@ function signed(message: unknown, version: '1' | '2' = '2'): string {
 async function editionStore(name: string, sent: number): Promise<Store> {
   const store = await Store.open(`sqlite:${path.join(dir, `${name}.db`)}`);
   const now = new Date().toISOString();
-  await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { sections: [] } }, now);
+  await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { kind: 'daily', date: '2026-11-26', top: [], sections: [], papers: {}, considered: 0 } }, now);
   const rows = Array.from({ length: sent }, (_, i) => ({ editionId: '2026-11-26', subscriberId: i + 1, variantKey: 'all', messageId: `<2026-11-26.${i + 1}@papers.example.org>` }));
   await store.transaction((s) => s.deliveries.insertPending(rows, now));
   await store.db.updateTable('deliveries').set({ status: 'sent', sent_at: now }).execute();

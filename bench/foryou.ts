@@ -26,7 +26,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { contentStems } from '../src/personal/features.ts';
 import { ForYouChooser, MIN_SCORE, SCORE_WEIGHTS, type ScoreWeights } from '../src/personal/chooser.ts';
 import { buildProfile, type ProfileVote } from '../src/personal/profile.ts';
-import type { EditionContent } from '../src/rank/edition.ts';
+import type { EditionContent } from '../src/domain/edition.ts';
 import { variantTopics } from '../src/render/renderVariant.ts';
 import { variantPapers } from '../templates/email/view.ts';
 import { baseConfig } from './edition.ts';

@@ -12,7 +12,7 @@ import { parseFeed } from '../src/ingest/formats/index.ts';
 import { storeObservations } from '../src/ingest/storeObservations.ts';
 import { ingestSource } from '../src/ingest/processor.ts';
 import { Ranker } from '../src/rank/ranker.ts';
-import { EditionBuilder } from '../src/rank/edition.ts';
+import { EditionBuilder } from '../src/rank/editionBuilder.ts';
 import { TopicClassifier } from '../src/rank/topics.ts';
 import { scorePaper } from '../src/rank/score.ts';
 import { cutoffOf } from '../src/domain/time.ts';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../src/config/load.ts';
-import type { EditionContent, EditionPaper } from '../src/rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../src/domain/edition.ts';
 import { TopicClassifier } from '../src/rank/topics.ts';
 import { baseConfig } from './edition.ts';
 import { root } from './lib.ts';

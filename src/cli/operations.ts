@@ -8,7 +8,8 @@ import type { SourceConfig } from '../config/schema.ts';
 import type { DeliveryStatus } from '../db/queries/deliveries.ts';
 import type { IngestReport } from '../ingest/processor.ts';
 import { ingestQueueOf, openQueueEvents, QUEUE, type QueueName } from '../queues/index.ts';
-import type { BuildOutcome, EditionContent } from '../rank/edition.ts';
+import type { EditionContent } from '../domain/edition.ts';
+import type { BuildOutcome } from '../rank/editionBuilder.ts';
 import { requeueOpenDeliveries } from '../render/processor.ts';
 import { RenderError } from '../render/renderVariant.ts';
 import { editionDeliveries, possiblySentTwiceLine } from '../status/report.ts';
@@ -121,7 +122,7 @@ export type DeliveryCounts = Record<DeliveryStatus, number> & { possiblySentTwic
 
 /** Queues the render of an edition and, with `wait`, returns once every delivery is settled. */
 export async function sendEdition(app: App, editionId: string, opts: { wait: boolean; timeoutMs?: number }): Promise<DeliveryCounts> {
-  const edition = await app.store.editions.get<EditionContent>(editionId);
+  const edition = await app.store.editions.get(editionId);
   if (!edition) throw new Error(`edition ${editionId} does not exist`);
   if (edition.status === 'empty') return app.store.deliveries.countByStatus(editionId);
   if (edition.status !== 'sent') {

@@ -17,7 +17,7 @@
  * topic and term weights and the minimum score are the best of 27 tried in the click
  * simulation of `npm run bench -- foryou` (docs/benchmarks.md).
  */
-import type { EditionContent, EditionPaper } from '../rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../domain/edition.ts';
 import { variantPapers } from '../../templates/email/view.ts';
 import { paperFeatures, type PaperText } from './features.ts';
 import { decayFactor, type Profile, type WeightSet } from './profile.ts';

@@ -6,7 +6,8 @@
  */
 import type { StageContext } from '../app.ts';
 import { addDays, currentEditionDay } from '../domain/time.ts';
-import { EditionBuilder, editionId, type BuildOutcome } from './edition.ts';
+import { editionId } from '../domain/edition.ts';
+import { EditionBuilder, type BuildOutcome } from './editionBuilder.ts';
 import { Ranker } from './ranker.ts';
 
 export interface FreezeRequest {

@@ -72,7 +72,7 @@ export class Ranker {
     // a paper that edition does not show moves on to the edition being collected.
     const missed = new Set<string>();
     for (const day of openDays) {
-      const edition = await this.store.editions.get<{ papers: Record<string, unknown> }>(day);
+      const edition = await this.store.editions.get(day);
       if (!edition) continue;
       this.frozen.add(day);
       for (const u of updates) if (u.editionDate === day && !(u.id in edition.content.papers)) missed.add(u.id);

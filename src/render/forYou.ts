@@ -11,7 +11,7 @@ import type { StageContext } from '../app.ts';
 import { PLACEHOLDER, type ForYouFragment } from '../mail/placeholders.ts';
 import { ForYouChooser } from '../personal/chooser.ts';
 import { parseProfile } from '../personal/profile.ts';
-import type { Edition, EditionContent } from '../rank/edition.ts';
+import type { Edition, EditionContent } from '../domain/edition.ts';
 import { forYouPaper, viewOptionsOf, type ForYouPaper, type ViewOptions } from '../../templates/email/view.ts';
 import { forYouTextCard, forYouTextHeader } from '../../templates/email/digestText.ts';
 import { RenderError } from './renderVariant.ts';

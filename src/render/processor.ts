@@ -8,7 +8,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
 import { QUEUE } from '../queues/index.ts';
-import type { Edition, EditionContent } from '../rank/edition.ts';
+import type { Edition, EditionContent } from '../domain/edition.ts';
 import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
 import { ForYouFanout } from './forYou.ts';
@@ -66,7 +66,7 @@ export async function addReaderDelivery(ctx: StageContext, edition: Edition, sub
 
 export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
   const { store, config, env, queues } = ctx;
-  const edition = await store.editions.get<EditionContent>(editionId);
+  const edition = await store.editions.get(editionId);
   if (!edition) throw new UnrecoverableError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
   if (edition.status === 'sent' || edition.status === 'empty') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
   const now = () => new Date().toISOString();

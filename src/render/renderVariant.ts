@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { digestText } from '../../templates/email/digestText.ts';
 import { DEFAULT_BUDGET, digestView, sectionsInOrder, type DigestBudget, type DigestView, type ViewOptions } from '../../templates/email/view.ts';
-import type { EditionContent } from '../rank/edition.ts';
+import type { EditionContent } from '../domain/edition.ts';
 import { PLACEHOLDER } from '../mail/placeholders.ts';
 
 export interface RenderedVariant {

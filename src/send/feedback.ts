@@ -7,7 +7,7 @@ import type { Store } from '../db/store.ts';
 import type { DeliveryRef } from '../db/queries/feedback.ts';
 import type { SuppressionReason } from '../db/queries/suppressions.ts';
 import { verifyToken } from '../mail/tokens.ts';
-import { editionFlags } from '../rank/edition.ts';
+import { editionFlags } from '../domain/edition.ts';
 
 /**
  * AWS reviews an account whose bounce rate reaches 5 % or complaint rate 0.1 %. An edition is

@@ -8,7 +8,7 @@
 import { suppressAddress } from './feedback.ts';
 import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
-import { editionFlags, type EditionContent } from '../rank/edition.ts';
+import { editionFlags, type EditionContent } from '../domain/edition.ts';
 import { VariantStore } from '../render/variants.ts';
 import { PreparedMessage, domainOf, encodeFragment, listOf, parseAddress, type EncodedFragment, type SenderHeaders } from '../mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
@@ -114,7 +114,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
   const editionId = job.editionId;
   const now = () => new Date().toISOString();
-  const edition = await store.editions.get<EditionContent>(editionId);
+  const edition = await store.editions.get(editionId);
   if (!edition) return outcome;
   if (edition.cancelledAt) {
     await store.deliveries.skipPending(editionId, 'the edition was cancelled', now());

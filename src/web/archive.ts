@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { wholeNumber } from '../input.ts';
 import { isDate } from '../domain/time.ts';
-import { editionId, type EditionContent, type EditionPaper } from '../rank/edition.ts';
+import { editionId, type EditionContent, type EditionPaper } from '../domain/edition.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
 import { escapeHtml, messagePage } from '../../templates/pages/layout.ts';
@@ -44,7 +44,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
   const base = app.env.publicUrl;
 
   server.get('/editions', async (_req, reply) => {
-    const [daily, weekly] = await Promise.all([app.store.editions.list<EditionContent>('daily', 90), app.store.editions.list<EditionContent>('weekly', 20)]);
+    const [daily, weekly] = await Promise.all([app.store.editions.list('daily', 90), app.store.editions.list('weekly', 20)]);
     const entries = [...daily, ...weekly]
       .sort((a, b) => (a.date === b.date ? (a.kind === 'weekly' ? 1 : -1) : a.date < b.date ? 1 : -1))
       .map((e) => ({ date: e.date, kind: e.kind, href: `/editions/${e.date}${e.kind === 'weekly' ? '?kind=weekly' : ''}`, papers: Object.keys(e.content.papers).length, top: e.content.top.slice(0, 3).map((id) => e.content.papers[id]!.title) }));
@@ -54,7 +54,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
   server.get<{ Params: { date: string }; Querystring: { kind?: string } }>('/editions/:date', async (req, reply) => {
     const kind = req.query.kind === 'weekly' ? 'weekly' : 'daily';
     if (!isDate(req.params.date)) return sendPage(reply, 404, messagePage('No such edition', 'Editions are named by their date, e.g. /editions/2026-11-26.', 'error', listName));
-    const edition = await app.store.editions.get<EditionContent>(editionId(kind, req.params.date));
+    const edition = await app.store.editions.get(editionId(kind, req.params.date));
     if (!edition) return sendPage(reply, 404, messagePage('No such edition', `There is no ${kind} edition of ${req.params.date}.`, 'error', listName));
     const body = editionPage(edition.content, { ...viewOptionsOf(app.config, app.env), ...(await app.store.editions.neighbours(kind, req.params.date)) });
     return reply.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'public, max-age=300').send(body);
@@ -105,7 +105,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
   const sendFeed = (reply: import('fastify').FastifyReply, xml: string) => reply.code(200).header('content-type', 'application/rss+xml; charset=utf-8').header('cache-control', 'public, max-age=600').send(xml);
 
   server.get('/feed.xml', async (_req, reply) => {
-    const editions = await app.store.editions.list<EditionContent>('daily', FEED_EDITIONS);
+    const editions = await app.store.editions.list('daily', FEED_EDITIONS);
     const items: FeedItem[] = editions.map((e) => {
       const link = `${base}/editions/${e.date}`;
       const top = e.content.top[0] ? e.content.papers[e.content.top[0]]!.title : undefined;
@@ -125,7 +125,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     const topic = req.params.id;
     if (!web.topicIds().includes(topic)) return sendPage(reply, 404, messagePage('No such topic', `There is no topic "${topic}". The topics are: ${web.topicIds().join(', ')}.`, 'error', listName));
     const name = web.classifier.topicName(topic);
-    const editions = await app.store.editions.list<EditionContent>('daily', FEED_EDITIONS);
+    const editions = await app.store.editions.list('daily', FEED_EDITIONS);
     const items: FeedItem[] = editions.flatMap((e) =>
       e.content.sections
         .filter((s) => s.topic === topic)

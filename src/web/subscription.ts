@@ -9,7 +9,7 @@ import { checkAddress } from '../mail/address.ts';
 import { wholeNumber } from '../input.ts';
 import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
 import { isDate } from '../domain/time.ts';
-import type { EditionContent } from '../rank/edition.ts';
+import type { EditionContent } from '../domain/edition.ts';
 import type { Subscriber } from '../db/queries/subscribers.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
 import { checkInboxPage, confirmedPage, confirmPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type PreferencesView, type TopicChoice } from '../../templates/pages/subscription.ts';
@@ -65,7 +65,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     web.topicIds().map((id) => ({ id, name: web.classifier.topicName(id), description: web.classifier.topicDescription(id), checked: checked.includes(id) }));
 
   const home = async (reply: FastifyReply, status: number, form: { email?: string; error?: string } = {}) => {
-    const [latest] = await app.store.editions.list<EditionContent>('daily', 1);
+    const [latest] = await app.store.editions.list('daily', 1);
     const papers = latest
       ? (latest.content.top.length > 0 ? latest.content.top : latest.content.sections.flatMap((s) => s.paperIds).slice(0, 5)).map((id) => {
           const p = latest.content.papers[id]!;

@@ -5,7 +5,7 @@
  * preview server renders in a fresh process so that template edits show at once.
  */
 import { pathToFileURL } from 'node:url';
-import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
 import { personalize } from '../../src/mail/placeholders.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { ForYouRenderer } from '../../src/render/forYou.ts';

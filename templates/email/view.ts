@@ -2,7 +2,7 @@
  * What the digest templates (HTML and plain text) show, computed once per variant so that the
  * two parts always say the same thing, in the same order.
  */
-import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
 import { addDays } from '../../src/domain/time.ts';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';

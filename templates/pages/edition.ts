@@ -4,7 +4,7 @@
  * editions and a subscribe link. A page has no personal links: managing a subscription is
  * explained, not linked to a reader's token.
  */
-import type { EditionContent } from '../../src/rank/edition.ts';
+import type { EditionContent } from '../../src/domain/edition.ts';
 import { digestView, type DigestPaper, type ViewOptions } from '../email/view.ts';
 import { color, size } from '../email/theme.ts';
 import { escapeHtml, html, page, raw, type Raw } from './layout.ts';

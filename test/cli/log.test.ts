@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { createLogger, RepeatedEvents } from '../../src/log.ts';
 import { jobId, QUEUE } from '../../src/queues/index.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { makeWorker } from '../../src/workers/worker.ts';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { QUEUE } from '../../src/queues/index.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { formatStatus, statusReport, type StatusReport } from '../../src/status/report.ts';
 import { arxivObservation } from '../harness/papers.ts';

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { addDays } from '../../src/domain/time.ts';
-import { EditionBuilder, editionId, type EditionContent } from '../../src/rank/edition.ts';
+import { editionId, type EditionContent } from '../../src/domain/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { addReaderDelivery } from '../../src/render/processor.ts';
 import type { App } from '../../src/app.ts';
@@ -69,7 +70,7 @@ async function editionIn(app: App, state: State, date: string, content: EditionC
   const now = new Date().toISOString();
   await app.store.editions.insertFrozen({ id, kind: 'weekly', date, content: { ...content, kind: 'weekly', date, from: addDays(date, -6) }, empty: state === 'empty' }, now);
   if (state === 'empty' || state === 'frozen') return;
-  const edition = (await app.store.editions.get<EditionContent>(id))!;
+  const edition = (await app.store.editions.get(id))!;
   for (const r of readers) await addReaderDelivery(app, edition, r);
   await app.store.editions.markFanoutDone(id, now);
   const [first, ...rest] = readers;
@@ -132,7 +133,7 @@ describe('steering an edition: one rule for every command and state', () => {
     await storeObservations(app.store, [paper], new Date().toISOString());
     await new Ranker(app.store, app.config).rank('2611.70001', new Date(`${day}T02:00:00Z`));
     await new EditionBuilder(app.store, app.config).build('daily', day);
-    const content = (await app.store.editions.get<EditionContent>(day))!.content;
+    const content = (await app.store.editions.get(day))!.content;
     const readers = [];
     for (const email of READERS) readers.push((await app.store.subscribers.upsert({ email, topics: [], frequency: 'weekly', confirmed: true }, new Date().toISOString())).subscriber);
 

@@ -1,5 +1,6 @@
 /** Steering an edition and the suppression list, on SQLite and on PostgreSQL. */
 import { describe, expect, it } from 'vitest';
+import { emptyEdition } from '../render/fixtures.ts';
 import { openStore, storageTargets } from '../harness/index.ts';
 
 const NOW = '2026-11-26T06:00:00.000Z';
@@ -9,7 +10,7 @@ for (const target of storageTargets()) {
   describe(`edition control and suppressions on ${target.name}`, () => {
     it('pauses with the first reason, resumes, and never pauses or cancels a sent edition', async () => {
       const store = await openStore(target);
-      await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { sections: [] } }, NOW);
+      await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: emptyEdition('2026-11-26') }, NOW);
       expect(await store.editions.pause('2026-11-26', 'bounce rate 6.0% > 5%', NOW)).toBe(true);
       expect(await store.editions.pause('2026-11-26', 'operator', LATER)).toBe(true);
       expect((await store.editions.get('2026-11-26'))?.paused).toEqual({ at: NOW, reason: 'bounce rate 6.0% > 5%' });
@@ -24,7 +25,7 @@ for (const target of storageTargets()) {
 
     it('cancels once and records a render error', async () => {
       const store = await openStore(target);
-      await store.editions.insertFrozen({ id: '2026-11-27', kind: 'daily', date: '2026-11-27', content: { sections: [] } }, NOW);
+      await store.editions.insertFrozen({ id: '2026-11-27', kind: 'daily', date: '2026-11-27', content: emptyEdition('2026-11-27') }, NOW);
       expect(await store.editions.cancel('2026-11-27', NOW)).toBe(true);
       expect(await store.editions.cancel('2026-11-27', LATER)).toBe(false);
       await store.editions.setRenderError('2026-11-27', 'React is not defined', NOW);

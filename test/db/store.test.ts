@@ -1,5 +1,6 @@
 /** The named queries, on SQLite and on PostgreSQL: same schema, same answers. */
 import { describe, expect, it } from 'vitest';
+import { emptyEdition } from '../render/fixtures.ts';
 import { mergeObservation } from '../../src/ingest/merge.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import type { PaperObservation } from '../../src/domain/paper.ts';
@@ -133,7 +134,7 @@ for (const target of storageTargets()) {
 
     it('closes the delivery of a subscriber removed after the fan-out, so the edition completes', async () => {
       const store = await openStore(target);
-      await store.editions.insertFrozen({ id: '2026-11-27', kind: 'daily', date: '2026-11-27', content: {} }, NOW);
+      await store.editions.insertFrozen({ id: '2026-11-27', kind: 'daily', date: '2026-11-27', content: emptyEdition('2026-11-27') }, NOW);
       const s = (await store.subscribers.upsert({ email: 'gone@example.org', topics: [], confirmed: true }, NOW)).subscriber;
       await store.deliveries.insertPending([{ editionId: '2026-11-27', subscriberId: s.id, variantKey: 'v', messageId: '<m@x>' }], NOW);
       await store.subscribers.remove('gone@example.org');
@@ -154,9 +155,9 @@ for (const target of storageTargets()) {
 
     it('freezes an edition once, tracks deliveries through their states and closes the edition when all settle', async () => {
       const store = await openStore(target);
-      expect(await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { n: 1 } }, NOW)).toBe(true);
-      expect(await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { n: 2 } }, NOW)).toBe(false);
-      expect((await store.editions.get<{ n: number }>('2026-11-26'))!.content.n).toBe(1);
+      expect(await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { ...emptyEdition('2026-11-26'), considered: 1 } }, NOW)).toBe(true);
+      expect(await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { ...emptyEdition('2026-11-26'), considered: 2 } }, NOW)).toBe(false);
+      expect((await store.editions.get('2026-11-26'))!.content.considered).toBe(1);
       const s = (await store.subscribers.upsert({ email: 'x@example.org', topics: [], confirmed: true }, NOW)).subscriber;
       const t = (await store.subscribers.upsert({ email: 'y@example.org', topics: [], confirmed: true }, NOW)).subscriber;
       const rows = [s, t].map((x) => ({ editionId: '2026-11-26', subscriberId: x.id, variantKey: 'v', messageId: `<m${x.id}@x>` }));
@@ -175,7 +176,7 @@ for (const target of storageTargets()) {
       expect((await store.editions.get('2026-11-26'))!.status).toBe('sent');
       expect(await store.deliveries.failures('2026-11-26')).toEqual([{ email: 'y@example.org', error: 'bounced' }]);
       // once mail went out the edition cannot be rebuilt
-      expect(await store.editions.replaceFrozen('2026-11-26', { n: 3 }, NOW)).toBe(false);
+      expect(await store.editions.replaceFrozen('2026-11-26', { ...emptyEdition('2026-11-26'), considered: 3 }, NOW)).toBe(false);
     });
 
     it('remembers each source\'s validators, last success, last error and counts', async () => {

@@ -5,6 +5,7 @@
  */
 import type { ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { emptyEdition } from '../render/fixtures.ts';
 import type { App } from '../../src/app.ts';
 import { createMessenger } from '../../src/mail/transport.ts';
 import { addDays, currentEditionDay } from '../../src/domain/time.ts';
@@ -78,9 +79,9 @@ describe('the welcome email', () => {
     const app = await mailApp();
     const today = currentEditionDay(new Date(), edition);
     // yesterday's edition went out; today's is frozen but not sent yet
-    await app.store.editions.insertFrozen({ id: addDays(today, -1), kind: 'daily', date: addDays(today, -1), content: {} }, new Date().toISOString());
+    await app.store.editions.insertFrozen({ id: addDays(today, -1), kind: 'daily', date: addDays(today, -1), content: emptyEdition(addDays(today, -1)) }, new Date().toISOString());
     await app.store.editions.setStatus(addDays(today, -1), 'sent', new Date().toISOString());
-    await app.store.editions.insertFrozen({ id: today, kind: 'daily', date: today, content: {} }, new Date().toISOString());
+    await app.store.editions.insertFrozen({ id: today, kind: 'daily', date: today, content: emptyEdition(today) }, new Date().toISOString());
     const reader = await confirmed(app, 'tokyo@example.org', { topics: ['theory', 'language-models'], timezone: 'Asia/Tokyo', deliveryHour: 7 });
     const mail = await mailTo(app, 'welcome', reader.id);
     expect(text(mail)).toMatch(/daily at 07:00 Asia\/Tokyo/);

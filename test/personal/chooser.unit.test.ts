@@ -5,7 +5,7 @@ import { ForYouChooser } from '../../src/personal/chooser.ts';
 import type { PaperText } from '../../src/personal/features.ts';
 import { buildProfile, decayFactor } from '../../src/personal/profile.ts';
 import { parseAuthorIdField, parseSeedPapers } from '../../src/personal/profiles.ts';
-import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
 
 const NOW = new Date('2026-11-26T06:00:00Z');
 const HALF_LIFE = 30;

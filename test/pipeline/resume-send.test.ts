@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { arxivObservation } from '../harness/papers.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { renderEdition } from '../../src/render/processor.ts';
 import { connection, QUEUE } from '../../src/queues/index.ts';

@@ -6,12 +6,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.ts';
+import type { EditionContent } from '../../src/domain/edition.ts';
 import { redisUrl, runCli, shippedConfig, storageTargets, tempDir } from '../harness/index.ts';
 import { dayEdition, sampleEdition } from './fixtures.ts';
 
 const DATE = '2026-11-26';
 
-async function setUp(databaseUrl: string, content: unknown) {
+async function setUp(databaseUrl: string, content: EditionContent) {
   const dir = tempDir('pb-render-cli-');
   const configFile = path.join(dir, 'paperboy.config.json');
   writeFileSync(configFile, '{}');

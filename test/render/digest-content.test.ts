@@ -4,8 +4,8 @@
  * discussed papers as bare titles, no dates, "et al." hiding 47 authors.
  */
 import { describe, expect, it } from 'vitest';
-import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { addDays } from '../../src/domain/time.ts';
-import type { EditionContent, EditionPaper } from '../../src/rank/edition.ts';
+import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
 
 function paper(id: string, over: Partial<EditionPaper>): EditionPaper {
   return {
@@ -131,4 +131,9 @@ export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
     papers: Object.fromEntries(papers.map((p) => [p.id, p])),
     considered: count,
   };
+}
+
+/** An edition with no papers: for tests about an edition's states, not its content. */
+export function emptyEdition(date = '2026-11-26', kind: 'daily' | 'weekly' = 'daily'): EditionContent {
+  return { kind, date, top: [], sections: [], papers: {}, considered: 0 };
 }

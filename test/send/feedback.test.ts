@@ -1,5 +1,6 @@
 /** SES bounces, complaints and deliveries applied to the store, and the reputation guard, on SQLite and PostgreSQL. */
 import { describe, expect, it } from 'vitest';
+import { emptyEdition } from '../render/fixtures.ts';
 import type { Store } from '../../src/db/store.ts';
 import { applySesEvent, suppressAddress } from '../../src/send/feedback.ts';
 import { openStore, storageTargets } from '../harness/index.ts';
@@ -10,7 +11,7 @@ const DATE = '2026-11-26';
 
 /** An edition with `sent` deliveries, sent to subscribers 1..sent with Message-IDs <DATE.N@papers.example.org> and SES ids ses-N. */
 async function sentEdition(store: Store, sent: number, date = DATE): Promise<void> {
-  await store.editions.insertFrozen({ id: date, kind: 'daily', date, content: { sections: [] } }, NOW);
+  await store.editions.insertFrozen({ id: date, kind: 'daily', date, content: emptyEdition(date) }, NOW);
   await store.deliveries.insertPending(
     Array.from({ length: sent }, (_, i) => ({ editionId: date, subscriberId: i + 1, variantKey: 'all', messageId: `<${date}.${i + 1}@papers.example.org>` })),
     NOW,

@@ -11,8 +11,8 @@ import { PreparedMessage, domainOf, listOf, parseAddress } from '../../src/mail/
 import type { Envelope, Messenger, SendResult } from '../../src/mail/messenger.ts';
 import { subscriberLinks, verifyToken } from '../../src/mail/tokens.ts';
 import { recordVote } from '../../src/personal/profiles.ts';
-import type { EditionContent } from '../../src/rank/edition.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import type { EditionContent } from '../../src/domain/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { renderEdition } from '../../src/render/processor.ts';
 import { variantTopics } from '../../src/render/renderVariant.ts';
@@ -100,7 +100,7 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
 
     // the reader without one: byte for byte the message of the variant rendered without a block
     const raw = messenger.messages.get('plain@example.org')!;
-    const content = (await app.store.editions.get<EditionContent>(DATE))!.content;
+    const content = (await app.store.editions.get(DATE))!.content;
     const view = digestView(content, variantTopics(content, []), viewOptionsOf(app.config, app.env));
     const without = { ...view, forYouSlot: false };
     const { html: plainHtml } = await compileEmail(createElement(Digest, { view: without }));

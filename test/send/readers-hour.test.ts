@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { QUEUE } from '../../src/queues/index.ts';
 import { readerSendAt } from '../../src/send/schedule.ts';

@@ -8,7 +8,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';

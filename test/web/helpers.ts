@@ -5,7 +5,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { App } from '../../src/app.ts';
 import { QUEUE } from '../../src/queues/index.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { EditionBuilder } from '../../src/rank/edition.ts';
+import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { buildServer, type PaperboyServer, type ServerOptions } from '../../src/web/server.ts';

@@ -2,7 +2,7 @@
 import { ForYouChooser, MIN_SCORE, type Contribution, type PaperVerdict } from '../../personal/chooser.ts';
 import { decayFactor } from '../../personal/profile.ts';
 import { readerSettings } from '../../personal/profiles.ts';
-import { editionId, type EditionContent } from '../../rank/edition.ts';
+import { editionId, type EditionContent } from '../../domain/edition.ts';
 import { variantTopics } from '../../render/renderVariant.ts';
 import { EXIT, output, parseDateOption, UsageError, withData } from '../runtime.ts';
 
@@ -27,7 +27,7 @@ export async function explainReader(opts: { reader: string; date?: string; weekl
     const kind = opts.weekly ? 'weekly' : 'daily';
     const date = parseDateOption(opts.date) ?? (await app.store.editions.latestDate(kind));
     if (!date) throw new UsageError(`there is no ${kind} edition yet: build one first (paperboy edition build${opts.weekly ? ' --weekly' : ''})`);
-    const edition = await app.store.editions.get<EditionContent>(editionId(kind, date));
+    const edition = await app.store.editions.get(editionId(kind, date));
     if (!edition || edition.status === 'empty') throw new UsageError(`there is no ${kind} edition of ${date}${edition ? ' (the day had no papers)' : `: build it first (paperboy edition build --date ${date}${opts.weekly ? ' --weekly' : ''})`}`);
 
     const settings = await readerSettings(app.store, subscriber.id);

@@ -7,7 +7,8 @@ import type { SourceConfig } from '../../config/schema.ts';
 import { loadSettings } from '../../config/load.ts';
 import { ingestBody, type IngestReport } from '../../ingest/processor.ts';
 import { currentEditionDay } from '../../domain/time.ts';
-import { EditionBuilder, editionFlags, editionId, editionSummary, type EditionContent } from '../../rank/edition.ts';
+import { editionFlags, editionId, editionSummary, type EditionContent } from '../../domain/edition.ts';
+import { EditionBuilder } from '../../rank/editionBuilder.ts';
 import { renderVariant, variantFirst, variantTopics } from '../../render/renderVariant.ts';
 import { personalize } from '../../mail/placeholders.ts';
 import { viewOptionsOf } from '../../../templates/email/view.ts';
@@ -177,7 +178,7 @@ export async function editionShow(opts: { date?: string; weekly?: boolean; json?
   process.exitCode = await withApp(async (app) => {
     const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
     const id = editionId(named.kind, named.date);
-    const e = await app.store.editions.get<EditionContent>(id);
+    const e = await app.store.editions.get(id);
     if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\``);
     const deliveries = await app.store.deliveries.countByStatus(id);
     const possiblySentTwice = await app.store.deliveries.possiblySentTwice(id);
@@ -209,7 +210,7 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
   process.exitCode = await withApp(async (app) => {
     const named = { kind: kindOf(opts), date: editionDate(app, opts.date) };
     const id = editionId(named.kind, named.date);
-    const e = await app.store.editions.get<EditionContent>(id);
+    const e = await app.store.editions.get(id);
     if (!e) throw new UsageError(`edition ${id} has not been built: run \`paperboy edition build ${editionFlags(named)}\``);
     const classifier = TopicClassifier.fromConfig(app.config);
     const wanted = parseList(opts.topics);

@@ -8,7 +8,7 @@
  */
 import type { App } from '../../app.ts';
 import { currentEditionDay } from '../../domain/time.ts';
-import { editionFlags, editionId, type Edition, type EditionContent } from '../../rank/edition.ts';
+import { editionFlags, editionId, type Edition, type EditionContent } from '../../domain/edition.ts';
 import { addReaderDelivery, requeueOpenDeliveries } from '../../render/processor.ts';
 import { ensureWorkers } from '../operations.ts';
 import { EXIT, output, parseDateOption, UsageError, waitFor, withApp } from '../runtime.ts';
@@ -26,7 +26,7 @@ const cmd = (e: { kind: 'daily' | 'weekly'; date: string }, verb: string, extra 
 async function editionOf(app: App, opts: EditionOptions, verb: Verb): Promise<Edition> {
   const named = { kind: opts.weekly ? ('weekly' as const) : ('daily' as const), date: parseDateOption(opts.date) ?? currentEditionDay(new Date(), app.config.edition) };
   const id = editionId(named.kind, named.date);
-  const edition = await app.store.editions.get<EditionContent>(id);
+  const edition = await app.store.editions.get(id);
   if (!edition) throw new UsageError(`edition ${id} has not been built: there is nothing to ${verb}; build it with ${cmd(named, 'build')}`);
   if (edition.status === 'empty') {
     throw new UsageError(`edition ${id} had no papers, so it goes to nobody: there is nothing to ${verb}; once papers are ingested, build it again with ${cmd(edition, 'build', ' --force')}`);
@@ -60,7 +60,7 @@ async function progress(app: App, id: string): Promise<string> {
 
 /** Reads the edition again when a change found it settled meanwhile (a sender finished it, another operator cancelled it). */
 async function settledMeanwhile(app: App, e: Edition, verb: Verb): Promise<UsageError> {
-  const now = (await app.store.editions.get<EditionContent>(e.id)) ?? e;
+  const now = (await app.store.editions.get(e.id)) ?? e;
   return settled(now, verb) ?? new UsageError(`edition ${e.id} changed while it was being steered: look at it with ${cmd(e, 'show')} and try again`);
 }
 

@@ -1,24 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EditionsTable } from '../types.ts';
+import type { EditionContent, EditionKind, EditionRecord, EditionStatus } from '../../domain/edition.ts';
 
-export type EditionKind = EditionsTable['kind'];
-export type EditionStatus = EditionsTable['status'];
-
-export interface EditionRecord<Content = unknown> {
-  id: string;
-  kind: EditionKind;
-  date: string;
-  status: EditionStatus;
-  content: Content;
-  frozenAt: string;
-  fanoutCursor: number;
-  fanoutDone: boolean;
-  sentAt?: string;
-  /** Present while paused. */
-  paused?: { at: string; reason: string };
-  cancelledAt?: string;
-  renderError?: string;
-}
+export type { EditionKind, EditionRecord, EditionStatus };
 
 export interface VariantRecord {
   editionId: string;
@@ -30,13 +14,14 @@ export interface VariantRecord {
   renderedAt: string;
 }
 
-function toEdition<C>(row: Selectable<EditionsTable>): EditionRecord<C> {
+/** The one place an edition's stored JSON becomes the typed contract: every reader gets EditionContent, not a cast of its own. */
+function toEdition(row: Selectable<EditionsTable>): EditionRecord {
   return {
     id: row.id,
     kind: row.kind,
     date: row.date,
     status: row.status,
-    content: JSON.parse(row.content) as C,
+    content: JSON.parse(row.content) as EditionContent,
     frozenAt: row.frozen_at,
     fanoutCursor: Number(row.fanout_cursor),
     fanoutDone: Number(row.fanout_done) === 1,
@@ -50,15 +35,15 @@ function toEdition<C>(row: Selectable<EditionsTable>): EditionRecord<C> {
 export class EditionQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async get<C>(id: string): Promise<EditionRecord<C> | undefined> {
+  async get(id: string): Promise<EditionRecord | undefined> {
     const row = await this.db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toEdition<C>(row) : undefined;
+    return row ? toEdition(row) : undefined;
   }
 
   /** Editions with papers, newest first (an empty day is no edition to a reader). */
-  async list<C>(kind: EditionKind, limit = 50): Promise<EditionRecord<C>[]> {
+  async list(kind: EditionKind, limit = 50): Promise<EditionRecord[]> {
     const rows = await this.db.selectFrom('editions').selectAll().where('kind', '=', kind).where('status', '!=', 'empty').orderBy('date', 'desc').limit(limit).execute();
-    return rows.map((r) => toEdition<C>(r));
+    return rows.map((r) => toEdition(r));
   }
 
   /** The dates of the editions with papers just before and just after a day (archive navigation). */
@@ -82,7 +67,7 @@ export class EditionQueries {
   }
 
   /** Daily editions in [from, to], oldest first (the inputs of a weekly edition). */
-  async dailyBetween<C>(from: string, to: string): Promise<EditionRecord<C>[]> {
+  async dailyBetween(from: string, to: string): Promise<EditionRecord[]> {
     const rows = await this.db
       .selectFrom('editions')
       .selectAll()
@@ -91,11 +76,11 @@ export class EditionQueries {
       .where('date', '<=', to)
       .orderBy('date')
       .execute();
-    return rows.map((r) => toEdition<C>(r));
+    return rows.map((r) => toEdition(r));
   }
 
   /** Freezes an edition. Returns false (and writes nothing) when it was frozen before. */
-  async insertFrozen(e: { id: string; kind: EditionKind; date: string; content: unknown; empty?: boolean }, now: string): Promise<boolean> {
+  async insertFrozen(e: { id: string; kind: EditionKind; date: string; content: EditionContent; empty?: boolean }, now: string): Promise<boolean> {
     const result = await this.db
       .insertInto('editions')
       .values({ id: e.id, kind: e.kind, date: e.date, status: e.empty ? 'empty' : 'frozen', content: JSON.stringify(e.content), frozen_at: now, updated_at: now, fanout_cursor: 0, fanout_done: 0 })
@@ -108,7 +93,7 @@ export class EditionQueries {
    * Re-freezes an edition (`--force`). Refused once sending has started: mail that went out
    * must stay what the archive shows.
    */
-  async replaceFrozen(id: string, content: unknown, now: string, empty = false): Promise<boolean> {
+  async replaceFrozen(id: string, content: EditionContent, now: string, empty = false): Promise<boolean> {
     const result = await this.db
       .updateTable('editions')
       .set({ content: JSON.stringify(content), frozen_at: now, updated_at: now, status: empty ? 'empty' : 'frozen' })

@@ -1,89 +1,12 @@
-/**
- * Editions: for one day (or week), the papers that matter, grouped under topics, best first.
- * A frozen edition stores the snapshot of every paper it shows, so that it can be shown and
- * rendered again later exactly as it was sent.
- */
+/** Builds an edition from the day's stored papers: scores, topics, sections, the frozen snapshot. */
 import type { Config } from '../config/schema.ts';
 import type { Store } from '../db/store.ts';
-import type { EditionRecord } from '../db/queries/editions.ts';
-import type { Paper, PaperLinks } from '../domain/paper.ts';
+import type { Edition, EditionContent, EditionPaper, EditionSection } from '../domain/edition.ts';
+import { editionId } from '../domain/edition.ts';
+import type { Paper } from '../domain/paper.ts';
 import { addDays, cutoffOf, weekday } from '../domain/time.ts';
 import { isReplacementOnly, scorePaper } from './score.ts';
 import { TopicClassifier } from './topics.ts';
-
-export interface EditionPaper {
-  id: string;
-  title: string;
-  abstract: string;
-  authors: string[];
-  links: PaperLinks;
-  categories: string[];
-  score: number;
-  primaryTopic: string;
-  topics: string[];
-  sources: string[];
-  announceType?: string;
-  /** When its authors first published it (v1): the digest tells new papers from older ones. */
-  publishedAt?: string;
-  upvotes?: number;
-  comments?: number;
-  githubStars?: number;
-  aiSummary?: string;
-  /** HF's AI keywords: shown as tags in the email. */
-  aiKeywords?: string[];
-  organization?: string;
-  /** The daily edition it came from (weekly editions). */
-  editionDate?: string;
-}
-
-export interface EditionSection {
-  topic: string;
-  title: string;
-  description: string;
-  paperIds: string[];
-}
-
-export interface EditionContent {
-  kind: 'daily' | 'weekly';
-  date: string;
-  /** For a weekly edition, the first day it covers. */
-  from?: string;
-  /** The best papers across all sections. */
-  top: string[];
-  sections: EditionSection[];
-  papers: Record<string, EditionPaper>;
-  /** How many papers of the day were considered. */
-  considered: number;
-}
-
-export type Edition = EditionRecord<EditionContent>;
-
-export function editionId(kind: 'daily' | 'weekly', date: string): string {
-  return kind === 'daily' ? date : `${date}-weekly`;
-}
-
-/** How the command line names an edition: `--date D`, and `--weekly` for a weekly one (every hint an operator copies). */
-export function editionFlags(e: { kind: 'daily' | 'weekly'; date: string }): string {
-  return `--date ${e.date}${e.kind === 'weekly' ? ' --weekly' : ''}`;
-}
-
-/** The `edition show --json` shape: `{ date, sections: [{ topic, title, papers: [{ id, title, score }] }] }`. */
-export function editionSummary(content: EditionContent) {
-  return {
-    date: content.date,
-    kind: content.kind,
-    ...(content.from ? { from: content.from } : {}),
-    top: content.top.map((id) => ({ id, title: content.papers[id]!.title, score: content.papers[id]!.score })),
-    sections: content.sections.map((s) => ({
-      topic: s.topic,
-      title: s.title,
-      papers: s.paperIds.map((id) => {
-        const p = content.papers[id]!;
-        return { id, title: p.title, score: p.score, authors: p.authors, links: p.links, sources: p.sources };
-      }),
-    })),
-  };
-}
 
 function snapshot(paper: Paper, score: number): EditionPaper {
   let upvotes: number | undefined;
@@ -171,7 +94,7 @@ export class EditionBuilder {
   /** The best of the seven daily editions ending on `date`. */
   async weeklyPapers(date: string): Promise<{ from: string; papers: EditionPaper[] }> {
     const from = addDays(date, -6);
-    const dailies = await this.store.editions.dailyBetween<EditionContent>(from, date);
+    const dailies = await this.store.editions.dailyBetween(from, date);
     const papers = new Map<string, EditionPaper>();
     for (const daily of dailies) {
       for (const p of Object.values(daily.content.papers)) if (!papers.has(p.id)) papers.set(p.id, { ...p, editionDate: daily.date });
@@ -186,7 +109,7 @@ export class EditionBuilder {
   async build(kind: 'daily' | 'weekly', date: string, opts: { force?: boolean; now?: Date } = {}): Promise<BuildOutcome> {
     const id = editionId(kind, date);
     const now = (opts.now ?? new Date()).toISOString();
-    const existing = await this.store.editions.get<EditionContent>(id);
+    const existing = await this.store.editions.get(id);
     if (existing && !opts.force) return existing.status === 'empty' ? { status: 'empty', date, kind } : { status: 'unchanged', edition: existing };
     let content: EditionContent;
     if (kind === 'daily') {
@@ -203,12 +126,12 @@ export class EditionBuilder {
         throw new EditionLockedError(id, existing.status);
       }
       if (empty) return { status: 'empty', date, kind };
-      return { status: 'rebuilt', edition: (await this.store.editions.get<EditionContent>(id))! };
+      return { status: 'rebuilt', edition: (await this.store.editions.get(id))! };
     }
     const inserted = await this.store.editions.insertFrozen({ id, kind, date, content, empty }, now);
     if (empty) return { status: 'empty', date, kind };
     // another worker froze it first: theirs stands
-    return { status: inserted ? 'built' : 'unchanged', edition: (await this.store.editions.get<EditionContent>(id))! };
+    return { status: inserted ? 'built' : 'unchanged', edition: (await this.store.editions.get(id))! };
   }
 
   /** The weekly edition closes on the configured weekday. */
