@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
-import type { Database } from './types.ts';
+import type { Database, Dialect } from './types.ts';
 import { ensureLocalDir } from '../localDir.ts';
 import { redactUrl } from '../lib/redact.ts';
 import { openSqlite, type OpenedSqlite } from './sqlite.ts';
@@ -13,7 +13,8 @@ import * as m007 from './migrations/007_delivery_time.ts';
 import * as m008 from './migrations/008_section_order.ts';
 import * as m009 from './migrations/009_for_you.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
+
+export type { Dialect };
 
 /** Versioned migrations, in order. Append; never edit one that has shipped. */
 const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promise<void> }> = {

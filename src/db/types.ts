@@ -5,6 +5,9 @@
  */
 import type { Generated } from 'kysely';
 
+/** The two databases paperboy runs on; a migration branches on it where their SQL differs. */
+export type Dialect = 'sqlite' | 'postgres';
+
 export interface PapersTable {
   id: string;
   title: string;

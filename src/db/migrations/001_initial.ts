@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema

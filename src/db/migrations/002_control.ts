@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 /**
  * Steering an edition (pause, cancel, a render that failed, with their reasons) and the

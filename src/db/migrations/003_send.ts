@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 /**
  * `reclaimed_at`: when a delivery left "sending" past the claim timeout (its sender died or

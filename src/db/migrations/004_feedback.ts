@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 /**
  * What SES tells us after a send. `sns_messages` remembers every SNS message handled, so a

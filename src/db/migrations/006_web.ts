@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 /**
  * The subscription web: full-text search over papers (SQLite FTS5 / PostgreSQL tsvector) and

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 /**
  * The sections a reader wants first, in their order: a JSON array of topic ids. '[]' (every

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../connect.ts';
+import type { Dialect } from '../types.ts';
 
 /**
  * "For you": what each reader told us and what we learnt from it, and what an edition's
