@@ -13,7 +13,7 @@ import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { topicSetKey } from '../src/db/queries/subscribers.ts';
 import { Store } from '../src/db/store.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/lib/log.ts';
 import { Queues } from '../src/queues/index.ts';
 import { renderEdition } from '../src/render/processor.ts';
 import { variantKey, variantTopics } from '../src/render/renderVariant.ts';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { Store } from '../src/db/store.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/lib/log.ts';
 import { registerWebhooks } from '../src/web/webhooks.ts';
 import { SnsVerifier, parseSnsMessage, stringToSign } from '../src/web/sns.ts';
 import { machineLines, measure as measureInto, RUNS, timingTable, writeSection, type Row } from './lib.ts';

@@ -16,7 +16,7 @@ import { EditionBuilder } from '../src/rank/editionBuilder.ts';
 import { TopicClassifier } from '../src/rank/topics.ts';
 import { scorePaper } from '../src/rank/score.ts';
 import { cutoffOf } from '../src/domain/time.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/lib/log.ts';
 import type { StageContext } from '../src/app.ts';
 import type { Queues } from '../src/queues/index.ts';
 import { arxivFeed } from './feeds.ts';

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { Store } from '../src/db/store.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/lib/log.ts';
 import { QUEUE, Queues } from '../src/queues/index.ts';
 import { renderEdition } from '../src/render/processor.ts';
 import { startPostgres, startRedis } from '../test/harness/servers.ts';

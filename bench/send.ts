@@ -15,7 +15,7 @@ import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { Store } from '../src/db/store.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/lib/log.ts';
 import { PreparedMessage, buildMessage, encodeFragment, stableMessageId } from '../src/mail/message.ts';
 import { personalize } from '../src/mail/placeholders.ts';
 import { SesMessenger } from '../src/mail/ses.ts';

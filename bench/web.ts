@@ -10,7 +10,7 @@ import path from 'node:path';
 import { bootApp } from '../src/app.ts';
 import { Store } from '../src/db/store.ts';
 import type { Paper } from '../src/domain/paper.ts';
-import { createLogger } from '../src/log.ts';
+import { createLogger } from '../src/lib/log.ts';
 import { QUEUE } from '../src/queues/index.ts';
 import { buildServer } from '../src/web/server.ts';
 import { machineLines, root, writeSection } from './lib.ts';

@@ -12,8 +12,8 @@ import { Store } from './db/store.ts';
 import { Queues } from './queues/index.ts';
 import { assertReachable, checkEvictionPolicy, clusterPrefix, inspectRedis } from './queues/redisClient.ts';
 import { startPrivateRedis, type RedisHandle } from './queues/privateRedis.ts';
-import { createLogger, type Logger } from './log.ts';
-import { ensureLocalDir } from './localDir.ts';
+import { createLogger, type Logger } from './lib/log.ts';
+import { ensureLocalDir } from './lib/localDir.ts';
 
 /** Settings, database and logger: enough for the commands that do not touch the queues. */
 export interface DataApp {

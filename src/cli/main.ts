@@ -6,7 +6,7 @@ import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerSuppressionCommands } from './commands/suppressions.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerForYouCommands } from './commands/forYou.ts';
-import { jsonLogs, noteLogger } from '../log.ts';
+import { jsonLogs, noteLogger } from '../lib/log.ts';
 import { describeError, EXIT, output, toleratePipeClose, useBuiltInDefaults, UsageError } from './runtime.ts';
 import { withoutNul } from '../input.ts';
 

@@ -5,7 +5,7 @@
  * with LOG_FORMAT=json, JSON log lines on stderr (with the stage and its counts), never a bar.
  */
 import cliProgress from 'cli-progress';
-import { jsonLogs, noteLogger } from '../log.ts';
+import { jsonLogs, noteLogger } from '../lib/log.ts';
 
 /** Named counts behind a progress text ("12 sent, 3 failed" is { sent: 12, failed: 3 }), for `--json`. */
 export type ProgressCounts = Record<string, string | number | null>;

@@ -6,7 +6,7 @@ import type { App, BootOptions, DataApp } from '../app.ts';
 import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/connect.ts';
 import { wholeNumber } from '../input.ts';
-import { createLogger, jsonLogs, noteLogger } from '../log.ts';
+import { createLogger, jsonLogs, noteLogger } from '../lib/log.ts';
 import { isDate } from '../domain/time.ts';
 import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, Dialect } from './types.ts';
-import { ensureLocalDir } from '../localDir.ts';
+import { ensureLocalDir } from '../lib/localDir.ts';
 import { redactUrl } from '../lib/redact.ts';
 import { openSqlite, type OpenedSqlite } from './sqlite.ts';
 import * as m001 from './migrations/001_initial.ts';

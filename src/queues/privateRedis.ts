@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { findOnPath, freePort, isAlive } from '../lib/process.ts';
-import { ensureLocalDir } from '../localDir.ts';
+import { ensureLocalDir } from '../lib/localDir.ts';
 import { connectProbe, pingRedis, RedisUnavailableError, type RedisTarget } from './redisClient.ts';
 
 export interface RedisHandle extends RedisTarget {

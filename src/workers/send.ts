@@ -6,7 +6,7 @@ import { SendRateLimiter } from '../send/rateLimiter.ts';
 import { dailyQuota } from '../send/quota.ts';
 import { createMessenger } from '../mail/transport.ts';
 import { QUEUE, type SendJob } from '../queues/index.ts';
-import { RepeatedEvents } from '../log.ts';
+import { RepeatedEvents } from '../lib/log.ts';
 import { jobFields, makeWorker, type StageHandle } from './worker.ts';
 
 /** How often a run of deferrals (an edition paused for a while) is summed up in the log. */

@@ -1,5 +1,5 @@
 import type { Job, Processor, Worker, WorkerOptions } from 'bullmq';
-import type { Fields } from '../log.ts';
+import type { Fields } from '../lib/log.ts';
 import type { App } from '../app.ts';
 import { openWorker, type QueueName } from '../queues/index.ts';
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
-import { createLogger, RepeatedEvents } from '../../src/log.ts';
+import { createLogger, RepeatedEvents } from '../../src/lib/log.ts';
 import { jobId, QUEUE } from '../../src/queues/index.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';

@@ -11,7 +11,7 @@ import type { App } from '../../src/app.ts';
 import { loadEnvironment, parseConfig } from '../../src/config/load.ts';
 import { Store } from '../../src/db/store.ts';
 import { Queues } from '../../src/queues/index.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger } from '../../src/lib/log.ts';
 
 export { until } from './until.ts';
 

@@ -11,7 +11,7 @@ import { arxivObservation } from '../harness/papers.ts';
 import { buildServer, type PaperboyServer, type ServerOptions } from '../../src/web/server.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger } from '../../src/lib/log.ts';
 
 export async function webApp(opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions; config?: Record<string, unknown> } = {}): Promise<{ app: App; server: PaperboyServer }> {
   const app = await testApp({ databaseUrl: opts.databaseUrl, config: { ...shippedConfig(), sources: [], ...opts.config }, env: opts.env });

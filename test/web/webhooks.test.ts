@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../../src/db/store.ts';
 import { loadEnvironment } from '../../src/config/load.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger } from '../../src/lib/log.ts';
 import { signToken } from '../../src/mail/tokens.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { registerWebhooks } from '../../src/web/webhooks.ts';

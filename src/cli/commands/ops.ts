@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { App } from '../../app.ts';
-import { createLogger } from '../../log.ts';
+import { createLogger } from '../../lib/log.ts';
 import { EXIT, describeError, output, settingsOptions, untilStopSignal, UsageError, wholeNumberOption } from '../runtime.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
