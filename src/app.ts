@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadSettings, postalAddressWarning, type LoadOptions, type Settings } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import type { Environment } from './config/load.ts';
-import { Store } from './db/store.ts';
+import { Store } from './db/index.ts';
 import { Queues } from './queues/index.ts';
 import { assertReachable, checkEvictionPolicy, clusterPrefix, inspectRedis } from './queues/redisClient.ts';
 import { startPrivateRedis, type RedisHandle } from './queues/privateRedis.ts';

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from './app.ts';
 import type { Environment } from './config/load.ts';
-import { MIGRATION_NAMES } from './db/connect.ts';
+import { MIGRATION_NAMES } from './db/index.ts';
 import { parseAddress } from './mail/message.ts';
 import { QUEUE } from './queues/index.ts';
 import { fail, ok, warn, type Check } from './doctor/check.ts';

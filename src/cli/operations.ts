@@ -5,7 +5,7 @@
  */
 import type { App } from '../app.ts';
 import type { SourceConfig } from '../config/schema.ts';
-import type { DeliveryStatus } from '../db/queries/deliveries.ts';
+import type { DeliveryStatus } from '../db/index.ts';
 import type { IngestReport } from '../ingest/processor.ts';
 import { ingestQueueOf, openQueueEvents, QUEUE, type QueueName } from '../queues/index.ts';
 import type { EditionContent } from '../domain/edition.ts';

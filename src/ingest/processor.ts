@@ -6,7 +6,7 @@
 import type { StageContext } from '../app.ts';
 import type { SourceConfig } from '../config/schema.ts';
 import type { SourceKind } from '../domain/paper.ts';
-import type { IngestCounts } from '../db/queries/sources.ts';
+import type { IngestCounts } from '../db/index.ts';
 import { fetchFeed, userAgent } from './fetch.ts';
 import { FetchError } from './fetchError.ts';
 import { parseFeed } from './formats/index.ts';

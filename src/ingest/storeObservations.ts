@@ -1,6 +1,6 @@
-import type { Store } from '../db/store.ts';
-import type { IngestCounts } from '../db/queries/sources.ts';
-import type { PaperWrite } from '../db/queries/papers.ts';
+import type { Store } from '../db/index.ts';
+import type { IngestCounts } from '../db/index.ts';
+import type { PaperWrite } from '../db/index.ts';
 import { mergeObservation } from './merge.ts';
 import { aliasesOf, canonicalIdFromAliases, type Paper, type PaperObservation } from '../domain/paper.ts';
 

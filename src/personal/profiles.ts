@@ -3,8 +3,8 @@
  * id change, and the profile is rebuilt from everything stored (see profile.ts for why).
  */
 import type { Config } from '../config/schema.ts';
-import type { ReaderSettings, Vote } from '../db/queries/forYou.ts';
-import type { Store } from '../db/store.ts';
+import type { ReaderSettings, Vote } from '../db/index.ts';
+import type { Store } from '../db/index.ts';
 import { parseArxivId } from '../domain/paper.ts';
 import { parseAuthorId } from './authors.ts';
 import { paperTextOf } from './features.ts';

@@ -1,6 +1,6 @@
 /** Builds an edition from the day's stored papers: scores, topics, sections, the frozen snapshot. */
 import type { Config } from '../config/schema.ts';
-import type { Store } from '../db/store.ts';
+import type { Store } from '../db/index.ts';
 import type { Edition, EditionContent, EditionPaper, EditionSection } from '../domain/edition.ts';
 import { editionId } from '../domain/edition.ts';
 import type { Paper } from '../domain/paper.ts';

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
-import type { Store } from '../db/store.ts';
+import type { Store } from '../db/index.ts';
 import type { Paper } from '../domain/paper.ts';
-import type { RankingUpdate } from '../db/queries/papers.ts';
+import type { RankingUpdate } from '../db/index.ts';
 import { addDays, cutoffOf, editionDayOf } from '../domain/time.ts';
 import { scorePaper } from './score.ts';
 import { TopicClassifier } from './topics.ts';

@@ -14,7 +14,7 @@ import { VariantStore } from './variants.ts';
 import { ForYouFanout } from './forYou.ts';
 import { refreshPendingSeeds } from '../personal/profiles.ts';
 import { readerSendAt } from '../send/schedule.ts';
-import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../db/queries/subscribers.ts';
+import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../db/index.ts';
 
 export interface RenderOutcome {
   editionId: string;

@@ -1,5 +1,5 @@
 import type { StageContext } from '../app.ts';
-import type { VariantRecord } from '../db/queries/editions.ts';
+import type { VariantRecord } from '../db/index.ts';
 import type { Edition } from '../domain/edition.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
 import { renderVariant, variantKey } from './renderVariant.ts';

@@ -3,9 +3,9 @@
  * reputation guard that pauses an edition whose list is going bad, and the `mailto:` unsubscribe
  * that comes back as an inbound email. Every function here is safe to apply twice.
  */
-import type { Store } from '../db/store.ts';
-import type { DeliveryRef } from '../db/queries/feedback.ts';
-import type { SuppressionReason } from '../db/queries/suppressions.ts';
+import type { Store } from '../db/index.ts';
+import type { DeliveryRef } from '../db/index.ts';
+import type { SuppressionReason } from '../db/index.ts';
 import { verifyToken } from '../mail/tokens.ts';
 import { editionFlags } from '../domain/edition.ts';
 

@@ -7,7 +7,7 @@
  */
 import { suppressAddress } from './feedback.ts';
 import type { StageContext } from '../app.ts';
-import type { DeliveryOutcome, PendingDelivery } from '../db/queries/deliveries.ts';
+import type { DeliveryOutcome, PendingDelivery } from '../db/index.ts';
 import { editionFlags, type EditionContent } from '../domain/edition.ts';
 import { VariantStore } from '../render/variants.ts';
 import { PreparedMessage, domainOf, encodeFragment, listOf, parseAddress, type EncodedFragment, type SenderHeaders } from '../mail/message.ts';

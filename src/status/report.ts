@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { App } from '../app.ts';
 import { QUEUE, type QueueName } from '../queues/index.ts';
 import { describeRedis } from '../queues/redisClient.ts';
-import type { DeliveryStatus } from '../db/queries/deliveries.ts';
+import type { DeliveryStatus } from '../db/index.ts';
 
 export interface QueueStatus {
   queue: QueueName;

@@ -11,7 +11,7 @@ import { parseAuthorIdField, parseSeedPapers, readerSettings, rebuildProfile, re
 import { messagePage } from '../../templates/pages/layout.ts';
 import { feedbackPage, votedPage, type FeedbackPaper, type ForYouPreferences } from '../../templates/pages/forYou.ts';
 import { sendPage, type WebContext } from './context.ts';
-import type { Subscriber } from '../db/queries/subscribers.ts';
+import type { Subscriber } from '../db/index.ts';
 
 const voteField = z.enum(['more', 'less']);
 /** One paper, one optional vote: a repeated parameter is no link of ours. */

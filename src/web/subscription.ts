@@ -10,7 +10,7 @@ import { wholeNumber } from '../input.ts';
 import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
 import { isDate } from '../domain/time.ts';
 import type { EditionContent } from '../domain/edition.ts';
-import type { Subscriber } from '../db/queries/subscribers.ts';
+import type { Subscriber } from '../db/index.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
 import { checkInboxPage, confirmedPage, confirmPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type PreferencesView, type TopicChoice } from '../../templates/pages/subscription.ts';
 import { sendPage, type WebContext } from './context.ts';

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataApp } from '../app.ts';
 import type { Environment } from '../config/load.ts';
-import type { Store } from '../db/store.ts';
+import type { Store } from '../db/index.ts';
 import { applyInboundUnsubscribe, applySesEvent } from '../send/feedback.ts';
 import { httpGet as defaultHttpGet, isSnsUrl, parseSnsMessage, SnsError, SnsVerifier, type CertificateFetcher, type HttpGetter, type SnsMessage } from './sns.ts';
 

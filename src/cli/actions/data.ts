@@ -3,7 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import readline from 'node:readline';
 import path from 'node:path';
 import type { DataApp } from '../../app.ts';
-import type { Frequency } from '../../db/queries/subscribers.ts';
+import type { Frequency } from '../../db/index.ts';
 import { checkAddress } from '../../mail/address.ts';
 import { canonicalTimeZone, cutoffOf, isDate } from '../../domain/time.ts';
 import { scoreParts } from '../../rank/score.ts';

@@ -1,5 +1,5 @@
 /** The bodies of the `suppressions` commands. */
-import type { SuppressionReason } from '../../db/queries/suppressions.ts';
+import type { SuppressionReason } from '../../db/index.ts';
 import { checkAddress } from '../../mail/address.ts';
 import { suppressAddress } from '../../send/feedback.ts';
 import { EXIT, output, UsageError, withData } from '../runtime.ts';
