@@ -18,6 +18,7 @@ import { renderVariant, type RenderedVariant } from '../src/render/renderVariant
 import { viewOptionsOf } from '../templates/email/view.ts';
 import { arxivFeed } from './feeds.ts';
 import { root } from './lib.ts';
+import { kyselyOf } from '../src/db/store.ts';
 
 export const DATE = '2026-11-26';
 export const SECRET = 'bench-secret-key-0123456789';
@@ -68,6 +69,6 @@ export async function addReaders(store: Store, count: number, topicSets: string[
     for (let i = from; i < Math.min(count, from + PAGE); i++) {
       rows.push({ email: `reader${i}@example.org`, status: 'confirmed' as const, topics: topicSetKey(topicSets[i % topicSets.length]!), frequency: 'daily' as const, timezone: 'UTC', delivery_hour: 7, delivery_time_chosen: 0, created_at: now, updated_at: now, confirmed_at: now });
     }
-    await store.db.insertInto('subscribers').values(rows).execute();
+    await kyselyOf(store).insertInto('subscribers').values(rows).execute();
   }
 }

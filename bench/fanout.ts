@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { topicSetKey } from '../src/db/queries/subscribers.ts';
-import { Store } from '../src/db/store.ts';
+import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
 import { Queues } from '../src/queues/index.ts';
 import { renderEdition } from '../src/render/processor.ts';
@@ -39,8 +39,8 @@ try {
   const cpus: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     // a fresh fan-out each run: no deliveries, cursor at 0, fresh queues
-    await store.db.deleteFrom('deliveries').execute();
-    await store.db.updateTable('editions').set({ fanout_cursor: 0, fanout_done: 0, status: 'frozen', sent_at: null }).where('id', '=', DATE).execute();
+    await kyselyOf(store).deleteFrom('deliveries').execute();
+    await kyselyOf(store).updateTable('editions').set({ fanout_cursor: 0, fanout_done: 0, status: 'frozen', sent_at: null }).where('id', '=', DATE).execute();
     const queues = new Queues({ redisUrl: redis.url, prefix: `bench-fanout-${run}-${Date.now().toString(36)}` });
     const app: App = { config, env, settings: { config, configSource: 'bench', env }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
     // the variants are rendered before the clock starts: only the fan-out is measured

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { Store } from '../src/db/store.ts';
+import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
 import { registerWebhooks } from '../src/web/webhooks.ts';
 import { SnsVerifier, parseSnsMessage, stringToSign } from '../src/web/sns.ts';
@@ -37,7 +37,7 @@ async function editionStore(name: string, sent: number): Promise<Store> {
   await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { kind: 'daily', date: '2026-11-26', top: [], sections: [], papers: {}, considered: 0 } }, now);
   const rows = Array.from({ length: sent }, (_, i) => ({ editionId: '2026-11-26', subscriberId: i + 1, variantKey: 'all', messageId: `<2026-11-26.${i + 1}@papers.example.org>` }));
   await store.transaction((s) => s.deliveries.insertPending(rows, now));
-  await store.db.updateTable('deliveries').set({ status: 'sent', sent_at: now }).execute();
+  await kyselyOf(store).updateTable('deliveries').set({ status: 'sent', sent_at: now }).execute();
   return store;
 }
 

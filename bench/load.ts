@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
-import { Store } from '../src/db/store.ts';
+import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
 import { QUEUE, Queues } from '../src/queues/index.ts';
 import { renderEdition } from '../src/render/processor.ts';
@@ -189,7 +189,7 @@ async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: numb
     const sendStart = performance.now();
     process.stderr.write(`${database}, ${n} worker(s): ${fanout.batches} batches queued in ${(renderMs / 1000).toFixed(1)} s, sending\n`);
     await sendQueue.resume();
-    await until(async () => (await store.db.selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status === 'sent', 'the edition to be sent', RUN_TIMEOUT_MS, workers);
+    await until(async () => (await kyselyOf(store).selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status === 'sent', 'the edition to be sent', RUN_TIMEOUT_MS, workers);
 
     const machine1 = machineTicks();
     const sendMs = performance.now() - sendStart;

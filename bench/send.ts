@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
-import { Store } from '../src/db/store.ts';
+import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
 import { PreparedMessage, buildMessage, encodeFragment, stableMessageId } from '../src/mail/message.ts';
 import { personalize } from '../src/mail/placeholders.ts';
@@ -252,7 +252,7 @@ try {
     const t0 = performance.now();
     const running = await startStages(app, ['send']);
     // a light poll: the edition row's status only, not its content
-    while ((await store.db.selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status !== 'sent') await new Promise((r) => setTimeout(r, 50));
+    while ((await kyselyOf(store).selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status !== 'sent') await new Promise((r) => setTimeout(r, 50));
     const rate = n / ((performance.now() - t0) / 1000);
     await running.close();
     const raw = new PreparedMessage(sender, variants[0]!).build({ to: 'reader@example.org', messageId: '<a@example.org>', date: new Date(), links: subscriberLinks(PUBLIC_URL, SECRET, 1, DOMAIN) });

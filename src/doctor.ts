@@ -62,12 +62,7 @@ async function nodeSettings(url: string): Promise<{ policy?: string; appendonly?
 }
 
 export async function databaseChecks(app: App): Promise<Check[]> {
-  const rows = await app.store.db
-    .selectFrom('paperboy_migrations' as never)
-    .select('name' as never)
-    .execute()
-    .catch(() => [] as { name: string }[]);
-  const applied = new Set((rows as { name: string }[]).map((r) => r.name));
+  const applied = new Set(await app.store.appliedMigrations());
   const missing = MIGRATION_NAMES.filter((m) => !applied.has(m));
   const unknown = [...applied].filter((m) => !MIGRATION_NAMES.includes(m));
   const where = `${app.store.dialect} at ${app.store.location}`;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { migrate, openDatabase, type Dialect } from './connect.ts';
 import type { Database } from './types.ts';
 import { PaperQueries } from './queries/papers.ts';
@@ -26,7 +26,7 @@ export class Store {
   private closed = false;
 
   constructor(
-    readonly db: Kysely<Database>,
+    private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     readonly location: string,
   ) {
@@ -52,6 +52,21 @@ export class Store {
     return new Store(open.db, open.dialect, open.location);
   }
 
+  /** A round trip to the database: readiness checks. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  /** The names of the migrations this database has applied; none when its table is missing. */
+  async appliedMigrations(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('paperboy_migrations' as never)
+      .select('name' as never)
+      .execute()
+      .catch(() => [] as { name: string }[]);
+    return (rows as { name: string }[]).map((r) => r.name);
+  }
+
   /** Runs `fn` with a Store whose queries all commit together, or not at all. */
   transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, this.location)));
@@ -63,4 +78,13 @@ export class Store {
     this.closed = true;
     await this.db.destroy();
   }
+}
+
+/**
+ * The Store's Kysely handle, for tests and benches that set up or inspect rows no named query
+ * covers. Product code cannot import it: outside src/db only src/db/index.ts is reachable
+ * (depcruise db-internals-private), and it does not export this.
+ */
+export function kyselyOf(store: Store): Kysely<Database> {
+  return (store as unknown as { db: Kysely<Database> }).db;
 }

@@ -3,7 +3,6 @@
  * sees the same: queue depths and connected workers per stage, the progress of the current
  * editions, each source's health and the suppression list's size.
  */
-import { sql } from 'kysely';
 import type { App } from '../app.ts';
 import { QUEUE, type QueueName } from '../queues/index.ts';
 import { describeRedis } from '../queues/redisClient.ts';
@@ -115,33 +114,16 @@ export async function editionDeliveries(app: Pick<App, 'store'>, e: EditionRef):
  */
 async function sendRate(app: App, editionId: string, now: Date): Promise<{ ratePerSecond: number; windowSeconds: number }> {
   const since = new Date(now.getTime() - RATE_WINDOW_S * 1000).toISOString();
-  const recent = await app.store.db
-    .selectFrom('deliveries')
-    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('sent_at').as('first')])
-    .where('edition_id', '=', editionId)
-    .where('status', '=', 'sent')
-    .where('sent_at', '>=', since)
-    .where('sent_at', '<=', now.toISOString())
-    .executeTakeFirst();
-  const n = Number(recent?.n ?? 0);
-  if (n === 0 || !recent?.first) return { ratePerSecond: 0, windowSeconds: 0 };
-  const windowSeconds = Math.max(MIN_RATE_WINDOW_S, Math.min(RATE_WINDOW_S, (now.getTime() - new Date(String(recent.first)).getTime()) / 1000));
-  return { ratePerSecond: n / windowSeconds, windowSeconds };
+  const recent = await app.store.deliveries.sentBetween(editionId, since, now.toISOString());
+  if (recent.count === 0 || !recent.first) return { ratePerSecond: 0, windowSeconds: 0 };
+  const windowSeconds = Math.max(MIN_RATE_WINDOW_S, Math.min(RATE_WINDOW_S, (now.getTime() - new Date(recent.first).getTime()) / 1000));
+  return { ratePerSecond: recent.count / windowSeconds, windowSeconds };
 }
 
 async function editionProgress(app: App, e: EditionRef & { date: string; status: string; paused?: { reason: string }; renderError?: string }, now: Date): Promise<EditionProgress> {
-  const db = app.store.db;
   const counts = await editionDeliveries(app, e);
   // a skipped delivery whose address is suppressed counts as suppressed, the rest as skipped
-  const suppressedRow = await db
-    .selectFrom('deliveries')
-    .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
-    .innerJoin('suppressions', (join) => join.on(sql`suppressions.email`, '=', sql`lower(subscribers.email)`))
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('deliveries.edition_id', '=', e.id)
-    .where('deliveries.status', 'in', ['skipped', 'failed'])
-    .executeTakeFirst();
-  const suppressed = Math.min(Number(suppressedRow?.n ?? 0), counts.skipped);
+  const suppressed = Math.min(await app.store.deliveries.countSuppressed(e.id), counts.skipped);
   const { ratePerSecond, windowSeconds } = await sendRate(app, e.id, now);
   const waiting = await app.store.deliveries.dueAndNext(e.id, now.toISOString());
   const dueNow = counts.open - waiting.later;

@@ -5,7 +5,6 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { withTimeout } from '../lib/timeout.ts';
 import { QUEUE } from '../queues/index.ts';
@@ -42,7 +41,7 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
 
   server.get('/readyz', async (_req, reply) => {
     const [database, redisCheck] = await Promise.all([
-      withTimeout('the database', CHECK_TIMEOUT_MS, () => sql`select 1`.execute(app.store.db)).then(
+      withTimeout('the database', CHECK_TIMEOUT_MS, () => app.store.ping()).then(
         () => 'ok',
         (err: Error) => err.message,
       ),

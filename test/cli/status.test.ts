@@ -10,6 +10,7 @@ import { Ranker } from '../../src/rank/ranker.ts';
 import { formatStatus, statusReport, type StatusReport } from '../../src/status/report.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { runCli, shippedConfig, storageTargets, testApp } from '../harness/index.ts';
+import { kyselyOf } from '../../src/db/store.ts';
 
 const DAY = '2026-11-26';
 
@@ -40,7 +41,7 @@ for (const target of storageTargets()) {
       await app.store.deliveries.transition(DAY, ids[14]!, ['pending'], 'skipped', iso);
       await app.queues.get(QUEUE.send).add('send', { editionId: DAY, fromId: ids[15]!, toId: ids[39]! });
       // two of the sent ones were taken over from a sender that went silent: possibly sent twice
-      await app.store.db.updateTable('deliveries').set({ reclaimed_at: iso }).where('edition_id', '=', DAY).where('subscriber_id', 'in', ids.slice(0, 2)).execute();
+      await kyselyOf(app.store).updateTable('deliveries').set({ reclaimed_at: iso }).where('edition_id', '=', DAY).where('subscriber_id', 'in', ids.slice(0, 2)).execute();
 
       const env = { REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, DATABASE_URL: databaseUrl, DATA_DIR: app.env.dataDir };
       const r = await runCli(['status', '--json'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });

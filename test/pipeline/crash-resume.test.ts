@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../../src/db/store.ts';
+import { Store, kyselyOf } from '../../src/db/store.ts';
 import { redisUrl, repoRoot, runCli, tempDir, until } from '../harness/index.ts';
 import { startWorker, stopWorker } from '../harness/processes.ts';
 import { startSesStandIn } from '../harness/sesStandIn.ts';
@@ -55,7 +55,7 @@ describe('crash and resume', () => {
       const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
       expect(files).toHaveLength(SUBSCRIBERS);
       // each file is one subscriber's, with the Message-ID recorded for them
-      const rows = await store.db.selectFrom('deliveries').select(['subscriber_id', 'message_id', 'attempts']).where('edition_id', '=', DATE).execute();
+      const rows = await kyselyOf(store).selectFrom('deliveries').select(['subscriber_id', 'message_id', 'attempts']).where('edition_id', '=', DATE).execute();
       const byId = new Map(rows.map((r) => [Number(r.subscriber_id), r]));
       const ids = new Set<string>();
       for (const f of files) {
@@ -112,7 +112,7 @@ describe('crash and resume', () => {
         for (const m of standIn.messages) received.set(m.to[0]!, (received.get(m.to[0]!) ?? 0) + 1);
         expect(received.size).toBe(SUBSCRIBERS);
         const twice = [...received].filter(([, n]) => n > 1).map(([email]) => email);
-        const reclaimed = await store.db.selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select('email').where('edition_id', '=', DATE).where('reclaimed_at', 'is not', null).execute();
+        const reclaimed = await kyselyOf(store).selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select('email').where('edition_id', '=', DATE).where('reclaimed_at', 'is not', null).execute();
         const reported = new Set(reclaimed.map((r) => r.email));
         // nobody got it twice who is not in the report, and the report is bounded by what was in flight
         for (const email of twice) expect(reported.has(email)).toBe(true);

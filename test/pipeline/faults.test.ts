@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/db/store.ts';
+import { Store, kyselyOf } from '../../src/db/store.ts';
 import { createPostgresDatabase, repoRoot, runCli, tempDir, until } from '../harness/index.ts';
 import { isStopped, startWorker, stopWorker, type WorkerProcess } from '../harness/processes.ts';
 import { startPostgres, startRedis } from '../harness/servers.ts';
@@ -74,7 +74,7 @@ async function expectEveryoneOnce(store: Store, standIn: SesStandIn): Promise<{ 
   const received = receivedBy(standIn);
   expect(received.size).toBe(SUBSCRIBERS);
   const twice = [...received].filter(([, n]) => n > 1).map(([email]) => email);
-  const reclaimed = await store.db.selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select('email').where('edition_id', '=', DATE).where('reclaimed_at', 'is not', null).execute();
+  const reclaimed = await kyselyOf(store).selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select('email').where('edition_id', '=', DATE).where('reclaimed_at', 'is not', null).execute();
   const reported = new Set(reclaimed.map((r) => r.email));
   expect(twice.filter((email) => !reported.has(email)), 'readers sent the edition twice without being reported').toEqual([]);
   return { twice, reported };

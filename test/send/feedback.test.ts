@@ -5,6 +5,7 @@ import type { Store } from '../../src/db/store.ts';
 import { applySesEvent, suppressAddress } from '../../src/send/feedback.ts';
 import { openStore, storageTargets } from '../harness/index.ts';
 import { sesBounce, sesComplaint, sesDelivery } from '../harness/sns.ts';
+import { kyselyOf } from '../../src/db/store.ts';
 
 const NOW = '2026-11-26T07:10:00.000Z';
 const DATE = '2026-11-26';
@@ -20,7 +21,7 @@ async function sentEdition(store: Store, sent: number, date = DATE): Promise<voi
     // the send path records SES's id as provider_id when it marks a delivery sent
     if (i <= 3) await store.deliveries.transition(date, i, ['pending'], 'sent', NOW, { providerId: `ses-${i}` });
   }
-  await store.db.updateTable('deliveries').set({ status: 'sent', sent_at: NOW }).where('edition_id', '=', date).where('status', '=', 'pending').execute();
+  await kyselyOf(store).updateTable('deliveries').set({ status: 'sent', sent_at: NOW }).where('edition_id', '=', date).where('status', '=', 'pending').execute();
 }
 
 async function subscriber(store: Store, email: string) {

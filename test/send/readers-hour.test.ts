@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Store } from '../../src/db/store.ts';
+import { Store, kyselyOf } from '../../src/db/store.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
@@ -59,7 +59,7 @@ describe('the reader’s hour', () => {
       expect(delayed[0]!.timestamp + delayed[0]!.delay).toBeGreaterThan(Date.now() + 3_600_000 - 60_000);
       // its hour, brought forward: the held reader gets it, and the edition is settled
       await delayed[0]!.promote();
-      await app.store.db.updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
+      await kyselyOf(app.store).updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
       const deadline2 = Date.now() + 30_000;
       while ((await app.store.editions.get(today))?.status !== 'sent' && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
       expect(files()).toHaveLength(2);
@@ -88,7 +88,7 @@ describe('the reader’s hour', () => {
     const built = await new EditionBuilder(app.store, app.config).build('daily', today, { force: true });
     expect(built.status).not.toBe('empty');
     const sentTo = async () =>
-      (await app.store.db.selectFrom('deliveries').select('subscriber_id').where('edition_id', '=', today).where('status', '=', 'sent').orderBy('subscriber_id').execute()).map((r) => Number(r.subscriber_id));
+      (await kyselyOf(app.store).selectFrom('deliveries').select('subscriber_id').where('edition_id', '=', today).where('status', '=', 'sent').orderBy('subscriber_id').execute()).map((r) => Number(r.subscriber_id));
     const workers = await startStages(app, ['render', 'send']);
     try {
       await app.queues.addRender(today);
@@ -103,7 +103,7 @@ describe('the reader’s hour', () => {
       expect(delayed).toHaveLength(1);
       // Tokyo's hour, brought forward: that reader gets it too, and the edition is settled
       await delayed[0]!.promote();
-      await app.store.db.updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
+      await kyselyOf(app.store).updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
       const deadline2 = Date.now() + 30_000;
       while ((await app.store.editions.get(today))?.status !== 'sent' && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
       expect(await sentTo()).toEqual([never.id, tokyo.id]);

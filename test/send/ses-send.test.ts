@@ -14,6 +14,7 @@ import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { shippedConfig, storageTargets, testApp } from '../harness/index.ts';
 import { peakPerSecond, startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';
+import { kyselyOf } from '../../src/db/store.ts';
 
 process.env.AWS_ACCESS_KEY_ID = 'AKIATESTTESTTEST';
 process.env.AWS_SECRET_ACCESS_KEY = 'test-secret';
@@ -82,7 +83,7 @@ describe.each(storageTargets())('an edition through SES ($name)', (target) => {
     const text = recorded.raw.toString('latin1');
     expect(text.match(/(?<!\r)\n/g) ?? []).toEqual([]);
     const mail = await simpleParser(recorded.raw);
-    const rows = await app.store.db.selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select(['message_id']).where('email', '=', 'reader7@example.org').executeTakeFirstOrThrow();
+    const rows = await kyselyOf(app.store).selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select(['message_id']).where('email', '=', 'reader7@example.org').executeTakeFirstOrThrow();
     expect(mail.messageId).toBe(rows.message_id);
     expect(mail.from?.value[0]).toEqual({ name: 'Daily Papers', address: 'papers@example.org' });
     const header = (k: string) => mail.headerLines.find((h) => h.key === k)?.line.replace(/\r\n /g, ' ');

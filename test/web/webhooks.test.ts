@@ -14,6 +14,7 @@ import { registerWebhooks } from '../../src/web/webhooks.ts';
 import { openStore, storageTargets, testApp } from '../harness/index.ts';
 import { urlencoded, webApp } from './helpers.ts';
 import { certificateServer, makeSigningIdentity, sesBounce, sesComplaint, signSns, TOPIC } from '../harness/sns.ts';
+import { kyselyOf } from '../../src/db/store.ts';
 
 const SECRET = 'webhook-test-secret-0123456789';
 const identity = makeSigningIdentity();
@@ -263,7 +264,7 @@ describe.each(storageTargets())('every unsubscribe on $name', (target) => {
       expect((await post(h, '/webhooks/inbound', notification(receivedMail({ subject: `unsubscribe ${token(mailto.id)}` })))).json()).toMatchObject({ unsubscribed: true, subscriberId: mailto.id });
       expect((await post(h, '/webhooks/ses', notification(sesComplaint({ email: complainer.email })))).json()).toMatchObject({ status: 'applied', kind: 'complaint' });
       const row = async (id: number) => {
-        const { id: _id, email: _email, created_at: _c, updated_at: _u, confirmed_at: _f, ...rest } = await app.store.db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const { id: _id, email: _email, created_at: _c, updated_at: _u, confirmed_at: _f, ...rest } = await kyselyOf(app.store).selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         return rest;
       };
       const left = await row(web.id);

@@ -247,6 +247,32 @@ export class DeliveryQueries {
     return { due: Number(due?.n ?? 0), later: Number(later?.n ?? 0), nextAt: later?.next ?? undefined };
   }
 
+  /** Messages sent in [since, until] and the first one's time: the status report's sending rate. */
+  async sentBetween(editionId: string, since: string, until: string): Promise<{ count: number; first?: string }> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('sent_at').as('first')])
+      .where('edition_id', '=', editionId)
+      .where('status', '=', 'sent')
+      .where('sent_at', '>=', since)
+      .where('sent_at', '<=', until)
+      .executeTakeFirst();
+    return { count: Number(row?.n ?? 0), first: row?.first ? String(row.first) : undefined };
+  }
+
+  /** Skipped or failed deliveries whose address is on the suppression list (matched case-insensitively). */
+  async countSuppressed(editionId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+      .innerJoin('suppressions', (join) => join.on(sql`suppressions.email`, '=', sql`lower(subscribers.email)`))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('deliveries.edition_id', '=', editionId)
+      .where('deliveries.status', 'in', ['skipped', 'failed'])
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   /** Deliveries claimed again after their sender went silent past the claim timeout. */
   async possiblySentTwice(editionId: string): Promise<number> {
     const row = await this.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('edition_id', '=', editionId).where('reclaimed_at', 'is not', null).executeTakeFirst();
