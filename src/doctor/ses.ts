@@ -9,6 +9,7 @@
  */
 import type { App } from '../app.ts';
 import { parseAddress } from '../mail/message.ts';
+import { sesInspector } from '../mail/ses.ts';
 import { fail, ok, warn, type Check } from './check.ts';
 
 /** How long the SES API may take to answer one call. */
@@ -53,30 +54,23 @@ function judged(err: unknown, call: string, where: string): Asked<never> {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function sesChecks(app: Pick<App, 'env' | 'config' | 'store'>): Promise<Check[]> {
-  const { SESv2Client, GetAccountCommand, GetConfigurationSetCommand, GetConfigurationSetEventDestinationsCommand, GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
   const { env, config } = app;
-  const client = new SESv2Client({
-    region: env.sesRegion,
-    ...(env.sesEndpoint ? { endpoint: env.sesEndpoint } : {}),
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: SES_CHECK_TIMEOUT_MS, requestTimeout: SES_CHECK_TIMEOUT_MS },
-  });
+  const ses = sesInspector({ region: env.sesRegion, endpoint: env.sesEndpoint }, SES_CHECK_TIMEOUT_MS);
   const where = env.sesEndpoint ?? `SES in ${env.sesRegion}`;
-  const ask = async <T>(call: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<Asked<T>> => {
+  const ask = async <T>(call: string, send: () => Promise<T>): Promise<Asked<T>> => {
     try {
-      // the handler's own time-outs do not cover a server that accepts and never answers
-      return { answer: await send(AbortSignal.timeout(SES_CHECK_TIMEOUT_MS)) };
+      return { answer: await send() };
     } catch (err) {
       return judged(err, call, where);
     }
   };
   const checks: Check[] = [];
   try {
-    const account = await ask('GetAccount', (abortSignal) => client.send(new GetAccountCommand({}), { abortSignal }));
+    const account = await ask('GetAccount', ses.account);
     checks.push(...accountChecks(account, config.send, await app.store.subscribers.countReadersAfter('daily', 0)));
 
     const from = parseAddress(env.mailFrom).address;
-    const identity = (name: string) => ask('GetEmailIdentity', (abortSignal) => client.send(new GetEmailIdentityCommand({ EmailIdentity: name }), { abortSignal }));
+    const identity = (name: string) => ask('GetEmailIdentity', () => ses.identity(name));
     checks.push(await identityCheck(from, env.sesRegion ?? '', identity));
 
     const set = config.mail.configurationSet;
@@ -88,15 +82,15 @@ export async function sesChecks(app: Pick<App, 'env' | 'config' | 'store'>): Pro
         ),
       );
     } else {
-      const found = await ask('GetConfigurationSet', (abortSignal) => client.send(new GetConfigurationSetCommand({ ConfigurationSetName: set }), { abortSignal }));
-      const destinations = () => ask('GetConfigurationSetEventDestinations', (abortSignal) => client.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: set }), { abortSignal }));
+      const found = await ask('GetConfigurationSet', () => ses.configurationSet(set));
+      const destinations = () => ask('GetConfigurationSetEventDestinations', () => ses.eventDestinations(set));
       checks.push(await configurationSetCheck(set, env, found, destinations));
     }
   } catch (err) {
     if (!(err instanceof SesStop)) throw err;
     checks.push(fail('ses', err.message));
   } finally {
-    client.destroy();
+    ses.close();
   }
   return checks;
 }

@@ -8,7 +8,14 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { GetSendQuotaCommand, SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import {
+  GetAccountCommand,
+  GetConfigurationSetCommand,
+  GetConfigurationSetEventDestinationsCommand,
+  GetEmailIdentityCommand,
+  SESv2Client,
+  SendEmailCommand,
+} from '@aws-sdk/client-sesv2';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Envelope, type Messenger, type SendQuota, type SendResult } from './messenger.ts';
 import { withTimeout } from '../lib/timeout.ts';
 
@@ -129,4 +136,27 @@ export class SesMessenger implements Messenger {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/**
+ * The read-only SES v2 calls `paperboy doctor` makes, on their own client: one attempt each and
+ * `timeoutMs` for the connection and for the answer (the handler's time-outs alone do not cover a
+ * server that accepts and never answers). Errors reach the caller as the SDK threw them: doctor
+ * judges each one. `close()` releases the client.
+ */
+export function sesInspector(settings: { region?: string; endpoint?: string }, timeoutMs: number) {
+  const client = new SESv2Client({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+  });
+  const options = () => ({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  return {
+    account: () => client.send(new GetAccountCommand({}), options()),
+    identity: (name: string) => client.send(new GetEmailIdentityCommand({ EmailIdentity: name }), options()),
+    configurationSet: (name: string) => client.send(new GetConfigurationSetCommand({ ConfigurationSetName: name }), options()),
+    eventDestinations: (name: string) => client.send(new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: name }), options()),
+    close: () => client.destroy(),
+  };
 }

@@ -2,7 +2,7 @@
  * Every queue name, job id and job option of the pipeline, in one place. Jobs carry ids
  * only; workers reload the records they name.
  */
-import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Cluster } from 'ioredis';
 import { bullmqConnection, type RedisTarget } from './redisClient.ts';
 
@@ -89,7 +89,14 @@ export const schedulerId = {
 
 const keep = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600, count: 5000 } };
 
-/** Retries with exponential back-off; what must not be retried throws UnrecoverableError. */
+/**
+ * What a job throws when a retry cannot help (a record that does not exist, a job naming no
+ * address): BullMQ fails it at once instead of retrying. Stages throw this rather than import
+ * BullMQ, which stays behind this module; it is BullMQ's UnrecoverableError, so BullMQ sees it as one.
+ */
+export class PermanentJobError extends UnrecoverableError {}
+
+/** Retries with exponential back-off; what must not be retried throws PermanentJobError. */
 export const jobOptions: Record<QueueName, JobsOptions> = {
   [QUEUE.ingest]: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },
   [QUEUE.ingestArxivApi]: { ...keep, attempts: 3, backoff: { type: 'exponential', delay: 30_000 } },

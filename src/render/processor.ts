@@ -4,10 +4,9 @@
  * a restart resumes after the last page that was queued, and re-queuing a page is harmless
  * (deliveries and send jobs are keyed).
  */
-import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
-import { QUEUE } from '../queues/index.ts';
+import { QUEUE, PermanentJobError } from '../queues/index.ts';
 import type { Edition, EditionContent } from '../domain/edition.ts';
 import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
@@ -67,7 +66,7 @@ export async function addReaderDelivery(ctx: StageContext, edition: Edition, sub
 export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
   const { store, config, env, queues } = ctx;
   const edition = await store.editions.get(editionId);
-  if (!edition) throw new UnrecoverableError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
+  if (!edition) throw new PermanentJobError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
   if (edition.status === 'sent' || edition.status === 'empty') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
   const now = () => new Date().toISOString();
   if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
@@ -82,7 +81,7 @@ export async function renderEdition(ctx: StageContext, editionId: string, progre
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
       await store.editions.setRenderError(editionId, err.message, now());
-      throw new UnrecoverableError(err.message);
+      throw new PermanentJobError(err.message);
     }
   };
   const variants = { ensure: (topics: string[], first: string[]) => renderedOrRecorded(() => variantStore.ensure(topics, first)) };

@@ -4,7 +4,6 @@
  * edition in progress never delays a confirmation email.
  */
 import { suppressAddress } from './feedback.ts';
-import { UnrecoverableError } from 'bullmq';
 import type { StageContext } from '../app.ts';
 import type { Config } from '../config/schema.ts';
 import { buildMessage, domainOf, listOf, parseAddress, stableMessageId, type OutgoingMessage } from '../mail/message.ts';
@@ -16,6 +15,7 @@ import { topicNameOf } from '../rank/topics.ts';
 import { renderTransactional, type DeliveryTime, type TransactionalMessage } from '../render/transactional.ts';
 import { weeklyDayOfReader } from './schedule.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
+import { PermanentJobError } from '../queues/index.ts';
 
 export type MailOutcome = { sent: true; to: string; providerId: string } | { sent: false; reason: string };
 
@@ -61,11 +61,11 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
   let list: OutgoingMessage['list'];
 
   if (job.kind === 'test') {
-    if (!job.to) throw new UnrecoverableError('a test mail job names no address (`to`)');
+    if (!job.to) throw new PermanentJobError('a test mail job names no address (`to`)');
     to = job.to;
     message = { kind: 'test', transport: messenger.name };
   } else {
-    if (job.subscriberId === undefined) throw new UnrecoverableError(`a ${job.kind} mail job names no subscriber`);
+    if (job.subscriberId === undefined) throw new PermanentJobError(`a ${job.kind} mail job names no subscriber`);
     const subscriber = await store.subscribers.getById(job.subscriberId);
     if (!subscriber) return { sent: false, reason: 'the subscriber no longer exists' };
     if (subscriber.status === 'suppressed' || (await store.suppressions.get(subscriber.email))) return { sent: false, reason: 'the address is suppressed' };
@@ -122,7 +122,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         const now = new Date().toISOString();
         await suppressAddress(store, to, 'rejected', err.message, now);
       }
-      throw new UnrecoverableError(`${job.kind} mail to subscriber ${subscriberId || to} refused: ${err.message}`);
+      throw new PermanentJobError(`${job.kind} mail to subscriber ${subscriberId || to} refused: ${err.message}`);
     }
     throw err;
   }

@@ -1,9 +1,8 @@
 /** The ingest worker: one job per source fetch, from the job schedulers or `paperboy ingest`. */
-import { UnrecoverableError } from 'bullmq';
 import type { App } from '../app.ts';
 import type { SourceConfig } from '../config/schema.ts';
 import { ingestSource, type IngestReport } from '../ingest/processor.ts';
-import { ingestQueueOf, QUEUE, schedulerId, type IngestJob } from '../queues/index.ts';
+import { ingestQueueOf, QUEUE, schedulerId, type IngestJob, PermanentJobError } from '../queues/index.ts';
 import { makeWorker, type StageHandle } from './worker.ts';
 
 /** When a source without `schedule` is fetched: hourly, the arXiv API every six hours. */
@@ -35,7 +34,7 @@ export function startIngestWorkers(app: App): StageHandle {
     const source = job.data.url
       ? { name: job.data.source, kind: job.data.kind ?? ('rss' as const), url: job.data.url, allowLocal: false }
       : app.config.sources.find((s) => s.name === job.data.source);
-    if (!source) throw new UnrecoverableError(`source "${job.data.source}" is not in this worker's configuration (${app.settings.configSource})`);
+    if (!source) throw new PermanentJobError(`source "${job.data.source}" is not in this worker's configuration (${app.settings.configSource})`);
     const willRetry = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
     const report = await ingestSource(app, source, { willRetry });
     const level = report.status === 'error' ? 'warn' : 'info';
