@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { escapeHtml } from '../mail/placeholders.ts';
-import type { SampleEmail } from '../../templates/email/samples.ts';
+import type { SampleEmail } from './previewSamples.ts';
 import type { ViewOptions } from '../../templates/email/view.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,7 +26,7 @@ export interface PreviewServer {
 
 function renderInChild(opts: ViewOptions): Promise<SampleEmail[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(templatesDir, 'email', 'samples.ts'), JSON.stringify(opts)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./previewSamples.ts', import.meta.url)), JSON.stringify(opts)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,7 +9,7 @@ import { caniemail } from 'caniemail';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { renderTransactional } from '../../src/render/transactional.ts';
-import { sampleTransactional } from '../../templates/email/samples.ts';
+import { sampleTransactional } from '../../src/render/previewSamples.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { ForYouRenderer } from '../../src/render/forYou.ts';
 import { personalize } from '../../src/mail/placeholders.ts';

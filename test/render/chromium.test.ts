@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personalize } from '../../src/mail/placeholders.ts';
 import { renderTransactional } from '../../src/render/transactional.ts';
-import { sampleTransactional } from '../../templates/email/samples.ts';
+import { sampleTransactional } from '../../src/render/previewSamples.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { ForYouRenderer } from '../../src/render/forYou.ts';
 import { decodePng, launchBrowser, openHtml } from './browser.ts';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { renderTransactional } from '../../src/render/transactional.ts';
-import { sampleTransactional } from '../../templates/email/samples.ts';
+import { sampleTransactional } from '../../src/render/previewSamples.ts';
 import { HTML_BUDGET_BYTES, renderVariant } from '../../src/render/renderVariant.ts';
 import { dayEdition, sampleEdition, viewOptions } from './fixtures.ts';
 

@@ -5,12 +5,12 @@
  * preview server renders in a fresh process so that template edits show at once.
  */
 import { pathToFileURL } from 'node:url';
-import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
-import { personalize } from '../../src/mail/placeholders.ts';
-import { renderVariant } from '../../src/render/renderVariant.ts';
-import { ForYouRenderer } from '../../src/render/forYou.ts';
-import { renderTransactional, type TransactionalMessage } from '../../src/render/transactional.ts';
-import type { ViewOptions } from './view.ts';
+import type { EditionContent, EditionPaper } from '../domain/edition.ts';
+import { personalize } from '../mail/placeholders.ts';
+import { renderVariant } from './renderVariant.ts';
+import { ForYouRenderer } from './forYou.ts';
+import { renderTransactional, type TransactionalMessage } from './transactional.ts';
+import type { ViewOptions } from '../../templates/email/view.ts';
 
 const PAPERS: [title: string, abstract: string, topic: string][] = [
   ["FairFedMed: Benchmarking Group Fairness in Federated Medical Imaging with FairLoRA", "Fairness remains a critical concern in healthcare, where unequal access to services and treatment outcomes can adversely affect patient health. While Federated Learning (FL) presents a collaborative and privacy-preserving approach to model training, ensuring fairness is challenging due to heterogeneous data across institutions, and current research primarily addresses non-medical applications. To fill this gap, we establish the first experimental benchmark for fairness in medical FL, evaluating six representative FL methods across diverse demographic attributes and imaging modalities. We intro", "language-models"],
