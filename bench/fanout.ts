@@ -2,7 +2,7 @@
  * The render stage's fan-out alone (`node --import tsx bench/fanout.ts [READERS]`): an edition
  * of ~200 papers whose 20 variants are already rendered, READERS confirmed readers (default
  * 20,000) spread over those 20 topic sets, SQLite and a private Redis. Prints the median wall
- * time and process CPU of `renderEdition` over 5 runs, and the per-reader cost of working out
+ * time and process CPU of `fanOutEdition` over 5 runs, and the per-reader cost of working out
  * a reader's variant (sections + key) on its own. Not a suite of `npm run bench`: it measures
  * one change (the variant worked out once per topic set, not per reader) and writes nothing.
  */
@@ -15,7 +15,7 @@ import { topicSetKey } from '../src/db/queries/subscribers.ts';
 import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
 import { Queues } from '../src/queues/index.ts';
-import { renderEdition } from '../src/render/processor.ts';
+import { fanOutEdition } from '../src/send/fanout.ts';
 import { variantKey, variantTopics } from '../src/render/renderVariant.ts';
 import { VariantStore } from '../src/render/variants.ts';
 import { startRedis } from '../test/harness/servers.ts';
@@ -48,7 +48,7 @@ try {
     for (const topics of sets) await variants.ensure(variantTopics(content, topics));
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const out = await renderEdition(app, DATE);
+    const out = await fanOutEdition(app, DATE);
     walls.push(performance.now() - t0);
     const cpu = process.cpuUsage(cpu0);
     cpus.push((cpu.user + cpu.system) / 1000);

@@ -19,7 +19,7 @@ import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
 import { QUEUE, Queues } from '../src/queues/index.ts';
-import { renderEdition } from '../src/render/processor.ts';
+import { fanOutEdition } from '../src/send/fanout.ts';
 import { startPostgres, startRedis } from '../test/harness/servers.ts';
 import { addReaders, baseConfig, benchEdition, DATE, MAIL_FROM, PUBLIC_URL, SECRET } from './edition.ts';
 import { machineLines, root, writeSection } from './lib.ts';
@@ -180,7 +180,7 @@ async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: numb
     const appEnv = loadEnvironment(env, work);
     const app: App = { config, env: appEnv, settings: { config, configSource: configFile, env: appEnv }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
     const renderStart = performance.now();
-    const fanout = await renderEdition(app, DATE);
+    const fanout = await fanOutEdition(app, DATE);
     const renderMs = performance.now() - renderStart;
     await standIn.reset();
     const redisClient = (await sendQueue.client);

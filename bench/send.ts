@@ -21,7 +21,7 @@ import { personalize } from '../src/mail/placeholders.ts';
 import { SesMessenger } from '../src/mail/ses.ts';
 import { subscriberLinks } from '../src/mail/tokens.ts';
 import { Queues } from '../src/queues/index.ts';
-import { renderEdition } from '../src/render/processor.ts';
+import { fanOutEdition } from '../src/send/fanout.ts';
 import { renderVariant, variantTopics } from '../src/render/renderVariant.ts';
 import { ForYouRenderer, fragmentKey } from '../src/render/forYou.ts';
 import { ForYouChooser } from '../src/personal/chooser.ts';
@@ -248,7 +248,7 @@ try {
     const app: App = { config, env, settings: { config, configSource: 'bench', env }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
     const { variants } = await editionAndVariants(store, config);
     await addReaders(store, n, variants.map((v) => v.topics));
-    await renderEdition(app, DATE);
+    await fanOutEdition(app, DATE);
     const t0 = performance.now();
     const running = await startStages(app, ['send']);
     // a light poll: the edition row's status only, not its content

@@ -10,7 +10,7 @@ import type { IngestReport } from '../ingest/processor.ts';
 import { ingestQueueOf, openQueueEvents, QUEUE, type QueueName } from '../queues/index.ts';
 import type { EditionContent } from '../domain/edition.ts';
 import type { BuildOutcome } from '../rank/editionBuilder.ts';
-import { requeueOpenDeliveries } from '../render/processor.ts';
+import { requeueOpenDeliveries } from '../send/fanout.ts';
 import { RenderError } from '../render/renderVariant.ts';
 import { editionDeliveries, possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';

@@ -1,177 +1,89 @@
 /**
- * The render stage: render each distinct variant of an edition once, then fan out the send
- * batches in keyset pages of subscribers. The fan-out cursor is a checkpoint in the database:
- * a restart resumes after the last page that was queued, and re-queuing a page is harmless
- * (deliveries and send jobs are keyed).
+ * The render stage: each distinct variant of an edition is rendered once (a topic set and a
+ * section order that readers share), never once per reader. The send stage's fan-out
+ * (src/send/fanout.ts) asks an EditionRender which variant each reader gets.
  */
 import type { StageContext } from '../app.ts';
-import { domainOf, parseAddress, stableMessageId } from '../mail/message.ts';
-import { QUEUE, PermanentJobError } from '../queues/index.ts';
-import type { Edition, EditionContent } from '../domain/edition.ts';
+import { PermanentJobError } from '../queues/index.ts';
+import type { Edition } from '../domain/edition.ts';
 import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
-import { ForYouFanout } from './forYou.ts';
-import { refreshPendingSeeds } from '../personal/profiles.ts';
-import { readerSendAt } from '../send/schedule.ts';
 import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../db/index.ts';
 
-export interface RenderOutcome {
-  editionId: string;
-  variants: number;
-  batches: number;
-  recipients: number;
-  status: 'fanned-out' | 'already-sent';
+/** A reader's variant: its key, the topics it shows, and its render while that is under way. */
+export interface ReaderVariant {
+  key: string;
+  /** Empty when the edition has nothing in the reader's topics: no message for them. */
+  topics: string[];
+  ready?: Promise<unknown>;
 }
 
-/**
- * Queues send batches again for the deliveries of an edition that are still open while no
- * send job of the edition is left in Redis: what a Redis that lost its data (no AOF, a
- * failover) leaves behind. Returns the number of batches queued.
- */
-export async function requeueOpenDeliveries(ctx: StageContext, editionId: string): Promise<number> {
-  const queue = ctx.queues.get(QUEUE.send);
-  const live = await queue.getJobs(['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed']);
-  if (live.some((job) => job?.data.editionId === editionId)) return 0;
-  let after = 0;
-  let batches = 0;
-  for (;;) {
-    const ids = await ctx.store.deliveries.openSubscriberIds(editionId, after, ctx.config.send.batchSize);
-    if (ids.length === 0) return batches;
-    const fromId = ids[0]!;
-    const toId = ids[ids.length - 1]!;
-    await ctx.queues.addSendBatch({ editionId, fromId, toId }, { again: `again-${Date.now().toString(36)}` });
-    after = toId;
-    batches++;
+/** The variants of one edition, each worked out and rendered the first time a reader needs it. */
+export class EditionRender {
+  private readonly variants: VariantStore;
+  // readers share a few choices (topic set and section order): each choice's sections, variant
+  // key and render are worked out once, not once per reader
+  private readonly byChoice = new Map<string, ReaderVariant>();
+
+  constructor(
+    private readonly ctx: StageContext,
+    readonly edition: Edition,
+  ) {
+    this.variants = new VariantStore(ctx, edition);
   }
-}
 
-/**
- * Adds the delivery of one reader who has none in an edition (`edition resend` to a reader who
- * subscribed after the fan-out), with their variant rendered if no reader had it yet and the
- * same Message-ID the fan-out would have given them. `no-sections`: the edition has nothing in
- * their topics, so there is no message for them.
- */
-export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[]; sectionOrder: string[] }): Promise<'added' | 'no-sections'> {
-  const topics = variantTopics(edition.content, subscriber.topics);
-  if (topics.length === 0) return 'no-sections';
-  const first = variantFirst(edition.content, topics, subscriber.sectionOrder);
-  await new VariantStore(ctx, edition).ensure(topics, first);
-  const forYou = ctx.config.forYou.enabled ? (await new ForYouFanout(ctx, edition).choose([{ id: subscriber.id, topics }])).get(subscriber.id) : undefined;
-  const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
-  // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
-  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics, first), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain), forYou }], new Date().toISOString());
-  return 'added';
-}
-
-export async function renderEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<RenderOutcome> {
-  const { store, config, env, queues } = ctx;
-  const edition = await store.editions.get(editionId);
-  if (!edition) throw new PermanentJobError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
-  if (edition.status === 'sent' || edition.status === 'empty') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
-  const now = () => new Date().toISOString();
-  if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
-
-  const frequency = edition.kind === 'daily' ? 'daily' : 'weekly';
-  const variantStore = new VariantStore(ctx, edition);
-  // a template that cannot render fails the same way on every retry: record the cause where
-  // `edition send --wait` and `status` read it, and fail the job for good
-  const renderedOrRecorded = async <T>(render: () => Promise<T>): Promise<T> => {
+  /**
+   * Runs a render. A template that cannot render fails the same way on every retry: its cause
+   * is recorded where `edition send --wait` and `status` read it, and the job fails for good.
+   */
+  async guarded<T>(render: () => Promise<T>): Promise<T> {
     try {
       return await render();
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
-      await store.editions.setRenderError(editionId, err.message, now());
+      await this.ctx.store.editions.setRenderError(this.edition.id, err.message, new Date().toISOString());
       throw new PermanentJobError(err.message);
     }
-  };
-  const variants = { ensure: (topics: string[], first: string[]) => renderedOrRecorded(() => variantStore.ensure(topics, first)) };
+  }
 
-  const domain = domainOf(parseAddress(env.mailFrom).address);
-  // once per (time zone, hour) bucket, not per reader
-  const sendAtOf = new Map<string, number>();
-  const readerHour = (timezone: string, hour: number): number => {
-    const key = `${timezone}|${hour}`;
-    let at = sendAtOf.get(key);
-    if (at === undefined) {
-      at = readerSendAt(edition.date, config.edition, timezone, hour).getTime();
-      sendAtOf.set(key, at);
-    }
-    return at;
-  };
-  // readers share a few choices (topic set and section order): each choice's sections, variant
-  // key and render are worked out once, not once per reader (a reader who changed theirs after
-  // the choices were listed below brings a choice first seen in the fan-out, rendered there)
-  const variantOfChoice = new Map<string, { key: string; topics: string[]; ready?: Promise<unknown> }>();
-  const variantOf = (topicSet: string, sectionOrder: string) => {
-    // both are stored canonical (topicSetKey, sectionOrderKey), and neither spelling holds a newline
+  /** The variant of a reader's stored choice (both spellings canonical: topicSetKey, sectionOrderKey). */
+  variantOf(topicSet: string, sectionOrder: string): ReaderVariant {
+    // neither spelling holds a newline
     const choice = `${topicSet}\n${sectionOrder}`;
-    let v = variantOfChoice.get(choice);
+    let v = this.byChoice.get(choice);
     if (!v) {
-      const topics = variantTopics(edition.content, parseTopicSet(topicSet));
-      const first = variantFirst(edition.content, topics, parseSectionOrder(sectionOrder));
-      v = { key: variantKey(topics, first), topics, ready: topics.length > 0 ? variants.ensure(topics, first) : undefined };
-      variantOfChoice.set(choice, v);
+      const { content } = this.edition;
+      const topics = variantTopics(content, parseTopicSet(topicSet));
+      const first = variantFirst(content, topics, parseSectionOrder(sectionOrder));
+      v = { key: variantKey(topics, first), topics, ready: topics.length > 0 ? this.guarded(() => this.variants.ensure(topics, first)) : undefined };
+      this.byChoice.set(choice, v);
     }
     return v;
-  };
-  /** Waits for a choice's variant to be stored, the first time only. */
-  const stored = async (v: { ready?: Promise<unknown> }) => {
+  }
+
+  /** Waits for a variant to be stored, the first time only. */
+  async stored(v: ReaderVariant): Promise<void> {
     if (!v.ready) return;
     await v.ready;
     v.ready = undefined;
-  };
-  // every variant is rendered before the first delivery is queued: a template that cannot
-  // render fails the job with nothing half sent
-  const rendered = new Set<string>();
-  for (const choice of await store.subscribers.distinctChoices(frequency)) {
-    const variant = variantOf(topicSetKey(choice.topics), sectionOrderKey(choice.sectionOrder));
-    if (!variant.ready) continue; // nothing of theirs in this edition
-    await stored(variant);
-    rendered.add(variant.key);
   }
-  if (edition.renderError) await store.editions.setRenderError(editionId, undefined, now());
 
-  let cursor = edition.fanoutCursor;
-  let batches = 0;
-  let recipients = 0;
-  if (!edition.fanoutDone) {
-    // seed papers ingested since their reader gave them count from this edition on
-    if (config.forYou.enabled) await refreshPendingSeeds(store, config, new Date());
-    const forYou = config.forYou.enabled ? new ForYouFanout(ctx, edition) : undefined;
-    for (;;) {
-      const page = await store.subscribers.confirmedPage(frequency, cursor, config.send.batchSize);
-      if (page.length === 0) break;
-      // each reader's For you block, its fragment stored before any delivery names it
-      const forYouOf = forYou ? await renderedOrRecorded(() => forYou.choose(page.map((s) => ({ id: s.id, topics: variantOf(s.topicSet, s.sectionOrder).topics })))) : undefined;
-      const rows = [];
-      const laterBuckets = new Set<number>();
-      let anyDueNow = false;
-      const fanoutAt = Date.now();
-      for (const s of page) {
-        const variant = variantOf(s.topicSet, s.sectionOrder);
-        await stored(variant);
-        // a reader who never chose a time gets the operator's: when the edition goes out
-        const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
-        if (at > fanoutAt) laterBuckets.add(at);
-        else anyDueNow = true;
-        rows.push({ editionId, subscriberId: s.id, variantKey: variant.key, messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined, forYou: forYouOf?.get(s.id) });
-      }
-      await store.deliveries.insertPending(rows, now());
-      const fromId = page[0]!.id;
-      const toId = page[page.length - 1]!.id;
-      // the readers due now, then one delayed batch per later hour among this page's readers
-      if (anyDueNow) await queues.addSendBatch({ editionId, fromId, toId });
-      for (const at of laterBuckets) await queues.addSendBatch({ editionId, fromId, toId }, { bucket: new Date(at).toISOString().slice(0, 13).replace(/\D/g, ''), delayMs: at - Date.now() });
-      await store.editions.setFanoutCursor(editionId, toId, now());
-      cursor = toId;
-      batches++;
-      recipients += page.length;
-      await progress?.({ recipients, batches });
+  /**
+   * Renders the variant of every choice the edition's readers hold today, before any delivery is
+   * queued: a template that cannot render fails the job with nothing half sent. A reader who
+   * changes their choice later brings a variant first seen in the fan-out, rendered there.
+   * Returns how many variants the edition has.
+   */
+  async renderAll(): Promise<number> {
+    const { store } = this.ctx;
+    const rendered = new Set<string>();
+    for (const choice of await store.subscribers.distinctChoices(this.edition.kind === 'daily' ? 'daily' : 'weekly')) {
+      const variant = this.variantOf(topicSetKey(choice.topics), sectionOrderKey(choice.sectionOrder));
+      if (!variant.ready) continue; // nothing of theirs in this edition
+      await this.stored(variant);
+      rendered.add(variant.key);
     }
-    await store.editions.markFanoutDone(editionId, now());
+    if (this.edition.renderError) await store.editions.setRenderError(this.edition.id, undefined, new Date().toISOString());
+    return rendered.size;
   }
-  // with no recipients (or all settled already) nothing else would close the edition
-  await store.editions.markSentIfSettled(editionId, now());
-  ctx.log.info('edition fanned out', { edition: editionId, variants: rendered.size, batches, recipients });
-  return { editionId, variants: rendered.size, batches, recipients, status: 'fanned-out' };
 }

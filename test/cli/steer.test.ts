@@ -13,7 +13,7 @@ import { addDays } from '../../src/domain/time.ts';
 import { editionId, type EditionContent } from '../../src/domain/edition.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { addReaderDelivery } from '../../src/render/processor.ts';
+import { addReaderDelivery } from '../../src/send/fanout.ts';
 import type { App } from '../../src/app.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { repoRoot, runCli, shippedConfig, testApp, type CliResult } from '../harness/index.ts';

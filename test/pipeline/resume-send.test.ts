@@ -7,7 +7,7 @@ import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { renderEdition } from '../../src/render/processor.ts';
+import { fanOutEdition } from '../../src/send/fanout.ts';
 import { connection, QUEUE } from '../../src/queues/index.ts';
 import { ensureWorkers, sendEdition } from '../../src/cli/operations.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
@@ -25,7 +25,7 @@ async function fannedOutEdition() {
   await storeObservations(app.store, [paper], now);
   await new Ranker(app.store, app.config).rank('2611.60001', new Date('2026-11-26T02:00:00Z'));
   await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
-  await renderEdition(app, '2026-11-26');
+  await fanOutEdition(app, '2026-11-26');
   return app;
 }
 

@@ -4,7 +4,7 @@
  * same order share one variant, and readers with no order get exactly the email they got before.
  */
 import { describe, expect, it } from 'vitest';
-import { renderEdition } from '../../src/render/processor.ts';
+import { fanOutEdition } from '../../src/send/fanout.ts';
 import { renderVariant, variantFirst, variantKey } from '../../src/render/renderVariant.ts';
 import { digestView } from '../../templates/email/view.ts';
 import { storageTargets, testApp } from '../harness/index.ts';
@@ -84,7 +84,7 @@ for (const target of storageTargets()) {
       const ids = new Map<string, number>();
       for (const [email, sectionOrder] of readers) ids.set(email, (await app.store.subscribers.upsert({ email, topics: [], sectionOrder, confirmed: true }, now)).subscriber.id);
 
-      const outcome = await renderEdition(app, content.date);
+      const outcome = await fanOutEdition(app, content.date);
       expect(outcome.recipients).toBe(7);
       expect(outcome.variants).toBe(3);
       const deliveries = await app.store.deliveries.openInRange(content.date, 0, 1_000_000, '9999-12-31');

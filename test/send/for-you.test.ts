@@ -14,7 +14,7 @@ import { recordVote } from '../../src/personal/profiles.ts';
 import type { EditionContent } from '../../src/domain/edition.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { renderEdition } from '../../src/render/processor.ts';
+import { fanOutEdition } from '../../src/send/fanout.ts';
 import { variantTopics } from '../../src/render/renderVariant.ts';
 import { sendBatch } from '../../src/send/processor.ts';
 import { Digest } from '../../templates/email/Digest.tsx';
@@ -71,7 +71,7 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
     // two readers with the same vote: one choice, one block
     for (const reader of [fan, twin]) await recordVote(app.store, app.config, reader!.id, '2611.00900', 'more', '2026-11-19', new Date(`${DATE}T01:00:00Z`));
 
-    await renderEdition(app, DATE);
+    await fanOutEdition(app, DATE);
     const fanDelivery = await app.store.deliveries.get(DATE, fan!.id);
     expect(fanDelivery!.forYou).toMatch(/^[0-9a-f]{12}$/);
     expect((await app.store.deliveries.get(DATE, twin!.id))!.forYou).toBe(fanDelivery!.forYou);
@@ -126,7 +126,7 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
     for (const p of DAY) await ranker.rank(p.keys.arxivId!, new Date(`${DATE}T02:00:00Z`));
     await new EditionBuilder(app.store, app.config).build('daily', DATE);
     await recordVote(app.store, app.config, fan.id, '2611.00900', 'more', undefined, new Date(`${DATE}T01:00:00Z`));
-    await renderEdition(app, DATE);
+    await fanOutEdition(app, DATE);
     expect((await app.store.deliveries.get(DATE, fan.id))!.forYou).toBeUndefined();
     const messenger = new RecordingMessenger();
     await sendBatch(app, messenger, { editionId: DATE, fromId: 0, toId: 1_000_000, lastAttempt: false });

@@ -4,7 +4,7 @@ import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
-import { renderEdition } from '../../src/render/processor.ts';
+import { fanOutEdition } from '../../src/send/fanout.ts';
 import { sendBatch } from '../../src/send/processor.ts';
 import { PermanentSendError, type Envelope, type Messenger, type SendResult } from '../../src/mail/messenger.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
@@ -37,7 +37,7 @@ async function edition(emails: string[]) {
   await storeObservations(app.store, [paper], now);
   await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date('2026-11-26T02:00:00Z'));
   await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
-  await renderEdition(app, '2026-11-26');
+  await fanOutEdition(app, '2026-11-26');
   return app;
 }
 

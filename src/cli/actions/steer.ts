@@ -9,7 +9,7 @@
 import type { App } from '../../app.ts';
 import { currentEditionDay } from '../../domain/time.ts';
 import { editionFlags, editionId, type Edition, type EditionContent } from '../../domain/edition.ts';
-import { addReaderDelivery, requeueOpenDeliveries } from '../../render/processor.ts';
+import { addReaderDelivery, requeueOpenDeliveries } from '../../send/fanout.ts';
 import { ensureWorkers } from '../operations.ts';
 import { EXIT, output, parseDateOption, UsageError, waitFor, withApp } from '../runtime.ts';
 
