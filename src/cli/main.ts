@@ -8,7 +8,7 @@ import { registerStatusCommand } from './commands/status.ts';
 import { registerForYouCommands } from './commands/forYou.ts';
 import { jsonLogs, noteLogger } from '../lib/log.ts';
 import { describeError, EXIT, output, toleratePipeClose, useBuiltInDefaults, UsageError } from './runtime.ts';
-import { withoutNul } from '../input.ts';
+import { withoutNul } from '../lib/input.ts';
 
 export function buildProgram(): Command {
   const program = new Command();

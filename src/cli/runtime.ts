@@ -5,7 +5,7 @@
 import type { App, BootOptions, DataApp } from '../app.ts';
 import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/index.ts';
-import { wholeNumber } from '../input.ts';
+import { wholeNumber } from '../lib/input.ts';
 import { createLogger, jsonLogs, noteLogger } from '../lib/log.ts';
 import { isDate } from '../domain/time.ts';
 import { progressAsEvents, startProgress, type ProgressCounts } from './progress.ts';

@@ -1,7 +1,7 @@
 /** The public archive: editions, search and feeds. Nothing here is personal. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { wholeNumber } from '../input.ts';
+import { wholeNumber } from '../lib/input.ts';
 import { isDate } from '../domain/time.ts';
 import { editionId, type EditionContent, type EditionPaper } from '../domain/edition.ts';
 import { editionPage } from '../../templates/pages/edition.ts';

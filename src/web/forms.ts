@@ -4,7 +4,7 @@
  */
 import { parse as parseQueryString } from 'node:querystring';
 import type { FastifyError, FastifyRequest } from 'fastify';
-import { withoutNul } from '../input.ts';
+import { withoutNul } from '../lib/input.ts';
 
 export type Fields = Record<string, string | string[]>;
 

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { checkAddress } from '../mail/address.ts';
-import { wholeNumber } from '../input.ts';
+import { wholeNumber } from '../lib/input.ts';
 import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
 import { isDate } from '../domain/time.ts';
 import type { EditionContent } from '../domain/edition.ts';

@@ -7,7 +7,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { SourceKind } from '../../domain/paper.ts';
-import { withoutNul } from '../../input.ts';
+import { withoutNul } from '../../lib/input.ts';
 import { decodeBody } from '../decode.ts';
 import { parseArxivApi } from './arxivApi.ts';
 import { parseArxivRss } from './arxivRss.ts';
