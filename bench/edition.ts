@@ -37,7 +37,10 @@ export async function benchEdition(store: Store, config: Config): Promise<{ cont
   const observedAt = '2026-11-26T04:00:00.000Z';
   const parsed = parseFeed(arxivFeed(200), { source: 'bench', kind: 'arxiv-rss', observedAt });
   await storeObservations(store, parsed.observations, observedAt);
-  await new Ranker(store, config).rankMany(parsed.observations.map((o) => o.keys.arxivId!), new Date(observedAt));
+  await new Ranker(store, config).rankMany(
+    parsed.observations.map((o) => o.keys.arxivId!),
+    new Date(observedAt),
+  );
   const built = await new EditionBuilder(store, config).build('daily', DATE);
   if (built.status === 'empty') throw new Error('the bench edition is empty');
   const content = built.edition.content as EditionContent;
@@ -67,7 +70,18 @@ export async function addReaders(store: Store, count: number, topicSets: string[
   for (let from = 0; from < count; from += PAGE) {
     const rows = [];
     for (let i = from; i < Math.min(count, from + PAGE); i++) {
-      rows.push({ email: `reader${i}@example.org`, status: 'confirmed' as const, topics: topicSetKey(topicSets[i % topicSets.length]!), frequency: 'daily' as const, timezone: 'UTC', delivery_hour: 7, delivery_time_chosen: 0, created_at: now, updated_at: now, confirmed_at: now });
+      rows.push({
+        email: `reader${i}@example.org`,
+        status: 'confirmed' as const,
+        topics: topicSetKey(topicSets[i % topicSets.length]!),
+        frequency: 'daily' as const,
+        timezone: 'UTC',
+        delivery_hour: 7,
+        delivery_time_chosen: 0,
+        created_at: now,
+        updated_at: now,
+        confirmed_at: now,
+      });
     }
     await kyselyOf(store).insertInto('subscribers').values(rows).execute();
   }

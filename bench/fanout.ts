@@ -27,7 +27,10 @@ const RUNS = 5;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-fanout-'));
 const redis = await startRedis();
-const env = loadEnvironment({ DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`, REDIS_URL: redis.url, SECRET_KEY: SECRET, PUBLIC_URL, MAIL_FROM }, dir);
+const env = loadEnvironment(
+  { DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'b.db')}`, REDIS_URL: redis.url, SECRET_KEY: SECRET, PUBLIC_URL, MAIL_FROM },
+  dir,
+);
 const config = parseConfig({ ...baseConfig, send: { batchSize: 1000 } }, 'bench');
 const store = await Store.open(env.databaseUrl);
 try {
@@ -42,7 +45,17 @@ try {
     await kyselyOf(store).deleteFrom('deliveries').execute();
     await kyselyOf(store).updateTable('editions').set({ fanout_cursor: 0, fanout_done: 0, status: 'frozen', sent_at: null }).where('id', '=', DATE).execute();
     const queues = new Queues({ redisUrl: redis.url, prefix: `bench-fanout-${run}-${Date.now().toString(36)}` });
-    const app: App = { config, env, settings: { config, configSource: 'bench', env }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
+    const app: App = {
+      config,
+      env,
+      settings: { config, configSource: 'bench', env },
+      store,
+      queues,
+      redis: { url: redis.url, owned: false, stop: async () => {} },
+      log: createLogger({}, { level: 'error' }),
+      secretKey: SECRET,
+      close: async () => {},
+    };
     // the variants are rendered before the clock starts: only the fan-out is measured
     const variants = new VariantStore(app, (await store.editions.get(DATE))!);
     for (const topics of sets) await variants.ensure(variantTopics(content, topics));

@@ -10,7 +10,10 @@ export function arxivFeed(n: number, seed = 0): Buffer {
   const src = readFileSync(path.join(root, 'demo', 'feeds', 'arxiv-cs.xml'), 'utf8');
   const start = src.indexOf('<item>');
   const end = src.lastIndexOf('</item>') + '</item>'.length;
-  const items = src.slice(start, end).split(/(?<=<\/item>)\s*/).filter((s) => s.includes('<item>'));
+  const items = src
+    .slice(start, end)
+    .split(/(?<=<\/item>)\s*/)
+    .filter((s) => s.includes('<item>'));
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = `2611.${String(20000 + seed * 100000 + i).padStart(5, '0')}`;

@@ -55,11 +55,20 @@ interface World {
 function world(seed: number): World {
   const rnd = random(seed);
   const shuffled = [...labelled].sort(() => rnd() - 0.5);
-  const days = Array.from({ length: DAYS }, (_, d) => labelledEdition(shuffled.filter((_, i) => i % DAYS === d), new Date(START + d * DAY_MS).toISOString().slice(0, 10), rnd));
+  const days = Array.from({ length: DAYS }, (_, d) =>
+    labelledEdition(
+      shuffled.filter((_, i) => i % DAYS === d),
+      new Date(START + d * DAY_MS).toISOString().slice(0, 10),
+      rnd,
+    ),
+  );
   // specific words: in a few papers of the pool, so that they come back on other days
   const df = new Map<string, number>();
   for (const s of stemsOf.values()) for (const w of s) df.set(w, (df.get(w) ?? 0) + 1);
-  const words = [...df].filter(([w, n]) => n >= 4 && n <= 15 && w.length > 3).map(([w]) => w).sort();
+  const words = [...df]
+    .filter(([w, n]) => n >= 4 && n <= 15 && w.length > 3)
+    .map(([w]) => w)
+    .sort();
   const favourites = topicIds.filter((t) => labelled.filter((p) => p.label === t).length >= 5);
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   // half keep the form's default (every topic), half tick their topic and one other
@@ -87,14 +96,22 @@ function simulate(w: World, seed: number, weights: ScoreWeights, minScore: numbe
   const out: Score = { forYou: { readerDays: 0, withBlock: 0, hits: 0, picks: 0, wanted: 0 }, baseline: { readerDays: 0, hits: 0, picks: 0, wanted: 0 } };
   const at = (d: number) => new Date(START + d * DAY_MS + 8 * 3600_000).toISOString();
   const trainEnd = new Date(START + (TRAIN - 1) * DAY_MS + 20 * 3600_000);
-  const choosers = w.days.map((content, d) => new ForYouChooser(content, { size: 3, halfLifeDays: HALF_LIFE, at: new Date(START + d * DAY_MS).toISOString(), weights, minScore }));
+  const choosers = w.days.map(
+    (content, d) => new ForYouChooser(content, { size: 3, halfLifeDays: HALF_LIFE, at: new Date(START + d * DAY_MS).toISOString(), weights, minScore }),
+  );
   for (const r of w.readers) {
     if (group && groupOf(r) !== group) continue;
     const votes: ProfileVote[] = [];
     for (let d = 0; d < TRAIN; d++) {
       const content = w.days[d]!;
       for (const p of variantPapers(content, variantTopics(content, r.topics)).papers) {
-        const text = { id: p.id, title: p.title, abstract: p.abstract, authors: p.authors, topics: [p.primaryTopic, ...p.topics.filter((t) => t !== p.primaryTopic)] };
+        const text = {
+          id: p.id,
+          title: p.title,
+          abstract: p.abstract,
+          authors: p.authors,
+          topics: [p.primaryTopic, ...p.topics.filter((t) => t !== p.primaryTopic)],
+        };
         if (wants(r, p.id) ? rnd() < P_MORE : rnd() < P_LESS) votes.push({ paper: text, vote: wants(r, p.id) ? 'more' : 'less', at: at(d) });
       }
     }
@@ -140,14 +157,20 @@ for (const topic of [0.15, 0.3, 0.6, 1.2]) {
 }
 grid.sort((a, b) => b.rate - a.rate);
 const best = grid[0]!;
-process.stderr.write(`tuning: best topic ${best.weights.topic}, term ${best.weights.term}, min score ${best.minScore}: hit rate ${(best.rate * 100).toFixed(1)} %\n`);
+process.stderr.write(
+  `tuning: best topic ${best.weights.topic}, term ${best.weights.term}, min score ${best.minScore}: hit rate ${(best.rate * 100).toFixed(1)} %\n`,
+);
 
 const measured = world(1);
 const t0 = performance.now();
 simulate(measured, 1, SCORE_WEIGHTS, MIN_SCORE);
 const ms = performance.now() - t0;
 const groups: Group[] = ['every topic', 'two topics'];
-const results = groups.map((g) => ({ group: g, shipped: simulate(measured, 1, SCORE_WEIGHTS, MIN_SCORE, g), tuned: simulate(measured, 1, best.weights, best.minScore, g) }));
+const results = groups.map((g) => ({
+  group: g,
+  shipped: simulate(measured, 1, SCORE_WEIGHTS, MIN_SCORE, g),
+  tuned: simulate(measured, 1, best.weights, best.minScore, g),
+}));
 const wantedShare = (g: Group) => {
   let shown = 0;
   let wanted = 0;
@@ -175,7 +198,10 @@ const lines = [
   '## For you: held-out click simulation (`npm run bench -- foryou`)',
   '',
   ...machineLines('no database (the profile and chooser code of the pipeline, in memory)'),
-  `- load average when the run ended: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores; the simulation took ${(ms / 1000).toFixed(1)} s`,
+  `- load average when the run ended: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')} on ${os.cpus().length} cores; the simulation took ${(ms / 1000).toFixed(1)} s`,
   `- ${labelled.length} real papers (test/fixtures/ranking/labelled-papers.json) in ${DAYS} editions of about ${perDay}; ${READERS.toLocaleString('en')} simulated readers; votes on days 1–${TRAIN}, measured on days ${TRAIN + 1}–${DAYS} (papers no vote has seen); P(more | wanted) = ${P_MORE}, P(less | not wanted) = ${P_LESS}; half-life ${HALF_LIFE} days`,
   `- a reader wants a paper of their favourite topic (its human label) or one using either of their two words; half the readers keep the form's default (every topic), half tick their topic and one other. Of the papers a reader may get in For you on a held-out day (their topics, less Top today), wanted: readers of every topic ${wantedShare('every topic')}, readers of two topics ${wantedShare('two topics')}`,
   `- shipped weights: topic ${SCORE_WEIGHTS.topic}, term ${SCORE_WEIGHTS.term}, min score ${MIN_SCORE}; best of the tuning population: topic ${best.weights.topic}, term ${best.weights.term}, min score ${best.minScore}`,

@@ -88,11 +88,16 @@ await measure(
 
   const ranker = new Ranker(store, config);
   const ids = parsed.observations.map((o) => o.keys.arxivId!);
-  await measure(`rank: topics + score + edition day for ${N} stored papers, read and written in batches of 100 as the rank worker gathers them`, RUNS, async () => {
-    const t0 = performance.now();
-    for (let i = 0; i < ids.length; i += 100) await ranker.rankMany(ids.slice(i, i + 100), new Date(observedAt));
-    return performance.now() - t0;
-  }, 1000);
+  await measure(
+    `rank: topics + score + edition day for ${N} stored papers, read and written in batches of 100 as the rank worker gathers them`,
+    RUNS,
+    async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < ids.length; i += 100) await ranker.rankMany(ids.slice(i, i + 100), new Date(observedAt));
+      return performance.now() - t0;
+    },
+    1000,
+  );
   await measure(`rank: the same, one paper per call (no batching), for comparison`, 3, async () => {
     const t0 = performance.now();
     for (const id of ids) await ranker.rank(id, new Date(observedAt));
@@ -121,17 +126,19 @@ await measure(
   rmSync(dir, { recursive: true, force: true });
 }
 
-
-writeSection('ingest', [
-  '## Ingest, rank, edition (`npm run bench -- ingest`)',
-  '',
-  ...machineLines(),
-  '- each figure is the median of the runs listed (`BENCH_RUNS=n` for more runs)',
-  '',
-  ...timingTable(rows),
-  '',
-  'Notes:',
-  '- The feed is the demo arXiv feed\'s 16 items repeated under 5,000 fresh ids (about 2 KB per item, longer than a real arXiv item, so the figures err on the slow side).',
-  '- "store" is one alias lookup, one paper lookup and one transaction for the whole feed; a 304 re-fetch costs a request and one state update.',
-  '- The rank worker takes one BullMQ job per paper but ranks the papers of concurrent jobs together (RankBatcher, up to 100 at a time); the queue\'s own Redis round trips are not included.',
-].join('\n'));
+writeSection(
+  'ingest',
+  [
+    '## Ingest, rank, edition (`npm run bench -- ingest`)',
+    '',
+    ...machineLines(),
+    '- each figure is the median of the runs listed (`BENCH_RUNS=n` for more runs)',
+    '',
+    ...timingTable(rows),
+    '',
+    'Notes:',
+    "- The feed is the demo arXiv feed's 16 items repeated under 5,000 fresh ids (about 2 KB per item, longer than a real arXiv item, so the figures err on the slow side).",
+    '- "store" is one alias lookup, one paper lookup and one transaction for the whole feed; a 304 re-fetch costs a request and one state update.',
+    "- The rank worker takes one BullMQ job per paper but ranks the papers of concurrent jobs together (RankBatcher, up to 100 at a time); the queue's own Redis round trips are not included.",
+  ].join('\n'),
+);

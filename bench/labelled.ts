@@ -45,8 +45,26 @@ export function labelledEdition(papers: LabelledPaper[], date: string, rnd: () =
   for (const p of papers) {
     const c = classifier.classify({ title: p.title, abstract: p.abstract, categories: p.categories, primaryCategory: p.categories[0], signals: {} });
     const topics = c.topics.map((t) => t.id);
-    out[p.id] = { id: p.id, title: p.title, abstract: p.abstract, authors: [], links: { abstract: `https://arxiv.org/abs/${p.id}` }, categories: p.categories, score: Math.round(Math.exp(1 + gauss()) * 10) / 10, primaryTopic: c.primary, topics, sources: ['bench'] };
+    out[p.id] = {
+      id: p.id,
+      title: p.title,
+      abstract: p.abstract,
+      authors: [],
+      links: { abstract: `https://arxiv.org/abs/${p.id}` },
+      categories: p.categories,
+      score: Math.round(Math.exp(1 + gauss()) * 10) / 10,
+      primaryTopic: c.primary,
+      topics,
+      sources: ['bench'],
+    };
     for (const t of topics) sections.set(t, [...(sections.get(t) ?? []), p.id]);
   }
-  return { kind: 'daily', date, top: [], sections: [...sections].map(([topic, ids]) => ({ topic, title: topic, description: '', paperIds: ids })), papers: out, considered: papers.length };
+  return {
+    kind: 'daily',
+    date,
+    top: [],
+    sections: [...sections].map(([topic, ids]) => ({ topic, title: topic, description: '', paperIds: ids })),
+    papers: out,
+    considered: papers.length,
+  };
 }

@@ -54,14 +54,18 @@ export function timingTable(rows: Row[]): string[] {
   return [
     '| measurement | median | goal | runs (ms) |',
     '|---|---:|---:|---|',
-    ...rows.map((r) => `| ${r.what} | ${r.median.toFixed(1)} ms | ${r.goal ? `≤ ${r.goal} ms ${r.median <= r.goal ? '✓' : '✗'}` : ''} | ${r.runs.map((x) => x.toFixed(0)).join(', ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.what} | ${r.median.toFixed(1)} ms | ${r.goal ? `≤ ${r.goal} ms ${r.median <= r.goal ? '✓' : '✗'}` : ''} | ${r.runs.map((x) => x.toFixed(0)).join(', ')} |`,
+    ),
   ];
 }
 
 /** Replaces (or appends) this suite's section of docs/benchmarks.md. */
 export function writeSection(suite: string, markdown: string): void {
   const file = path.join(root, 'docs', 'benchmarks.md');
-  const header = '# Benchmarks\n\nWritten by `npm run bench` (all suites) or `npm run bench -- SUITE` (one of them). Timing goals live here, never in the tests. Each suite writes its own section.\n';
+  const header =
+    '# Benchmarks\n\nWritten by `npm run bench` (all suites) or `npm run bench -- SUITE` (one of them). Timing goals live here, never in the tests. Each suite writes its own section.\n';
   let doc = existsSync(file) ? readFileSync(file, 'utf8') : header;
   if (!doc.includes('<!-- suite:')) doc = header;
   const begin = `<!-- suite:${suite} -->`;

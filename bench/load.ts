@@ -39,7 +39,11 @@ const PREFIX = 'load';
 const CLK_TCK = 100; // Linux's USER_HZ on every architecture Node.js runs on
 const work = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-load-'));
 const configFile = path.join(work, 'paperboy.config.json');
-const configJson = { ...baseConfig, mail: { ...baseConfig.mail, postalAddress: '1 Bench Street, Testville' }, send: { batchSize: BATCH, ratePerSecond: RATE, concurrency: CONCURRENCY, quotaLookup: false } };
+const configJson = {
+  ...baseConfig,
+  mail: { ...baseConfig.mail, postalAddress: '1 Bench Street, Testville' },
+  send: { batchSize: BATCH, ratePerSecond: RATE, concurrency: CONCURRENCY, quotaLookup: false },
+};
 writeFileSync(configFile, JSON.stringify(configJson));
 const config = parseConfig(configJson, configFile);
 
@@ -73,7 +77,9 @@ function machineTicks(): { busy: number; total: number } {
 /** A PostgreSQL cluster's processes: its postmaster (found by its port) and the backends it started. */
 function postgresCpuMs(port: number): number {
   let total = 0;
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const postmaster = pids.find((pid) => {
     try {
       return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(`-p ${port} `);
@@ -105,7 +111,11 @@ interface Worker {
 }
 
 function startWorker(env: NodeJS.ProcessEnv): Worker {
-  const proc = spawn(process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), path.join(root, 'bin', 'paperboy.js'), 'worker', 'send'], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), path.join(root, 'bin', 'paperboy.js'), 'worker', 'send'],
+    { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const w: Worker = { proc, log: '' };
   proc.stderr!.on('data', (d: Buffer) => (w.log = (w.log + d.toString()).slice(-4000)));
   return w;
@@ -149,7 +159,13 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs: num
   }
 }
 
-async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: number, standIn: Awaited<ReturnType<typeof startStandInProcess>>, postgresPort?: number): Promise<Result> {
+async function run(
+  database: 'sqlite' | 'postgres',
+  databaseUrl: string,
+  n: number,
+  standIn: Awaited<ReturnType<typeof startStandInProcess>>,
+  postgresPort?: number,
+): Promise<Result> {
   const redis = await startRedis();
   const env = {
     ...process.env,
@@ -178,18 +194,33 @@ async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: numb
     for (let i = 0; i < n; i++) workers.push(startWorker(env));
     await until(async () => (await queues.workerCount(QUEUE.send)) >= n, `${n} send worker(s) to connect`, 180_000, workers);
     const appEnv = loadEnvironment(env, work);
-    const app: App = { config, env: appEnv, settings: { config, configSource: configFile, env: appEnv }, store, queues, redis: { url: redis.url, owned: false, stop: async () => {} }, log: createLogger({}, { level: 'error' }), secretKey: SECRET, close: async () => {} };
+    const app: App = {
+      config,
+      env: appEnv,
+      settings: { config, configSource: configFile, env: appEnv },
+      store,
+      queues,
+      redis: { url: redis.url, owned: false, stop: async () => {} },
+      log: createLogger({}, { level: 'error' }),
+      secretKey: SECRET,
+      close: async () => {},
+    };
     const renderStart = performance.now();
     const fanout = await fanOutEdition(app, DATE);
     const renderMs = performance.now() - renderStart;
     await standIn.reset();
-    const redisClient = (await sendQueue.client);
+    const redisClient = await sendQueue.client;
     const cpu0 = { workers: workers.map((w) => cpuMs(w.proc.pid!)), postgres: postgresPort ? postgresCpuMs(postgresPort) : undefined };
     const machine0 = machineTicks();
     const sendStart = performance.now();
     process.stderr.write(`${database}, ${n} worker(s): ${fanout.batches} batches queued in ${(renderMs / 1000).toFixed(1)} s, sending\n`);
     await sendQueue.resume();
-    await until(async () => (await kyselyOf(store).selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status === 'sent', 'the edition to be sent', RUN_TIMEOUT_MS, workers);
+    await until(
+      async () => (await kyselyOf(store).selectFrom('editions').select('status').where('id', '=', DATE).executeTakeFirst())?.status === 'sent',
+      'the edition to be sent',
+      RUN_TIMEOUT_MS,
+      workers,
+    );
 
     const machine1 = machineTicks();
     const sendMs = performance.now() - sendStart;
@@ -223,9 +254,12 @@ async function run(database: 'sqlite' | 'postgres', databaseUrl: string, n: numb
       standIn: counts,
       ok,
     };
-    if (jobs.length !== fanout.batches) process.stderr.write(`  note: ${jobs.length} completed send jobs in Redis for ${fanout.batches} queued (retries or removed jobs)\n`);
+    if (jobs.length !== fanout.batches)
+      process.stderr.write(`  note: ${jobs.length} completed send jobs in Redis for ${fanout.batches} queued (retries or removed jobs)\n`);
     if (!ok) process.stderr.write(`  CHECK FAILED: deliveries ${JSON.stringify(statuses)}, stand-in ${JSON.stringify(counts)}\n`);
-    process.stderr.write(`  ${Math.round(result.msgsPerSec)} msgs/s over ${(wallMs / 1000).toFixed(1)} s, p99 batch ${result.p99BatchMs} ms, RSS ${rssMiB.map((r) => r.toFixed(0)).join('/')} MiB, Redis peak ${result.redisPeak}\n`);
+    process.stderr.write(
+      `  ${Math.round(result.msgsPerSec)} msgs/s over ${(wallMs / 1000).toFixed(1)} s, p99 batch ${result.p99BatchMs} ms, RSS ${rssMiB.map((r) => r.toFixed(0)).join('/')} MiB, Redis peak ${result.redisPeak}\n`,
+    );
     return result;
   } finally {
     await Promise.all(workers.map(stopWorker));
@@ -240,7 +274,9 @@ async function prepare(store: Store): Promise<void> {
   const t0 = performance.now();
   const { topicSets } = await benchEdition(store, config);
   await addReaders(store, SUBSCRIBERS, topicSets);
-  process.stderr.write(`prepared ${SUBSCRIBERS.toLocaleString('en')} readers over ${topicSets.length} variants in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `prepared ${SUBSCRIBERS.toLocaleString('en')} readers over ${topicSets.length} variants in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 const loadStart = os.loadavg();
@@ -302,34 +338,49 @@ const rows = results.map((r) => {
   return `| ${dbName(r.database)} | ${r.workers} | **${Math.round(r.msgsPerSec).toLocaleString('en')}**${scale} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.p99BatchMs.toLocaleString('en')} ms (p50 ${r.p50BatchMs.toLocaleString('en')}) | ${r.rssMiB.map((x) => x.toFixed(0)).join(', ')} | ${r.redisPeak} | ${cpu} | ${perMessage(r).toFixed(2)} ms | ${busy} | ${check} |`;
 });
 
-writeSection('load', [
-  '## Load (`npm run bench -- load`)',
-  '',
-  ...machineLines('SQLite (node:sqlite) and PostgreSQL 15'),
-  `- command: \`${['LOAD_SUBSCRIBERS', 'LOAD_WORKERS', 'LOAD_DATABASES', 'LOAD_BATCH', 'LOAD_CONCURRENCY'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('')}npm run bench -- load\``,
-  `- load average (1, 5, 15 min) at the start: ${loadStart.map((l) => l.toFixed(1)).join(', ')}; at the end: ${loadEnd.map((l) => l.toFixed(1)).join(', ')}, on ${os.cpus().length} cores shared with other work`,
-  `- one edition to ${SUBSCRIBERS.toLocaleString('en')} readers in 20 variants (21 KB messages), \`send.batchSize\` ${BATCH}, \`send.concurrency\` ${CONCURRENCY} (per batch; 2 batches per worker), \`send.ratePerSecond\` ${RATE.toLocaleString('en')} (the Redis limiter is asked for every message but never makes one wait), \`send.quotaLookup\` false, \`send.sesApi\` v2 (the default)`,
-  '- each run: a copy of the prepared database, a fresh redis-server (AOF on, as in docker-compose.yml), N `paperboy worker send` processes, the SES stand-in (test/harness/sesStandIn.ts) in one process of its own on loopback',
-  '',
-  '| database | send workers | msgs/s | first claim → last sent | p99 batch latency | peak RSS per worker (MiB) | Redis used_memory_peak | CPU s: workers / stand-in / Redis / PostgreSQL | CPU per message, all processes | machine busy (cores, all processes) | correctness |',
-  '|---|---:|---:|---:|---:|---|---:|---|---:|---:|---|',
-  ...rows,
-  '',
-  'How it is measured:',
-  '- msgs/s: messages sent (deliveries `sent` in the database) over the time from the first send job\'s `processedOn` to the last one\'s `finishedOn`, read from the BullMQ jobs in Redis after the run. The render and fan-out run before, while the send queue is paused, with every worker already connected.',
-  `- batch latency: \`finishedOn − processedOn\` of each send job (${BATCH} readers).`,
-  '- peak RSS: `VmHWM` of each worker process (/proc/PID/status) when the edition is sent, before it is stopped.',
-  '- Redis memory: `used_memory_peak_human` of INFO; the redis-server is that run\'s alone. Completed send jobs are kept (1,000 at most, a day), so the peak includes them.',
-  '- CPU: /proc/PID/stat of the workers and of the PostgreSQL cluster\'s processes, the stand-in\'s `process.cpuUsage()`, Redis\'s INFO cpu, over the send only. "machine busy" is /proc/stat over the same time: the cores in use on average by every process on the machine, other people\'s work included, and the share of that this bench\'s processes used.',
-  '- correctness: every reader\'s delivery is `sent` in the database, the stand-in accepted exactly that many messages, each to a different recipient.',
-  '',
-  'What limits the figures:',
-  ...[...new Set(results.map((r) => r.database))].map((db) => {
-    const runs = results.filter((r) => r.database === db);
-    const best = Math.min(...runs.map(perMessage));
-    return `- ${dbName(db)}: CPU per message over all the bench's processes ${runs.map((r) => `${perMessage(r).toFixed(2)} ms with ${r.workers}`).join(', ')} worker(s), of which the workers' own ${runs.map((r) => (r.cpu.workers / r.sent).toFixed(2)).join(', ')} ms${runs[0]!.cpu.postgres !== undefined ? ` and PostgreSQL's ${runs.map((r) => (r.cpu.postgres! / r.sent).toFixed(3)).join(', ')} ms` : ''}. At ${best.toFixed(2)} ms, ${os.cpus().length} cores of the bench's own would cap the edition near ${Math.round((os.cpus().length * 1000) / best).toLocaleString('en')} msgs/s whatever the number of workers.`;
-  }),
-  '- The send worker is CPU-bound, and most of its CPU is the AWS SDK\'s work per call (the base64 message serialized into JSON, the SigV4 signature with a SHA-256 of the body, the middleware stack): a worker\'s CPU profile (`LOAD_PROFILE_DIR=DIR npm run bench -- load`, opened in Chrome\'s DevTools) shows it. Claiming, building the MIME message from the prepared variant, the rate limiter and recording outcomes are small beside it, and so is the database (a handful of statements per batch of readers, and one write of outcomes per second per batch).',
-  `- One worker runs its JavaScript on one core, so a second worker can take the other one while it is free. Beyond the cores, more workers add no CPU: they share them with the stand-in, Redis, the database and whatever else runs on the machine ("machine busy"), and each pays its own JIT warm-up and the SDK's lazy loading, so the CPU per message does not fall with N. Here the most msgs/s came with ${[...new Set(results.map((r) => r.database))].map((db) => { const runs = results.filter((r) => r.database === db); return `${runs.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a)).workers} worker(s) on ${dbName(db)}`; }).join(' and ')}. A batch's latency grows with the batches in flight (2 per worker) sharing the cores. On SQLite, every worker's writes also take the database's one write lock, and a worker waiting for it waits synchronously (SQLite's busy timeout), its sends in flight included; PostgreSQL has no such lock. Workers pay off with cores or machines of their own (and PostgreSQL once there is more than one machine): they share the edition through Redis, one claim statement per batch.`,
-].join('\n'));
+writeSection(
+  'load',
+  [
+    '## Load (`npm run bench -- load`)',
+    '',
+    ...machineLines('SQLite (node:sqlite) and PostgreSQL 15'),
+    `- command: \`${['LOAD_SUBSCRIBERS', 'LOAD_WORKERS', 'LOAD_DATABASES', 'LOAD_BATCH', 'LOAD_CONCURRENCY']
+      .filter((k) => process.env[k])
+      .map((k) => `${k}=${process.env[k]} `)
+      .join('')}npm run bench -- load\``,
+    `- load average (1, 5, 15 min) at the start: ${loadStart.map((l) => l.toFixed(1)).join(', ')}; at the end: ${loadEnd.map((l) => l.toFixed(1)).join(', ')}, on ${os.cpus().length} cores shared with other work`,
+    `- one edition to ${SUBSCRIBERS.toLocaleString('en')} readers in 20 variants (21 KB messages), \`send.batchSize\` ${BATCH}, \`send.concurrency\` ${CONCURRENCY} (per batch; 2 batches per worker), \`send.ratePerSecond\` ${RATE.toLocaleString('en')} (the Redis limiter is asked for every message but never makes one wait), \`send.quotaLookup\` false, \`send.sesApi\` v2 (the default)`,
+    '- each run: a copy of the prepared database, a fresh redis-server (AOF on, as in docker-compose.yml), N `paperboy worker send` processes, the SES stand-in (test/harness/sesStandIn.ts) in one process of its own on loopback',
+    '',
+    '| database | send workers | msgs/s | first claim → last sent | p99 batch latency | peak RSS per worker (MiB) | Redis used_memory_peak | CPU s: workers / stand-in / Redis / PostgreSQL | CPU per message, all processes | machine busy (cores, all processes) | correctness |',
+    '|---|---:|---:|---:|---:|---|---:|---|---:|---:|---|',
+    ...rows,
+    '',
+    'How it is measured:',
+    "- msgs/s: messages sent (deliveries `sent` in the database) over the time from the first send job's `processedOn` to the last one's `finishedOn`, read from the BullMQ jobs in Redis after the run. The render and fan-out run before, while the send queue is paused, with every worker already connected.",
+    `- batch latency: \`finishedOn − processedOn\` of each send job (${BATCH} readers).`,
+    '- peak RSS: `VmHWM` of each worker process (/proc/PID/status) when the edition is sent, before it is stopped.',
+    "- Redis memory: `used_memory_peak_human` of INFO; the redis-server is that run's alone. Completed send jobs are kept (1,000 at most, a day), so the peak includes them.",
+    "- CPU: /proc/PID/stat of the workers and of the PostgreSQL cluster's processes, the stand-in's `process.cpuUsage()`, Redis's INFO cpu, over the send only. \"machine busy\" is /proc/stat over the same time: the cores in use on average by every process on the machine, other people's work included, and the share of that this bench's processes used.",
+    "- correctness: every reader's delivery is `sent` in the database, the stand-in accepted exactly that many messages, each to a different recipient.",
+    '',
+    'What limits the figures:',
+    ...[...new Set(results.map((r) => r.database))].map((db) => {
+      const runs = results.filter((r) => r.database === db);
+      const best = Math.min(...runs.map(perMessage));
+      return `- ${dbName(db)}: CPU per message over all the bench's processes ${runs.map((r) => `${perMessage(r).toFixed(2)} ms with ${r.workers}`).join(', ')} worker(s), of which the workers' own ${runs.map((r) => (r.cpu.workers / r.sent).toFixed(2)).join(', ')} ms${runs[0]!.cpu.postgres !== undefined ? ` and PostgreSQL's ${runs.map((r) => (r.cpu.postgres! / r.sent).toFixed(3)).join(', ')} ms` : ''}. At ${best.toFixed(2)} ms, ${os.cpus().length} cores of the bench's own would cap the edition near ${Math.round((os.cpus().length * 1000) / best).toLocaleString('en')} msgs/s whatever the number of workers.`;
+    }),
+    "- The send worker is CPU-bound, and most of its CPU is the AWS SDK's work per call (the base64 message serialized into JSON, the SigV4 signature with a SHA-256 of the body, the middleware stack): a worker's CPU profile (`LOAD_PROFILE_DIR=DIR npm run bench -- load`, opened in Chrome's DevTools) shows it. Claiming, building the MIME message from the prepared variant, the rate limiter and recording outcomes are small beside it, and so is the database (a handful of statements per batch of readers, and one write of outcomes per second per batch).",
+    `- One worker runs its JavaScript on one core, so a second worker can take the other one while it is free. Beyond the cores, more workers add no CPU: they share them with the stand-in, Redis, the database and whatever else runs on the machine ("machine busy"), and each pays its own JIT warm-up and the SDK's lazy loading, so the CPU per message does not fall with N. Here the most msgs/s came with ${[
+      ...new Set(results.map((r) => r.database)),
+    ]
+      .map((db) => {
+        const runs = results.filter((r) => r.database === db);
+        return `${runs.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a)).workers} worker(s) on ${dbName(db)}`;
+      })
+      .join(
+        ' and ',
+      )}. A batch's latency grows with the batches in flight (2 per worker) sharing the cores. On SQLite, every worker's writes also take the database's one write lock, and a worker waiting for it waits synchronously (SQLite's busy timeout), its sends in flight included; PostgreSQL has no such lock. Workers pay off with cores or machines of their own (and PostgreSQL once there is more than one machine): they share the edition through Redis, one claim statement per batch.`,
+  ].join('\n'),
+);
 if (results.some((r) => !r.ok)) process.exitCode = 1;

@@ -43,24 +43,37 @@ await measure(rows, '18 papers: React → MJML markup alone (react-dom/server re
   mjmlSource = renderToStaticMarkup(createElement(Digest, { view }));
   return ms(t);
 });
-await measure(rows, "18 papers: the same through react-email's render({ pretty: false }) (adds an XHTML doctype and <!--$--> markers MJML cannot take)", RUNS * 4, async () => {
-  const t = performance.now();
-  await reactEmailRender(createElement(Digest, { view }), { pretty: false });
-  return ms(t);
-});
+await measure(
+  rows,
+  "18 papers: the same through react-email's render({ pretty: false }) (adds an XHTML doctype and <!--$--> markers MJML cannot take)",
+  RUNS * 4,
+  async () => {
+    const t = performance.now();
+    await reactEmailRender(createElement(Digest, { view }), { pretty: false });
+    return ms(t);
+  },
+);
 await measure(rows, '18 papers: MJML compile alone (strict validation, minified)', RUNS, async () => {
   const t = performance.now();
   await mjml2html(mjmlSource, { validationLevel: 'strict', minify: true, minifyOptions: { minifyCss: false }, keepComments: false, fonts: {} });
   return ms(t);
 });
 
-const links = (i: number) => ({ unsubscribe: `https://papers.example.org/unsubscribe?token=u${i}`, preferences: `https://papers.example.org/preferences?token=p${i}` });
-await measure(rows, `18 papers, ${SUBSCRIBERS} subscribers of one variant: render once, fill each subscriber's links (what the pipeline does)`, RUNS, async () => {
-  const t = performance.now();
-  const v = await renderVariant(day, [], viewOptions);
-  for (let i = 0; i < SUBSCRIBERS; i++) personalize(v, links(i));
-  return ms(t);
+const links = (i: number) => ({
+  unsubscribe: `https://papers.example.org/unsubscribe?token=u${i}`,
+  preferences: `https://papers.example.org/preferences?token=p${i}`,
 });
+await measure(
+  rows,
+  `18 papers, ${SUBSCRIBERS} subscribers of one variant: render once, fill each subscriber's links (what the pipeline does)`,
+  RUNS,
+  async () => {
+    const t = performance.now();
+    const v = await renderVariant(day, [], viewOptions);
+    for (let i = 0; i < SUBSCRIBERS; i++) personalize(v, links(i));
+    return ms(t);
+  },
+);
 await measure(rows, `18 papers, ${SUBSCRIBERS} subscribers of one variant: naive, one full render per subscriber`, 1, async () => {
   const t = performance.now();
   for (let i = 0; i < SUBSCRIBERS; i++) personalize(await renderVariant(day, [], viewOptions), links(i));

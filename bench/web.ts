@@ -33,7 +33,7 @@ clinical genomics climate weather energy finance legal education recommendation 
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 const random = rng(42);
 // Zipf-like: a word's chance falls with its rank
@@ -94,7 +94,9 @@ async function searchLatency(store: Store): Promise<{ load: number; rows: string
       hits = (await store.papers.search(store.dialect, { query: WORDS[0]!, limit: 20, offset: 0 })).total;
       times.push(performance.now() - t);
     }
-    rows.push(`| ${store.dialect} | worst case: the most common word (10 runs) | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 99).toFixed(2)} ms | ${hits} |`);
+    rows.push(
+      `| ${store.dialect} | worst case: the most common word (10 runs) | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 99).toFixed(2)} ms | ${hits} |`,
+    );
     process.stderr.write(`search ${store.dialect} worst case: p50 ${percentile(times, 50).toFixed(2)} ms (${hits} matches)\n`);
   }
   for (const [name, make] of kinds) {
@@ -107,7 +109,9 @@ async function searchLatency(store: Store): Promise<{ load: number; rows: string
       times.push(performance.now() - t);
       hits += r.total;
     }
-    rows.push(`| ${store.dialect} | ${name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 99).toFixed(2)} ms | ${Math.round(hits / QUERIES)} |`);
+    rows.push(
+      `| ${store.dialect} | ${name} | ${percentile(times, 50).toFixed(2)} ms | ${percentile(times, 99).toFixed(2)} ms | ${Math.round(hits / QUERIES)} |`,
+    );
     process.stderr.write(`search ${store.dialect} ${name}: p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms\n`);
   }
   return { load, rows };
@@ -116,7 +120,10 @@ async function searchLatency(store: Store): Promise<{ load: number; rows: string
 /** CONCURRENCY keep-alive clients post distinct addresses for LOAD_SECONDS; any answer but 200 is an error. */
 async function subscribeLoad(): Promise<{ rate: number; requests: number; errors: number; recorded: number; queued: number; p99: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-bench-web-'));
-  const app = await bootApp({ env: { DATA_DIR: dir, PAPERBOY_CONFIG: path.join(root, 'paperboy.config.json'), SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'error' }, log: createLogger({}, { level: 'error' }) });
+  const app = await bootApp({
+    env: { DATA_DIR: dir, PAPERBOY_CONFIG: path.join(root, 'paperboy.config.json'), SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'error' },
+    log: createLogger({}, { level: 'error' }),
+  });
   const server = await buildServer(app, { subscribeRateLimit: { max: 1_000_000, timeWindowMs: 60_000 } });
   const address = await server.listen({ port: 0, host: '127.0.0.1' });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -126,10 +133,20 @@ async function subscribeLoad(): Promise<{ rate: number; requests: number; errors
   const latencies: number[] = [];
   const post = (body: string) =>
     new Promise<number>((resolve) => {
-      const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', () => resolve(0));
       req.end(body);
     });
@@ -192,7 +209,10 @@ writeSection(
     '## Web (`npm run bench -- web`)',
     '',
     ...machineLines(),
-    `- load average when the run ended: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min) on ${os.cpus().length} cores shared with other work: figures on an idle machine are lower`,
+    `- load average when the run ended: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1/5/15 min) on ${os.cpus().length} cores shared with other work: figures on an idle machine are lower`,
     '',
     `Search: ${QUERIES} random queries of each kind (words drawn evenly from a ${WORDS.length}-word vocabulary; the papers' titles and abstracts draw from it Zipf-like, so a query word matches from a few hundred to nearly all papers) over ${PAPERS.toLocaleString('en')} papers, page of 20 with the count of matches (exact up to 1,000, then \"more than 1,000\"), best match first. ${loads.join('; ')}.`,
     '',

@@ -94,7 +94,12 @@ function howItWorks(config: Config): string {
   const r = config.rank;
   const list = (m: Record<string, number>, n = 12) => {
     const entries = Object.entries(m).filter(([, w]) => w > 0);
-    return entries.slice(0, n).map(([k, w]) => `\`${k}\` ${w}`).join(', ') + (entries.length > n ? `, … (${entries.length} in all)` : '');
+    return (
+      entries
+        .slice(0, n)
+        .map(([k, w]) => `\`${k}\` ${w}`)
+        .join(', ') + (entries.length > n ? `, … (${entries.length} in all)` : '')
+    );
   };
   const weighted = config.topics.filter((t) => t.weight !== 1).map((t) => `\`${t.id}\` ${t.weight}`);
   const ownMin = config.topics.filter((t) => t.minScore !== undefined).map((t) => `\`${t.id}\` ${t.minScore}`);
@@ -231,7 +236,8 @@ function main(): void {
   console.log(line('dev'));
   console.log(line('held'));
   console.log(`speed ${perSecond} papers/s (${repeat} × ${papers.length} papers in ${seconds.toFixed(2)} s, median of 3)`);
-  for (const t of perTopic) console.log(`  ${t.id.padEnd(24)} n=${String(t.support).padStart(3)} P ${fixed(t.precision)} R ${fixed(t.recall)} F1 ${fixed(t.f1)}`);
+  for (const t of perTopic)
+    console.log(`  ${t.id.padEnd(24)} n=${String(t.support).padStart(3)} P ${fixed(t.precision)} R ${fixed(t.recall)} F1 ${fixed(t.f1)}`);
 
   if (showErrors) {
     items.forEach((it, i) => {
@@ -240,7 +246,9 @@ function main(): void {
       if (!inHalf || r.primary === it.label) return;
       const lenient = (it.alsoFits ?? []).includes(r.primary) ? ' (lenient ok)' : '';
       console.log(`\n${it.label} → ${r.primary}${lenient} | ${it.title}`);
-      console.log(`   scope ${r.scope.score} (${r.scope.matches.map((m) => `${m.reason} +${m.points}`).join('; ')}) | ${r.topics.map((t) => `${t.id} ${t.score}`).join(', ')}`);
+      console.log(
+        `   scope ${r.scope.score} (${r.scope.matches.map((m) => `${m.reason} +${m.points}`).join('; ')}) | ${r.topics.map((t) => `${t.id} ${t.score}`).join(', ')}`,
+      );
       const byTopic = new Map<string, string[]>();
       for (const m of r.matches) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), `${m.reason} +${m.points}`]);
       for (const [topic, reasons] of byTopic) if (topic === it.label || topic === r.primary) console.log(`   ${topic}: ${reasons.join('; ')}`);

@@ -12,7 +12,8 @@ const compose = YAML.parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'
 describe('docker-compose.yml', () => {
   // Debian's docker-compose validates without a Docker engine; CI installs it, a laptop may not have it
   it.skipIf(!findOnPath('docker-compose') && !process.env.CI)('is accepted by `docker-compose config`', () => {
-    const run = (env: NodeJS.ProcessEnv) => spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: repoRoot, env });
+    const run = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker-compose', ['-f', path.join(repoRoot, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: repoRoot, env });
     const r = run({ ...process.env, SECRET_KEY: 'a-long-random-secret-for-the-test' });
     expect(r.status, r.stderr).toBe(0);
     // without SECRET_KEY it refuses: a default key would let anyone forge unsubscribe links
@@ -29,12 +30,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps Redis and PostgreSQL off the host network: only the web service publishes a port', () => {
-    const published = Object.entries(compose.services as Record<string, { ports?: unknown[] }>).filter(([, s]) => s.ports?.length).map(([name]) => name);
+    const published = Object.entries(compose.services as Record<string, { ports?: unknown[] }>)
+      .filter(([, s]) => s.ports?.length)
+      .map(([name]) => name);
     expect(published).toEqual(['web']);
   });
 
   it('gives every service a health check, and lets every worker stage scale (no fixed name, no host port)', () => {
-    for (const [name, service] of Object.entries(compose.services as Record<string, { healthcheck?: { test?: unknown[] }; container_name?: string; ports?: unknown[] }>)) {
+    for (const [name, service] of Object.entries(
+      compose.services as Record<string, { healthcheck?: { test?: unknown[] }; container_name?: string; ports?: unknown[] }>,
+    )) {
       expect(service.healthcheck?.test, `${name}: healthcheck`).toBeDefined();
       if (name !== 'web' && name !== 'redis' && name !== 'postgres') {
         expect(service.container_name, `${name}: container_name`).toBeUndefined();

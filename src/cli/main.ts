@@ -19,7 +19,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // under LOG_FORMAT=json commander's own messages (a usage mistake) are JSON lines like the rest
     .configureOutput({ writeErr: (text) => output.note(text.trimEnd(), 'error') })
-    .option('--defaults', 'run on the built-in defaults (no sources, no topics) when there is no paperboy.config.json here and PAPERBOY_CONFIG is unset; without it such a folder is refused')
+    .option(
+      '--defaults',
+      'run on the built-in defaults (no sources, no topics) when there is no paperboy.config.json here and PAPERBOY_CONFIG is unset; without it such a folder is refused',
+    )
     .hook('preAction', (cmd) => {
       if (cmd.opts().defaults) useBuiltInDefaults();
     })

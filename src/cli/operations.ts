@@ -46,7 +46,11 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
     const run = Date.now().toString(36);
     const jobs = await Promise.all(
       sources.map((s) =>
-        app.queues.addIngestRun({ source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url, kind: s.kind === 'arxiv-api' ? 'arxiv-api' : 'rss' }) }, ingestQueueOf(s), run),
+        app.queues.addIngestRun(
+          { source: s.name, ...(app.config.sources.includes(s) ? {} : { url: s.url, kind: s.kind === 'arxiv-api' ? 'arxiv-api' : 'rss' }) },
+          ingestQueueOf(s),
+          run,
+        ),
       ),
     );
     let finished = 0;
@@ -59,7 +63,13 @@ export async function ingestSources(app: App, sources: SourceConfig[]): Promise<
         try {
           report = (await job.waitUntilFinished(events.get(ingestQueueOf(source))!, 15 * 60_000)) as IngestReport;
         } catch (err) {
-          report = { source: source.name, status: 'error', counts: { new: 0, updated: 0, unchanged: 0, skipped: 0 }, error: (err as Error).message, problems: [] };
+          report = {
+            source: source.name,
+            status: 'error',
+            counts: { new: 0, updated: 0, unchanged: 0, skipped: 0 },
+            error: (err as Error).message,
+            problems: [],
+          };
         }
         bar.update(++finished, sources.length, `sources read (last: ${source.name})`, { source: source.name });
         printIngestReport(report);
@@ -84,7 +94,10 @@ export function printIngestReport(r: IngestReport): void {
     output.line(`${r.source}: error: ${r.error}`);
     return;
   }
-  const counts = r.status === 'not-modified' ? 'unchanged (not modified since the last fetch)' : `${c.new} new, ${c.updated} updated, ${c.unchanged} unchanged${c.skipped ? `, ${c.skipped} skipped` : ''}`;
+  const counts =
+    r.status === 'not-modified'
+      ? 'unchanged (not modified since the last fetch)'
+      : `${c.new} new, ${c.updated} updated, ${c.unchanged} unchanged${c.skipped ? `, ${c.skipped} skipped` : ''}`;
   output.line(`${r.source}: ${counts}${r.error ? `; error: ${r.error}` : ''}`);
 }
 
@@ -139,34 +152,52 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
   }
   if (!opts.wait) return app.store.deliveries.countByStatus(editionId);
   // settled, or every reader due by now settled while the rest wait for their hour
-  await waitFor(async () => {
-    const e = await app.store.editions.get(editionId);
-    // a failed render never sends anything: waiting on would wait for ever
-    if (e?.renderError) throw new RenderError(`edition ${editionId} was not sent: ${e.renderError}`);
-    if (e?.status === 'sent') return true;
-    return e?.fanoutDone && (await app.store.deliveries.dueAndNext(editionId, new Date().toISOString())).due === 0 ? true : undefined;
-  }, {
-    what: `the deliveries of edition ${editionId}`,
-    timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
-    intervalMs: 300,
-    progress: {
-      label: `sending ${editionId}`,
-      event: { stage: 'send', edition: editionId },
-      measure: async () => {
-        // every reader, reached by the fan-out or not: "0/200" while rendering for 397 was wrong
-        const c = await editionDeliveries(app, (await app.store.editions.get(editionId)) ?? edition);
-        return { done: c.total - c.open, total: c.total, text: c.total === 0 ? 'rendering…' : `${c.sent} sent, ${c.open} to go, ${c.failed} failed, ${c.skipped} skipped`, counts: { sent: c.sent, pending: c.open, failed: c.failed, skipped: c.skipped } };
+  await waitFor(
+    async () => {
+      const e = await app.store.editions.get(editionId);
+      // a failed render never sends anything: waiting on would wait for ever
+      if (e?.renderError) throw new RenderError(`edition ${editionId} was not sent: ${e.renderError}`);
+      if (e?.status === 'sent') return true;
+      return e?.fanoutDone && (await app.store.deliveries.dueAndNext(editionId, new Date().toISOString())).due === 0 ? true : undefined;
+    },
+    {
+      what: `the deliveries of edition ${editionId}`,
+      timeoutMs: opts.timeoutMs ?? 6 * 3600_000,
+      intervalMs: 300,
+      progress: {
+        label: `sending ${editionId}`,
+        event: { stage: 'send', edition: editionId },
+        measure: async () => {
+          // every reader, reached by the fan-out or not: "0/200" while rendering for 397 was wrong
+          const c = await editionDeliveries(app, (await app.store.editions.get(editionId)) ?? edition);
+          return {
+            done: c.total - c.open,
+            total: c.total,
+            text: c.total === 0 ? 'rendering…' : `${c.sent} sent, ${c.open} to go, ${c.failed} failed, ${c.skipped} skipped`,
+            counts: { sent: c.sent, pending: c.open, failed: c.failed, skipped: c.skipped },
+          };
+        },
       },
     },
-  });
+  );
   const waiting = await app.store.deliveries.dueAndNext(editionId, new Date().toISOString());
-  return { ...(await app.store.deliveries.countByStatus(editionId)), possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId), later: waiting.later, nextAt: waiting.nextAt ?? null };
+  return {
+    ...(await app.store.deliveries.countByStatus(editionId)),
+    possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId),
+    later: waiting.later,
+    nextAt: waiting.nextAt ?? null,
+  };
 }
 
 /** Totals of the edition, and how many of its messages this command sent. */
 export function printDeliveries(editionId: string, c: DeliveryCounts, sentNow: number): void {
-  if (c.later) output.line(`edition ${editionId}: ${c.later} reader(s) get it at their hour; the next at ${c.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`);
-  output.line(`edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`);
+  if (c.later)
+    output.line(
+      `edition ${editionId}: ${c.later} reader(s) get it at their hour; the next at ${c.nextAt} (a running \`paperboy worker send\` sends them then, or run this command again after that time)`,
+    );
+  output.line(
+    `edition ${editionId}: ${c.sent} sent (${sentNow} by this run), ${c.failed} failed, ${c.skipped} skipped${c.pending + c.sending ? `, ${c.pending + c.sending} still open` : ''}`,
+  );
   // a sender died after SES accepted these and before recording them (see the README's policy)
   if (c.possiblySentTwice) output.line(`  ${possiblySentTwiceLine(c.possiblySentTwice)}`);
 }

@@ -69,7 +69,17 @@ export function toleratePipeClose(): void {
 }
 
 /** Errors whose message already says the cause and the fix: no stack trace needed. */
-const EXPLAINED = new Set(['ConfigError', 'UsageError', 'RedisUnavailableError', 'DatabaseError', 'EditionLockedError', 'RenderError', 'FeedError', 'FetchError', 'LocalDirError']);
+const EXPLAINED = new Set([
+  'ConfigError',
+  'UsageError',
+  'RedisUnavailableError',
+  'DatabaseError',
+  'EditionLockedError',
+  'RenderError',
+  'FeedError',
+  'FetchError',
+  'LocalDirError',
+]);
 
 export function describeError(err: unknown): string {
   if (err instanceof Error && EXPLAINED.has(err.name)) return err.message;
@@ -184,7 +194,9 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
     lifecycle.app = app;
     // loaded by the boot already; not at start, so that --help stays fast
     if (app.settings.configSource === (await import('../config/load.ts')).BUILT_IN_DEFAULTS) {
-      output.note(`paperboy: --defaults: no paperboy.config.json (or .yaml) in ${process.cwd()}, using the built-in defaults, which have no sources and no topics`);
+      output.note(
+        `paperboy: --defaults: no paperboy.config.json (or .yaml) in ${process.cwd()}, using the built-in defaults, which have no sources and no topics`,
+      );
     }
     return await fn(app);
   } catch (err) {
@@ -245,7 +257,10 @@ export function wholeNumberOption(flag: string, value: string, min: number, max:
 }
 
 export function parseList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export interface Measured {
@@ -261,7 +276,12 @@ export interface Measured {
  */
 export async function waitFor<T>(
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; intervalMs?: number; progress?: { label: string; event?: { stage: string } & ProgressCounts; measure: () => Promise<Measured> }; what: string },
+  opts: {
+    timeoutMs: number;
+    intervalMs?: number;
+    progress?: { label: string; event?: { stage: string } & ProgressCounts; measure: () => Promise<Measured> };
+    what: string;
+  },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   const bar = opts.progress ? startProgress(opts.progress.label, { event: opts.progress.event }) : undefined;
@@ -279,7 +299,10 @@ export async function waitFor<T>(
         const m = await opts.progress.measure();
         bar.update(m.done, m.total, m.text, m.counts);
       }
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy status\` later`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `gave up waiting for ${opts.what} after ${Math.round(opts.timeoutMs / 1000)} s; the work goes on in the workers — check \`paperboy status\` later`,
+        );
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
     }
   } finally {

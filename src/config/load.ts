@@ -127,7 +127,10 @@ export function loadConfigFile(filePath: string, explicit: boolean, opts: LoadOp
 function parseErrorOf(text: string, filePath: string, err: Error): string {
   const mistake = /\.ya?ml$/i.test(filePath) ? undefined : describeJsonError(text);
   if (!mistake) return err.message;
-  const excerpt = mistake.excerpt.split('\n').map((l) => `      ${l}`).join('\n');
+  const excerpt = mistake.excerpt
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
   return `line ${mistake.line}, column ${mistake.column}: ${mistake.reason}\n${excerpt}`;
 }
 
@@ -149,7 +152,9 @@ function readConfigText(filePath: string): string {
   let text: string;
   try {
     if (statSync(filePath).isDirectory()) {
-      throw new ConfigError(filePath, [`is a folder, not a file: point PAPERBOY_CONFIG at the paperboy.config.json (or .yaml) file itself, e.g. ${path.join(filePath, 'paperboy.config.json')}`]);
+      throw new ConfigError(filePath, [
+        `is a folder, not a file: point PAPERBOY_CONFIG at the paperboy.config.json (or .yaml) file itself, e.g. ${path.join(filePath, 'paperboy.config.json')}`,
+      ]);
     }
     text = readFileSync(filePath, 'utf8');
   } catch (err) {
@@ -192,7 +197,9 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = proc
   // without PAPERBOY_CONFIG: ./paperboy.config.json, else a .yaml / .yml beside it
   const configPath = path.resolve(
     cwd,
-    e.PAPERBOY_CONFIG ?? ['paperboy.config.json', 'paperboy.config.yaml', 'paperboy.config.yml'].find((f) => existsSync(path.resolve(cwd, f))) ?? 'paperboy.config.json',
+    e.PAPERBOY_CONFIG ??
+      ['paperboy.config.json', 'paperboy.config.yaml', 'paperboy.config.yml'].find((f) => existsSync(path.resolve(cwd, f))) ??
+      'paperboy.config.json',
   );
   let databaseUrl = e.DATABASE_URL ?? `sqlite:${path.join(dataDir, 'paperboy.db')}`;
   if (databaseUrl.startsWith('sqlite:')) {
@@ -214,7 +221,10 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = proc
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT ?? 3000}`).replace(/\/+$/, ''),
     secretKey: e.SECRET_KEY,
     adminToken: e.ADMIN_TOKEN,
-    snsTopicArns: (e.SNS_TOPIC_ARNS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean),
+    snsTopicArns: (e.SNS_TOPIC_ARNS ?? '')
+      .split(',')
+      .map((arn) => arn.trim())
+      .filter(Boolean),
     port: Number(e.PORT ?? 3000),
   };
 }
@@ -241,7 +251,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   if (environment.mailTransport === 'ses') {
     const missing = (['SES_REGION', 'MAIL_FROM', 'PUBLIC_URL', 'SECRET_KEY'] as const).filter((k) => !env[k]);
     if (missing.length > 0) {
-      throw new ConfigError('the environment', missing.map((k) => `${k}: required when MAIL_TRANSPORT=ses (missing)`));
+      throw new ConfigError(
+        'the environment',
+        missing.map((k) => `${k}: required when MAIL_TRANSPORT=ses (missing)`),
+      );
     }
   }
   return { config, configSource: source, env: environment };

@@ -8,9 +8,7 @@ import { z } from 'zod';
 import cronParser from 'cron-parser';
 import { canonicalTimeZone } from '../domain/time.ts';
 
-const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name of letters, digits, ".", "_" or "-"');
+const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lower-case name of letters, digits, ".", "_" or "-"');
 
 /**
  * A schedule: exactly the five classic fields. cron-parser also takes six (seconds first) and
@@ -79,7 +77,6 @@ const sourceBase = {
   allowLocal: z.boolean().default(false),
 };
 
-
 export const sourceSchema = z.discriminatedUnion('kind', [
   /** rss.arxiv.org/rss/<categories>: the daily announcement feed (2024 format). */
   z.strictObject({ kind: z.literal('arxiv-rss'), ...sourceBase }),
@@ -140,9 +137,7 @@ export const configSchema = z
     sources: z.array(sourceSchema).default([]),
     topics: z.array(topicSchema).default([]),
     /** The topic a paper gets when no other topic scores at least `rank.minTopicScore`. */
-    fallbackTopic: z
-      .strictObject({ id: slug.default('other'), name: z.string().default('Other papers') })
-      .prefault({}),
+    fallbackTopic: z.strictObject({ id: slug.default('other'), name: z.string().default('Other papers') }).prefault({}),
     edition: z
       .strictObject({
         /** The operator's time zone: edition days and cut-off hours are read in it. */
@@ -218,7 +213,11 @@ export const configSchema = z
         /** Time allowed for the whole response. */
         totalTimeoutMs: z.number().int().positive().default(60_000),
         /** Largest body accepted (decompressed). */
-        maxBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(20 * 1024 * 1024),
         maxRedirects: z.number().int().min(0).max(10).default(5),
         /** Sent in the User-Agent so that feed operators can reach us. */
         contact: z.string().min(3).default('paperboy-operator@example.org'),
@@ -229,14 +228,20 @@ export const configSchema = z
         /** Name of the list, in List-Id and the email's header. */
         listName: z.string().min(1).default('paperboy daily papers'),
         /** The List-Id identifier: a domain-like string owned by the operator. */
-        listId: z.string().regex(/^[A-Za-z0-9.-]+$/, 'expected a domain-like id such as "daily.papers.example.org"').optional(),
+        listId: z
+          .string()
+          .regex(/^[A-Za-z0-9.-]+$/, 'expected a domain-like id such as "daily.papers.example.org"')
+          .optional(),
         subjectPrefix: z.string().default('Daily papers'),
         /** Postal address in the footer (required by CAN-SPAM for commercial mail). */
         postalAddress: z.string().optional(),
         /** Where replies go (Reply-To), when not to MAIL_FROM. */
         replyTo: z.email('expected an address such as "editor@example.org"').optional(),
         /** SES configuration set for event publishing (the X-SES-CONFIGURATION-SET header). */
-        configurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an SES configuration set name (letters, digits, "_" and "-")').optional(),
+        configurationSet: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected an SES configuration set name (letters, digits, "_" and "-")')
+          .optional(),
       })
       .prefault({}),
     send: z
@@ -394,10 +399,7 @@ export const envSchema = z.object({
    * A shared Redis (unset: a private redis-server under DATA_DIR). A node of a Redis Cluster
    * is recognised at start (INFO cluster); the queues then use the whole cluster.
    */
-  REDIS_URL: optionalNonEmpty.refine(
-    (v) => v === undefined || /^rediss?:\/\/.+/.test(v),
-    'expected redis://host:port (or rediss:// for TLS)',
-  ),
+  REDIS_URL: optionalNonEmpty.refine((v) => v === undefined || /^rediss?:\/\/.+/.test(v), 'expected redis://host:port (or rediss:// for TLS)'),
   /** Key prefix of every queue (default "paperboy"); on a Redis Cluster, one without a hash tag is wrapped: "{paperboy}". */
   QUEUE_PREFIX: optionalNonEmpty,
   MAIL_TRANSPORT: optionalNonEmpty.pipe(z.enum(['outbox', 'ses']).optional()),
@@ -416,5 +418,8 @@ export const envSchema = z.object({
     (v) => v === undefined || v.split(',').every((arn) => /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/.test(arn.trim())),
     'expected comma-separated topic ARNs such as arn:aws:sns:us-east-1:123456789012:ses-feedback',
   ),
-  PORT: optionalNonEmpty.refine((v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), 'expected a TCP port number from 1 to 65535'),
+  PORT: optionalNonEmpty.refine(
+    (v) => v === undefined || (/^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535),
+    'expected a TCP port number from 1 to 65535',
+  ),
 });

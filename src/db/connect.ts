@@ -13,7 +13,6 @@ import * as m007 from './migrations/007_delivery_time.ts';
 import * as m008 from './migrations/008_section_order.ts';
 import * as m009 from './migrations/009_for_you.ts';
 
-
 export type { Dialect };
 
 /** Versioned migrations, in order. Append; never edit one that has shipped. */
@@ -104,14 +103,22 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
     } catch (err) {
       sqlite?.close();
       const explained = explainDatabaseError(err, file, 'sqlite');
-      throw new DatabaseError(explained ?? `cannot open the SQLite database ${file}: ${(err as Error).message}. Check that DATA_DIR (or DATABASE_URL) points to a writable folder.`, { cause: err });
+      throw new DatabaseError(
+        explained ?? `cannot open the SQLite database ${file}: ${(err as Error).message}. Check that DATA_DIR (or DATABASE_URL) points to a writable folder.`,
+        { cause: err },
+      );
     }
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite', location: file };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const { default: pg } = await import('pg');
     // a server that accepts connections and never answers must give an error, not a hang
-    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, query_timeout: POSTGRES_QUERY_TIMEOUT_MS });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
+      query_timeout: POSTGRES_QUERY_TIMEOUT_MS,
+    });
     // A client's error (the server restarted, cut the session) must not crash the process,
     // whether the client is idle in the pool (the pool's 'error') or checked out between two
     // queries of a transaction (its own 'error', which pg-pool listens to only while idle);

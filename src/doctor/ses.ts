@@ -36,17 +36,24 @@ type Asked<T> = { answer: T } | { notFound: true } | { notChecked: string };
 function judged(err: unknown, call: string, where: string): Asked<never> {
   const e = err as SdkError;
   const text = `${e.name} ${e.code ?? ''} ${e.message}`;
-  if (/timeout|timed out|ETIMEDOUT|socket hang up|abort/i.test(text)) throw new SesStop(`${where} did not answer within ${SES_CHECK_TIMEOUT_MS / 1000} s: check SES_REGION / SES_ENDPOINT and the network`);
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH/.test(text)) throw new SesStop(`${where} cannot be reached (${/E[A-Z_]+/.exec(text)![0]}): check SES_REGION / SES_ENDPOINT and the network`);
-  if (/credential/i.test(text)) throw new SesStop(`no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or an instance role): ${e.message}`);
+  if (/timeout|timed out|ETIMEDOUT|socket hang up|abort/i.test(text))
+    throw new SesStop(`${where} did not answer within ${SES_CHECK_TIMEOUT_MS / 1000} s: check SES_REGION / SES_ENDPOINT and the network`);
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH/.test(text))
+    throw new SesStop(`${where} cannot be reached (${/E[A-Z_]+/.exec(text)![0]}): check SES_REGION / SES_ENDPOINT and the network`);
+  if (/credential/i.test(text))
+    throw new SesStop(`no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or an instance role): ${e.message}`);
   if (e.name === 'NotFoundException') return { notFound: true };
   const status = e.$metadata?.httpStatusCode;
   const firstLine = (e.message ?? String(err)).split('\n')[0]!;
   // the SDK found no SES error in the answer (name "Unknown", or a body it could not read)
   const unreadable = e.name === 'Unknown' || e.name === 'SyntaxError' || /Deserialization error/.test(e.message ?? '');
-  const said = unreadable && e.name !== 'Unknown' ? `HTTP ${status}, not an SES answer` : `${status ? `HTTP ${status} ` : ''}${firstLine}${e.detail ? `: ${e.detail}` : ''}`;
+  const said =
+    unreadable && e.name !== 'Unknown'
+      ? `HTTP ${status}, not an SES answer`
+      : `${status ? `HTTP ${status} ` : ''}${firstLine}${e.detail ? `: ${e.detail}` : ''}`;
   if (unreadable || status === 404 || status === 405 || status === 501) return { notChecked: `not checked: ${where} does not answer ${call} (${said})` };
-  if (status === 403 || /AccessDenied/.test(e.name ?? '')) return { notChecked: `not checked: these credentials may not call ${call} (${said}): allow ses:${call} to them` };
+  if (status === 403 || /AccessDenied/.test(e.name ?? ''))
+    return { notChecked: `not checked: these credentials may not call ${call} (${said}): allow ses:${call} to them` };
   if (status !== undefined && status >= 500) return { notChecked: `not checked: ${where} failed to answer ${call} (${said}); run doctor again` };
   throw new SesStop(`${where} refused ${call}: ${e.name ?? 'error'}: ${firstLine}`);
 }
@@ -113,7 +120,9 @@ function accountChecks(asked: Asked<Account>, send: App['config']['send'], reade
   const checks: Check[] = [];
 
   if (a.ProductionAccessEnabled === false) {
-    checks.push(fail('ses account', `in the SES sandbox: only verified addresses receive mail; request production access in the SES console (${limits}); see ${SET_UP}`));
+    checks.push(
+      fail('ses account', `in the SES sandbox: only verified addresses receive mail; request production access in the SES console (${limits}); see ${SET_UP}`),
+    );
   } else if (a.ProductionAccessEnabled === true) checks.push(ok('ses account', 'out of the sandbox'));
   else checks.push(warn('ses account', `not checked: GetAccount does not say whether the account is out of the sandbox (${SET_UP})`));
 
@@ -125,7 +134,12 @@ function accountChecks(asked: Asked<Account>, send: App['config']['send'], reade
         : 'fix the cause the reputation dashboard shows, then `aws sesv2 put-account-sending-attributes --sending-enabled` (or ask AWS if they paused it)';
     checks.push(fail('ses sending', `paused for the whole account${status ? ` (enforcement status ${status})` : ''}: SES refuses every message; ${fix}`));
   } else if (status === 'PROBATION') {
-    checks.push(warn('ses sending', `enabled, but the account is on probation: its bounce or complaint rate is too high and AWS may stop it; see the reputation dashboard and clean the list (${FEEDBACK})`));
+    checks.push(
+      warn(
+        'ses sending',
+        `enabled, but the account is on probation: its bounce or complaint rate is too high and AWS may stop it; see the reputation dashboard and clean the list (${FEEDBACK})`,
+      ),
+    );
   } else if (a.SendingEnabled === true) checks.push(ok('ses sending', `enabled (enforcement status ${status ?? 'not told'})`));
   else checks.push(warn('ses sending', 'not checked: GetAccount does not say whether sending is enabled'));
 
@@ -135,9 +149,19 @@ function accountChecks(asked: Asked<Account>, send: App['config']['send'], reade
   // -1: no 24-hour limit
   const left = max < 0 ? Infinity : max - sent;
   if (left <= 0) {
-    quota.push(fail('ses quota', `the 24-hour quota is used up (${sent} of ${max} sent): nothing goes out until earlier sends leave the rolling 24 hours; ask AWS for a higher quota (${SET_UP})`));
+    quota.push(
+      fail(
+        'ses quota',
+        `the 24-hour quota is used up (${sent} of ${max} sent): nothing goes out until earlier sends leave the rolling 24 hours; ask AWS for a higher quota (${SET_UP})`,
+      ),
+    );
   } else if (readers > left) {
-    quota.push(warn('ses quota', `an edition goes to ${readers} daily readers, more than the ${left} messages left of the 24-hour quota (${max} a day): the rest wait for the quota to free up, up to a day; ask AWS for a higher quota (${SET_UP})`));
+    quota.push(
+      warn(
+        'ses quota',
+        `an edition goes to ${readers} daily readers, more than the ${left} messages left of the 24-hour quota (${max} a day): the rest wait for the quota to free up, up to a day; ask AWS for a higher quota (${SET_UP})`,
+      ),
+    );
   }
   if (send.ratePerSecond > rate) {
     quota.push(
@@ -148,8 +172,15 @@ function accountChecks(asked: Asked<Account>, send: App['config']['send'], reade
     );
   }
   if (quota.length > 0) return [...checks, ...quota];
-  const own = send.dailyQuota > 0 ? `; send.dailyQuota ${send.dailyQuota}${max >= 0 && send.dailyQuota > max ? ` is above it: SES's ${max} applies` : ' applies'}` : '';
-  return [...checks, ok('ses quota', `${plural(rate, 'message')}/s (send.ratePerSecond ${send.ratePerSecond} fits), ${max < 0 ? 'no limit' : max} a day, ${sent} sent in the last 24 h; ${readers} daily readers${own}`)];
+  const own =
+    send.dailyQuota > 0 ? `; send.dailyQuota ${send.dailyQuota}${max >= 0 && send.dailyQuota > max ? ` is above it: SES's ${max} applies` : ' applies'}` : '';
+  return [
+    ...checks,
+    ok(
+      'ses quota',
+      `${plural(rate, 'message')}/s (send.ratePerSecond ${send.ratePerSecond} fits), ${max < 0 ? 'no limit' : max} a day, ${sent} sent in the last 24 h; ${readers} daily readers${own}`,
+    ),
+  ];
 }
 
 interface Identity {
@@ -170,13 +201,22 @@ async function identityCheck(from: string, region: string, identity: (name: stri
   if (d?.VerifiedForSendingStatus) {
     return dkim === 'SUCCESS'
       ? ok('sender identity', `${domain} verified, DKIM on`)
-      : fail('sender identity', `${domain} verified, but DKIM is ${dkim ?? 'off'}: publish the DKIM CNAME records SES gives for it (${SET_UP}); unsigned mail fails DMARC and lands in spam`);
+      : fail(
+          'sender identity',
+          `${domain} verified, but DKIM is ${dkim ?? 'off'}: publish the DKIM CNAME records SES gives for it (${SET_UP}); unsigned mail fails DMARC and lands in spam`,
+        );
   }
   const ofAddress = await identity(from);
   if ('answer' in ofAddress && ofAddress.answer.VerifiedForSendingStatus) {
-    return warn('sender identity', `${from} is verified as an address, but ${domain} is ${d ? 'not verified yet' : 'not an SES identity'}: mail goes out without your domain's DKIM signature, so DMARC alignment fails; verify the domain (${SET_UP})`);
+    return warn(
+      'sender identity',
+      `${from} is verified as an address, but ${domain} is ${d ? 'not verified yet' : 'not an SES identity'}: mail goes out without your domain's DKIM signature, so DMARC alignment fails; verify the domain (${SET_UP})`,
+    );
   }
-  return fail('sender identity', `neither ${from} nor ${domain} is a verified SES identity in ${region}${d ? ` (${domain} is added but not verified: publish its DNS records)` : ''}: SES refuses every send; add and verify the domain (${SET_UP})`);
+  return fail(
+    'sender identity',
+    `neither ${from} nor ${domain} is a verified SES identity in ${region}${d ? ` (${domain} is added but not verified: publish its DNS records)` : ''}: SES refuses every send; add and verify the domain (${SET_UP})`,
+  );
 }
 
 interface EventDestination {
@@ -193,9 +233,16 @@ async function configurationSetCheck(
 ): Promise<Check> {
   const check = 'configuration set';
   if ('notChecked' in found) return warn(check, `${found.notChecked}: make sure "${name}" exists and publishes bounces and complaints to SNS (${SET_UP})`);
-  if ('notFound' in found) return fail(check, `"${name}" does not exist in ${env.sesRegion}: SES refuses every message that names it; create it (${SET_UP}) or correct mail.configurationSet`);
+  if ('notFound' in found)
+    return fail(
+      check,
+      `"${name}" does not exist in ${env.sesRegion}: SES refuses every message that names it; create it (${SET_UP}) or correct mail.configurationSet`,
+    );
   if (found.answer.SendingOptions?.SendingEnabled === false) {
-    return fail(check, `sending is disabled for "${name}": SES refuses its messages; enable it: aws sesv2 put-configuration-set-sending-options --configuration-set-name ${name} --sending-enabled`);
+    return fail(
+      check,
+      `sending is disabled for "${name}": SES refuses its messages; enable it: aws sesv2 put-configuration-set-sending-options --configuration-set-name ${name} --sending-enabled`,
+    );
   }
   const listed = await destinations();
   if ('notChecked' in listed) return warn(check, `${listed.notChecked}: make sure "${name}" publishes bounces and complaints to SNS (${FEEDBACK})`);
@@ -207,10 +254,15 @@ async function configurationSetCheck(
       `"${name}" publishes no ${missing.join(', ')} events to SNS: paperboy never learns of them and keeps mailing addresses that bounce or complain; add an SNS event destination for BOUNCE and COMPLAINT whose topic https://YOUR_HOST/webhooks/ses subscribes to (${FEEDBACK})`,
     );
   }
-  const topics = [...new Set(sns.filter((d) => d.MatchingEventTypes!.some((t) => t === 'BOUNCE' || t === 'COMPLAINT')).map((d) => d.SnsDestination!.TopicArn!))];
+  const topics = [
+    ...new Set(sns.filter((d) => d.MatchingEventTypes!.some((t) => t === 'BOUNCE' || t === 'COMPLAINT')).map((d) => d.SnsDestination!.TopicArn!)),
+  ];
   const refused = topics.filter((t) => !env.snsTopicArns.includes(t));
   if (refused.length > 0) {
-    return warn(check, `"${name}" publishes bounces and complaints to ${refused.join(', ')}, which SNS_TOPIC_ARNS does not list: /webhooks/ses refuses its messages; add it to SNS_TOPIC_ARNS (${FEEDBACK})`);
+    return warn(
+      check,
+      `"${name}" publishes bounces and complaints to ${refused.join(', ')}, which SNS_TOPIC_ARNS does not list: /webhooks/ses refuses its messages; add it to SNS_TOPIC_ARNS (${FEEDBACK})`,
+    );
   }
   return ok(check, `"${name}", sending enabled; bounces and complaints go to ${topics.join(', ')}`);
 }

@@ -127,7 +127,8 @@ export function parseDoi(value: string | undefined | null): string | undefined {
  * Query parameters that only tell a site where a click came from (analytics, ad and
  * newsletter click ids, social "shared from" tags): never part of what a link points to.
  */
-const TRACKING_PARAMS = /^(utm_[a-z_]+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_[a-z]+|ref_src|ref_url|_hsenc|_hsmi|mkt_tok|oly_(?:anon|enc)_id|vero_(?:id|conv)|_ga|_gl|rss|ref)$/i;
+const TRACKING_PARAMS =
+  /^(utm_[a-z_]+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|yclid|twclid|igshid|mc_[a-z]+|ref_src|ref_url|_hsenc|_hsmi|mkt_tok|oly_(?:anon|enc)_id|vero_(?:id|conv)|_ga|_gl|rss|ref)$/i;
 
 /**
  * The URL without its tracking parameters. The other parameters, their order and spelling, and

@@ -228,7 +228,11 @@ export function pinnedLookup(host: string, addresses: readonly ResolvedAddress[]
       callback(error, '', 0);
       return;
     }
-    if (options.all) callback(null, usable.map((a) => ({ address: a.address, family: a.family })));
+    if (options.all)
+      callback(
+        null,
+        usable.map((a) => ({ address: a.address, family: a.family })),
+      );
     else callback(null, first.address, first.family);
   };
 }

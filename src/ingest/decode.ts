@@ -117,10 +117,7 @@ function decodeUtf8(body: Buffer, problems: string[], origin: string | undefined
     problems.push(`${said} but the bytes are not UTF-8; read as windows-1252`);
     return { text: stripBom(iconv.decode(body, 'windows-1252')), encoding: 'windows-1252', problems };
   }
-  problems.push(
-    `${said} but ${invalid} byte${invalid === 1 ? ' is' : 's are'} not valid UTF-8; ` +
-      'those were read as windows-1252',
-  );
+  problems.push(`${said} but ${invalid} byte${invalid === 1 ? ' is' : 's are'} not valid UTF-8; ` + 'those were read as windows-1252');
   return { text: stripBom(text), encoding: 'utf-8', problems };
 }
 

@@ -103,8 +103,7 @@ export function userAgent(contact: string): string {
 // Fetching
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const ACCEPT =
-  'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.9, */*;q=0.5';
+const ACCEPT = 'application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.9, */*;q=0.5';
 const SNIPPET_BYTES = 1024;
 const SNIPPET_WAIT_MS = 1000;
 
@@ -344,16 +343,13 @@ async function statusError(res: http.IncomingMessage, state: FetchState): Promis
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(header(res, 'retry-after')) : undefined;
   const reason = res.statusMessage ? ` ${res.statusMessage}` : '';
   const hint =
-    status >= 300 && status < 400
-      ? ' (a redirect without a Location header)'
-      : retryable
-        ? '; will retry later'
-        : "; check the source's URL in the config";
-  return new FetchError(
-    'http-status',
-    `${host} answered HTTP ${status}${reason} for ${state.url.href}${snippet ? `: "${snippet}"` : ''}${hint}`,
-    { status, retryable, url: state.url.href, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
-  );
+    status >= 300 && status < 400 ? ' (a redirect without a Location header)' : retryable ? '; will retry later' : "; check the source's URL in the config";
+  return new FetchError('http-status', `${host} answered HTTP ${status}${reason} for ${state.url.href}${snippet ? `: "${snippet}"` : ''}${hint}`, {
+    status,
+    retryable,
+    url: state.url.href,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
 }
 
 async function readSnippet(res: http.IncomingMessage, state: FetchState): Promise<string> {

@@ -1,13 +1,6 @@
 /** The one error of fetching a feed: what happened, whether trying later can help, and the fix. */
 
-export type FetchErrorKind =
-  | 'timeout'
-  | 'too-large'
-  | 'too-many-redirects'
-  | 'blocked-address'
-  | 'http-status'
-  | 'network'
-  | 'bad-url';
+export type FetchErrorKind = 'timeout' | 'too-large' | 'too-many-redirects' | 'blocked-address' | 'http-status' | 'network' | 'bad-url';
 
 const RETRYABLE_BY_DEFAULT: Record<FetchErrorKind, boolean> = {
   timeout: true,

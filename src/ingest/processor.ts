@@ -57,7 +57,11 @@ export interface IngestOptions {
   willRetry?: boolean;
 }
 
-export async function ingestSource(ctx: StageContext, source: Pick<SourceConfig, 'name' | 'kind' | 'url' | 'allowLocal'>, opts: IngestOptions = {}): Promise<IngestReport> {
+export async function ingestSource(
+  ctx: StageContext,
+  source: Pick<SourceConfig, 'name' | 'kind' | 'url' | 'allowLocal'>,
+  opts: IngestOptions = {},
+): Promise<IngestReport> {
   const state = opts.unconditional ? undefined : await ctx.store.sources.get(source.name);
   const at = new Date().toISOString();
   let result;

@@ -68,7 +68,8 @@ export async function storeObservations(store: Store, observations: PaperObserva
   for (let round = 1; todo.length > 0; round++) {
     const { outcomes, writes, itemIds } = await mergeRound(store, todo, now);
     const conflicts = new Set(await store.papers.saveMany(writes));
-    if (conflicts.size > 0 && round >= 5) throw new Error(`papers ${[...conflicts].slice(0, 5).join(', ')} kept changing under concurrent writers; the next fetch will merge them`);
+    if (conflicts.size > 0 && round >= 5)
+      throw new Error(`papers ${[...conflicts].slice(0, 5).join(', ')} kept changing under concurrent writers; the next fetch will merge them`);
     for (const [id, outcome] of outcomes) {
       if (conflicts.has(id)) continue;
       final.set(id, outcome);

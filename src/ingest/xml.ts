@@ -239,8 +239,31 @@ export function attr(node: XmlNode | undefined, name: string): string | undefine
 }
 
 const BLOCK = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-  'blockquote', 'pre', 'section', 'article', 'hr', 'dd', 'dt', 'figure', 'figcaption',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'td',
+  'th',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'section',
+  'article',
+  'hr',
+  'dd',
+  'dt',
+  'figure',
+  'figcaption',
 ]);
 const SKIP = new Set(['script', 'style', 'noscript', 'iframe', 'object']);
 

@@ -36,6 +36,7 @@ export function wholeNumber(name: string, raw: unknown, min: number, max: number
     if (value >= min && value <= max) return { ok: true, value };
   }
   const range = `a whole number from ${min} to ${max}`;
-  if (typeof raw === 'string') return { ok: false, problem: `${name} "${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}" is not ${range} (write it in digits only)` };
+  if (typeof raw === 'string')
+    return { ok: false, problem: `${name} "${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}" is not ${range} (write it in digits only)` };
   return { ok: false, problem: `${name} is ${raw === undefined ? 'missing' : 'given more than once'}: give ${range}` };
 }

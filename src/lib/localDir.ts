@@ -46,7 +46,8 @@ export function ensureLocalDir(dir: string, what: string): void {
       existing = parent;
     }
   }
-  if (!statSync(existing).isDirectory()) throw explain(dir, what, existing, Object.assign(new Error('not a directory'), { code: missing.length > 0 ? 'ENOTDIR' : 'EEXIST' }));
+  if (!statSync(existing).isDirectory())
+    throw explain(dir, what, existing, Object.assign(new Error('not a directory'), { code: missing.length > 0 ? 'ENOTDIR' : 'EEXIST' }));
   for (const folder of missing) {
     try {
       mkdirSync(folder);

@@ -27,8 +27,10 @@ export function checkAddress(input: string): AddressCheck {
   if (local.length > 64) return { ok: false, reason: 'the part before the "@" is longer than 64 characters' };
   if (local.startsWith('.') || local.endsWith('.')) return { ok: false, reason: `"${value}": the part before the "@" cannot start or end with a dot` };
   if (local.includes('..')) return { ok: false, reason: `"${value}": the part before the "@" cannot hold two dots in a row` };
-  if (!local.split('.').every((atom) => LOCAL_ATOM.test(atom))) return { ok: false, reason: `"${value}": the part before the "@" holds a character addresses cannot have (spaces, quotes, brackets, commas, "@")` };
-  if (domain.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(domain)) return { ok: false, reason: `"${value}": addresses at an IP address are not accepted; use an address at a domain name` };
+  if (!local.split('.').every((atom) => LOCAL_ATOM.test(atom)))
+    return { ok: false, reason: `"${value}": the part before the "@" holds a character addresses cannot have (spaces, quotes, brackets, commas, "@")` };
+  if (domain.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(domain))
+    return { ok: false, reason: `"${value}": addresses at an IP address are not accepted; use an address at a domain name` };
   const ascii = domainToASCII(domain.toLowerCase());
   if (ascii === '') return { ok: false, reason: `"${value}": "${domain}" is not a valid domain name` };
   const labels = ascii.split('.');

@@ -198,7 +198,9 @@ export class PreparedMessage {
       return b;
     };
     const bodies: { text: EncodedBody; html: EncodedBody } =
-      reader.forYou && this.withSlot ? (this.slotted ??= { text: encodeBody(this.withSlot.text, false), html: encodeBody(this.withSlot.html, true) }) : { text: this.text, html: this.html };
+      reader.forYou && this.withSlot
+        ? (this.slotted ??= { text: encodeBody(this.withSlot.text, false), html: encodeBody(this.withSlot.html, true) })
+        : { text: this.text, html: this.html };
     this.splice(bodies.text, link, chunks, reader.forYou?.text);
     chunks.push(this.htmlHead);
     this.splice(bodies.html, link, chunks, reader.forYou?.html);

@@ -16,7 +16,16 @@ import {
   SESv2Client,
   SendEmailCommand,
 } from '@aws-sdk/client-sesv2';
-import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Envelope, type Messenger, type SendQuota, type SendResult } from './messenger.ts';
+import {
+  PermanentSendError,
+  QuotaExceededError,
+  SendingPausedError,
+  TransientSendError,
+  type Envelope,
+  type Messenger,
+  type SendQuota,
+  type SendResult,
+} from './messenger.ts';
 import { withTimeout } from '../lib/timeout.ts';
 
 export type SesApi = 'v1' | 'v2';
@@ -48,14 +57,21 @@ export function classifySesError(err: unknown): Error {
   const text = `SES ${name || 'error'}${status ? ` (HTTP ${status})` : ''}: ${message}`;
   const options = { cause: err };
   if (/daily message quota exceeded|sending quota exceeded/i.test(message)) return new QuotaExceededError(text, options);
-  if (/^(Throttling|ThrottlingException|TooManyRequestsException)$/.test(name) || status === 429 || status === 454 || /maximum sending rate exceeded|rate exceeded|throttl/i.test(message)) {
+  if (
+    /^(Throttling|ThrottlingException|TooManyRequestsException)$/.test(name) ||
+    status === 429 ||
+    status === 454 ||
+    /maximum sending rate exceeded|rate exceeded|throttl/i.test(message)
+  ) {
     return new TransientSendError(text, true, options);
   }
   if (/SendingPaused|AccountSuspended/.test(name) || /sending (is )?paused/i.test(message)) return new SendingPausedError(text, options);
   // the sender (or, in the sandbox, any address) is not verified: every message would fail alike
   if (/MailFromDomainNotVerified|ConfigurationSetDoesNotExist/.test(name) || /not verified/i.test(message)) return new SendingPausedError(text, options);
-  if (name === 'MessageRejected' || /illegal address|invalid address|missing final '@domain'/i.test(message)) return new PermanentSendError(text, true, options);
-  if (status === undefined || status >= 500 || /InternalServiceError|ServiceUnavailable|TimeoutError|RequestTimeout/.test(name)) return new TransientSendError(text, false, options);
+  if (name === 'MessageRejected' || /illegal address|invalid address|missing final '@domain'/i.test(message))
+    return new PermanentSendError(text, true, options);
+  if (status === undefined || status >= 500 || /InternalServiceError|ServiceUnavailable|TimeoutError|RequestTimeout/.test(name))
+    return new TransientSendError(text, false, options);
   return new PermanentSendError(text, false, options);
 }
 
@@ -78,7 +94,9 @@ function v1Client(settings: SesSettings): SesApiClient {
   const client = new SESClient({ region: settings.region, endpoint: settings.endpoint, maxAttempts: 1, requestHandler: requestHandler(settings) });
   return {
     async sendRaw(raw, envelope, configurationSet) {
-      const out = await client.send(new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: envelope.from, Destinations: [envelope.to], ConfigurationSetName: configurationSet }));
+      const out = await client.send(
+        new SendRawEmailCommand({ RawMessage: { Data: raw }, Source: envelope.from, Destinations: [envelope.to], ConfigurationSetName: configurationSet }),
+      );
       return out.MessageId;
     },
     async quota(abortSignal) {
@@ -94,7 +112,14 @@ function v2Client(settings: SesSettings): SesApiClient {
   const client = new SESv2Client({ region: settings.region, endpoint: settings.endpoint, maxAttempts: 1, requestHandler: requestHandler(settings) });
   return {
     async sendRaw(raw, envelope, configurationSet) {
-      const out = await client.send(new SendEmailCommand({ Content: { Raw: { Data: raw } }, FromEmailAddress: envelope.from, Destination: { ToAddresses: [envelope.to] }, ConfigurationSetName: configurationSet }));
+      const out = await client.send(
+        new SendEmailCommand({
+          Content: { Raw: { Data: raw } },
+          FromEmailAddress: envelope.from,
+          Destination: { ToAddresses: [envelope.to] },
+          ConfigurationSetName: configurationSet,
+        }),
+      );
       return out.MessageId;
     },
     async quota(abortSignal) {

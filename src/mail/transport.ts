@@ -16,5 +16,10 @@ export interface TransportOptions {
 export function createMessenger(env: Environment, opts: TransportOptions = {}): Messenger {
   if (env.mailTransport === 'outbox') return new OutboxMessenger(env.outboxDir);
   if (!env.sesRegion) throw new ConfigError('the environment', ['SES_REGION: required when MAIL_TRANSPORT=ses (e.g. SES_REGION=eu-west-1)']);
-  return new SesMessenger(opts.sesApi ?? 'v2', { region: env.sesRegion, endpoint: env.sesEndpoint, configurationSet: opts.configurationSet, maxSockets: opts.maxSockets });
+  return new SesMessenger(opts.sesApi ?? 'v2', {
+    region: env.sesRegion,
+    endpoint: env.sesEndpoint,
+    configurationSet: opts.configurationSet,
+    maxSockets: opts.maxSockets,
+  });
 }

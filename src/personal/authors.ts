@@ -51,7 +51,10 @@ export function authorKeys(name: string): string[] {
   const comma = name.indexOf(',');
   if (comma > 0) {
     surname = name.slice(0, comma).split(/\s+/);
-    first = name.slice(comma + 1).trim().split(/[\s.]+/)[0];
+    first = name
+      .slice(comma + 1)
+      .trim()
+      .split(/[\s.]+/)[0];
   } else {
     const words = name.trim().split(/\s+/);
     first = words[0]?.split('.')[0];

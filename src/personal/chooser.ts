@@ -211,7 +211,12 @@ export class ForYouChooser {
     });
     const order: PaperStatus[] = ['picked', 'top today', 'lower score', 'voted on', 'no match', 'not in your topics'];
     const pickedOrder = [...picked];
-    return verdicts.sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status) || (a.status === 'picked' ? pickedOrder.indexOf(a.id) - pickedOrder.indexOf(b.id) : b.score - a.score) || (a.id < b.id ? -1 : 1));
+    return verdicts.sort(
+      (a, b) =>
+        order.indexOf(a.status) - order.indexOf(b.status) ||
+        (a.status === 'picked' ? pickedOrder.indexOf(a.id) - pickedOrder.indexOf(b.id) : b.score - a.score) ||
+        (a.id < b.id ? -1 : 1),
+    );
   }
 
   /** The features behind one paper's score, largest first (the same sums as `score`, kept apart). */
@@ -237,10 +242,16 @@ export class ForYouChooser {
         const stated = profile.stated[part][key] ?? 0;
         const points = weight * (learned + stated) * x;
         if (Math.abs(points) < 0.001) continue;
-        out.push({ kind, feature: key, points: Math.round(points * 1000) / 1000, from: learned !== 0 && stated !== 0 ? 'votes and seed papers' : learned !== 0 ? 'votes' : 'seed papers' });
+        out.push({
+          kind,
+          feature: key,
+          points: Math.round(points * 1000) / 1000,
+          from: learned !== 0 && stated !== 0 ? 'votes and seed papers' : learned !== 0 ? 'votes' : 'seed papers',
+        });
       }
     }
-    if (profile.author && this.authorIdIndex.get(profile.author.key)?.includes(i)) out.push({ kind: 'author id', feature: profile.author.id, points: this.weights.authorId, from: 'author id' });
+    if (profile.author && this.authorIdIndex.get(profile.author.key)?.includes(i))
+      out.push({ kind: 'author id', feature: profile.author.id, points: this.weights.authorId, from: 'author id' });
     return out.sort((a, b) => Math.abs(b.points) - Math.abs(a.points) || (a.feature < b.feature ? -1 : 1));
   }
 }

@@ -62,7 +62,15 @@ export async function readerSettings(store: Store, subscriberId: number): Promis
 }
 
 /** Records a vote and, when it changed anything, rebuilds the profile. */
-export async function recordVote(store: Store, config: Config, subscriberId: number, paperId: string, vote: Vote, editionId: string | undefined, now: Date): Promise<'recorded' | 'replaced' | 'unchanged'> {
+export async function recordVote(
+  store: Store,
+  config: Config,
+  subscriberId: number,
+  paperId: string,
+  vote: Vote,
+  editionId: string | undefined,
+  now: Date,
+): Promise<'recorded' | 'replaced' | 'unchanged'> {
   const outcome = await store.forYou.vote(subscriberId, paperId, vote, editionId, now.toISOString());
   if (outcome !== 'unchanged') await rebuildProfile(store, config, subscriberId, now);
   return outcome;
@@ -100,7 +108,10 @@ export function parseSeedPapers(text: string, max: number): { ok: true; ids: str
   const bad = words.filter((w) => !parseArxivId(w));
   if (bad.length > 0) {
     const shown = bad.slice(0, 3).map((w) => `"${w.length > 60 ? `${w.slice(0, 57)}…` : w}"`);
-    return { ok: false, error: `${shown.join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''} ${bad.length === 1 ? 'is not an arXiv id' : 'are not arXiv ids'}: give ids such as 2401.12345 or links such as https://arxiv.org/abs/2401.12345.` };
+    return {
+      ok: false,
+      error: `${shown.join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''} ${bad.length === 1 ? 'is not an arXiv id' : 'are not arXiv ids'}: give ids such as 2401.12345 or links such as https://arxiv.org/abs/2401.12345.`,
+    };
   }
   const ids = [...new Set(words.map((w) => parseArxivId(w)!))];
   if (ids.length > max) return { ok: false, error: `at most ${max} seed papers: you gave ${ids.length}.` };
@@ -112,6 +123,10 @@ export function parseAuthorIdField(text: string): { ok: true; id?: string } | { 
   const trimmed = text.trim();
   if (trimmed === '') return { ok: true };
   const parsed = parseAuthorId(trimmed);
-  if (!parsed) return { ok: false, error: `"${trimmed.length > 60 ? `${trimmed.slice(0, 57)}…` : trimmed}" is not an arXiv author id: it looks like hinton_g_1 (surname, first initial, a number), as in https://arxiv.org/a/hinton_g_1.` };
+  if (!parsed)
+    return {
+      ok: false,
+      error: `"${trimmed.length > 60 ? `${trimmed.slice(0, 57)}…` : trimmed}" is not an arXiv author id: it looks like hinton_g_1 (surname, first initial, a number), as in https://arxiv.org/a/hinton_g_1.`,
+    };
   return { ok: true, id: parsed.id };
 }

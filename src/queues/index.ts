@@ -155,7 +155,9 @@ export class Queues {
 
   async addPapers(paperIds: string[]): Promise<void> {
     if (paperIds.length === 0) return;
-    await this.get(QUEUE.papers).addBulk(paperIds.map((paperId) => ({ name: 'rank', data: { paperId } satisfies PaperJob, opts: { jobId: jobId.paper(paperId) } })));
+    await this.get(QUEUE.papers).addBulk(
+      paperIds.map((paperId) => ({ name: 'rank', data: { paperId } satisfies PaperJob, opts: { jobId: jobId.paper(paperId) } })),
+    );
   }
 
   /** Queues the render of an edition; a render that failed for good is retried (the id is reused). */

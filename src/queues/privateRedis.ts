@@ -42,7 +42,8 @@ export async function withStartStopLock<T>(dir: string, fn: () => Promise<T>): P
         rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new RedisUnavailableError(`${lock} has been held for 30 s by process ${holder}: if no paperboy process is running, delete the file`);
+      if (Date.now() > deadline)
+        throw new RedisUnavailableError(`${lock} has been held for 30 s by process ${holder}: if no paperboy process is running, delete the file`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -114,15 +115,24 @@ async function spawnRedis(dir: string): Promise<{ url: string; port: number; pid
   const child: ChildProcess = spawn(
     binary,
     [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--dir', dir,
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--maxmemory-policy', 'noeviction',
-      '--logfile', path.join(dir, 'redis.log'),
-      '--daemonize', 'no',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--logfile',
+      path.join(dir, 'redis.log'),
+      '--daemonize',
+      'no',
     ],
     // its own process group: a Ctrl-C in the terminal must not stop Redis under workers that
     // are still finishing their jobs; the last paperboy process to leave stops it
@@ -134,7 +144,9 @@ async function spawnRedis(dir: string): Promise<{ url: string; port: number; pid
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) {
-      throw new RedisUnavailableError(`the private redis-server exited at start (code ${child.exitCode}): ${stderr.trim() || `see ${path.join(dir, 'redis.log')}`}`);
+      throw new RedisUnavailableError(
+        `the private redis-server exited at start (code ${child.exitCode}): ${stderr.trim() || `see ${path.join(dir, 'redis.log')}`}`,
+      );
     }
     if ((await pingRedis(url, 300)) === undefined) break;
     if (Date.now() > deadline) {

@@ -151,7 +151,9 @@ export async function redisNodeUrls(target: RedisTarget): Promise<string[]> {
   if (!target.cluster) return [target.url];
   const client = await connectProbe(target.url);
   try {
-    const lines = String(await client.cluster('NODES')).split('\n').filter((line) => line.trim());
+    const lines = String(await client.cluster('NODES'))
+      .split('\n')
+      .filter((line) => line.trim());
     return lines
       .map((line) => line.split(' '))
       .filter(([, , flags]) => !/\b(fail|noaddr|handshake)\b/.test(flags ?? ''))
@@ -241,7 +243,9 @@ export async function inspectRedis(url: string): Promise<RedisTarget> {
       (err: Error) => `unknown (${err.message})`,
     );
     if (state !== 'ok') {
-      throw new RedisUnavailableError(`the Redis Cluster of ${where} reports cluster_state:${state ?? 'unknown'}: some hash slots have no working node. Check it with \`redis-cli --cluster check ${nodeOptions(url).host}:${nodeOptions(url).port}\` and fix it (\`redis-cli --cluster fix\`).`);
+      throw new RedisUnavailableError(
+        `the Redis Cluster of ${where} reports cluster_state:${state ?? 'unknown'}: some hash slots have no working node. Check it with \`redis-cli --cluster check ${nodeOptions(url).host}:${nodeOptions(url).port}\` and fix it (\`redis-cli --cluster fix\`).`,
+      );
     }
     return { url, cluster: true };
   } finally {

@@ -49,9 +49,7 @@ function snapshot(paper: Paper, score: number): EditionPaper {
 
 const byScore = (a: EditionPaper, b: EditionPaper) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-export type BuildOutcome =
-  | { status: 'built' | 'rebuilt' | 'unchanged'; edition: Edition }
-  | { status: 'empty'; date: string; kind: 'daily' | 'weekly' };
+export type BuildOutcome = { status: 'built' | 'rebuilt' | 'unchanged'; edition: Edition } | { status: 'empty'; date: string; kind: 'daily' | 'weekly' };
 
 export class EditionBuilder {
   private readonly classifier: TopicClassifier;
@@ -70,7 +68,10 @@ export class EditionBuilder {
     const sections: EditionSection[] = [];
     const shown = new Set<string>();
     for (const topic of this.classifier.sectionOrder()) {
-      const ids = sorted.filter((p) => p.primaryTopic === topic).slice(0, perTopic).map((p) => p.id);
+      const ids = sorted
+        .filter((p) => p.primaryTopic === topic)
+        .slice(0, perTopic)
+        .map((p) => p.id);
       if (ids.length === 0) continue;
       ids.forEach((id) => shown.add(id));
       sections.push({ topic, title: this.classifier.topicName(topic), description: this.classifier.topicDescription(topic), paperIds: ids });
@@ -86,9 +87,7 @@ export class EditionBuilder {
   async dailyPapers(date: string): Promise<EditionPaper[]> {
     const reference = cutoffOf(date, this.config.edition);
     const papers = await this.store.papers.forEditionDate(date);
-    return papers
-      .filter((p) => !isReplacementOnly(p) && p.primaryTopic)
-      .map((p) => snapshot(p, scorePaper(p, this.config.rank.weights, reference)));
+    return papers.filter((p) => !isReplacementOnly(p) && p.primaryTopic).map((p) => snapshot(p, scorePaper(p, this.config.rank.weights, reference)));
   }
 
   /** The best of the seven daily editions ending on `date`. */

@@ -15,7 +15,11 @@ function family(kind: string): string {
   return kind.startsWith('arxiv') ? 'arxiv' : kind;
 }
 
-export function scoreParts(paper: Pick<Paper, 'signals' | 'announceType' | 'announcedAt' | 'firstSeenAt' | 'links'>, weights: RankWeights, reference: Date): ScorePart[] {
+export function scoreParts(
+  paper: Pick<Paper, 'signals' | 'announceType' | 'announcedAt' | 'firstSeenAt' | 'links'>,
+  weights: RankWeights,
+  reference: Date,
+): ScorePart[] {
   const parts: ScorePart[] = [];
   const signals = Object.values(paper.signals);
   const seenAt = Date.parse(paper.announcedAt ?? paper.firstSeenAt);

@@ -68,12 +68,19 @@ export class ForYouRenderer {
     let html: string;
     try {
       // the digest's shell and column: the rows come out as they would inside the digest
-      ({ html } = await compileEmail(createElement(layout.EmailShell, { title: 'For you', preheader: '', children: createElement(layout.Block, { padding: '16px 20px 0', children: rows }) })));
+      ({ html } = await compileEmail(
+        createElement(layout.EmailShell, {
+          title: 'For you',
+          preheader: '',
+          children: createElement(layout.Block, { padding: '16px 20px 0', children: rows }),
+        }),
+      ));
     } catch (err) {
       throw new RenderError(`rendering the For you cards of ${this.content.date} failed: ${(err as Error).message}`, { cause: err });
     }
     const parts = html.split(CUT).map((s) => s.trim());
-    if (parts.length !== papers.length + 3) throw new RenderError(`rendering the For you cards of ${this.content.date} lost a card (${parts.length - 3} of ${papers.length})`);
+    if (parts.length !== papers.length + 3)
+      throw new RenderError(`rendering the For you cards of ${this.content.date} lost a card (${parts.length - 3} of ${papers.length})`);
     this.header ??= { html: parts[1]!, text: forYouTextHeader(PLACEHOLDER.preferencesUrl) };
     papers.forEach((p, i) => this.cards.set(p.id, { html: parts[i + 2]!, text: forYouTextCard(p) }));
   }
@@ -108,7 +115,8 @@ export class FragmentStore {
     if (unknown.length === 0) return;
     const there = await this.ctx.store.forYou.fragmentKeys(this.edition.id, unknown);
     const missing = unknown.filter((k) => !there.has(k));
-    if (missing.length > 0) await this.ctx.store.forYou.saveFragments(this.edition.id, await this.renderer.fragments(missing.map((k) => choices.get(k)!)), new Date().toISOString());
+    if (missing.length > 0)
+      await this.ctx.store.forYou.saveFragments(this.edition.id, await this.renderer.fragments(missing.map((k) => choices.get(k)!)), new Date().toISOString());
     for (const k of unknown) this.stored.add(k);
   }
 }

@@ -26,13 +26,18 @@ export interface PreviewServer {
 
 function renderInChild(opts: ViewOptions): Promise<SampleEmail[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./previewSamples.ts', import.meta.url)), JSON.stringify(opts)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./previewSamples.ts', import.meta.url)), JSON.stringify(opts)], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as SampleEmail[]) : reject(new Error(err.trim() || `the template render exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as SampleEmail[]) : reject(new Error(err.trim() || `the template render exited with ${code}`)),
+    );
   });
 }
 
@@ -75,12 +80,27 @@ export async function startPreviewServer(opts: { port: number; host?: string; vi
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' }).end(body);
+    const send = (status: number, type: string, body: string) =>
+      res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store' }).end(body);
     if (url.pathname === '/__version') return send(200, 'text/plain', String(version));
-    if (failure) return send(500, 'text/html', `<!doctype html><title>Render failed</title><h1>The templates do not render</h1><pre>${escapeHtml(failure)}</pre>${reloader(version)}`);
+    if (failure)
+      return send(
+        500,
+        'text/html',
+        `<!doctype html><title>Render failed</title><h1>The templates do not render</h1><pre>${escapeHtml(failure)}</pre>${reloader(version)}`,
+      );
     if (url.pathname === '/') {
-      const rows = emails.map((e) => `<li><a href="/${e.name}.html">${escapeHtml(e.name)}</a> · <a href="/${e.name}.txt">text</a> — ${escapeHtml(e.subject)} (${(Buffer.byteLength(e.html) / 1024).toFixed(1)} KB)</li>`).join('');
-      return send(200, 'text/html', `<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>Email preview</title><h1>Email preview</h1><p>Sample data; edits under templates/ re-render and reload this page.</p><ul>${rows}</ul>${reloader(version)}`);
+      const rows = emails
+        .map(
+          (e) =>
+            `<li><a href="/${e.name}.html">${escapeHtml(e.name)}</a> · <a href="/${e.name}.txt">text</a> — ${escapeHtml(e.subject)} (${(Buffer.byteLength(e.html) / 1024).toFixed(1)} KB)</li>`,
+        )
+        .join('');
+      return send(
+        200,
+        'text/html',
+        `<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>Email preview</title><h1>Email preview</h1><p>Sample data; edits under templates/ re-render and reload this page.</p><ul>${rows}</ul>${reloader(version)}`,
+      );
     }
     const m = /^\/([a-z-]+)\.(html|txt)$/.exec(url.pathname);
     const email = m && emails.find((e) => e.name === m[1]);

@@ -72,9 +72,14 @@ export async function renderVariant(content: EditionContent, topics: string[], o
     let view: DigestView;
     try {
       view = digestView(content, topics, opts, budget, first);
-      if (view.sections.length === 0 && view.top.length === 0) throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
+      if (view.sections.length === 0 && view.top.length === 0)
+        throw new RenderError(`edition ${content.date} has no section for topics [${topics.join(', ')}]`);
       // React and MJML load on the first render, not at every command's start
-      const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Digest.tsx'), import('../../templates/email/mjml.ts')]);
+      const [{ createElement }, { Digest }, { compileEmail }] = await Promise.all([
+        import('react'),
+        import('../../templates/email/Digest.tsx'),
+        import('../../templates/email/mjml.ts'),
+      ]);
       ({ html } = await compileEmail(createElement(Digest, { view })));
       // MJML puts a space before a raw row: without it, removing the slot gives the email
       // rendered without one, byte for byte (a reader with no For you block gets exactly that)

@@ -102,9 +102,15 @@ function lines(msg: TransactionalMessage, opts: ViewOptions): Lines {
           ['Topics', topicList(msg.topics)],
           ['When', deliveryPhrase(msg.delivery)],
         ],
-        closing: [msg.delivery.readersHour ? 'Change either at any time on your preferences page.' : 'To get it at a time that suits you, choose an hour of your own on your preferences page.'],
+        closing: [
+          msg.delivery.readersHour
+            ? 'Change either at any time on your preferences page.'
+            : 'To get it at a time that suits you, choose an hour of your own on your preferences page.',
+        ],
         // something to read now, when an edition has gone out; else the preferences
-        action: edition ? { label: edition.today ? "Read today's edition" : 'Read the latest edition', href: edition.url } : { label: 'Choose topics and delivery time', href: msg.preferencesUrl },
+        action: edition
+          ? { label: edition.today ? "Read today's edition" : 'Read the latest edition', href: edition.url }
+          : { label: 'Choose topics and delivery time', href: msg.preferencesUrl },
         footerLinks: [...(edition ? [{ label: 'Preferences', href: msg.preferencesUrl }] : []), { label: 'Unsubscribe', href: msg.unsubscribeUrl }],
       };
     }
@@ -148,7 +154,11 @@ function transactionalText(view: TransactionalView): string {
 /** Renders one transactional email, HTML (through MJML, as the digest) and plain text. */
 export async function renderTransactional(msg: TransactionalMessage, opts: ViewOptions): Promise<RenderedMail> {
   const view: TransactionalView = { ...lines(msg, opts), listName: opts.listName, postalAddress: opts.postalAddress };
-  const [{ createElement }, { Transactional }, { compileEmail }] = await Promise.all([import('react'), import('../../templates/email/Transactional.tsx'), import('../../templates/email/mjml.ts')]);
+  const [{ createElement }, { Transactional }, { compileEmail }] = await Promise.all([
+    import('react'),
+    import('../../templates/email/Transactional.tsx'),
+    import('../../templates/email/mjml.ts'),
+  ]);
   const { html } = await compileEmail(createElement(Transactional, { view }));
   return { subject: view.subject, html, text: transactionalText(view) };
 }

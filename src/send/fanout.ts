@@ -27,7 +27,11 @@ export interface FanoutOutcome {
  * The render worker's job: render the edition's variants, then queue a delivery for each
  * confirmed reader of its frequency and the send batches that carry them.
  */
-export async function fanOutEdition(ctx: StageContext, editionId: string, progress?: (p: { recipients: number; batches: number }) => Promise<void> | void): Promise<FanoutOutcome> {
+export async function fanOutEdition(
+  ctx: StageContext,
+  editionId: string,
+  progress?: (p: { recipients: number; batches: number }) => Promise<void> | void,
+): Promise<FanoutOutcome> {
   const { store, config, env, queues } = ctx;
   const edition = await store.editions.get(editionId);
   if (!edition) throw new PermanentJobError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
@@ -63,7 +67,9 @@ export async function fanOutEdition(ctx: StageContext, editionId: string, progre
       const page = await store.subscribers.confirmedPage(frequency, cursor, config.send.batchSize);
       if (page.length === 0) break;
       // each reader's For you block, its fragment stored before any delivery names it
-      const forYouOf = forYou ? await render.guarded(() => forYou.choose(page.map((s) => ({ id: s.id, topics: render.variantOf(s.topicSet, s.sectionOrder).topics })))) : undefined;
+      const forYouOf = forYou
+        ? await render.guarded(() => forYou.choose(page.map((s) => ({ id: s.id, topics: render.variantOf(s.topicSet, s.sectionOrder).topics }))))
+        : undefined;
       const rows = [];
       const laterBuckets = new Set<number>();
       let anyDueNow = false;
@@ -75,14 +81,25 @@ export async function fanOutEdition(ctx: StageContext, editionId: string, progre
         const at = config.send.atReadersHour && s.deliveryTimeChosen ? readerHour(s.timezone, s.deliveryHour) : 0;
         if (at > fanoutAt) laterBuckets.add(at);
         else anyDueNow = true;
-        rows.push({ editionId, subscriberId: s.id, variantKey: variant.key, messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain), sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined, forYou: forYouOf?.get(s.id) });
+        rows.push({
+          editionId,
+          subscriberId: s.id,
+          variantKey: variant.key,
+          messageId: stableMessageId(ctx.secretKey, editionId, s.id, domain),
+          sendAfter: at > fanoutAt ? new Date(at).toISOString() : undefined,
+          forYou: forYouOf?.get(s.id),
+        });
       }
       await store.deliveries.insertPending(rows, now());
       const fromId = page[0]!.id;
       const toId = page[page.length - 1]!.id;
       // the readers due now, then one delayed batch per later hour among this page's readers
       if (anyDueNow) await queues.addSendBatch({ editionId, fromId, toId });
-      for (const at of laterBuckets) await queues.addSendBatch({ editionId, fromId, toId }, { bucket: new Date(at).toISOString().slice(0, 13).replace(/\D/g, ''), delayMs: at - Date.now() });
+      for (const at of laterBuckets)
+        await queues.addSendBatch(
+          { editionId, fromId, toId },
+          { bucket: new Date(at).toISOString().slice(0, 13).replace(/\D/g, ''), delayMs: at - Date.now() },
+        );
       await store.editions.setFanoutCursor(editionId, toId, now());
       cursor = toId;
       batches++;
@@ -125,7 +142,11 @@ export async function requeueOpenDeliveries(ctx: StageContext, editionId: string
  * same Message-ID the fan-out would have given them. `no-sections`: the edition has nothing in
  * their topics, so there is no message for them.
  */
-export async function addReaderDelivery(ctx: StageContext, edition: Edition, subscriber: { id: number; topics: string[]; sectionOrder: string[] }): Promise<'added' | 'no-sections'> {
+export async function addReaderDelivery(
+  ctx: StageContext,
+  edition: Edition,
+  subscriber: { id: number; topics: string[]; sectionOrder: string[] },
+): Promise<'added' | 'no-sections'> {
   const topics = variantTopics(edition.content, subscriber.topics);
   if (topics.length === 0) return 'no-sections';
   const first = variantFirst(edition.content, topics, subscriber.sectionOrder);
@@ -133,6 +154,17 @@ export async function addReaderDelivery(ctx: StageContext, edition: Edition, sub
   const forYou = ctx.config.forYou.enabled ? (await new ForYouFanout(ctx, edition).choose([{ id: subscriber.id, topics }])).get(subscriber.id) : undefined;
   const domain = domainOf(parseAddress(ctx.env.mailFrom).address);
   // a fan-out that reaches them meanwhile keeps its row: either way one delivery, one message
-  await ctx.store.deliveries.insertPending([{ editionId: edition.id, subscriberId: subscriber.id, variantKey: variantKey(topics, first), messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain), forYou }], new Date().toISOString());
+  await ctx.store.deliveries.insertPending(
+    [
+      {
+        editionId: edition.id,
+        subscriberId: subscriber.id,
+        variantKey: variantKey(topics, first),
+        messageId: stableMessageId(ctx.secretKey, edition.id, subscriber.id, domain),
+        forYou,
+      },
+    ],
+    new Date().toISOString(),
+  );
   return 'added';
 }

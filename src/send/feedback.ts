@@ -142,7 +142,9 @@ export async function applySesEvent(store: Store, event: unknown, now: string): 
     recipients = list(bounce.bouncedRecipients).map(record);
     kind = text(bounce.bounceType) === 'Permanent' ? 'bounce' : 'soft-bounce';
     const first = recipients[0] ?? {};
-    detail = [text(bounce.bounceType), text(bounce.bounceSubType)].filter(Boolean).join('/') + `: ${text(first.diagnosticCode) ?? text(first.status) ?? text(first.action) ?? 'no diagnostic'}`;
+    detail =
+      [text(bounce.bounceType), text(bounce.bounceSubType)].filter(Boolean).join('/') +
+      `: ${text(first.diagnosticCode) ?? text(first.status) ?? text(first.action) ?? 'no diagnostic'}`;
   } else if (type === 'Complaint') {
     const complaint = record(e.complaint);
     const feedbackType = text(complaint.complaintFeedbackType);
@@ -176,16 +178,20 @@ export async function applySesEvent(store: Store, event: unknown, now: string): 
 
 /** Decodes RFC 2047 encoded words (`=?UTF-8?B?…?=`), as a mail client may write a subject. */
 export function decodeEncodedWords(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (whole, charset: string, encoding: string, data: string) => {
-      try {
-        const bytes = encoding.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
-        return new TextDecoder(charset.split('*')[0]!.toLowerCase()).decode(bytes);
-      } catch {
-        return whole;
-      }
-    });
+  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (whole, charset: string, encoding: string, data: string) => {
+    try {
+      const bytes =
+        encoding.toUpperCase() === 'B'
+          ? Buffer.from(data, 'base64')
+          : Buffer.from(
+              data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            );
+      return new TextDecoder(charset.split('*')[0]!.toLowerCase()).decode(bytes);
+    } catch {
+      return whole;
+    }
+  });
 }
 
 /** The Subject header of a raw RFC 5322 message (headers unfolded), or undefined. */
@@ -205,7 +211,8 @@ export type InboundOutcome = { unsubscribed: true; subscriberId: number; already
  */
 export async function applyInboundUnsubscribe(store: Store, secret: string, received: unknown, now: string): Promise<InboundOutcome> {
   const n = record(received);
-  if (text(n.notificationType) !== 'Received') return { unsubscribed: false, reason: `notificationType ${JSON.stringify(n.notificationType ?? null)} is not an inbound email ("Received")` };
+  if (text(n.notificationType) !== 'Received')
+    return { unsubscribed: false, reason: `notificationType ${JSON.stringify(n.notificationType ?? null)} is not an inbound email ("Received")` };
   const receipt = record(n.receipt);
   if (text(record(receipt.virusVerdict).status) === 'FAIL') return { unsubscribed: false, reason: 'SES found a virus in the message' };
   const mail = record(n.mail);

@@ -102,14 +102,25 @@ async function recordPatiently(ctx: StageContext, editionId: string, record: () 
       return;
     } catch (err) {
       if (Date.now() >= deadline) throw err;
-      if (attempt === 0) ctx.log.warn('the database does not answer: the outcomes of this batch are kept until it does', { edition: editionId, deliveries: count, error: (err as Error).message });
+      if (attempt === 0)
+        ctx.log.warn('the database does not answer: the outcomes of this batch are kept until it does', {
+          edition: editionId,
+          deliveries: count,
+          error: (err as Error).message,
+        });
       await sleep(Math.min(2_000, 100 * 2 ** attempt));
     }
   }
 }
 
 export async function sendBatch(ctx: StageContext, deps: SendDependencies | Messenger, job: SendBatchJob): Promise<BatchOutcome> {
-  const { messenger, limiter, prepared = new Map<string, Promise<PreparedMessage>>(), fragments = new Map<string, Promise<EncodedFragment>>(), stillHeld } = 'messenger' in deps ? deps : { messenger: deps };
+  const {
+    messenger,
+    limiter,
+    prepared = new Map<string, Promise<PreparedMessage>>(),
+    fragments = new Map<string, Promise<EncodedFragment>>(),
+    stillHeld,
+  } = 'messenger' in deps ? deps : { messenger: deps };
   const { store, env, config } = ctx;
   const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
   const editionId = job.editionId;
@@ -119,7 +130,8 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   if (edition.cancelledAt) {
     await store.deliveries.skipPending(editionId, 'the edition was cancelled', now());
   }
-  if (edition.paused && !edition.cancelledAt) return { ...outcome, deferUntil: Date.now() + CHECK_INTERVAL_MS, deferReason: `paused: ${edition.paused.reason}` };
+  if (edition.paused && !edition.cancelledAt)
+    return { ...outcome, deferUntil: Date.now() + CHECK_INTERVAL_MS, deferReason: `paused: ${edition.paused.reason}` };
 
   const page = await store.deliveries.openInRange(editionId, job.fromId, job.toId);
   const suppressed = await store.suppressions.filter(page.filter((d) => d.email).map((d) => d.email));
@@ -138,7 +150,15 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   const at = now();
   const claimTimeoutMs = config.send.claimTimeoutSeconds * 1000;
   const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(Date.now() - claimTimeoutMs).toISOString();
-  const claimedIds = new Set(await store.deliveries.claimPage(editionId, page.map((d) => d.subscriberId), at, staleBefore, !messenger.idempotent));
+  const claimedIds = new Set(
+    await store.deliveries.claimPage(
+      editionId,
+      page.map((d) => d.subscriberId),
+      at,
+      staleBefore,
+      !messenger.idempotent,
+    ),
+  );
   const skips: DeliveryOutcome[] = [];
   const claimed: PendingDelivery[] = [];
   for (const d of page) {
@@ -155,7 +175,12 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   const variants = new VariantStore(ctx, edition);
   const from = parseAddress(env.mailFrom);
   const domain = domainOf(from.address);
-  const sender: SenderHeaders = { from, list: { ...listOf(config, domain), bulk: true }, replyTo: config.mail.replyTo, configurationSet: config.mail.configurationSet };
+  const sender: SenderHeaders = {
+    from,
+    list: { ...listOf(config, domain), bulk: true },
+    replyTo: config.mail.replyTo,
+    configurationSet: config.mail.configurationSet,
+  };
   const messageOf = (variantKey: string) => {
     const key = `${editionId}\0${variantKey}`;
     let p = prepared.get(key);
@@ -241,14 +266,21 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   const sendOne = async (d: PendingDelivery): Promise<DeliveryOutcome | undefined> => {
     const message = await messageOf(d.variantKey);
     const forYou = d.forYou ? await fragmentOf(d.forYou) : undefined;
-    const raw = message.build({ to: d.email, messageId: d.messageId, date: new Date(), links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain), forYou });
+    const raw = message.build({
+      to: d.email,
+      messageId: d.messageId,
+      date: new Date(),
+      links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain),
+      forYou,
+    });
     for (let attempt = 0; ; attempt++) {
       if (halt.value) return undefined;
       let permit: Permit | undefined;
       if (limiter && messenger.metered) {
         permit = await limiter.acquire(() => halt.value !== undefined);
         if (!permit.ok) {
-          if (permit.reason === 'quota') halt.value ??= { reason: `the 24-hour quota of ${limiter.quota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' };
+          if (permit.reason === 'quota')
+            halt.value ??= { reason: `the 24-hour quota of ${limiter.quota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' };
           return undefined;
         }
       }
@@ -270,7 +302,11 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
           return { subscriberId: d.subscriberId, status: 'failed', error: message };
         }
         if (err instanceof SendingPausedError) {
-          await store.editions.pause(editionId, `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume ${editionFlags(edition)}\``, now());
+          await store.editions.pause(
+            editionId,
+            `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume ${editionFlags(edition)}\``,
+            now(),
+          );
           ctx.log.error('sending paused: the mail provider refuses to send; fix the account, then resume the edition', { edition: editionId, error: message });
           halt.value ??= { reason: message, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
           return undefined;
@@ -332,7 +368,11 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   }
   const halted = stopped();
   if (halted?.takenOver) {
-    ctx.log.warn('send batch taken over by another worker: this one was not answering past its lock, and sends nothing more of it', { edition: editionId, batch: `${job.fromId}-${job.toId}`, sent: outcome.sent });
+    ctx.log.warn('send batch taken over by another worker: this one was not answering past its lock, and sends nothing more of it', {
+      edition: editionId,
+      batch: `${job.fromId}-${job.toId}`,
+      sent: outcome.sent,
+    });
     return { ...outcome, takenOver: true };
   }
   await store.editions.markSentIfSettled(editionId, now());
@@ -342,6 +382,7 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
   // Redis's last writes, an overlapping batch): the job stays until they are settled, so
   // nothing is left "sending" with no job to finish it
   const heldElsewhere = page.length - claimedIds.size;
-  if (heldElsewhere > 0) return { ...outcome, deferUntil: Date.now() + HELD_ELSEWHERE_RECHECK_MS, deferReason: `${heldElsewhere} deliveries of this batch are held by another run` };
+  if (heldElsewhere > 0)
+    return { ...outcome, deferUntil: Date.now() + HELD_ELSEWHERE_RECHECK_MS, deferReason: `${heldElsewhere} deliveries of this batch are held by another run` };
   return outcome;
 }

@@ -14,7 +14,10 @@ export async function dailyQuota(ctx: Pick<StageContext, 'config' | 'log'>, mess
     return configured;
   }
   if (answered.maxSendRate > 0 && ctx.config.send.ratePerSecond > answered.maxSendRate) {
-    ctx.log.warn('send.ratePerSecond is above the account’s maximum send rate: SES will throttle', { ratePerSecond: ctx.config.send.ratePerSecond, maxSendRate: answered.maxSendRate });
+    ctx.log.warn('send.ratePerSecond is above the account’s maximum send rate: SES will throttle', {
+      ratePerSecond: ctx.config.send.ratePerSecond,
+      maxSendRate: answered.maxSendRate,
+    });
   }
   return configured > 0 ? Math.min(configured, answered.max24HourSend) : answered.max24HourSend;
 }

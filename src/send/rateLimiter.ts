@@ -122,7 +122,9 @@ export class SendRateLimiter {
   /** Waits for a token; refuses when the last 24 hours' quota is used up. */
   async acquire(stop?: () => boolean): Promise<Permit> {
     for (;;) {
-      const [wait, at] = (await this.scripts.takeSendToken(`${this.prefix}:send:rate`, this.quotaKey, this.refillPerSecond, this.capacity, this.quota)).map(Number) as [number, number];
+      const [wait, at] = (await this.scripts.takeSendToken(`${this.prefix}:send:rate`, this.quotaKey, this.refillPerSecond, this.capacity, this.quota)).map(
+        Number,
+      ) as [number, number];
       if (wait === 0) return { ok: true, minute: at };
       if (wait < 0) return { ok: false, reason: 'quota', resumeAt: at };
       if (stop?.()) return { ok: false, reason: 'stopped' };

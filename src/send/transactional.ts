@@ -31,7 +31,10 @@ function topicNames(config: Config, ids: string[]): string[] {
  * `send.atReadersHour` is on), else as each edition goes out, soon after the cut-off in the
  * operator's zone; weekly on the day that gives, on the reader's calendar.
  */
-function deliveryOf(config: Config, reader: { frequency: 'daily' | 'weekly'; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }): DeliveryTime {
+function deliveryOf(
+  config: Config,
+  reader: { frequency: 'daily' | 'weekly'; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean },
+): DeliveryTime {
   const readersHour = config.send.atReadersHour && reader.deliveryTimeChosen;
   const hour = readersHour ? reader.deliveryHour : config.edition.cutoffHour;
   const timezone = readersHour ? reader.timezone : config.edition.timezone;
@@ -81,20 +84,37 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         confirmUrl: `${env.publicUrl}/confirm?token=${token}`,
         topics: topicNames(config, request.topics),
         // confirming takes the form's time zone as the reader's choice (SubscriberQueries.confirm)
-        delivery: deliveryOf(config, { frequency: request.frequency, timezone: request.timezone, deliveryHour: request.deliveryHour ?? subscriber.deliveryHour, deliveryTimeChosen: true }),
+        delivery: deliveryOf(config, {
+          frequency: request.frequency,
+          timezone: request.timezone,
+          deliveryHour: request.deliveryHour ?? subscriber.deliveryHour,
+          deliveryTimeChosen: true,
+        }),
         expires: { at: new Date(requestedAt.getTime() + CONFIRM_TOKEN_TTL_MS).toISOString(), timezone: request.timezone },
       };
     } else {
       if (subscriber.status !== 'confirmed') return { sent: false, reason: `the subscriber is ${subscriber.status}` };
       const own = subscriberLinks(env.publicUrl, secretKey, subscriber.id, domain);
       list = { ...listOf(config, domain), unsubscribeUrl: own.unsubscribe, unsubscribeMailto: own.unsubscribeMailto };
-      const common = { preferencesUrl: own.preferences, unsubscribeUrl: own.unsubscribe, topics: topicNames(config, subscriber.topics), delivery: deliveryOf(config, subscriber) };
+      const common = {
+        preferencesUrl: own.preferences,
+        unsubscribeUrl: own.unsubscribe,
+        topics: topicNames(config, subscriber.topics),
+        delivery: deliveryOf(config, subscriber),
+      };
       if (job.kind === 'welcome') {
         const latest = await store.editions.latestSentDate('daily');
-        const latestEdition = latest ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(new Date(), config.edition) } : undefined;
+        const latestEdition = latest
+          ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(new Date(), config.edition) }
+          : undefined;
         message = { kind: 'welcome', ...common, latestEdition };
       } else {
-        message = { kind: 'preferences-changed', ...common, sectionOrder: subscriber.sectionOrder.map((id) => topicNameOf(config, id)), pausedUntil: subscriber.pausedUntil };
+        message = {
+          kind: 'preferences-changed',
+          ...common,
+          sectionOrder: subscriber.sectionOrder.map((id) => topicNameOf(config, id)),
+          pausedUntil: subscriber.pausedUntil,
+        };
       }
     }
   }

@@ -100,7 +100,10 @@ type EditionRef = { id: string; kind: 'daily' | 'weekly'; fanoutCursor: number; 
  * An edition's deliveries by status, and its readers the fan-out has not reached yet: while it
  * renders, only the readers reached so far have a delivery, and the total must still be every reader.
  */
-export async function editionDeliveries(app: Pick<App, 'store'>, e: EditionRef): Promise<Record<DeliveryStatus, number> & { notReached: number; total: number; open: number }> {
+export async function editionDeliveries(
+  app: Pick<App, 'store'>,
+  e: EditionRef,
+): Promise<Record<DeliveryStatus, number> & { notReached: number; total: number; open: number }> {
   const counts = await app.store.deliveries.countByStatus(e.id);
   // a cancelled edition reaches nobody new: the readers past the cursor get nothing
   const notReached = e.fanoutDone || e.cancelledAt ? 0 : await app.store.subscribers.countReadersAfter(e.kind, e.fanoutCursor);
@@ -120,7 +123,11 @@ async function sendRate(app: App, editionId: string, now: Date): Promise<{ rateP
   return { ratePerSecond: recent.count / windowSeconds, windowSeconds };
 }
 
-async function editionProgress(app: App, e: EditionRef & { date: string; status: string; paused?: { reason: string }; renderError?: string }, now: Date): Promise<EditionProgress> {
+async function editionProgress(
+  app: App,
+  e: EditionRef & { date: string; status: string; paused?: { reason: string }; renderError?: string },
+  now: Date,
+): Promise<EditionProgress> {
   const counts = await editionDeliveries(app, e);
   // a skipped delivery whose address is suppressed counts as suppressed, the rest as skipped
   const suppressed = Math.min(await app.store.deliveries.countSuppressed(e.id), counts.skipped);
@@ -203,16 +210,25 @@ function duration(seconds: number): string {
 
 /** The report as a terminal reads it. */
 export function formatStatus(r: StatusReport): string[] {
-  const lines: string[] = [`paperboy status at ${r.at}`, `redis: ${r.redis}; database: ${r.database}`, '', 'queues            waiting  active  delayed  failed  workers'];
+  const lines: string[] = [
+    `paperboy status at ${r.at}`,
+    `redis: ${r.redis}; database: ${r.database}`,
+    '',
+    'queues            waiting  active  delayed  failed  workers',
+  ];
   for (const q of r.queues) {
-    lines.push(`  ${q.queue.padEnd(16)}${String(q.waiting).padStart(7)}${String(q.active).padStart(8)}${String(q.delayed).padStart(9)}${String(q.failed).padStart(8)}${String(q.workers).padStart(9)}`);
+    lines.push(
+      `  ${q.queue.padEnd(16)}${String(q.waiting).padStart(7)}${String(q.active).padStart(8)}${String(q.delayed).padStart(9)}${String(q.failed).padStart(8)}${String(q.workers).padStart(9)}`,
+    );
   }
   lines.push('', 'editions');
   if (r.editions.length === 0) lines.push('  none built yet');
   for (const e of r.editions) {
     const steer = e.state === 'paused' ? `, PAUSED (${e.pausedReason})` : e.state === 'cancelled' ? ', CANCELLED' : '';
     const unreached = e.notReached > 0 ? ` (${e.notReached} not reached by the fan-out yet)` : '';
-    lines.push(`  ${e.id} ${e.status}${steer}: ${e.sent}/${e.total} sent, ${e.pending} pending${unreached}, ${e.failed} failed, ${e.suppressed} suppressed, ${e.skipped} skipped`);
+    lines.push(
+      `  ${e.id} ${e.status}${steer}: ${e.sent}/${e.total} sent, ${e.pending} pending${unreached}, ${e.failed} failed, ${e.suppressed} suppressed, ${e.skipped} skipped`,
+    );
     if (e.pending > e.later) {
       const eta = e.state !== 'running' ? `none while ${e.state}` : e.etaSeconds === null ? 'unknown' : duration(e.etaSeconds);
       const rate = e.rateWindowSeconds > 0 ? `rate ${e.ratePerSecond}/s over the last ${e.rateWindowSeconds} s` : 'nothing sent in the last minute';
@@ -226,10 +242,14 @@ export function formatStatus(r: StatusReport): string[] {
   if (r.sources.length === 0) lines.push('  none configured');
   for (const s of r.sources) {
     const health = s.lastError && (!s.lastSuccessAt || (s.lastErrorAt ?? '') > s.lastSuccessAt) ? 'FAILING' : s.lastSuccessAt ? 'ok' : 'never read';
-    lines.push(`  ${s.name} (${s.kind}${s.enabled ? '' : ', disabled'}): ${health}; last success ${s.lastSuccessAt ?? 'never'}${s.lastItems !== null ? ` (${s.lastItems} items)` : ''}; ${s.papersTotal} papers so far`);
+    lines.push(
+      `  ${s.name} (${s.kind}${s.enabled ? '' : ', disabled'}): ${health}; last success ${s.lastSuccessAt ?? 'never'}${s.lastItems !== null ? ` (${s.lastItems} items)` : ''}; ${s.papersTotal} papers so far`,
+    );
     if (s.lastError) lines.push(`    last error (${s.lastErrorAt}): ${s.lastError}`);
   }
-  const reasons = Object.entries(r.suppressions.byReason).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  const reasons = Object.entries(r.suppressions.byReason)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`);
   lines.push('', `suppression list: ${r.suppressions.total} address(es)${reasons.length ? ` (${reasons.join(', ')})` : ''}`);
   return lines;
 }

@@ -47,13 +47,20 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     const [daily, weekly] = await Promise.all([app.store.editions.list('daily', 90), app.store.editions.list('weekly', 20)]);
     const entries = [...daily, ...weekly]
       .sort((a, b) => (a.date === b.date ? (a.kind === 'weekly' ? 1 : -1) : a.date < b.date ? 1 : -1))
-      .map((e) => ({ date: e.date, kind: e.kind, href: `/editions/${e.date}${e.kind === 'weekly' ? '?kind=weekly' : ''}`, papers: Object.keys(e.content.papers).length, top: e.content.top.slice(0, 3).map((id) => e.content.papers[id]!.title) }));
+      .map((e) => ({
+        date: e.date,
+        kind: e.kind,
+        href: `/editions/${e.date}${e.kind === 'weekly' ? '?kind=weekly' : ''}`,
+        papers: Object.keys(e.content.papers).length,
+        top: e.content.top.slice(0, 3).map((id) => e.content.papers[id]!.title),
+      }));
     return sendPage(reply, 200, archivePage(listName, entries), 'public, max-age=300');
   });
 
   server.get<{ Params: { date: string }; Querystring: { kind?: string } }>('/editions/:date', async (req, reply) => {
     const kind = req.query.kind === 'weekly' ? 'weekly' : 'daily';
-    if (!isDate(req.params.date)) return sendPage(reply, 404, messagePage('No such edition', 'Editions are named by their date, e.g. /editions/2026-11-26.', 'error', listName));
+    if (!isDate(req.params.date))
+      return sendPage(reply, 404, messagePage('No such edition', 'Editions are named by their date, e.g. /editions/2026-11-26.', 'error', listName));
     const edition = await app.store.editions.get(editionId(kind, req.params.date));
     if (!edition) return sendPage(reply, 404, messagePage('No such edition', `There is no ${kind} edition of ${req.params.date}.`, 'error', listName));
     const body = editionPage(edition.content, { ...viewOptionsOf(app.config, app.env), ...(await app.store.editions.neighbours(kind, req.params.date)) });
@@ -70,7 +77,14 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     const to = q.to || undefined;
     const topic = q.topic || undefined;
     const page = q.page === undefined ? ({ ok: true, value: 1 } as const) : wholeNumber('the page', q.page, 1, MAX_PAGE);
-    const problem = (from && !isDate(from)) || (to && !isDate(to)) ? 'Dates are days, YYYY-MM-DD.' : topic && !web.topicIds().includes(topic) ? `There is no topic "${topic}".` : !page.ok ? `Not searched: ${page.problem}.` : undefined;
+    const problem =
+      (from && !isDate(from)) || (to && !isDate(to))
+        ? 'Dates are days, YYYY-MM-DD.'
+        : topic && !web.topicIds().includes(topic)
+          ? `There is no topic "${topic}".`
+          : !page.ok
+            ? `Not searched: ${page.problem}.`
+            : undefined;
     if (problem || !page.ok) return sendPage(reply, 400, searchPage({ ...view, query: q.q, from, to, error: problem }));
     const result = await app.store.papers.search(app.store.dialect, { query: q.q, from, to, topic, limit: PAGE_SIZE, offset: (page.value - 1) * PAGE_SIZE });
     const params = new URLSearchParams();
@@ -102,7 +116,8 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     );
   });
 
-  const sendFeed = (reply: import('fastify').FastifyReply, xml: string) => reply.code(200).header('content-type', 'application/rss+xml; charset=utf-8').header('cache-control', 'public, max-age=600').send(xml);
+  const sendFeed = (reply: import('fastify').FastifyReply, xml: string) =>
+    reply.code(200).header('content-type', 'application/rss+xml; charset=utf-8').header('cache-control', 'public, max-age=600').send(xml);
 
   server.get('/feed.xml', async (_req, reply) => {
     const editions = await app.store.editions.list('daily', FEED_EDITIONS);
@@ -118,12 +133,20 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
         pubDate: new Date(e.frozenAt),
       };
     });
-    return sendFeed(reply, renderRss({ title: listName, link: `${base}/`, selfUrl: `${base}/feed.xml`, description: `${listName}: the day's trending research papers`, items }));
+    return sendFeed(
+      reply,
+      renderRss({ title: listName, link: `${base}/`, selfUrl: `${base}/feed.xml`, description: `${listName}: the day's trending research papers`, items }),
+    );
   });
 
   server.get<{ Params: { id: string } }>('/topics/:id/feed.xml', async (req, reply) => {
     const topic = req.params.id;
-    if (!web.topicIds().includes(topic)) return sendPage(reply, 404, messagePage('No such topic', `There is no topic "${topic}". The topics are: ${web.topicIds().join(', ')}.`, 'error', listName));
+    if (!web.topicIds().includes(topic))
+      return sendPage(
+        reply,
+        404,
+        messagePage('No such topic', `There is no topic "${topic}". The topics are: ${web.topicIds().join(', ')}.`, 'error', listName),
+      );
     const name = web.classifier.topicName(topic);
     const editions = await app.store.editions.list('daily', FEED_EDITIONS);
     const items: FeedItem[] = editions.flatMap((e) =>
@@ -147,6 +170,15 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     );
     const seen = new Set<string>();
     const unique = items.filter((i) => !seen.has(i.guid) && seen.add(i.guid));
-    return sendFeed(reply, renderRss({ title: `${listName}: ${name}`, link: `${base}/`, selfUrl: `${base}/topics/${topic}/feed.xml`, description: `${name} papers from ${listName}`, items: unique }));
+    return sendFeed(
+      reply,
+      renderRss({
+        title: `${listName}: ${name}`,
+        link: `${base}/`,
+        selfUrl: `${base}/topics/${topic}/feed.xml`,
+        description: `${name} papers from ${listName}`,
+        items: unique,
+      }),
+    );
   });
 }

@@ -45,7 +45,16 @@ export class WebContext {
   }
 
   badLink(reply: FastifyReply): FastifyReply {
-    return sendPage(reply, 400, messagePage('This link is not valid', 'The link is incomplete or was changed. Use the link from your most recent email; nothing was changed.', 'error', this.listName));
+    return sendPage(
+      reply,
+      400,
+      messagePage(
+        'This link is not valid',
+        'The link is incomplete or was changed. Use the link from your most recent email; nothing was changed.',
+        'error',
+        this.listName,
+      ),
+    );
   }
 
   /** Runs `task` after the answer has gone out; failures are logged, never shown. */

@@ -37,11 +37,33 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
     const subscriber = await app.store.subscribers.getById(id);
     if (!subscriber) return { refused: web.badLink(reply) };
     if (subscriber.status !== 'confirmed') {
-      return { refused: sendPage(reply, 409, messagePage('You are not subscribed', `This address gets no ${listName}, so there is no "For you" to shape; nothing was recorded. To subscribe again, use the form on the home page.`, 'error', listName)) };
+      return {
+        refused: sendPage(
+          reply,
+          409,
+          messagePage(
+            'You are not subscribed',
+            `This address gets no ${listName}, so there is no "For you" to shape; nothing was recorded. To subscribe again, use the form on the home page.`,
+            'error',
+            listName,
+          ),
+        ),
+      };
     }
     const stored = await app.store.papers.get(query.data.paper);
     if (!stored) {
-      return { refused: sendPage(reply, 404, messagePage('Paper not found', 'This link names a paper we do not know (the link was cut, or changed). Nothing was recorded; use the links of your most recent email.', 'error', listName)) };
+      return {
+        refused: sendPage(
+          reply,
+          404,
+          messagePage(
+            'Paper not found',
+            'This link names a paper we do not know (the link was cut, or changed). Nothing was recorded; use the links of your most recent email.',
+            'error',
+            listName,
+          ),
+        ),
+      };
     }
     const authors = stored.authors.length > 3 ? `${stored.authors.slice(0, 3).join(', ')} et al.` : stored.authors.join(', ');
     const paper = { id: stored.id, title: stored.title, authors, href: stored.links.abstract ?? stored.links.hf };
@@ -54,7 +76,11 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
     if ('refused' in resolved) return resolved.refused;
     const found = resolved.link;
     const current = await app.store.forYou.voteOn(found.subscriber.id, found.paper.id);
-    return sendPage(reply, 200, feedbackPage({ listName, paper: found.paper, vote: found.vote, current, action: found.action, halfLifeDays: app.config.forYou.halfLifeDays }));
+    return sendPage(
+      reply,
+      200,
+      feedbackPage({ listName, paper: found.paper, vote: found.vote, current, action: found.action, halfLifeDays: app.config.forYou.halfLifeDays }),
+    );
   });
 
   // a token holder can only shape their own profile, but each vote rebuilds it: bounded per client
@@ -65,7 +91,12 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
     // the page's button sends the vote in the form; a link's own vote is in its query
     const body = (req.body ?? {}) as Record<string, unknown>;
     const vote = voteField.safeParse(body.vote ?? found.vote);
-    if (!vote.success) return sendPage(reply, 400, messagePage('Nothing recorded', 'Say "more like this" or "less like this" with the buttons of the page; nothing was recorded.', 'error', listName));
+    if (!vote.success)
+      return sendPage(
+        reply,
+        400,
+        messagePage('Nothing recorded', 'Say "more like this" or "less like this" with the buttons of the page; nothing was recorded.', 'error', listName),
+      );
     const outcome = await recordVote(app.store, app.config, found.subscriber.id, found.paper.id, vote.data, undefined, new Date());
     // the paper stays out of the log: what a reader likes is kept in the database only
     app.log.debug('for you vote', { subscriber: found.subscriber.id, outcome });
@@ -78,7 +109,12 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
  * `author_id`. A field the form did not send keeps what is stored (an older page, a script);
  * a bad one is refused by name, before anything is saved.
  */
-export function forYouFieldsOf(body: Record<string, unknown>, maxSeeds: number): { ok: true; change: SettingsChange; typed: { seedPapers?: string; authorId?: string } } | { ok: false; error: string; typed: { seedPapers?: string; authorId?: string } } {
+export function forYouFieldsOf(
+  body: Record<string, unknown>,
+  maxSeeds: number,
+):
+  | { ok: true; change: SettingsChange; typed: { seedPapers?: string; authorId?: string } }
+  | { ok: false; error: string; typed: { seedPapers?: string; authorId?: string } } {
   const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.filter((x) => typeof x === 'string').join('\n') : undefined);
   const typed = { seedPapers: text(body.seed_papers)?.slice(0, 4000), authorId: text(body.author_id)?.slice(0, 200) };
   const change: SettingsChange = {};
@@ -107,7 +143,12 @@ export async function saveForYouFields(web: WebContext, subscriberId: number, ch
 }
 
 /** The preferences page's For you part for a reader (undefined when the operator turned For you off). */
-export async function forYouPreferences(web: WebContext, subscriberId: number, form: { resetAction: string; formToken: string }, typed?: { seedPapers?: string; authorId?: string }): Promise<ForYouPreferences | undefined> {
+export async function forYouPreferences(
+  web: WebContext,
+  subscriberId: number,
+  form: { resetAction: string; formToken: string },
+  typed?: { seedPapers?: string; authorId?: string },
+): Promise<ForYouPreferences | undefined> {
   const { app } = web;
   if (!app.config.forYou.enabled) return undefined;
   const s = await readerSettings(app.store, subscriberId);

@@ -53,12 +53,26 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
     ]);
     const checks = { database, redis: redisCheck };
     const ready = database === 'ok' && redisCheck === 'ok';
-    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send({ status: ready ? 'ready' : 'not ready', checks });
+    return reply
+      .code(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
   const registry = new Registry();
-  const http = new Counter({ name: 'paperboy_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
-  const httpSeconds = new Histogram({ name: 'paperboy_http_request_duration_seconds', help: 'HTTP request duration by route', labelNames: ['route'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
+  const http = new Counter({
+    name: 'paperboy_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const httpSeconds = new Histogram({
+    name: 'paperboy_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
   server.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? '(unmatched)';
     http.inc({ method: req.method, route, status: String(reply.statusCode) });
@@ -75,7 +89,9 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
       this.reset();
       await Promise.all(
         queueNames.map(async (q) => {
-          const counts = await withTimeout('Redis', CHECK_TIMEOUT_MS, () => app.queues.get(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'));
+          const counts = await withTimeout('Redis', CHECK_TIMEOUT_MS, () =>
+            app.queues.get(q).getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'),
+          );
           for (const [state, n] of Object.entries(counts)) this.set({ queue: q, state }, n);
         }),
       );
@@ -144,7 +160,12 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
   });
   const sources = await (async () => {
     const papers = new Gauge({ name: 'paperboy_source_papers', help: 'Papers stored from each source so far', labelNames: ['source'], registers: [registry] });
-    const lastSuccess = new Gauge({ name: 'paperboy_source_last_success_timestamp_seconds', help: 'When each source was last read successfully', labelNames: ['source'], registers: [registry] });
+    const lastSuccess = new Gauge({
+      name: 'paperboy_source_last_success_timestamp_seconds',
+      help: 'When each source was last read successfully',
+      labelNames: ['source'],
+      registers: [registry],
+    });
     return new Gauge({
       name: 'paperboy_source_failing',
       help: '1 when the last fetch of a source failed',
@@ -184,7 +205,12 @@ export async function registerOperatorRoutes(server: FastifyInstance, web: WebCo
       admin.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
         const token = presentedToken(req);
         if (token === undefined || !sameSecret(token, adminToken)) {
-          return reply.code(401).header('www-authenticate', 'Basic realm="paperboy admin", charset="UTF-8"').header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('The queue dashboard needs ADMIN_TOKEN: give it as the password (any user name), or as "Authorization: Bearer TOKEN".');
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Basic realm="paperboy admin", charset="UTF-8"')
+            .header('cache-control', 'no-store')
+            .type('text/plain; charset=utf-8')
+            .send('The queue dashboard needs ADMIN_TOKEN: give it as the password (any user name), or as "Authorization: Bearer TOKEN".');
         }
       });
       await admin.register(serverAdapter.registerPlugin());

@@ -131,10 +131,18 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<P
     else app.log.debug('request refused', { method: req.method, url, status, reason: err.message });
     return sendPage(reply, status, messagePage(status >= 500 ? 'Something went wrong' : 'Bad request', errorText(err, status), 'error', web.listName));
   });
-  server.setNotFoundHandler((_req, reply) => sendPage(reply, 404, messagePage('Page not found', 'There is no page at this address. The home page lists the latest edition and the archive.', 'error', web.listName)));
+  server.setNotFoundHandler((_req, reply) =>
+    sendPage(
+      reply,
+      404,
+      messagePage('Page not found', 'There is no page at this address. The home page lists the latest edition and the archive.', 'error', web.listName),
+    ),
+  );
 
   server.get('/assets/site.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SITE_CSS));
-  server.get('/assets/timezone.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(TIMEZONE_SCRIPT));
+  server.get('/assets/timezone.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(TIMEZONE_SCRIPT),
+  );
 
   registerSubscriptionRoutes(server, web, { rateLimit: opts.subscribeRateLimit ?? { max: 10, timeWindowMs: 60_000 } });
   registerForYouRoutes(server, web);

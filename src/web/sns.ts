@@ -48,16 +48,20 @@ export function parseSnsMessage(body: string): SnsMessage {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SnsError('the body is not an SNS message (a JSON object)');
   const m = value as Record<string, unknown>;
-  if (typeof m.Type !== 'string' || !TYPES.has(m.Type)) throw new SnsError(`Type ${JSON.stringify(m.Type ?? null)} is not an SNS message type (Notification, SubscriptionConfirmation, UnsubscribeConfirmation)`);
+  if (typeof m.Type !== 'string' || !TYPES.has(m.Type))
+    throw new SnsError(`Type ${JSON.stringify(m.Type ?? null)} is not an SNS message type (Notification, SubscriptionConfirmation, UnsubscribeConfirmation)`);
   const missing = REQUIRED.filter((k) => typeof m[k] !== 'string' || m[k] === '');
   if (missing.length > 0) {
     const unsigned = missing.some((k) => k === 'Signature' || k === 'SigningCertURL' || k === 'SignatureVersion');
-    throw new SnsError(`the message has no ${missing.join(', ')}${unsigned ? ': unsigned messages are refused (turn off "raw message delivery" on the subscription)' : ''}`);
+    throw new SnsError(
+      `the message has no ${missing.join(', ')}${unsigned ? ': unsigned messages are refused (turn off "raw message delivery" on the subscription)' : ''}`,
+    );
   }
   for (const k of ['Subject', 'SubscribeURL', 'Token', 'UnsubscribeURL'] as const) {
     if (m[k] !== undefined && m[k] !== null && typeof m[k] !== 'string') throw new SnsError(`${k} is not a string`);
   }
-  if (m.Type !== 'Notification' && (typeof m.SubscribeURL !== 'string' || typeof m.Token !== 'string')) throw new SnsError(`a ${m.Type} has no SubscribeURL or Token`);
+  if (m.Type !== 'Notification' && (typeof m.SubscribeURL !== 'string' || typeof m.Token !== 'string'))
+    throw new SnsError(`a ${m.Type} has no SubscribeURL or Token`);
   return m as unknown as SnsMessage;
 }
 
@@ -145,7 +149,8 @@ export class SnsVerifier {
     if (Number.isNaN(sent)) throw new SnsError(`Timestamp ${JSON.stringify(m.Timestamp)} is not a date`);
     const now = this.now();
     const age = now.getTime() - sent;
-    if (age > this.maxAgeMs) throw new SnsError(`the message is from ${m.Timestamp}, more than ${Math.round(this.maxAgeMs / 60_000)} minutes ago: refused as a possible replay`);
+    if (age > this.maxAgeMs)
+      throw new SnsError(`the message is from ${m.Timestamp}, more than ${Math.round(this.maxAgeMs / 60_000)} minutes ago: refused as a possible replay`);
     if (age < -CLOCK_SKEW_MS) throw new SnsError(`the message is from ${m.Timestamp}, in the future: check this machine's clock`);
     const certificate = await this.certificate(m.SigningCertURL);
     if (Date.parse(certificate.validTo) < now.getTime() || Date.parse(certificate.validFrom) > now.getTime()) {

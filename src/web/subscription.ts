@@ -12,16 +12,35 @@ import { isDate } from '../domain/time.ts';
 import type { EditionContent } from '../domain/edition.ts';
 import type { Subscriber } from '../db/index.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
-import { checkInboxPage, confirmedPage, confirmPage, homePage, preferencesPage, unsubscribedPage, unsubscribePage, type PreferencesView, type TopicChoice } from '../../templates/pages/subscription.ts';
+import {
+  checkInboxPage,
+  confirmedPage,
+  confirmPage,
+  homePage,
+  preferencesPage,
+  unsubscribedPage,
+  unsubscribePage,
+  type PreferencesView,
+  type TopicChoice,
+} from '../../templates/pages/subscription.ts';
 import { sendPage, type WebContext } from './context.ts';
 import { forYouFieldsOf, forYouPreferences, saveForYouFields } from './forYou.ts';
 
-const many = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+const many = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 const one = z.string().max(100).optional();
 
 const subscribeBody = z.object({ email: z.string().max(320), topics: many, frequency: one, timezone: one });
 // the hour is read by wholeNumber: digits only, so "" is not midnight and "0x3" not three
-const preferencesBody = z.object({ topics: many, frequency: z.enum(['daily', 'weekly']), hour: z.unknown().optional(), timezone: z.string().max(100), paused_until: one });
+const preferencesBody = z.object({
+  topics: many,
+  frequency: z.enum(['daily', 'weekly']),
+  hour: z.unknown().optional(),
+  timezone: z.string().max(100),
+  paused_until: one,
+});
 
 /**
  * The "Sections first" selects: topic ids in the reader's order, the empty choice ("by the
@@ -34,7 +53,11 @@ export function sectionsFirstField(known: readonly string[]) {
     .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).map((t) => t.trim()).filter(Boolean))])
     .superRefine((ids, ctx) => {
       const unknown = ids.filter((t) => !known.includes(t));
-      if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `${unknown.map((t) => `"${t}"`).join(', ')} ${unknown.length === 1 ? 'is not a topic' : 'are not topics'}: choose the sections first from the list.` });
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `${unknown.map((t) => `"${t}"`).join(', ')} ${unknown.length === 1 ? 'is not a topic' : 'are not topics'}: choose the sections first from the list.`,
+        });
     });
 }
 
@@ -69,13 +92,26 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const papers = latest
       ? (latest.content.top.length > 0 ? latest.content.top : latest.content.sections.flatMap((s) => s.paperIds).slice(0, 5)).map((id) => {
           const p = latest.content.papers[id]!;
-          return { id, title: p.title, href: p.links.abstract ?? p.links.hf ?? `/editions/${latest.date}`, authors: p.authors.length > 3 ? `${p.authors.slice(0, 3).join(', ')} et al.` : p.authors.join(', '), topic: web.classifier.topicName(p.primaryTopic) };
+          return {
+            id,
+            title: p.title,
+            href: p.links.abstract ?? p.links.hf ?? `/editions/${latest.date}`,
+            authors: p.authors.length > 3 ? `${p.authors.slice(0, 3).join(', ')} et al.` : p.authors.join(', '),
+            topic: web.classifier.topicName(p.primaryTopic),
+          };
         })
       : [];
     return sendPage(
       reply,
       status,
-      homePage({ listName, topics: topicChoices([]), zones: web.zones, defaultZone: app.config.edition.timezone, latest: latest ? { date: latest.date, papers } : undefined, ...form }),
+      homePage({
+        listName,
+        topics: topicChoices([]),
+        zones: web.zones,
+        defaultZone: app.config.edition.timezone,
+        latest: latest ? { date: latest.date, papers } : undefined,
+        ...form,
+      }),
       status === 200 && !form.email ? 'public, max-age=60' : 'no-store',
     );
   };
@@ -109,7 +145,16 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const check = verifyConfirmToken(app.secretKey, token, new Date());
     if (!check.ok) {
       return check.reason === 'expired'
-        ? sendPage(reply, 410, messagePage('This link has expired', 'Confirmation links work for 7 days. Subscribe again on the home page to get a new one; nothing was changed.', 'error', listName))
+        ? sendPage(
+            reply,
+            410,
+            messagePage(
+              'This link has expired',
+              'Confirmation links work for 7 days. Subscribe again on the home page to get a new one; nothing was changed.',
+              'error',
+              listName,
+            ),
+          )
         : web.badLink(reply);
     }
     return { subscriberId: check.subscriberId, nonce: check.nonce, token: token! };
@@ -119,16 +164,28 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     sendPage(
       reply,
       410,
-      messagePage('This link was already used', 'This confirmation link has been used, or a newer confirmation email replaced it. Nothing was changed. To change your subscription, use the preferences link in any email from us.', 'error', listName),
+      messagePage(
+        'This link was already used',
+        'This confirmation link has been used, or a newer confirmation email replaced it. Nothing was changed. To change your subscription, use the preferences link in any email from us.',
+        'error',
+        listName,
+      ),
     );
 
   // A GET (and a HEAD) only shows the button: mail scanners open links, and must not use up the one-time link
   server.get('/confirm', async (req, reply) => {
     const request = await confirmRequest(req, reply);
     if (!('nonce' in request)) return request;
-    const [subscriber, pending] = await Promise.all([app.store.subscribers.getById(request.subscriberId), app.store.subscribers.pendingRequest(request.subscriberId)]);
+    const [subscriber, pending] = await Promise.all([
+      app.store.subscribers.getById(request.subscriberId),
+      app.store.subscribers.pendingRequest(request.subscriberId),
+    ]);
     if (!subscriber || subscriber.status === 'suppressed' || pending?.nonce !== request.nonce) return alreadyUsed(reply);
-    return sendPage(reply, 200, confirmPage(listName, subscriber.email, `/confirm?token=${encodeURIComponent(request.token)}`, subscriber.status === 'confirmed'));
+    return sendPage(
+      reply,
+      200,
+      confirmPage(listName, subscriber.email, `/confirm?token=${encodeURIComponent(request.token)}`, subscriber.status === 'confirmed'),
+    );
   });
 
   server.post('/confirm', async (req, reply) => {
@@ -137,7 +194,11 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const done = await app.store.subscribers.confirm(request.subscriberId, request.nonce, new Date().toISOString());
     if (!done) return alreadyUsed(reply);
     await app.queues.addMail({ kind: done.wasConfirmed ? 'preferences-changed' : 'welcome', subscriberId: done.subscriber.id });
-    return sendPage(reply, 200, confirmedPage(listName, `/preferences?token=${signToken(app.secretKey, done.subscriber.id, 'preferences')}`, done.wasConfirmed));
+    return sendPage(
+      reply,
+      200,
+      confirmedPage(listName, `/preferences?token=${signToken(app.secretKey, done.subscriber.id, 'preferences')}`, done.wasConfirmed),
+    );
   });
 
   const subscriberFor = async (req: FastifyRequest, purpose: 'preferences' | 'unsubscribe'): Promise<{ token: string; subscriber: Subscriber } | undefined> => {
@@ -148,9 +209,24 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   };
 
   const notSubscribed = (reply: FastifyReply, status: number) =>
-    sendPage(reply, status, messagePage('You are not subscribed', `This address gets no ${listName}, so there is nothing to change. To subscribe again, use the form on the home page: we will send a confirmation email first.`, 'error', listName));
+    sendPage(
+      reply,
+      status,
+      messagePage(
+        'You are not subscribed',
+        `This address gets no ${listName}, so there is nothing to change. To subscribe again, use the form on the home page: we will send a confirmation email first.`,
+        'error',
+        listName,
+      ),
+    );
 
-  const showPreferences = async (reply: FastifyReply, status: number, token: string, s: Subscriber, extra: { saved?: PreferencesView['saved']; error?: string; typed?: { seedPapers?: string; authorId?: string } } = {}) => {
+  const showPreferences = async (
+    reply: FastifyReply,
+    status: number,
+    token: string,
+    s: Subscriber,
+    extra: { saved?: PreferencesView['saved']; error?: string; typed?: { seedPapers?: string; authorId?: string } } = {},
+  ) => {
     const formToken = signFormToken(app.secretKey, token);
     return sendPage(
       reply,
@@ -187,12 +263,30 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
    * The checks every POST of the preferences page passes (the save and the For you reset): a
    * form, from our page (its signed form token), with the reader's link token; else the refusal sent.
    */
-  const preferencesPost = async (req: FastifyRequest, reply: FastifyReply): Promise<{ token: string; subscriber: Subscriber; fields: Record<string, unknown> } | { refused: FastifyReply }> => {
+  const preferencesPost = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ token: string; subscriber: Subscriber; fields: Record<string, unknown> } | { refused: FastifyReply }> => {
     if (!FORM_TYPES.test(req.headers['content-type'] ?? '')) {
-      return { refused: sendPage(reply, 415, messagePage('Not saved', 'Preferences are saved from the form of the preferences page; nothing was changed.', 'error', listName)) };
+      return {
+        refused: sendPage(
+          reply,
+          415,
+          messagePage('Not saved', 'Preferences are saved from the form of the preferences page; nothing was changed.', 'error', listName),
+        ),
+      };
     }
     const notFromOurPage = () => ({
-      refused: sendPage(reply, 403, messagePage('Not saved', 'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.', 'error', listName)),
+      refused: sendPage(
+        reply,
+        403,
+        messagePage(
+          'Not saved',
+          'This change did not come from our preferences page, so it was refused; nothing was changed. Open the preferences link from your email and save there.',
+          'error',
+          listName,
+        ),
+      ),
     });
     if (fromOtherSite(req, app.env.publicUrl)) return notFromOurPage();
     const found = await subscriberFor(req, 'preferences');
@@ -208,14 +302,16 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const found = await preferencesPost(req, reply);
     if ('refused' in found) return found.refused;
     const { token, subscriber, fields } = found;
-    const refuse = (problem: string, typed?: { seedPapers?: string; authorId?: string }) => showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}`, typed });
+    const refuse = (problem: string, typed?: { seedPapers?: string; authorId?: string }) =>
+      showPreferences(reply, 400, token, subscriber, { error: `Not saved: ${problem}`, typed });
     const body = preferencesBody.safeParse(fields);
     if (!body.success) return refuse('choose how often, an hour and a time zone.');
     const hour = wholeNumber('the hour', body.data.hour, 0, 23);
     if (!hour.ok) return refuse(`${hour.problem}.`);
     const timezone = web.zoneOf(body.data.timezone);
     if (!timezone) return refuse(`"${body.data.timezone}" is not a time zone: choose one from the list.`);
-    if (body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today())) return refuse('the pause must end on a day from today on (YYYY-MM-DD), or be left empty.');
+    if (body.data.paused_until && (!isDate(body.data.paused_until) || body.data.paused_until < today()))
+      return refuse('the pause must end on a day from today on (YYYY-MM-DD), or be left empty.');
     const known = web.topicIds();
     // a form without the selects (an older page, a script) keeps the order the reader has
     const rawOrder = fields.sections_first;
@@ -237,7 +333,9 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     );
     if (changed) await app.queues.addMail({ kind: 'preferences-changed', subscriberId: subscriber.id });
     const forYouChanged = forYou?.ok ? await saveForYouFields(web, subscriber.id, forYou.change) : false;
-    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, { saved: changed ? 'changed' : forYouChanged ? 'for-you' : 'unchanged' });
+    return showPreferences(reply, 200, token, (await app.store.subscribers.getById(subscriber.id))!, {
+      saved: changed ? 'changed' : forYouChanged ? 'for-you' : 'unchanged',
+    });
   });
 
   // "Reset my For you": a form of its own on the preferences page, under the same checks
@@ -251,7 +349,16 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
 
   server.get('/unsubscribe', async (req, reply) => {
     if ((req.query as Record<string, unknown>).token === undefined) {
-      return sendPage(reply, 200, messagePage('Unsubscribe', `To unsubscribe, use the unsubscribe link at the bottom of any ${listName} email: it stops your subscription at once, without asking for your address.`, 'ok', listName));
+      return sendPage(
+        reply,
+        200,
+        messagePage(
+          'Unsubscribe',
+          `To unsubscribe, use the unsubscribe link at the bottom of any ${listName} email: it stops your subscription at once, without asking for your address.`,
+          'ok',
+          listName,
+        ),
+      );
     }
     const found = await subscriberFor(req, 'unsubscribe');
     if (!found) return web.badLink(reply);
@@ -263,7 +370,10 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     const found = await subscriberFor(req, 'unsubscribe');
     if (!found) return web.badLink(reply);
     await app.store.subscribers.unsubscribe(found.subscriber.id, new Date().toISOString());
-    app.log.info('unsubscribed', { subscriber: found.subscriber.id, oneClick: (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click' });
+    app.log.info('unsubscribed', {
+      subscriber: found.subscriber.id,
+      oneClick: (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click',
+    });
     return sendPage(reply, 200, unsubscribedPage(listName));
   });
 }

@@ -10,7 +10,16 @@ import type { DataApp } from '../app.ts';
 import type { Environment } from '../config/load.ts';
 import type { Store } from '../db/index.ts';
 import { applyInboundUnsubscribe, applySesEvent } from '../send/feedback.ts';
-import { httpGet as defaultHttpGet, isSnsUrl, parseSnsMessage, SnsError, SnsVerifier, type CertificateFetcher, type HttpGetter, type SnsMessage } from './sns.ts';
+import {
+  httpGet as defaultHttpGet,
+  isSnsUrl,
+  parseSnsMessage,
+  SnsError,
+  SnsVerifier,
+  type CertificateFetcher,
+  type HttpGetter,
+  type SnsMessage,
+} from './sns.ts';
 
 /** SNS never sends more than 256 KiB; an inbound email bigger than 150 KB arrives without its content. */
 export const SNS_BODY_LIMIT = 256 * 1024;
@@ -43,8 +52,10 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
     try {
       m = parseSnsMessage(typeof req.body === 'string' ? req.body : '');
       const declared = req.headers['x-amz-sns-message-type'];
-      if (declared !== undefined && declared !== m.Type) throw new SnsError(`the x-amz-sns-message-type header says ${String(declared)} but the message is a ${m.Type}`);
-      if (topics.size === 0) throw new SnsError(`SNS_TOPIC_ARNS is not set, so every topic is refused: add ${m.TopicArn} to SNS_TOPIC_ARNS if it is yours`, 403);
+      if (declared !== undefined && declared !== m.Type)
+        throw new SnsError(`the x-amz-sns-message-type header says ${String(declared)} but the message is a ${m.Type}`);
+      if (topics.size === 0)
+        throw new SnsError(`SNS_TOPIC_ARNS is not set, so every topic is refused: add ${m.TopicArn} to SNS_TOPIC_ARNS if it is yours`, 403);
       if (!topics.has(m.TopicArn)) throw new SnsError(`topic ${m.TopicArn} is not in SNS_TOPIC_ARNS`, 403);
       await verifier.verify(m);
     } catch (err) {
@@ -68,7 +79,12 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
         status = 0;
         log.warn('SNS subscription confirmation failed', { route, topic: m.TopicArn, error: err as Error });
       }
-      if (status !== 200) return reply.code(502).send({ error: `confirming the subscription at SNS failed (${status === 0 ? 'no answer' : `HTTP ${status}`}); SNS will send the confirmation again` });
+      if (status !== 200)
+        return reply
+          .code(502)
+          .send({
+            error: `confirming the subscription at SNS failed (${status === 0 ? 'no answer' : `HTTP ${status}`}); SNS will send the confirmation again`,
+          });
       log.info('SNS subscription confirmed', { route, topic: m.TopicArn });
       await app.store.feedback.recordSnsMessage(m.MessageId, m.TopicArn, m.Type, at.toISOString());
       result = { status: 'subscribed', topic: m.TopicArn };

@@ -21,11 +21,13 @@ export async function syncSourceSchedulers(app: App): Promise<void> {
     }
   }
   for (const [id, source] of wanted) {
-    await app.queues.get(ingestQueueOf(source)).upsertJobScheduler(
-      id,
-      { pattern: defaultSchedule(source), tz: app.config.edition.timezone },
-      { name: 'ingest', data: { source: source.name } satisfies IngestJob },
-    );
+    await app.queues
+      .get(ingestQueueOf(source))
+      .upsertJobScheduler(
+        id,
+        { pattern: defaultSchedule(source), tz: app.config.edition.timezone },
+        { name: 'ingest', data: { source: source.name } satisfies IngestJob },
+      );
   }
 }
 

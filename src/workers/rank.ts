@@ -11,11 +11,13 @@ import { makeWorker, type StageHandle } from './worker.ts';
 
 export async function syncFreezeScheduler(app: App): Promise<void> {
   const { cutoffHour, timezone } = app.config.edition;
-  await app.queues.get(QUEUE.editions).upsertJobScheduler(
-    schedulerId.freeze('daily'),
-    { pattern: `0 ${cutoffHour} * * *`, tz: timezone },
-    { name: 'freeze', data: { kind: 'daily' } satisfies FreezeJob },
-  );
+  await app.queues
+    .get(QUEUE.editions)
+    .upsertJobScheduler(
+      schedulerId.freeze('daily'),
+      { pattern: `0 ${cutoffHour} * * *`, tz: timezone },
+      { name: 'freeze', data: { kind: 'daily' } satisfies FreezeJob },
+    );
 }
 
 export function startRankWorkers(app: App): StageHandle {
@@ -29,6 +31,8 @@ export function startRankWorkers(app: App): StageHandle {
     },
     { concurrency: app.config.workers.concurrency.rank },
   );
-  const editions = makeWorker<FreezeJob, unknown>(app, QUEUE.editions, async (job) => (await freezeEditions(app, { kind: job.data.kind, date: job.data.date, queueRender: true })).outcomes.map((o) => o.status));
+  const editions = makeWorker<FreezeJob, unknown>(app, QUEUE.editions, async (job) =>
+    (await freezeEditions(app, { kind: job.data.kind, date: job.data.date, queueRender: true })).outcomes.map((o) => o.status),
+  );
   return { stage: 'rank', close: async () => void (await Promise.all([papers.close(), editions.close()])) };
 }

@@ -20,7 +20,12 @@ export function startSendWorker(app: App): StageHandle {
     (limiter ??= dailyQuota(app, messenger).then((quota) => new SendRateLimiter(app.redis, app.queues.settings.prefix, app.config.send.ratePerSecond, quota)));
   const prepared = new Map();
   // a paused edition defers each of its batches once a second: said once, then summed up
-  const deferrals = new RepeatedEvents(app.log, { everyMs: DEFERRAL_SUMMARY_MS, counted: 'deferrals', summary: 'send batches still deferred', end: 'send batches no longer deferred' });
+  const deferrals = new RepeatedEvents(app.log, {
+    everyMs: DEFERRAL_SUMMARY_MS,
+    counted: 'deferrals',
+    summary: 'send batches still deferred',
+    end: 'send batches no longer deferred',
+  });
   const fragments = new Map();
   /** Jobs this worker lost to another (it logged why): BullMQ's refusals to finish them are expected. */
   const takenOver = new Set<string>();

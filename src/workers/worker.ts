@@ -4,7 +4,12 @@ import type { App } from '../app.ts';
 import { openWorker, type QueueName } from '../queues/index.ts';
 
 /** A BullMQ worker on the app's Redis and prefix, logging failures with their cause. */
-export function makeWorker<D, R>(app: App, queue: QueueName, processor: Processor<D, R>, opts: Partial<WorkerOptions> & { explained?: (err: Error) => boolean } = {}): Worker<D, R> {
+export function makeWorker<D, R>(
+  app: App,
+  queue: QueueName,
+  processor: Processor<D, R>,
+  opts: Partial<WorkerOptions> & { explained?: (err: Error) => boolean } = {},
+): Worker<D, R> {
   const { explained, ...workerOpts } = opts;
   const worker = openWorker<D, R>(app.queues.settings, queue, processor, { concurrency: 1, ...workerOpts });
   worker.on('failed', (job, err) => {

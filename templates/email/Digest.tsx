@@ -9,7 +9,14 @@ import { Papers } from './Paper.tsx';
 import { MjRaw } from './mjml.ts';
 import { PLACEHOLDER, type DigestPaper, type DigestView } from './view.ts';
 
-const h2: CSSProperties = { margin: '8px 0 4px', paddingBottom: '6px', borderBottom: `2px solid ${color.rule}`, fontSize: size.h2, lineHeight: '28px', fontWeight: 700 };
+const h2: CSSProperties = {
+  margin: '8px 0 4px',
+  paddingBottom: '6px',
+  borderBottom: `2px solid ${color.rule}`,
+  fontSize: size.h2,
+  lineHeight: '28px',
+  fontWeight: 700,
+};
 
 export function SectionHeading({ children }: { children: string }) {
   return (

@@ -4,7 +4,23 @@
  * mode), a header line and the footer.
  */
 import type { CSSProperties, ReactNode } from 'react';
-import { MjAll, MjAttributes, Mjml, MjBody, MjBreakpoint, MjColumn, MjDivider, MjHead, MjRaw, MjSection, MjSectionDefaults, MjStyle, MjText, MjTextDefaults, MjTitle } from './mjml.ts';
+import {
+  MjAll,
+  MjAttributes,
+  Mjml,
+  MjBody,
+  MjBreakpoint,
+  MjColumn,
+  MjDivider,
+  MjHead,
+  MjRaw,
+  MjSection,
+  MjSectionDefaults,
+  MjStyle,
+  MjText,
+  MjTextDefaults,
+  MjTitle,
+} from './mjml.ts';
 import { color, font, size, stylesheet } from './theme.ts';
 
 export const muted: CSSProperties = { color: color.muted, fontSize: size.small, lineHeight: '20px' };
@@ -102,7 +118,9 @@ export function EmailShell({ title, preheader, children }: { title: string; preh
       <MjHead>
         <MjTitle>{title}</MjTitle>
         {/* as a string: React 19 hoists <meta> elements out of any parent */}
-        <MjRaw dangerouslySetInnerHTML={{ __html: '<meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">' }} />
+        <MjRaw
+          dangerouslySetInnerHTML={{ __html: '<meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">' }}
+        />
         <MjBreakpoint width="480px" />
         <MjAttributes>
           <MjAll font-family={font} padding="0" />

@@ -7,7 +7,15 @@ import { Fragment, type CSSProperties } from 'react';
 import { Buttons, MjText, color, link, muted, size, textLink } from './Layout.tsx';
 import type { DigestPaper } from './view.ts';
 
-const title: CSSProperties = { display: 'block', padding: '9px 0', color: color.accent, fontSize: size.title, lineHeight: '26px', fontWeight: 600, textDecoration: 'none' };
+const title: CSSProperties = {
+  display: 'block',
+  padding: '9px 0',
+  color: color.accent,
+  fontSize: size.title,
+  lineHeight: '26px',
+  fontWeight: 600,
+  textDecoration: 'none',
+};
 const compactTitle: CSSProperties = { ...title, fontSize: size.body, lineHeight: '24px', padding: '10px 0', fontWeight: 500 };
 // a chip is its text on a tinted background, padded with no-break spaces (and its hyphens
 // unbreakable): no padding or margin that Outlook for Windows would drop, and " · " between

@@ -21,7 +21,9 @@ const ABBREVIATION = /(?:\b(?:e\.g|i\.e|cf|vs|al|etc|Fig|Figs|Eq|Eqs|Sec|No|appr
  * mark, unless the full stop closes an abbreviation or an initial.
  */
 function sentenceEnds(clean: string): number[] {
-  return [...clean.matchAll(/[.!?](?=\s+[A-Z0-9("'“])/g)].filter((m) => clean[m.index!] !== '.' || !ABBREVIATION.test(clean.slice(Math.max(0, m.index! - 8), m.index!))).map((m) => m.index! + 1);
+  return [...clean.matchAll(/[.!?](?=\s+[A-Z0-9("'“])/g)]
+    .filter((m) => clean[m.index!] !== '.' || !ABBREVIATION.test(clean.slice(Math.max(0, m.index! - 8), m.index!)))
+    .map((m) => m.index! + 1);
 }
 
 function sentencesOf(clean: string): string[] {
@@ -62,10 +64,12 @@ const CONTRIBUTION =
   /\b(?:we|this (?:paper|work|study|article|report|letter)|our (?:work|paper|study|method|approach|framework|model|results|experiments|analysis))\b[^.;]{0,60}?\b(?:propos|introduc|present|show|find|found|demonstrat|achiev|develop|design|establish|argu|prov|deriv|identif|reveal|report|releas|stud|investigat|analy[sz]|examin|explor|formali[sz]|defin|buil|construct|offer|creat|characteri[sz]|describ|uncover|outperform|improv|reduc|obtain)\w*/i;
 
 /** A sentence that is about where to get things, not what was found. */
-const HOUSEKEEPING = /https?:\/\/|\bavailable (?:at|on|from)\b|\b(?:code|data|dataset|models?|weights|demo)s? (?:is|are|will be) (?:publicly |openly |freely )?(?:available|released)|^(?:project page|code|github)\b/i;
+const HOUSEKEEPING =
+  /https?:\/\/|\bavailable (?:at|on|from)\b|\b(?:code|data|dataset|models?|weights|demo)s? (?:is|are|will be) (?:publicly |openly |freely )?(?:available|released)|^(?:project page|code|github)\b/i;
 
 /** "In this paper, we…", "To fill this gap, we…": a lead-in that means nothing on its own. */
-const LEAD_IN = /^(?:in this (?:paper|work|study|article|white paper|report|letter)|here|to (?:this end|address (?:this|these)(?: \w+){0,3}|fill (?:this|the) gap|bridge (?:this|the) gap|overcome (?:this|these)(?: \w+){0,3}|tackle (?:this|these)(?: \w+){0,3})|in this context),\s+(?=(?:we|our)\b)/i;
+const LEAD_IN =
+  /^(?:in this (?:paper|work|study|article|white paper|report|letter)|here|to (?:this end|address (?:this|these)(?: \w+){0,3}|fill (?:this|the) gap|bridge (?:this|the) gap|overcome (?:this|these)(?: \w+){0,3}|tackle (?:this|these)(?: \w+){0,3})|in this context),\s+(?=(?:we|our)\b)/i;
 
 function withoutLeadIn(sentence: string): string {
   const rest = sentence.replace(LEAD_IN, '');

@@ -36,7 +36,18 @@ export const MjColumn = tag<Common>('mj-column');
 export const MjText = tag<Common & { color?: string; 'font-size'?: Px; 'line-height'?: Px; 'font-weight'?: string; align?: 'left' | 'center' }>('mj-text');
 export const MjDivider = tag<Common & { 'border-color': string; 'border-width': Px }>('mj-divider');
 export const MjButton = tag<
-  Common & { href: string; 'background-color': string; color: string; 'font-size': Px; 'font-weight'?: string; 'inner-padding': string; 'border-radius': Px; align?: 'left' | 'center'; target?: string; 'line-height'?: Px }
+  Common & {
+    href: string;
+    'background-color': string;
+    color: string;
+    'font-size': Px;
+    'font-weight'?: string;
+    'inner-padding': string;
+    'border-radius': Px;
+    align?: 'left' | 'center';
+    target?: string;
+    'line-height'?: Px;
+  }
 >('mj-button');
 
 export interface CompiledEmail {

@@ -98,7 +98,9 @@ export interface DigestView {
 }
 
 export function formatDate(date: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(`${date}T00:00:00Z`),
+  );
 }
 
 /** Up to four names; past that the first three and how many more, never a bare "et al.". */
@@ -179,7 +181,10 @@ function toDigestPaper(p: EditionPaper, content: EditionContent, compact: boolea
     aiSummary: summary !== undefined,
     freshness: freshness(p, content),
     signals: signalsOf(p),
-    keywords: (p.aiKeywords ?? []).slice(0, 3).map((k) => k.replace(/\s+/g, ' ').trim()).filter(Boolean),
+    keywords: (p.aiKeywords ?? [])
+      .slice(0, 3)
+      .map((k) => k.replace(/\s+/g, ' ').trim())
+      .filter(Boolean),
     links: links(p),
     compact,
   };
@@ -195,8 +200,17 @@ export interface ViewOptions {
 }
 
 /** The view options of an installation: its mail settings and public URL. */
-export function viewOptionsOf(config: { mail: { listName: string; subjectPrefix: string; postalAddress?: string }; forYou?: { enabled: boolean } }, env: { publicUrl: string }): ViewOptions {
-  return { listName: config.mail.listName, subjectPrefix: config.mail.subjectPrefix, publicUrl: env.publicUrl, postalAddress: config.mail.postalAddress, forYou: config.forYou?.enabled ?? false };
+export function viewOptionsOf(
+  config: { mail: { listName: string; subjectPrefix: string; postalAddress?: string }; forYou?: { enabled: boolean } },
+  env: { publicUrl: string },
+): ViewOptions {
+  return {
+    listName: config.mail.listName,
+    subjectPrefix: config.mail.subjectPrefix,
+    publicUrl: env.publicUrl,
+    postalAddress: config.mail.postalAddress,
+    forYou: config.forYou?.enabled ?? false,
+  };
 }
 
 const byScore = (a: EditionPaper, b: EditionPaper) => b.score - a.score || (a.id < b.id ? -1 : 1);
@@ -301,7 +315,13 @@ export function sectionsInOrder(content: EditionContent, topics: string[], first
  * variant's best papers are full cards and the next ones one line each, in whichever section
  * they sit; the rest are left to the archive.
  */
-export function digestView(content: EditionContent, topics: string[], opts: ViewOptions, budget: DigestBudget = DEFAULT_BUDGET, first: readonly string[] = []): DigestView {
+export function digestView(
+  content: EditionContent,
+  topics: string[],
+  opts: ViewOptions,
+  budget: DigestBudget = DEFAULT_BUDGET,
+  first: readonly string[] = [],
+): DigestView {
   const { chosen, all, topCount, ordered } = arrange(content, topics, first);
   const shownIds = new Set(all.slice(0, budget.fullCards + budget.compactEntries).map((p) => p.id));
   const fullIds = new Set(all.slice(0, budget.fullCards).map((p) => p.id));

@@ -33,10 +33,7 @@ h2{border-bottom:2px solid ${color.rule};padding-bottom:.3rem;margin-top:2rem}
 `;
 
 function signalLine(p: DigestPaper): Raw | '' {
-  const parts = [
-    ...(p.freshness ? [html`${p.freshness}`] : []),
-    ...p.signals.map((s) => (s.href ? html`<a href="${s.href}">${s.text}</a>` : html`${s.text}`)),
-  ];
+  const parts = [...(p.freshness ? [html`${p.freshness}`] : []), ...p.signals.map((s) => (s.href ? html`<a href="${s.href}">${s.text}</a>` : html`${s.text}`))];
   return parts.length ? html`<p class="muted">${parts.map((part, i) => (i > 0 ? html` · ${part}` : part))}</p>` : '';
 }
 

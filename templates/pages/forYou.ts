@@ -58,7 +58,12 @@ export interface VotedView {
 /** After the POST: what was recorded, and the opposite button for a change of mind. */
 export function votedPage(v: VotedView): string {
   const said = v.vote === 'more' ? 'more papers like' : 'fewer papers like';
-  const status = v.outcome === 'unchanged' ? `You had already asked for ${said} this one: nothing changed.` : v.outcome === 'replaced' ? `Changed: you now ask for ${said} this one.` : `Noted: ${said} this one.`;
+  const status =
+    v.outcome === 'unchanged'
+      ? `You had already asked for ${said} this one: nothing changed.`
+      : v.outcome === 'replaced'
+        ? `Changed: you now ask for ${said} this one.`
+        : `Noted: ${said} this one.`;
   return page(
     'Noted',
     html`<h1>Thank you</h1>

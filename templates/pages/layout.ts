@@ -17,7 +17,13 @@ export const raw = (html: string) => new Raw(html);
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
   let out = strings[0]!;
   values.forEach((v, i) => {
-    const text = Array.isArray(v) ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(String(x)))).join('') : v instanceof Raw ? v.html : v === undefined || v === null || v === false ? '' : escapeHtml(String(v));
+    const text = Array.isArray(v)
+      ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(String(x)))).join('')
+      : v instanceof Raw
+        ? v.html
+        : v === undefined || v === null || v === false
+          ? ''
+          : escapeHtml(String(v));
     out += text + strings[i + 1]!;
   });
   return new Raw(out);
@@ -116,5 +122,9 @@ ${body.html}
 }
 
 export function messagePage(title: string, message: string, status: 'ok' | 'error' = 'ok', listName = 'paperboy'): string {
-  return page(title, html`<h1>${title}</h1><p class="${status === 'error' ? 'alert' : 'status'}"${status === 'error' ? raw(' role="alert"') : raw(' role="status"')}>${message}</p>`, { listName, noindex: true });
+  return page(
+    title,
+    html`<h1>${title}</h1><p class="${status === 'error' ? 'alert' : 'status'}"${status === 'error' ? raw(' role="alert"') : raw(' role="status"')}>${message}</p>`,
+    { listName, noindex: true },
+  );
 }

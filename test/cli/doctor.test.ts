@@ -20,12 +20,17 @@ async function doctorWith(sesUrl: string, config: Record<string, unknown>, env: 
   const dir = tempDir();
   const file = path.join(dir, 'paperboy.config.json');
   writeFileSync(file, JSON.stringify(config));
-  return runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: dir, PAPERBOY_CONFIG: file, REDIS_URL: redisUrl(), SES_ENDPOINT: sesUrl, ...env }, timeoutMs: 60_000 });
+  return runCli(['doctor'], {
+    env: { ...SES_ENV, DATA_DIR: dir, PAPERBOY_CONFIG: file, REDIS_URL: redisUrl(), SES_ENDPOINT: sesUrl, ...env },
+    timeoutMs: 60_000,
+  });
 }
 
 /** Every README section doctor points to exists. */
 function expectReadmeSections(out: string): void {
-  const headings = readFileSync(path.join(repoRoot, 'README.md'), 'utf8').match(/^#+ .+$/gm)!.map((h) => h.replace(/^#+ /, ''));
+  const headings = readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+    .match(/^#+ .+$/gm)!
+    .map((h) => h.replace(/^#+ /, ''));
   for (const [, name] of out.matchAll(/README, "([^"]+)"/g)) expect(headings, `doctor points to README, "${name}"`).toContain(name);
 }
 afterAll(async () => {
@@ -69,7 +74,10 @@ describe('paperboy doctor', () => {
       server.close();
     });
     const port = (server.address() as net.AddressInfo).port;
-    const r = await runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` }, timeoutMs: 40_000 });
+    const r = await runCli(['doctor'], {
+      env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` },
+      timeoutMs: 40_000,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+ses: http://127\\.0\\.0\\.1:${port} did not answer within 5 s`, 'm'));
   });
@@ -77,7 +85,14 @@ describe('paperboy doctor', () => {
   it('an SES account in the sandbox (the SES stand-in on loopback) fails, with its limits', async () => {
     process.env.AWS_SES_ACCOUNT = JSON.stringify({
       DedicatedIpAutoWarmupEnabled: false,
-      Details: { AdditionalContactEmailAddresses: [], ContactLanguage: 'EN', MailType: 'MARKETING', ReviewDetails: { CaseId: '1', Status: 'PENDING' }, UseCaseDescription: 'papers', WebsiteURL: 'https://papers.example.org' },
+      Details: {
+        AdditionalContactEmailAddresses: [],
+        ContactLanguage: 'EN',
+        MailType: 'MARKETING',
+        ReviewDetails: { CaseId: '1', Status: 'PENDING' },
+        UseCaseDescription: 'papers',
+        WebsiteURL: 'https://papers.example.org',
+      },
       EnforcementStatus: 'HEALTHY',
       ProductionAccessEnabled: false,
       SendingEnabled: true,
@@ -94,12 +109,16 @@ describe('paperboy doctor', () => {
     });
     const server: Server = await sesLocal({ host: '127.0.0.1', port });
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const r = await runCli(['doctor'], { env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` }, timeoutMs: 40_000 });
+    const r = await runCli(['doctor'], {
+      env: { ...SES_ENV, DATA_DIR: tempDir(), REDIS_URL: undefined, SES_ENDPOINT: `http://127.0.0.1:${port}` },
+      timeoutMs: 40_000,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^FAIL\s+ses account: in the SES sandbox: .*request production access .*\(limits 1\/s, 200 a day\)/m);
     // the SDK's own multi-line warning would break LOG_FORMAT=json readers: doctor says it once
     expect(r.stderr).not.toMatch(/NodeVersionSupportWarning/);
-    if (Number(process.versions.node.split('.')[0]) < 22) expect(r.stdout).toMatch(/^warn\s+node: Node\.js 20\.\S+: AWS SDK releases after .* need Node\.js 22/m);
+    if (Number(process.versions.node.split('.')[0]) < 22)
+      expect(r.stdout).toMatch(/^warn\s+node: Node\.js 20\.\S+: AWS SDK releases after .* need Node\.js 22/m);
   });
 
   it('judges the sender identity as SES does: the domain or the address verified, and DKIM on the domain', async () => {
@@ -111,11 +130,15 @@ describe('paperboy doctor', () => {
     let r = await doctor();
     expect(r.stdout).toMatch(/^ok\s+ses account: out of the sandbox$/m);
     expect(r.stdout).toMatch(/^ok\s+ses quota: 14 messages\/s \(send\.ratePerSecond 14 fits\), 50000 a day, 12 sent in the last 24 h/m);
-    expect(r.stdout).toMatch(/^FAIL\s+sender identity: neither papers@example\.org nor example\.org is a verified SES identity in eu-west-1: SES refuses every send/m);
+    expect(r.stdout).toMatch(
+      /^FAIL\s+sender identity: neither papers@example\.org nor example\.org is a verified SES identity in eu-west-1: SES refuses every send/m,
+    );
 
     ses.identities.set('papers@example.org', { verified: true, dkim: 'NOT_STARTED' });
     r = await doctor();
-    expect(r.stdout).toMatch(/^warn\s+sender identity: papers@example\.org is verified as an address, but example\.org is not an SES identity: .*DMARC alignment fails/m);
+    expect(r.stdout).toMatch(
+      /^warn\s+sender identity: papers@example\.org is verified as an address, but example\.org is not an SES identity: .*DMARC alignment fails/m,
+    );
 
     ses.identities.set('example.org', { verified: true, dkim: 'PENDING' });
     r = await doctor();
@@ -130,18 +153,37 @@ describe('paperboy doctor', () => {
   it('aws-ses-v2-local, which implements few of the calls doctor makes: "not checked" (a warning) for each, never a FAIL', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/aws-ses-v2-local/dist/cli.js'), '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore', env: { ...process.env, AWS_SES_ACCOUNT: '' } });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/aws-ses-v2-local/dist/cli.js'), '--host', '127.0.0.1', '--port', String(port)], {
+      stdio: 'ignore',
+      env: { ...process.env, AWS_SES_ACCOUNT: '' },
+    });
     closers.push(() => {
       child.kill('SIGTERM');
     });
-    for (let i = 0; !(await fetch(`${url}/health-check`).then((res) => res.ok, () => false)); i++) {
+    for (
+      let i = 0;
+      !(await fetch(`${url}/health-check`).then(
+        (res) => res.ok,
+        () => false,
+      ));
+      i++
+    ) {
       if (i > 200) throw new Error('aws-ses-v2-local did not start');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const r = await doctorWith(url, { mail: { postalAddress: '1 Example Street, Springfield', configurationSet: 'daily' } });
-    expect(r.stdout).toMatch(new RegExp(`^warn\\s+ses account: not checked: ${url} does not answer GetAccount \\(HTTP 400 Bad Request Exception: aws-ses-v2-local: Account not found\\)`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^warn\\s+sender identity: not checked: ${url} does not answer GetEmailIdentity \\(HTTP 404, not an SES answer\\)`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^warn\\s+configuration set: not checked: ${url} does not answer GetConfigurationSet \\(HTTP 404, not an SES answer\\)`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^warn\\s+ses account: not checked: ${url} does not answer GetAccount \\(HTTP 400 Bad Request Exception: aws-ses-v2-local: Account not found\\)`,
+        'm',
+      ),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`^warn\\s+sender identity: not checked: ${url} does not answer GetEmailIdentity \\(HTTP 404, not an SES answer\\)`, 'm'),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`^warn\\s+configuration set: not checked: ${url} does not answer GetConfigurationSet \\(HTTP 404, not an SES answer\\)`, 'm'),
+    );
     expect(r.stdout).not.toMatch(/^FAIL/m);
     expect(r.code, r.stdout).toBe(0);
     expectReadmeSections(r.stdout);
@@ -163,17 +205,29 @@ describe('paperboy doctor', () => {
 
     // the configuration set mail.configurationSet names does not exist: SES refuses every message
     let r = await doctor();
-    expect(r.stdout).toMatch(/^FAIL\s+configuration set: "daily" does not exist in eu-west-1: SES refuses every message that names it; create it .*or correct mail\.configurationSet/m);
+    expect(r.stdout).toMatch(
+      /^FAIL\s+configuration set: "daily" does not exist in eu-west-1: SES refuses every message that names it; create it .*or correct mail\.configurationSet/m,
+    );
 
     // it exists, but publishes no bounces or complaints to SNS
     ses.configurationSets.set('daily', { sendingEnabled: true, destinations: [{ name: 'cloudwatch', enabled: true, types: ['SEND', 'DELIVERY'] }] });
     r = await doctor();
-    expect(r.stdout).toMatch(/^warn\s+configuration set: "daily" publishes no BOUNCE, COMPLAINT events to SNS: .*add an SNS event destination .*\(README, "Bounces, complaints and suppression"\)/m);
+    expect(r.stdout).toMatch(
+      /^warn\s+configuration set: "daily" publishes no BOUNCE, COMPLAINT events to SNS: .*add an SNS event destination .*\(README, "Bounces, complaints and suppression"\)/m,
+    );
 
     // to a topic /webhooks/ses refuses
-    ses.configurationSets.set('daily', { sendingEnabled: true, destinations: [{ name: 'feedback', enabled: true, types: ['BOUNCE', 'COMPLAINT', 'DELIVERY'], snsTopicArn: topic }] });
+    ses.configurationSets.set('daily', {
+      sendingEnabled: true,
+      destinations: [{ name: 'feedback', enabled: true, types: ['BOUNCE', 'COMPLAINT', 'DELIVERY'], snsTopicArn: topic }],
+    });
     r = await doctor();
-    expect(r.stdout).toMatch(new RegExp(`^warn\\s+configuration set: "daily" publishes bounces and complaints to ${topic}, which SNS_TOPIC_ARNS does not list: /webhooks/ses refuses its messages; add it to SNS_TOPIC_ARNS`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^warn\\s+configuration set: "daily" publishes bounces and complaints to ${topic}, which SNS_TOPIC_ARNS does not list: /webhooks/ses refuses its messages; add it to SNS_TOPIC_ARNS`,
+        'm',
+      ),
+    );
 
     // everything right: one ok per check
     r = await doctor({}, { SNS_TOPIC_ARNS: topic });
@@ -187,7 +241,9 @@ describe('paperboy doctor', () => {
     // sending disabled for the configuration set
     ses.configurationSets.get('daily')!.sendingEnabled = false;
     r = await doctor({}, { SNS_TOPIC_ARNS: topic });
-    expect(r.stdout).toMatch(/^FAIL\s+configuration set: sending is disabled for "daily": SES refuses its messages; enable it: aws sesv2 put-configuration-set-sending-options --configuration-set-name daily --sending-enabled/m);
+    expect(r.stdout).toMatch(
+      /^FAIL\s+configuration set: sending is disabled for "daily": SES refuses its messages; enable it: aws sesv2 put-configuration-set-sending-options --configuration-set-name daily --sending-enabled/m,
+    );
     ses.configurationSets.get('daily')!.sendingEnabled = true;
 
     // the account: sending paused by AWS, a rate above the account's, the quota used up
@@ -197,7 +253,9 @@ describe('paperboy doctor', () => {
     r = await doctor({}, { SNS_TOPIC_ARNS: topic });
     expect(r.stdout).toMatch(/^FAIL\s+ses sending: paused for the whole account \(enforcement status SHUTDOWN\): SES refuses every message; .*AWS/m);
     expect(r.stdout).toMatch(/^FAIL\s+ses quota: the 24-hour quota is used up \(200 of 200 sent\): nothing goes out until .*ask AWS for a higher quota/m);
-    expect(r.stdout).toMatch(/^warn\s+ses quota: send\.ratePerSecond is 14 but the account may send 1 message\/s: SES throttles the rest .*set "send": \{ "ratePerSecond": 1 \}/m);
+    expect(r.stdout).toMatch(
+      /^warn\s+ses quota: send\.ratePerSecond is 14 but the account may send 1 message\/s: SES throttles the rest .*set "send": \{ "ratePerSecond": 1 \}/m,
+    );
     expect(r.code).toBe(1);
 
     // no configuration set: where bounces go is not known to paperboy

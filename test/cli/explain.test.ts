@@ -27,9 +27,13 @@ describe('paperboy explain', () => {
       const r = await cli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
     }
-    const edition = JSON.parse((await cli(['edition', 'show', '--date', DATE, '--json'])).stdout) as { sections: { topic: string; papers: { id: string; title: string; score: number }[] }[] };
+    const edition = JSON.parse((await cli(['edition', 'show', '--date', DATE, '--json'])).stdout) as {
+      sections: { topic: string; papers: { id: string; title: string; score: number }[] }[];
+    };
     // the email's "Top today" for a reader of every topic: the day's three best papers
-    const byScore = [...new Map(edition.sections.flatMap((s) => s.papers).map((p) => [p.id, p])).values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    const byScore = [...new Map(edition.sections.flatMap((s) => s.papers).map((p) => [p.id, p])).values()].sort(
+      (a, b) => b.score - a.score || (a.id < b.id ? -1 : 1),
+    );
     const top = new Set(byScore.slice(0, 3).map((p) => p.id));
     // the reader asks for more of a paper that is not in Top today
     const liked = edition.sections.flatMap((s) => s.papers).find((p) => !top.has(p.id))!;
@@ -40,13 +44,21 @@ describe('paperboy explain', () => {
 
     const json = await cli(['explain', '--reader', 'fan@example.org', '--date', DATE, '--json']);
     expect(json.code, json.stderr).toBe(0);
-    const out = JSON.parse(json.stdout) as { profile: { votesMore: number }; sent: unknown; picked: { id: string; score: number; contributions: { kind: string; points: number }[] }[]; notPicked: { id: string; status: string }[] };
+    const out = JSON.parse(json.stdout) as {
+      profile: { votesMore: number };
+      sent: unknown;
+      picked: { id: string; score: number; contributions: { kind: string; points: number }[] }[];
+      notPicked: { id: string; status: string }[];
+    };
     expect(out.profile.votesMore).toBe(1);
     expect(out.sent).toBeNull();
     expect(out.picked.length).toBeGreaterThan(0);
     for (const p of out.picked) {
       expect(top.has(p.id)).toBe(false);
-      expect(p.score).toBeCloseTo(p.contributions.reduce((s, c) => s + c.points, 0), 1);
+      expect(p.score).toBeCloseTo(
+        p.contributions.reduce((s, c) => s + c.points, 0),
+        1,
+      );
     }
     expect(out.picked.flatMap((p) => p.contributions.map((c) => c.kind))).toContain('term');
     expect(out.notPicked.find((p) => p.id === liked.id)!.status).toBe('voted on');

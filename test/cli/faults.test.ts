@@ -149,7 +149,10 @@ describe('DATA_DIR and the database file', () => {
     mkdirSync(locked, { mode: 0o555 });
     chmodSync(locked, 0o555);
     const r = await runAsUser(['papers', 'list'], { DATA_DIR: path.join(locked, 'data') });
-    expectExplained(r, new RegExp(`cannot use ${locked}/data as DATA_DIR \\(EACCES\\): the user running paperboy may not write to ${locked}: give it write permission`));
+    expectExplained(
+      r,
+      new RegExp(`cannot use ${locked}/data as DATA_DIR \\(EACCES\\): the user running paperboy may not write to ${locked}: give it write permission`),
+    );
   });
 
   it('a database file the user may only read: "read-only" with the fix, on the first write', async () => {

@@ -21,7 +21,27 @@ describe('--help', () => {
 
   it('covers the commands of the contract', () => {
     const names = paths.map((p) => p.join(' '));
-    for (const c of ['run', 'ingest', 'edition build', 'edition send', 'edition show', 'papers list', 'papers explain', 'preview', 'worker', 'serve', 'subscribers add', 'subscribers import', 'subscribers export', 'subscribers list', 'subscribers remove', 'sources', 'doctor', 'papers search', 'mail test']) {
+    for (const c of [
+      'run',
+      'ingest',
+      'edition build',
+      'edition send',
+      'edition show',
+      'papers list',
+      'papers explain',
+      'preview',
+      'worker',
+      'serve',
+      'subscribers add',
+      'subscribers import',
+      'subscribers export',
+      'subscribers list',
+      'subscribers remove',
+      'sources',
+      'doctor',
+      'papers search',
+      'mail test',
+    ]) {
       expect(names).toContain(c);
     }
   });

@@ -39,7 +39,9 @@ function start(args: string[], env: Record<string, string>): Started {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, stderr: () => stderr, exited };
 }
 
@@ -80,7 +82,10 @@ async function hangingFeed(): Promise<string> {
 
 function slowSourceConfig(dir: string, url: string): string {
   const file = path.join(dir, 'paperboy.config.json');
-  writeFileSync(file, JSON.stringify({ sources: [{ name: 'slow', kind: 'rss', url, allowLocal: true }], fetch: { connectTimeoutMs: 120_000, totalTimeoutMs: 180_000 } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ sources: [{ name: 'slow', kind: 'rss', url, allowLocal: true }], fetch: { connectTimeoutMs: 120_000, totalTimeoutMs: 180_000 } }),
+  );
   return file;
 }
 
@@ -109,7 +114,9 @@ describe('the private redis-server shared by processes of one DATA_DIR', () => {
   it('survives one-shot commands running in parallel, each exiting cleanly, and is stopped by the last', async () => {
     const dataDir = tempDir();
     const runs = await Promise.all(
-      Array.from({ length: 6 }, () => runCli(['edition', 'build', '--date', '2026-11-26'], { env: { DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined } })),
+      Array.from({ length: 6 }, () =>
+        runCli(['edition', 'build', '--date', '2026-11-26'], { env: { DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined } }),
+      ),
     );
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(0);
@@ -174,7 +181,10 @@ describe('a background Redis command that outlives its closed connection', () =>
         return 0;
       });
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'p.db')}`, REDIS_URL: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'p.db')}`, REDIS_URL: '' },
+    });
     children.push(child);
     let stdout = '';
     let stderr = '';

@@ -40,9 +40,19 @@ describe('logs', () => {
       throw new Error('SES said 454 Throttling');
     });
     try {
-      const job = await app.queues.get(QUEUE.send).add('send', { editionId: '2026-11-26', fromId: 101, toId: 200 }, { attempts: 1, jobId: `send-${randomBytes(3).toString('hex')}` });
+      const job = await app.queues
+        .get(QUEUE.send)
+        .add('send', { editionId: '2026-11-26', fromId: 101, toId: 200 }, { attempts: 1, jobId: `send-${randomBytes(3).toString('hex')}` });
       await expect.poll(() => lines.length, { timeout: 15_000 }).toBeGreaterThan(0);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: 'job failed', queue: 'send', job: job.id, edition: '2026-11-26', batch: '101-200', error: 'SES said 454 Throttling' });
+      expect(JSON.parse(lines[0]!)).toMatchObject({
+        level: 'warn',
+        msg: 'job failed',
+        queue: 'send',
+        job: job.id,
+        edition: '2026-11-26',
+        batch: '101-200',
+        error: 'SES said 454 Throttling',
+      });
     } finally {
       await worker.close();
     }
@@ -80,7 +90,17 @@ describe('LOG_FORMAT=json: every line on stderr of a real command is one JSON ob
     const dir = tempDir();
     const config = path.join(dir, 'paperboy.config.json');
     writeFileSync(config, JSON.stringify({ ...shippedConfig(), sources: [] }));
-    return { dir, env: { LOG_FORMAT: 'json', LOG_LEVEL: 'info', DATA_DIR: dir, PAPERBOY_CONFIG: config, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}` } };
+    return {
+      dir,
+      env: {
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dir,
+        PAPERBOY_CONFIG: config,
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`,
+      },
+    };
   };
 
   it('a worker stopped by SIGTERM, and serve: the stop notice and "serving on" too', async () => {
@@ -94,7 +114,10 @@ describe('LOG_FORMAT=json: every line on stderr of a real command is one JSON ob
       run.child.kill('SIGTERM');
       expect(await run.exited, run.stderr()).toBe(0);
       const entries = jsonEntries(run.stderr(), args.join(' '));
-      expect(entries.find((e) => /SIGTERM: finishing the jobs in flight/.test(String(e.msg))), run.stderr()).toMatchObject({ level: 'info' });
+      expect(
+        entries.find((e) => /SIGTERM: finishing the jobs in flight/.test(String(e.msg))),
+        run.stderr(),
+      ).toMatchObject({ level: 'info' });
     }
   }, 120_000);
 
@@ -104,7 +127,9 @@ describe('LOG_FORMAT=json: every line on stderr of a real command is one JSON ob
     writeFileSync(bad, '{ "sources": [ }');
     const failed = await runCli(['papers', 'list'], { env: { ...env, PAPERBOY_CONFIG: bad } });
     expect(failed.code).toBe(1);
-    expect(jsonEntries(failed.stderr, 'a failing start')).toEqual([expect.objectContaining({ level: 'error', msg: expect.stringMatching(/is not valid; nothing was started:\n.*line 1, column 16/) })]);
+    expect(jsonEntries(failed.stderr, 'a failing start')).toEqual([
+      expect.objectContaining({ level: 'error', msg: expect.stringMatching(/is not valid; nothing was started:\n.*line 1, column 16/) }),
+    ]);
 
     const usage = await runCli(['ingest', '--bogus'], { env });
     expect(usage.code).toBe(1);
@@ -119,17 +144,21 @@ describe('LOG_FORMAT=json: every line on stderr of a real command is one JSON ob
 });
 
 describe('the send and render workers: events carry their ids, and a pause is not one line per try', () => {
-  it('names the edition, batch range and job of each event; a paused edition\'s deferred batches are said once, then summed up', async () => {
+  it("names the edition, batch range and job of each event; a paused edition's deferred batches are said once, then summed up", async () => {
     const lines: string[] = [];
     const app = await testApp({ config: { ...shippedConfig(), sources: [], send: { batchSize: 1 } } });
     const logged = { ...app, log: createLogger({}, { format: 'json', level: 'debug', write: (l) => lines.push(l) }) };
     const entries = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const DAY = '2026-11-26';
-    const paper = arxivObservation('2611.70003', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up large language models with speculative decoding.' });
+    const paper = arxivObservation('2611.70003', {
+      title: 'Speculative Decoding With Small Draft Models',
+      abstract: 'We speed up large language models with speculative decoding.',
+    });
     await storeObservations(app.store, [paper], new Date().toISOString());
     await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(`${DAY}T02:00:00Z`));
     await new EditionBuilder(app.store, app.config).build('daily', DAY);
-    for (const email of ['ada@example.org', 'bob@example.org', 'cy@example.org']) await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, new Date().toISOString());
+    for (const email of ['ada@example.org', 'bob@example.org', 'cy@example.org'])
+      await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, new Date().toISOString());
     await app.store.editions.pause(DAY, 'paused by the operator (paperboy edition pause)', new Date().toISOString());
 
     const running = await startStages(logged, ['render', 'send']);
@@ -141,8 +170,16 @@ describe('the send and render workers: events carry their ids, and a pause is no
       expect(fannedOut).toMatchObject({ queue: 'render', job: jobId.render(DAY), edition: DAY, batches: 3 });
       const said = entries().filter((e) => e.msg === 'send batch deferred');
       expect(said, 'the pause is said once, not once per batch and try').toHaveLength(1);
-      expect(said[0]).toMatchObject({ level: 'info', queue: 'send', edition: DAY, batch: expect.stringMatching(/^\d+-\d+$/), job: expect.any(String), reason: expect.stringMatching(/^paused: paused by the operator/) });
-      for (const again of entries().filter((e) => e.msg === 'send batch deferred again')) expect(again).toMatchObject({ level: 'debug', queue: 'send', edition: DAY, batch: expect.any(String), job: expect.any(String) });
+      expect(said[0]).toMatchObject({
+        level: 'info',
+        queue: 'send',
+        edition: DAY,
+        batch: expect.stringMatching(/^\d+-\d+$/),
+        job: expect.any(String),
+        reason: expect.stringMatching(/^paused: paused by the operator/),
+      });
+      for (const again of entries().filter((e) => e.msg === 'send batch deferred again'))
+        expect(again).toMatchObject({ level: 'debug', queue: 'send', edition: DAY, batch: expect.any(String), job: expect.any(String) });
 
       await app.store.editions.resume(DAY, new Date().toISOString());
       await expect.poll(async () => (await app.store.editions.get(DAY))?.status, { timeout: 60_000 }).toBe('sent');
@@ -167,12 +204,23 @@ describe('the send and render workers: events carry their ids, and a pause is no
     const lines: string[] = [];
     const log = createLogger({}, { format: 'json', level: 'info', write: (l) => lines.push(l) });
     let now = 0;
-    const repeats = new RepeatedEvents(log, { everyMs: 60_000, counted: 'deferrals', summary: 'send batches still deferred', end: 'send batches no longer deferred', now: () => now });
+    const repeats = new RepeatedEvents(log, {
+      everyMs: 60_000,
+      counted: 'deferrals',
+      summary: 'send batches still deferred',
+      end: 'send batches no longer deferred',
+      now: () => now,
+    });
     // two and a half minutes of tries, four a second
     for (; now < 150_000; now += 250) repeats.occurred('2026-11-26 paused', log, 'send batch deferred', { edition: '2026-11-26', reason: 'paused' });
     repeats.ended((key) => key.startsWith('2026-11-26'));
     const got = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(got.map((e) => e.msg)).toEqual(['send batch deferred', 'send batches still deferred', 'send batches still deferred', 'send batches no longer deferred']);
+    expect(got.map((e) => e.msg)).toEqual([
+      'send batch deferred',
+      'send batches still deferred',
+      'send batches still deferred',
+      'send batches no longer deferred',
+    ]);
     expect(got[1]).toMatchObject({ edition: '2026-11-26', reason: 'paused', deferrals: 240, since: new Date(0).toISOString() });
     expect(got[2]).toMatchObject({ deferrals: 240 });
     expect(got[3]).toMatchObject({ edition: '2026-11-26', reason: 'paused', deferrals: 600, seconds: 150 });

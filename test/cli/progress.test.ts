@@ -19,7 +19,10 @@ interface Line {
 
 /** `--json` output: every stdout line is one JSON object, and the last is the result. */
 function jsonLines(r: CliResult): { progress: Line[]; result: Line } {
-  const lines = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Line);
   expect(lines.length).toBeGreaterThan(0);
   const result = lines.at(-1)!;
   expect(result.type).toBe('result');
@@ -44,7 +47,11 @@ describe('progress', () => {
     const file = csv(dir, 3000);
     const command = `${process.execPath} ${path.join(repoRoot, 'bin', 'paperboy.js')} subscribers import ${file}`;
     // `script` gives the command a pseudo-terminal, as an operator's shell would
-    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1', TERM: 'xterm' }, timeout: 60_000 });
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1', TERM: 'xterm' },
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/import \[[█░]+\] 100% (\d+)\/\1 bytes read, 3000 subscribers imported/);
   });
@@ -70,7 +77,16 @@ describe('progress', () => {
     const r = await runCli(['subscribers', 'import', file, '--confirmed', '--json'], { env: { DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1' } });
     expect(r.code, r.stderr).toBe(2);
     const { progress, result } = jsonLines(r);
-    expect(result).toEqual({ type: 'result', exitCode: 2, file, added: 3000, updated: 0, rejected: 1, notResubscribed: 0, rejections: [{ line: 3002, reason: expect.stringMatching(/not-an-address/) }] });
+    expect(result).toEqual({
+      type: 'result',
+      exitCode: 2,
+      file,
+      added: 3000,
+      updated: 0,
+      rejected: 1,
+      notResubscribed: 0,
+      rejections: [{ line: 3002, reason: expect.stringMatching(/not-an-address/) }],
+    });
     expect(progress.length).toBeGreaterThan(0);
     for (const p of progress) expect(p).toMatchObject({ stage: 'import', done: expect.any(Number), total: readFileSync(file).length });
     expect(progress.at(-1)).toMatchObject({ done: readFileSync(file).length, imported: 3000, rejected: 1 });
@@ -81,7 +97,10 @@ describe('progress', () => {
     const dir = tempDir();
     const env = { DATA_DIR: dir, REDIS_URL: undefined, DATABASE_URL: undefined };
     const feeds = await serveRoutes({
-      '/arxiv.xml': { headers: { 'content-type': 'application/rss+xml; charset=utf-8' }, body: readFileSync(path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')) },
+      '/arxiv.xml': {
+        headers: { 'content-type': 'application/rss+xml; charset=utf-8' },
+        body: readFileSync(path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')),
+      },
       '/blog.atom': { headers: { 'content-type': 'application/atom+xml' }, body: readFileSync(path.join(repoRoot, 'demo', 'feeds', 'lab-blog.atom')) },
     });
     const config = JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
@@ -96,7 +115,10 @@ describe('progress', () => {
     expect(ingest.code, ingest.stderr).toBe(0);
     const ingested = jsonLines(ingest);
     const sources = ingested.result.sources as { name: string; status: string; new: number }[];
-    expect(sources.map((s) => [s.name, s.status]).sort()).toEqual([['sample-arxiv', 'ok'], ['sample-blog', 'ok']]);
+    expect(sources.map((s) => [s.name, s.status]).sort()).toEqual([
+      ['sample-arxiv', 'ok'],
+      ['sample-blog', 'ok'],
+    ]);
     for (const s of sources) expect(s.new).toBeGreaterThan(0);
     expect(ingested.progress.filter((p) => p.stage === 'ingest').at(-1)).toMatchObject({ done: 2, total: 2 });
 
@@ -105,8 +127,21 @@ describe('progress', () => {
     const sent = await runCli(['edition', 'send', '--date', '2026-11-26', '--wait', '--json'], { env: withConfig });
     expect(sent.code, sent.stderr).toBe(0);
     const sending = jsonLines(sent);
-    expect(sending.result).toMatchObject({ exitCode: 0, editions: [{ id: '2026-11-26', status: 'sent', total: 30, sent: 30, sentByThisRun: 30, pending: 0, failed: 0, failures: [] }] });
-    expect(sending.progress.filter((p) => p.stage === 'send').at(-1)).toEqual({ type: 'progress', stage: 'send', edition: '2026-11-26', done: 30, total: 30, sent: 30, pending: 0, failed: 0, skipped: 0 });
+    expect(sending.result).toMatchObject({
+      exitCode: 0,
+      editions: [{ id: '2026-11-26', status: 'sent', total: 30, sent: 30, sentByThisRun: 30, pending: 0, failed: 0, failures: [] }],
+    });
+    expect(sending.progress.filter((p) => p.stage === 'send').at(-1)).toEqual({
+      type: 'progress',
+      stage: 'send',
+      edition: '2026-11-26',
+      done: 30,
+      total: 30,
+      sent: 30,
+      pending: 0,
+      failed: 0,
+      skipped: 0,
+    });
 
     // everything in one command, for the same day: the edition stands and every reader has it
     const run = await runCli(['run', '--once', '--date', '2026-11-26', '--json'], { env: withConfig });

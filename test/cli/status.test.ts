@@ -22,7 +22,10 @@ for (const target of storageTargets()) {
       const app = await testApp({ databaseUrl, config });
       const now = new Date();
       const iso = now.toISOString();
-      const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up large language models with speculative decoding.' });
+      const paper = arxivObservation('2611.70001', {
+        title: 'Speculative Decoding With Small Draft Models',
+        abstract: 'We speed up large language models with speculative decoding.',
+      });
       await storeObservations(app.store, [paper], iso);
       await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(`${DAY}T02:00:00Z`));
       await new EditionBuilder(app.store, app.config).build('daily', DAY);
@@ -30,8 +33,12 @@ for (const target of storageTargets()) {
 
       // 40 subscribers: 12 sent in the last minute, 1 failed, 1 skipped as suppressed, 1 skipped (left), 25 open
       const ids: number[] = [];
-      for (let i = 0; i < 40; i++) ids.push((await app.store.subscribers.upsert({ email: `reader${i}@example.org`, topics: [], confirmed: true }, iso)).subscriber.id);
-      await app.store.deliveries.insertPending(ids.map((id) => ({ editionId: DAY, subscriberId: id, variantKey: 'all', messageId: `<${id}@example.org>` })), iso);
+      for (let i = 0; i < 40; i++)
+        ids.push((await app.store.subscribers.upsert({ email: `reader${i}@example.org`, topics: [], confirmed: true }, iso)).subscriber.id);
+      await app.store.deliveries.insertPending(
+        ids.map((id) => ({ editionId: DAY, subscriberId: id, variantKey: 'all', messageId: `<${id}@example.org>` })),
+        iso,
+      );
       // every reader reached: the fan-out is done and the edition sending
       await app.store.editions.markFanoutDone(DAY, iso);
       for (const id of ids.slice(0, 12)) await app.store.deliveries.transition(DAY, id, ['pending'], 'sent', new Date(now.getTime() - 5_000).toISOString());
@@ -41,14 +48,31 @@ for (const target of storageTargets()) {
       await app.store.deliveries.transition(DAY, ids[14]!, ['pending'], 'skipped', iso);
       await app.queues.get(QUEUE.send).add('send', { editionId: DAY, fromId: ids[15]!, toId: ids[39]! });
       // two of the sent ones were taken over from a sender that went silent: possibly sent twice
-      await kyselyOf(app.store).updateTable('deliveries').set({ reclaimed_at: iso }).where('edition_id', '=', DAY).where('subscriber_id', 'in', ids.slice(0, 2)).execute();
+      await kyselyOf(app.store)
+        .updateTable('deliveries')
+        .set({ reclaimed_at: iso })
+        .where('edition_id', '=', DAY)
+        .where('subscriber_id', 'in', ids.slice(0, 2))
+        .execute();
 
       const env = { REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, DATABASE_URL: databaseUrl, DATA_DIR: app.env.dataDir };
       const r = await runCli(['status', '--json'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout) as StatusReport;
       expect(report.editions).toHaveLength(1);
-      expect(report.editions[0]).toMatchObject({ id: DAY, status: 'sending', state: 'running', total: 40, sent: 12, pending: 25, notReached: 0, failed: 1, suppressed: 1, skipped: 1, possiblySentTwice: 2 });
+      expect(report.editions[0]).toMatchObject({
+        id: DAY,
+        status: 'sending',
+        state: 'running',
+        total: 40,
+        sent: 12,
+        pending: 25,
+        notReached: 0,
+        failed: 1,
+        suppressed: 1,
+        skipped: 1,
+        possiblySentTwice: 2,
+      });
       // the 12 sent since the first send (how long ago depends on this machine: the exact rate is tested below)
       expect(report.editions[0]!.ratePerSecond).toBeGreaterThan(0);
       expect(report.editions[0]!.etaSeconds).toBeGreaterThan(0);
@@ -71,7 +95,9 @@ for (const target of storageTargets()) {
       const show = await runCli(['edition', 'show', '--date', DAY], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
       expect(show.code, show.stderr).toBe(0);
       expect(show.stdout).toMatch(/deliveries: 12 sent, 25 open, 1 failed, 2 skipped\n\s*possibly sent twice: 2 \(/);
-      const showJson = await runCli(['edition', 'show', '--date', DAY, '--json'], { env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) } });
+      const showJson = await runCli(['edition', 'show', '--date', DAY, '--json'], {
+        env: { ...env, PAPERBOY_CONFIG: await writeConfig(app.env.dataDir, config) },
+      });
       expect(JSON.parse(showJson.stdout)).toMatchObject({ possiblySentTwice: 2, deliveries: { sent: 12, failed: 1 } });
     }, 120_000);
   });
@@ -81,7 +107,10 @@ for (const target of storageTargets()) {
   describe(`paperboy status during a send (${target.name})`, () => {
     it('measures the rate over the sending window, not a full minute from the start, and counts every reader of the edition, reached by the fan-out or not', async () => {
       const app = await testApp({ databaseUrl: await target.databaseUrl(), config: { ...shippedConfig(), sources: [] } });
-      const paper = arxivObservation('2611.70002', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up large language models with speculative decoding.' });
+      const paper = arxivObservation('2611.70002', {
+        title: 'Speculative Decoding With Small Draft Models',
+        abstract: 'We speed up large language models with speculative decoding.',
+      });
       await storeObservations(app.store, [paper], new Date().toISOString());
       await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(`${DAY}T02:00:00Z`));
       await new EditionBuilder(app.store, app.config).build('daily', DAY);
@@ -89,9 +118,13 @@ for (const target of storageTargets()) {
       const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
       // 397 confirmed readers; the fan-out has reached the first 200 of them so far
       const ids: number[] = [];
-      for (let i = 0; i < 397; i++) ids.push((await app.store.subscribers.upsert({ email: `reader${i}@example.org`, topics: [], confirmed: true }, ago(3600))).subscriber.id);
+      for (let i = 0; i < 397; i++)
+        ids.push((await app.store.subscribers.upsert({ email: `reader${i}@example.org`, topics: [], confirmed: true }, ago(3600))).subscriber.id);
       await app.store.editions.setStatus(DAY, 'rendering', ago(20));
-      await app.store.deliveries.insertPending(ids.slice(0, 200).map((id) => ({ editionId: DAY, subscriberId: id, variantKey: 'all', messageId: `<${id}@example.org>` })), ago(15));
+      await app.store.deliveries.insertPending(
+        ids.slice(0, 200).map((id) => ({ editionId: DAY, subscriberId: id, variantKey: 'all', messageId: `<${id}@example.org>` })),
+        ago(15),
+      );
       await app.store.editions.setFanoutCursor(DAY, ids[199]!, ago(15));
       // the first send was 10 s ago: 140 sent since, 14 a second
       for (let i = 0; i < 140; i++) await app.store.deliveries.transition(DAY, ids[i]!, ['pending'], 'sent', ago(10 - i / 14));
@@ -108,7 +141,8 @@ for (const target of storageTargets()) {
 
       // a minute later, sending steadily: the window is the last minute
       const later = new Date(now.getTime() + 60_000);
-      for (let i = 140; i < 200; i++) await app.store.deliveries.transition(DAY, ids[i]!, ['pending'], 'sent', new Date(later.getTime() - (200 - i) * 1000).toISOString());
+      for (let i = 140; i < 200; i++)
+        await app.store.deliveries.transition(DAY, ids[i]!, ['pending'], 'sent', new Date(later.getTime() - (200 - i) * 1000).toISOString());
       const [steady] = (await statusReport(app, later)).editions;
       expect(steady!.ratePerSecond).toBeCloseTo(1, 0);
       expect(formatStatus(await statusReport(app, later)).join('\n')).toMatch(/rate 1(\.\d+)?\/s over the last 60 s/);

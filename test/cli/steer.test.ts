@@ -57,18 +57,30 @@ const RULE: Record<Command, Record<State, [0 | 1, RegExp]>> = {
     empty: [1, /had no papers, so it goes to nobody: there is nothing to resend/],
     frozen: [0, /to bob@example\.org: sent/],
     sending: [1, /bob@example\.org's delivery of edition \S+ is still pending: it goes out with the edition; see `paperboy edition show --date \S+ --weekly`/],
-    paused: [1, /is paused \(paused by the operator.*\): a resend would wait for the pause; resume it first with `paperboy edition resume --date \S+ --weekly`/],
+    paused: [
+      1,
+      /is paused \(paused by the operator.*\): a resend would wait for the pause; resume it first with `paperboy edition resume --date \S+ --weekly`/,
+    ],
     cancelled: [1, /was cancelled at .*: it goes to nobody, not even one reader; see what was sent with `paperboy edition show --date \S+ --weekly`/],
     sent: [0, /to bob@example\.org: sent/],
   },
 };
 
 /** A weekly edition of `date` in `state`, its three readers' deliveries as a send would leave them (the first one sent). */
-async function editionIn(app: App, state: State, date: string, content: EditionContent, readers: { id: number; topics: string[]; sectionOrder: string[] }[]): Promise<void> {
+async function editionIn(
+  app: App,
+  state: State,
+  date: string,
+  content: EditionContent,
+  readers: { id: number; topics: string[]; sectionOrder: string[] }[],
+): Promise<void> {
   if (state === 'missing') return;
   const id = editionId('weekly', date);
   const now = new Date().toISOString();
-  await app.store.editions.insertFrozen({ id, kind: 'weekly', date, content: { ...content, kind: 'weekly', date, from: addDays(date, -6) }, empty: state === 'empty' }, now);
+  await app.store.editions.insertFrozen(
+    { id, kind: 'weekly', date, content: { ...content, kind: 'weekly', date, from: addDays(date, -6) }, empty: state === 'empty' },
+    now,
+  );
   if (state === 'empty' || state === 'frozen') return;
   const edition = (await app.store.editions.get(id))!;
   for (const r of readers) await addReaderDelivery(app, edition, r);
@@ -114,7 +126,10 @@ async function runEach(commands: string[][], env: Record<string, string>): Promi
     process.exitCode = 0;
     out(JSON.stringify(results), () => process.exit(0));
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...env, COMMANDS: JSON.stringify(commands) } });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, COMMANDS: JSON.stringify(commands) },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -129,17 +144,30 @@ describe('steering an edition: one rule for every command and state', () => {
     const config = { ...shippedConfig(), sources: [] };
     const app = await testApp({ config });
     const day = '2026-11-26';
-    const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up large language models with speculative decoding.' });
+    const paper = arxivObservation('2611.70001', {
+      title: 'Speculative Decoding With Small Draft Models',
+      abstract: 'We speed up large language models with speculative decoding.',
+    });
     await storeObservations(app.store, [paper], new Date().toISOString());
     await new Ranker(app.store, app.config).rank('2611.70001', new Date(`${day}T02:00:00Z`));
     await new EditionBuilder(app.store, app.config).build('daily', day);
     const content = (await app.store.editions.get(day))!.content;
     const readers = [];
-    for (const email of READERS) readers.push((await app.store.subscribers.upsert({ email, topics: [], frequency: 'weekly', confirmed: true }, new Date().toISOString())).subscriber);
+    for (const email of READERS)
+      readers.push((await app.store.subscribers.upsert({ email, topics: [], frequency: 'weekly', confirmed: true }, new Date().toISOString())).subscriber);
 
     const configFile = path.join(app.env.dataDir, 'paperboy.config.json');
     writeFileSync(configFile, JSON.stringify(config));
-    const env = { REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, DATABASE_URL: app.env.databaseUrl, DATA_DIR: app.env.dataDir, PAPERBOY_CONFIG: configFile, SECRET_KEY: app.env.secretKey!, MAIL_FROM: app.env.mailFrom, PUBLIC_URL: app.env.publicUrl };
+    const env = {
+      REDIS_URL: app.env.redisUrl!,
+      QUEUE_PREFIX: app.env.queuePrefix,
+      DATABASE_URL: app.env.databaseUrl,
+      DATA_DIR: app.env.dataDir,
+      PAPERBOY_CONFIG: configFile,
+      SECRET_KEY: app.env.secretKey!,
+      MAIL_FROM: app.env.mailFrom,
+      PUBLIC_URL: app.env.publicUrl,
+    };
 
     const cells: { command: Command; state: State; args: string[] }[] = [];
     let week = 0;
@@ -151,7 +179,10 @@ describe('steering an edition: one rule for every command and state', () => {
         cells.push({ command, state, args: ['edition', command, '--date', date, '--weekly', ...(command === 'resend' ? ['--to', READERS[1]!] : [])] });
       }
     }
-    const results = await runEach(cells.map((c) => c.args), env);
+    const results = await runEach(
+      cells.map((c) => c.args),
+      env,
+    );
     const failures: string[] = [];
     cells.forEach(({ command, state }, i) => {
       const r = results[i]!;
@@ -173,10 +204,15 @@ describe('steering an edition: one rule for every command and state', () => {
   }, 180_000);
 
   it('every steering command states the rule in its --help', async () => {
-    const helps = await runEach(['pause', 'resume', 'cancel', 'resend'].map((command) => ['edition', command, '--help']), {});
+    const helps = await runEach(
+      ['pause', 'resume', 'cancel', 'resend'].map((command) => ['edition', command, '--help']),
+      {},
+    );
     for (const r of helps) {
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/Exit codes: 0 when the edition is now in the state asked for \(also when it already was[^)]*\); 1 when the request cannot apply/);
+      expect(r.stdout).toMatch(
+        /Exit codes: 0 when the edition is now in the state asked for \(also when it already was[^)]*\); 1 when the request cannot apply/,
+      );
     }
   });
 });

@@ -21,7 +21,9 @@ function choices(csv: string): Record<string, string[]> {
   const [header, ...rows] = csv.trim().split('\n');
   const cols = header!.split(',');
   const at = (name: string) => cols.indexOf(name);
-  return Object.fromEntries(rows.map((r) => r.split(',')).map((c) => [c[at('email')]!, [c[at('status')]!, c[at('topics')]!, c[at('frequency')]!, c[at('section_order')]!]]));
+  return Object.fromEntries(
+    rows.map((r) => r.split(',')).map((c) => [c[at('email')]!, [c[at('status')]!, c[at('topics')]!, c[at('frequency')]!, c[at('section_order')]!]]),
+  );
 }
 
 describe('subscribers and their section order', () => {
@@ -45,7 +47,16 @@ describe('subscribers and their section order', () => {
   it('exports the order as a section_order column that import reads back: a round trip loses nothing', async () => {
     const from = cliIn();
     const file = path.join(from.dir, 'list.csv');
-    writeFileSync(file, ['email,topics,frequency,section_order', 'a@example.org,theory;language-models,daily,language-models;theory', 'b@example.org,,weekly,alignment-safety', 'c@example.org,theory,daily,', 'd@example.org,,daily,theory;quantum-gravity'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'email,topics,frequency,section_order',
+        'a@example.org,theory;language-models,daily,language-models;theory',
+        'b@example.org,,weekly,alignment-safety',
+        'c@example.org,theory,daily,',
+        'd@example.org,,daily,theory;quantum-gravity',
+      ].join('\n'),
+    );
     const imported = await from.cli(['subscribers', 'import', file, '--confirmed']);
     expect(imported.stdout).toMatch(/3 added/);
     expect(imported.stdout).toMatch(/line 5: unknown topic\(s\) in section_order: quantum-gravity/);
@@ -84,9 +95,17 @@ describe('subscribers and their section order', () => {
     expect(imported.stdout).toMatch(/4 added, 0 updated, 2 rejected; 2 who unsubscribed or bounced stay so/);
     expect(imported.stdout).toMatch(/line 6: timezone "Mars\/Olympus" is not an IANA time zone/);
     expect(imported.stdout).toMatch(/line 7: status "deleted" is not pending, confirmed, unsubscribed or suppressed/);
-    const list = async (cli: typeof from.cli) => Object.fromEntries((JSON.parse((await cli(['subscribers', 'list', '--json'])).stdout) as { email: string; status: string }[]).map((r) => [r.email, r.status]));
+    const list = async (cli: typeof from.cli) =>
+      Object.fromEntries(
+        (JSON.parse((await cli(['subscribers', 'list', '--json'])).stdout) as { email: string; status: string }[]).map((r) => [r.email, r.status]),
+      );
     // before: every row became confirmed, the two who left among them
-    expect(await list(from.cli)).toEqual({ 'stays@example.org': 'confirmed', 'left@example.org': 'unsubscribed', 'bounced@example.org': 'suppressed', 'unsure@example.org': 'pending' });
+    expect(await list(from.cli)).toEqual({
+      'stays@example.org': 'confirmed',
+      'left@example.org': 'unsubscribed',
+      'bounced@example.org': 'suppressed',
+      'unsure@example.org': 'pending',
+    });
     expect((await from.cli(['suppressions', 'list'])).stdout).toMatch(/bounced@example\.org/);
 
     const exported = (await from.cli(['subscribers', 'export'])).stdout;

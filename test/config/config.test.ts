@@ -33,7 +33,11 @@ describe('config validation', () => {
   });
 
   it("keeps the operator's time zone under the name the web lists, whatever alias the file uses: readers who pick it from the list share its variants", () => {
-    for (const [given, name] of [['Asia/Kolkata', 'Asia/Calcutta'], ['Etc/UTC', 'UTC'], ['europe/berlin', 'Europe/Berlin']]) {
+    for (const [given, name] of [
+      ['Asia/Kolkata', 'Asia/Calcutta'],
+      ['Etc/UTC', 'UTC'],
+      ['europe/berlin', 'Europe/Berlin'],
+    ]) {
       expect(parseConfig({ edition: { timezone: given } }, 'zone').edition.timezone, given).toBe(name);
     }
   });
@@ -45,7 +49,17 @@ describe('config validation', () => {
   });
 
   it('names the path of an unknown source kind and lists the known kinds', () => {
-    const problems = problemsOf(() => parseConfig({ sources: [{ name: 'a', kind: 'arxiv-rss', url: 'https://x.org/a' }, { name: 'b', kind: 'gopher', url: 'https://x.org/b' }] }, 'x'));
+    const problems = problemsOf(() =>
+      parseConfig(
+        {
+          sources: [
+            { name: 'a', kind: 'arxiv-rss', url: 'https://x.org/a' },
+            { name: 'b', kind: 'gopher', url: 'https://x.org/b' },
+          ],
+        },
+        'x',
+      ),
+    );
     expect(problems[0]).toMatch(/^sources\[1\]\.kind: .*arxiv-rss.*hf-daily.*\(got "gopher"\)/);
   });
 
@@ -84,7 +98,11 @@ describe('config validation', () => {
 
   it('names a wrong connection URL or secret without printing its password', () => {
     const problems = problemsOf(() =>
-      loadEnvironment({ DATABASE_URL: 'mysql://pb:hunter2hunter2@db.internal/pb', REDIS_URL: 'http://:hunter2hunter2@cache.internal', SECRET_KEY: 'hunter2hunter' }),
+      loadEnvironment({
+        DATABASE_URL: 'mysql://pb:hunter2hunter2@db.internal/pb',
+        REDIS_URL: 'http://:hunter2hunter2@cache.internal',
+        SECRET_KEY: 'hunter2hunter',
+      }),
     );
     const text = problems.join('\n');
     expect(text).not.toContain('hunter2');
@@ -138,7 +156,10 @@ describe('a config file that is not valid JSON', () => {
     const dir = tempDir();
     const file = path.join(dir, 'paperboy.config.json');
     // a trailing comma on line 4, found at the "]" of line 5
-    writeFileSync(file, '{\n  "sources": [\n    { "name": "blog", "kind": "rss", "url": "https://example.org/feed.xml" },\n    { "name": "lab", "kind": "rss", "url": "https://example.org/lab.xml" },\n  ],\n  "topics": []\n}\n');
+    writeFileSync(
+      file,
+      '{\n  "sources": [\n    { "name": "blog", "kind": "rss", "url": "https://example.org/feed.xml" },\n    { "name": "lab", "kind": "rss", "url": "https://example.org/lab.xml" },\n  ],\n  "topics": []\n}\n',
+    );
     const r = await runCli(['papers', 'list'], { env: { PAPERBOY_CONFIG: file, DATA_DIR: dir } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(file);
@@ -166,7 +187,13 @@ describe('a config file that is not valid JSON', () => {
 describe('a folder without a config file', () => {
   it('is refused (exit 1, nothing written) unless --defaults is given, with how to make a config', async () => {
     const dir = tempDir();
-    const env = { PAPERBOY_CONFIG: undefined, DATA_DIR: undefined, DATABASE_URL: undefined, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}` };
+    const env = {
+      PAPERBOY_CONFIG: undefined,
+      DATA_DIR: undefined,
+      DATABASE_URL: undefined,
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`,
+    };
     for (const args of [['papers', 'list'], ['subscribers', 'add', 'reader@example.org'], ['status'], ['doctor']]) {
       const r = await runCli(args, { env, cwd: dir });
       expect(r.code, args.join(' ')).toBe(1);
@@ -190,7 +217,17 @@ describe('a folder without a config file', () => {
 
   it('`paperboy demo` still runs from any folder: it brings its own config', async () => {
     const dir = tempDir();
-    const r = await runCli(['demo'], { env: { PAPERBOY_CONFIG: undefined, DATA_DIR: undefined, DATABASE_URL: undefined, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}` }, cwd: dir, timeoutMs: 180_000 });
+    const r = await runCli(['demo'], {
+      env: {
+        PAPERBOY_CONFIG: undefined,
+        DATA_DIR: undefined,
+        DATABASE_URL: undefined,
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`,
+      },
+      cwd: dir,
+      timeoutMs: 180_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/[1-9]\d* email\(s\)/);
     expect(readdirSync(dir)).toEqual(['data']);

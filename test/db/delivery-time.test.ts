@@ -30,7 +30,9 @@ for (const target of storageTargets()) {
           ['tokyo@example.org', 'Asia/Tokyo', 7],
           ['late@example.org', 'UTC', 9],
         ] as const) {
-          await sql`INSERT INTO subscribers (email, status, topics, frequency, timezone, delivery_hour, created_at, updated_at) VALUES (${email}, 'confirmed', '', 'daily', ${timezone}, ${hour}, ${NOW}, ${NOW})`.execute(open.db);
+          await sql`INSERT INTO subscribers (email, status, topics, frequency, timezone, delivery_hour, created_at, updated_at) VALUES (${email}, 'confirmed', '', 'daily', ${timezone}, ${hour}, ${NOW}, ${NOW})`.execute(
+            open.db,
+          );
         }
       } finally {
         await open.db.destroy();

@@ -67,7 +67,11 @@ for (const target of storageTargets()) {
       const saved = await rebuildProfile(store, config, reader.id, NOW, { seedPapers: ['2611.00199'] });
       expect(saved).toMatchObject({ seedPapers: ['2611.00199'], pendingSeeds: 1, profile: undefined });
       expect(await refreshPendingSeeds(store, config, NOW)).toBe(0);
-      await storeObservations(store, [arxivObservation('2611.00199', { title: 'Diffusion Models for Protein Design', abstract: 'Proteins designed by diffusion.' })], NOW.toISOString());
+      await storeObservations(
+        store,
+        [arxivObservation('2611.00199', { title: 'Diffusion Models for Protein Design', abstract: 'Proteins designed by diffusion.' })],
+        NOW.toISOString(),
+      );
       expect(await refreshPendingSeeds(store, config, NOW)).toBe(1);
       const after = await readerSettings(store, reader.id);
       expect(after).toMatchObject({ pendingSeeds: 0, profile: { counts: { more: 0, less: 0, seeds: 1 } } });

@@ -38,7 +38,11 @@ for (const target of storageTargets()) {
       const store = await openStore(target);
       await storeObservations(store, [obs()], NOW);
       const before = await store.papers.get('2611.00001');
-      const again = await storeObservations(store, [{ ...obs(), signal: { ...obs().signal, observedAt: '2026-11-26T07:00:00.000Z' } }], '2026-11-26T07:00:00.000Z');
+      const again = await storeObservations(
+        store,
+        [{ ...obs(), signal: { ...obs().signal, observedAt: '2026-11-26T07:00:00.000Z' } }],
+        '2026-11-26T07:00:00.000Z',
+      );
       expect(await store.papers.unrankedIds(10)).toEqual(['2611.00001']);
       expect(again.counts).toEqual({ new: 0, updated: 0, unchanged: 1, skipped: 0 });
       expect(again.changedIds).toEqual([]);
@@ -48,16 +52,31 @@ for (const target of storageTargets()) {
     it('merges the same paper seen by arXiv, HF and a blog (by arXiv id and URL) into one', async () => {
       const store = await openStore(target);
       await storeObservations(store, [obs({ id: '2611.00003' })], NOW);
-      const hf = obs({ id: '2611.00003', source: 'hf', kind: 'hf-daily', title: 'paper 2611.00003.', links: { hf: 'https://huggingface.co/papers/2611.00003', code: 'https://github.com/x/y' } });
+      const hf = obs({
+        id: '2611.00003',
+        source: 'hf',
+        kind: 'hf-daily',
+        title: 'paper 2611.00003.',
+        links: { hf: 'https://huggingface.co/papers/2611.00003', code: 'https://github.com/x/y' },
+      });
       hf.signal = { source: 'hf', kind: 'hf-daily', observedAt: NOW, upvotes: 12, comments: 3 };
-      const blog = obs({ keys: { url: 'https://arxiv.org/abs/2611.00003?utm_source=rss', arxivId: 'https://arxiv.org/abs/2611.00003' }, title: 'Our new paper', source: 'blog', kind: 'rss' });
+      const blog = obs({
+        keys: { url: 'https://arxiv.org/abs/2611.00003?utm_source=rss', arxivId: 'https://arxiv.org/abs/2611.00003' },
+        title: 'Our new paper',
+        source: 'blog',
+        kind: 'rss',
+      });
       blog.signal = { source: 'blog', kind: 'rss', observedAt: NOW };
       const out = await storeObservations(store, [hf, blog], NOW);
       expect(out.counts).toMatchObject({ new: 0, updated: 1 });
       const p = (await store.papers.get('2611.00003'))!;
       expect(p.sources).toEqual(['arxiv', 'blog', 'hf']);
       expect(p.title).toBe('Paper 2611.00003');
-      expect(p.links).toMatchObject({ abstract: 'https://arxiv.org/abs/2611.00003', hf: 'https://huggingface.co/papers/2611.00003', code: 'https://github.com/x/y' });
+      expect(p.links).toMatchObject({
+        abstract: 'https://arxiv.org/abs/2611.00003',
+        hf: 'https://huggingface.co/papers/2611.00003',
+        code: 'https://github.com/x/y',
+      });
       expect(p.signals.hf?.upvotes).toBe(12);
       expect(await store.papers.count()).toBe(1);
     });
@@ -155,8 +174,18 @@ for (const target of storageTargets()) {
 
     it('freezes an edition once, tracks deliveries through their states and closes the edition when all settle', async () => {
       const store = await openStore(target);
-      expect(await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { ...emptyEdition('2026-11-26'), considered: 1 } }, NOW)).toBe(true);
-      expect(await store.editions.insertFrozen({ id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { ...emptyEdition('2026-11-26'), considered: 2 } }, NOW)).toBe(false);
+      expect(
+        await store.editions.insertFrozen(
+          { id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { ...emptyEdition('2026-11-26'), considered: 1 } },
+          NOW,
+        ),
+      ).toBe(true);
+      expect(
+        await store.editions.insertFrozen(
+          { id: '2026-11-26', kind: 'daily', date: '2026-11-26', content: { ...emptyEdition('2026-11-26'), considered: 2 } },
+          NOW,
+        ),
+      ).toBe(false);
       expect((await store.editions.get('2026-11-26'))!.content.considered).toBe(1);
       const s = (await store.subscribers.upsert({ email: 'x@example.org', topics: [], confirmed: true }, NOW)).subscriber;
       const t = (await store.subscribers.upsert({ email: 'y@example.org', topics: [], confirmed: true }, NOW)).subscriber;
@@ -179,9 +208,13 @@ for (const target of storageTargets()) {
       expect(await store.editions.replaceFrozen('2026-11-26', { ...emptyEdition('2026-11-26'), considered: 3 }, NOW)).toBe(false);
     });
 
-    it('remembers each source\'s validators, last success, last error and counts', async () => {
+    it("remembers each source's validators, last success, last error and counts", async () => {
       const store = await openStore(target);
-      await store.sources.recordSuccess('a', NOW, { etag: '"e1"', lastModified: 'Thu, 26 Nov 2026 05:00:00 GMT', counts: { new: 3, updated: 0, unchanged: 0, skipped: 1 } });
+      await store.sources.recordSuccess('a', NOW, {
+        etag: '"e1"',
+        lastModified: 'Thu, 26 Nov 2026 05:00:00 GMT',
+        counts: { new: 3, updated: 0, unchanged: 0, skipped: 1 },
+      });
       await store.sources.recordError('a', '2026-11-26T07:00:00.000Z', 'timed out');
       const a = (await store.sources.get('a'))!;
       expect(a).toMatchObject({ etag: '"e1"', lastSuccessAt: NOW, lastError: 'timed out', papersTotal: 3, lastCounts: { new: 3, skipped: 1 } });

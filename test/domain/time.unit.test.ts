@@ -11,13 +11,13 @@ describe('edition days', () => {
     expect(editionDayOf(new Date('2026-11-25T06:00:00Z'), utc6)).toBe('2026-11-26');
   });
 
-  it('puts arXiv\'s 20:00 US Eastern announcement into the next morning\'s edition', () => {
+  it("puts arXiv's 20:00 US Eastern announcement into the next morning's edition", () => {
     // Wed 25 Nov 2026, 20:00 EST = Thu 01:00 UTC
     expect(editionDayOf(new Date('2026-11-26T01:00:00Z'), utc6)).toBe('2026-11-26');
     expect(editionDayOf(new Date('2026-11-26T01:00:00Z'), berlin7)).toBe('2026-11-26');
   });
 
-  it('reads the cut-off in the operator\'s time zone, across daylight-saving changes', () => {
+  it("reads the cut-off in the operator's time zone, across daylight-saving changes", () => {
     expect(cutoffOf('2026-07-01', berlin7).toISOString()).toBe('2026-07-01T05:00:00.000Z');
     expect(cutoffOf('2026-12-01', berlin7).toISOString()).toBe('2026-12-01T06:00:00.000Z');
     // the night clocks go back in Berlin (25 Oct 2026)

@@ -29,7 +29,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (process.env.CI) throw err;
     console.warn(`PostgreSQL could not start, storage tests run on SQLite only: ${(err as Error).message}`);
   }
-  if (!postgresUrl && process.env.CI) throw new Error('CI=true but PostgreSQL is not installed: the storage tests must run on both databases (apt-get install postgresql)');
+  if (!postgresUrl && process.env.CI)
+    throw new Error('CI=true but PostgreSQL is not installed: the storage tests must run on both databases (apt-get install postgresql)');
   project.provide('postgresUrl', postgresUrl);
   return async () => {
     for (const s of servers.reverse()) await s.stop();

@@ -73,7 +73,19 @@ export async function openStore(target: StorageTarget): Promise<Store> {
  */
 export async function testApp(opts: { databaseUrl?: string; config?: unknown; env?: Record<string, string> } = {}): Promise<App> {
   const dataDir = tempDir('pb-app-');
-  const env = loadEnvironment({ DATA_DIR: dataDir, DATABASE_URL: opts.databaseUrl ?? `sqlite:${path.join(dataDir, 'paperboy.db')}`, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`, SECRET_KEY: 'test-secret-key-0123456789', PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>', ...opts.env }, dataDir);
+  const env = loadEnvironment(
+    {
+      DATA_DIR: dataDir,
+      DATABASE_URL: opts.databaseUrl ?? `sqlite:${path.join(dataDir, 'paperboy.db')}`,
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`,
+      SECRET_KEY: 'test-secret-key-0123456789',
+      PUBLIC_URL: 'https://papers.example.org',
+      MAIL_FROM: 'Daily Papers <papers@example.org>',
+      ...opts.env,
+    },
+    dataDir,
+  );
   const config = parseConfig(opts.config ?? {}, 'test config');
   const store = await Store.open(env.databaseUrl);
   const queues = new Queues({ redisUrl: env.redisUrl!, prefix: env.queuePrefix });
@@ -129,7 +141,9 @@ export interface Route {
 }
 
 /** A loopback HTTP server answering from a table of paths; `hits` counts requests per path. */
-export async function serveRoutes(routes: Record<string, Route | ((req: http.IncomingMessage) => Route)>): Promise<{ url: string; hits: Map<string, number>; close(): Promise<void> }> {
+export async function serveRoutes(
+  routes: Record<string, Route | ((req: http.IncomingMessage) => Route)>,
+): Promise<{ url: string; hits: Map<string, number>; close(): Promise<void> }> {
   const hits = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;

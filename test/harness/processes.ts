@@ -29,10 +29,15 @@ afterAll(async () => {
 
 /** `paperboy worker STAGE…` as a child process; killed at the end of the file if still running. */
 export function startWorker(env: Record<string, string>, stages: string[], opts: { logLevel?: string } = {}): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'worker', ...stages], { env: { ...process.env, ...env, LOG_LEVEL: opts.logLevel ?? 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'worker', ...stages], {
+    env: { ...process.env, ...env, LOG_LEVEL: opts.logLevel ?? 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   leftovers.push(child);
   return { child, stderr: () => stderr, exited };
 }

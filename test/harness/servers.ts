@@ -24,13 +24,34 @@ function stopChild(child: ChildProcess): Promise<void> {
  * told). `restart` stops it cleanly; `kill` is SIGKILL, the way a crash or the OOM killer
  * ends it, and `start` brings it back on the same port and data folder.
  */
-export async function startRedis(opts: { appendfsync?: 'always' | 'everysec' } = {}): Promise<Server & { port: number; restart(): Promise<void>; kill(): Promise<void>; start(): Promise<void> }> {
+export async function startRedis(
+  opts: { appendfsync?: 'always' | 'everysec' } = {},
+): Promise<Server & { port: number; restart(): Promise<void>; kill(): Promise<void>; start(): Promise<void> }> {
   const binary = findOnPath('redis-server', ['/usr/sbin']);
   if (!binary) throw new Error('redis-server is not installed: apt-get install redis-server (the tests use a real Redis)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pb-test-redis-'));
   const port = await freePort();
   const start = () => {
-    const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', opts.appendfsync ?? 'everysec', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    const child = spawn(
+      binary,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        opts.appendfsync ?? 'everysec',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: 'ignore' },
+    );
     return child;
   };
   let child = start();
@@ -110,7 +131,18 @@ export async function startPostgres(): Promise<(Server & { stopServer(): Promise
   };
   run(['initdb', '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
-  const startServer = () => run(['pg_ctl', '-D', data, '-l', path.join(dir, 'log'), '-w', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  const startServer = () =>
+    run([
+      'pg_ctl',
+      '-D',
+      data,
+      '-l',
+      path.join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      'start',
+    ]);
   startServer();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
@@ -151,7 +183,30 @@ export async function startRedisCluster(nodes = 3, opts: { create?: boolean } = 
   const children = ports.map((port) => {
     const dir = path.join(root, String(port));
     mkdirSync(dir);
-    return spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    return spawn(
+      binary,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        path.join(dir, 'nodes.conf'),
+        '--cluster-node-timeout',
+        '5000',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: 'ignore' },
+    );
   });
   const stop = async () => {
     await Promise.all(children.map(stopChild));
@@ -159,12 +214,20 @@ export async function startRedisCluster(nodes = 3, opts: { create?: boolean } = 
   };
   try {
     const cliOut = (args: string[]) => spawnSync(cli, args, { encoding: 'utf8', timeout: 30_000 });
-    for (const port of ports) await until(`redis-server (cluster node ${port}) to start`, () => cliOut(['-h', '127.0.0.1', '-p', String(port), 'PING']).stdout.trim() === 'PONG', { timeoutMs: 20_000, intervalMs: 50 });
+    for (const port of ports)
+      await until(`redis-server (cluster node ${port}) to start`, () => cliOut(['-h', '127.0.0.1', '-p', String(port), 'PING']).stdout.trim() === 'PONG', {
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
     if (opts.create === false) return { url: `redis://127.0.0.1:${ports[0]}`, ports, stop };
     const created = cliOut(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stderr || created.stdout}`);
     for (const port of ports) {
-      await until(`Redis Cluster node ${port} to reach cluster_state:ok`, () => /cluster_state:ok/.test(cliOut(['-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO']).stdout), { timeoutMs: 30_000, intervalMs: 50 });
+      await until(
+        `Redis Cluster node ${port} to reach cluster_state:ok`,
+        () => /cluster_state:ok/.test(cliOut(['-h', '127.0.0.1', '-p', String(port), 'CLUSTER', 'INFO']).stdout),
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
     }
   } catch (err) {
     await stop();

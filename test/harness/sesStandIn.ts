@@ -49,7 +49,11 @@ export interface SesStandIn {
 }
 
 function xmlError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'text/xml' }).end(`<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomBytes(8).toString('hex')}</RequestId></ErrorResponse>`);
+  res
+    .writeHead(status, { 'content-type': 'text/xml' })
+    .end(
+      `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomBytes(8).toString('hex')}</RequestId></ErrorResponse>`,
+    );
 }
 
 function jsonError(res: http.ServerResponse, status: number, type: string, message: string): void {
@@ -58,7 +62,19 @@ function jsonError(res: http.ServerResponse, status: number, type: string, messa
 
 export async function startSesStandIn(opts: { port?: number } = {}): Promise<SesStandIn> {
   const acceptedTimes: number[] = [];
-  const state: Omit<SesStandIn, 'url' | 'close'> = { messages: [], throttled: 0, throttleUntil: 0, maxPerSecond: 0, reject: new Set(), paused: false, latencyMs: 0, productionAccess: true, identities: new Map(), enforcementStatus: 'HEALTHY', configurationSets: new Map() };
+  const state: Omit<SesStandIn, 'url' | 'close'> = {
+    messages: [],
+    throttled: 0,
+    throttleUntil: 0,
+    maxPerSecond: 0,
+    reject: new Set(),
+    paused: false,
+    latencyMs: 0,
+    productionAccess: true,
+    identities: new Map(),
+    enforcementStatus: 'HEALTHY',
+    configurationSets: new Map(),
+  };
 
   /** Why this send is refused now, if it is. */
   function refusal(to: string[]): 'throttle' | 'paused' | 'reject' | undefined {
@@ -94,7 +110,11 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
           if (action === 'GetSendQuota') {
             if (!state.quota) return; // never answers, like aws-ses-v2-local
             const q = state.quota;
-            res.writeHead(200, { 'content-type': 'text/xml' }).end(`<GetSendQuotaResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendQuotaResult><Max24HourSend>${q.max24HourSend}</Max24HourSend><SentLast24Hours>${q.sentLast24Hours}</SentLast24Hours><MaxSendRate>${q.maxSendRate}</MaxSendRate></GetSendQuotaResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSendQuotaResponse>`);
+            res
+              .writeHead(200, { 'content-type': 'text/xml' })
+              .end(
+                `<GetSendQuotaResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendQuotaResult><Max24HourSend>${q.max24HourSend}</Max24HourSend><SentLast24Hours>${q.sentLast24Hours}</SentLast24Hours><MaxSendRate>${q.maxSendRate}</MaxSendRate></GetSendQuotaResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetSendQuotaResponse>`,
+              );
             return;
           }
           if (action !== 'SendRawEmail') return xmlError(res, 400, 'InvalidAction', `unknown action ${action}`);
@@ -107,7 +127,11 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
           if (why === 'paused') return xmlError(res, 400, 'AccountSendingPausedException', 'Account sending paused.');
           if (why === 'reject') return xmlError(res, 400, 'MessageRejected', 'Email address is on the suppression list.');
           const id = accept('v1', Buffer.from(form.get('RawMessage.Data') ?? '', 'base64'), to, form.get('Source') ?? undefined);
-          res.writeHead(200, { 'content-type': 'text/xml' }).end(`<SendRawEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendRawEmailResult><MessageId>${id}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SendRawEmailResponse>`);
+          res
+            .writeHead(200, { 'content-type': 'text/xml' })
+            .end(
+              `<SendRawEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendRawEmailResult><MessageId>${id}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SendRawEmailResponse>`,
+            );
           return;
         }
         if (req.method === 'POST' && url.pathname === '/v2/email/outbound-emails') {
@@ -127,7 +151,16 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
         if (req.method === 'GET' && url.pathname === '/v2/email/account') {
           if (!state.quota) return;
           const q = state.quota;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ SendingEnabled: !state.paused, EnforcementStatus: state.enforcementStatus, ProductionAccessEnabled: state.productionAccess, SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours } }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                SendingEnabled: !state.paused,
+                EnforcementStatus: state.enforcementStatus,
+                ProductionAccessEnabled: state.productionAccess,
+                SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours },
+              }),
+            );
           return;
         }
         const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(url.pathname);
@@ -151,7 +184,14 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
           const known = state.configurationSets.get(name);
           if (!known) return jsonError(res, 404, 'NotFoundException', `Configuration set <${name}> does not exist.`);
           const answer = set[2]
-            ? { EventDestinations: known.destinations.map((d) => ({ Name: d.name, Enabled: d.enabled, MatchingEventTypes: d.types, ...(d.snsTopicArn ? { SnsDestination: { TopicArn: d.snsTopicArn } } : {}) })) }
+            ? {
+                EventDestinations: known.destinations.map((d) => ({
+                  Name: d.name,
+                  Enabled: d.enabled,
+                  MatchingEventTypes: d.types,
+                  ...(d.snsTopicArn ? { SnsDestination: { TopicArn: d.snsTopicArn } } : {}),
+                })),
+              }
             : { ConfigurationSetName: name, SendingOptions: { SendingEnabled: known.sendingEnabled } };
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
           return;

@@ -19,7 +19,11 @@ export function makeSigningIdentity(): SigningIdentity {
   const dir = tempDir('pb-sns-cert-');
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=sns.amazonaws.com'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=sns.amazonaws.com'],
+    { stdio: 'ignore' },
+  );
   return { certificatePem: readFileSync(certFile, 'utf8'), key: createPrivateKey(readFileSync(keyFile)) };
 }
 
@@ -51,8 +55,13 @@ export function signSns(identity: SigningIdentity, input: UnsignedSns, opts: { v
   if (input.Token !== undefined) m.Token = input.Token;
   // https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
   const keys =
-    input.Type === 'Notification' ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'] : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
-  const canonical = keys.filter((k) => m[k] !== undefined).map((k) => `${k}\n${m[k]}\n`).join('');
+    input.Type === 'Notification'
+      ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
+      : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+  const canonical = keys
+    .filter((k) => m[k] !== undefined)
+    .map((k) => `${k}\n${m[k]}\n`)
+    .join('');
   const version = opts.version ?? '2';
   return {
     ...m,
@@ -111,7 +120,13 @@ export function sesComplaint(opts: { email: string; messageId?: string; provider
 export function sesDelivery(opts: { email: string; messageId?: string; providerId?: string }) {
   return {
     notificationType: 'Delivery',
-    delivery: { timestamp: '2026-11-26T07:00:02.000Z', processingTimeMillis: 1200, recipients: [opts.email], smtpResponse: '250 ok', reportingMTA: 'a8-70.smtp-out.amazonses.com' },
+    delivery: {
+      timestamp: '2026-11-26T07:00:02.000Z',
+      processingTimeMillis: 1200,
+      recipients: [opts.email],
+      smtpResponse: '250 ok',
+      reportingMTA: 'a8-70.smtp-out.amazonses.com',
+    },
     mail: sesMail(opts),
   };
 }
@@ -124,7 +139,12 @@ function sesMail(opts: { email: string; messageId?: string; providerId?: string 
     messageId: opts.providerId ?? `0102018f${randomUUID().replace(/-/g, '')}-000000`,
     destination: [opts.email],
     headersTruncated: false,
-    headers: opts.messageId ? [{ name: 'Message-ID', value: opts.messageId }, { name: 'To', value: opts.email }] : [{ name: 'To', value: opts.email }],
+    headers: opts.messageId
+      ? [
+          { name: 'Message-ID', value: opts.messageId },
+          { name: 'To', value: opts.email },
+        ]
+      : [{ name: 'To', value: opts.email }],
     commonHeaders: { from: ['Daily Papers <papers@example.org>'], to: [opts.email], messageId: opts.messageId, subject: 'Daily Papers — 26 November' },
   };
 }

@@ -17,16 +17,18 @@ const corpus = path.resolve(repoRoot, '../shared/corpus/feeds');
 const exists = existsSync(corpus);
 
 describe.skipIf(!exists)('feed corpus (../shared/corpus/feeds)', () => {
-  const files = exists ? readdirSync(corpus).filter((f) => !f.endsWith('.md')).sort() : [];
+  const files = exists
+    ? readdirSync(corpus)
+        .filter((f) => !f.endsWith('.md'))
+        .sort()
+    : [];
   const report: string[] = [];
   let withItems = 0;
   let empty = 0;
   let errors = 0;
 
   afterAll(() => {
-    console.log(
-      `corpus: ${files.length} files — ${withItems} gave papers, ${empty} gave none, ${errors} FeedErrors\n${report.join('\n')}`,
-    );
+    console.log(`corpus: ${files.length} files — ${withItems} gave papers, ${empty} gave none, ${errors} FeedErrors\n${report.join('\n')}`);
   });
 
   it.each(files)('%s: observations or a FeedError', (name) => {
@@ -48,8 +50,7 @@ describe.skipIf(!exists)('feed corpus (../shared/corpus/feeds)', () => {
   });
 
   it('known cases come out as expected', () => {
-    const parse = (name: string) =>
-      parseFeed(readFileSync(path.join(corpus, name)), { source: name, kind: 'rss', observedAt: '2026-09-24T06:00:00.000Z' });
+    const parse = (name: string) => parseFeed(readFileSync(path.join(corpus, name)), { source: name, kind: 'rss', observedAt: '2026-09-24T06:00:00.000Z' });
     // HTML pages served at a feed URL
     for (const html of ['node-feedparser__notafeed.html', 'feedjira__titleunknown.xml', 'rss-parser__unrecognized.rss']) {
       expect(() => parse(html)).toThrow(/server sent an HTML page/);

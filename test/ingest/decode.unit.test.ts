@@ -71,11 +71,7 @@ describe('decodeBody', () => {
   });
 
   it('mostly UTF-8 with one stray Latin-1 byte keeps the UTF-8 and reads only that byte as windows-1252', () => {
-    const body = Buffer.concat([
-      Buffer.from('<rss><channel><title>Zürich – ', 'utf8'),
-      Buffer.from([0xa9]),
-      Buffer.from(' 2009</title></channel></rss>'),
-    ]);
+    const body = Buffer.concat([Buffer.from('<rss><channel><title>Zürich – ', 'utf8'), Buffer.from([0xa9]), Buffer.from(' 2009</title></channel></rss>')]);
     const out = decodeBody(body);
     expect(out.text).toBe('<rss><channel><title>Zürich – © 2009</title></channel></rss>');
     expect(out.problems).toEqual(['no encoding declared but 1 byte is not valid UTF-8; those were read as windows-1252']);

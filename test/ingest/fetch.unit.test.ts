@@ -10,13 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertPublicAddress, classifyAddress, isPublicAddress } from '../../src/ingest/addressGuard.ts';
 import { FetchError } from '../../src/ingest/fetchError.ts';
-import {
-  fetchFeed,
-  userAgent,
-  type FetchLimits,
-  type FetchRequest,
-  type FetchResult,
-} from '../../src/ingest/fetch.ts';
+import { fetchFeed, userAgent, type FetchLimits, type FetchRequest, type FetchResult } from '../../src/ingest/fetch.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -114,7 +108,7 @@ describe('conditional GET', () => {
     expect(conditional?.headers['if-modified-since']).toBe(lastModified);
   });
 
-  it('returns the bytes untouched with the Content-Type (charset decoding is not fetch\'s job)', async () => {
+  it("returns the bytes untouched with the Content-Type (charset decoding is not fetch's job)", async () => {
     const latin1 = Buffer.from('<title>caf\u00e9</title>', 'latin1');
     route('/latin1', (_req, res) => res.writeHead(200, { 'Content-Type': 'text/xml; charset=ISO-8859-1' }).end(latin1));
     const result = ok(await fetchFeed(request('/latin1')));
@@ -279,9 +273,7 @@ describe('SSRF guard', () => {
       return [{ address: calls === 1 ? '127.0.0.1' : '10.0.0.1', family: 4 }];
     };
     const result = ok(
-      await fetchFeed(
-        request('/pinned', { url: `http://feed.test:${port}/pinned`, allowLocal: false, allowAddresses: ['127.0.0.1'], resolve: rebinding }),
-      ),
+      await fetchFeed(request('/pinned', { url: `http://feed.test:${port}/pinned`, allowLocal: false, allowAddresses: ['127.0.0.1'], resolve: rebinding })),
     );
     expect(result.body.toString()).toBe(FEED);
     expect(calls).toBe(1);
@@ -353,7 +345,19 @@ describe('address classifier', () => {
     });
   }
 
-  const allowed = ['8.8.8.8', '1.1.1.1', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '169.253.0.1', '2606:4700:4700::1111', '2001:4860:4860::8888', '::ffff:8.8.8.8', '64:ff9b::808:808'];
+  const allowed = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '172.15.255.255',
+    '172.32.0.0',
+    '169.253.0.1',
+    '2606:4700:4700::1111',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ];
   for (const address of allowed) {
     it(`allows ${address}`, () => {
       expect(classifyAddress(address)).toBeUndefined();
@@ -396,7 +400,7 @@ describe('time-outs', () => {
     await closed.get('/slow-headers');
   });
 
-  it('the caller\'s abort signal stops the fetch with its reason', async () => {
+  it("the caller's abort signal stops the fetch with its reason", async () => {
     route('/abortable', (_req, res) => {
       res.writeHead(200);
       const timer = setInterval(() => res.write('x'), 50);

@@ -78,13 +78,7 @@ describe('arXiv RSS (2024 format)', () => {
   const result = parse('arxiv-rss-2026-09-24-mixed.xml', 'arxiv-rss');
 
   it('keeps every item, keyed by the arXiv id without its version', () => {
-    expect(result.observations.map((o) => o.keys.arxivId)).toEqual([
-      '2609.18342',
-      '2609.18401',
-      '2205.06398',
-      '2009.13987',
-      '2511.04417',
-    ]);
+    expect(result.observations.map((o) => o.keys.arxivId)).toEqual(['2609.18342', '2609.18401', '2205.06398', '2009.13987', '2511.04417']);
     expect(result.skipped).toBe(0);
     expect(result.problems).toEqual([]);
     expect(result.title).toBe('cs.LG, stat.ML updates on arXiv.org');
@@ -473,10 +467,7 @@ describe('encodings', () => {
 describe('bad input', () => {
   it('a truncated document keeps the items that closed and reports the cut', () => {
     const result = parse('rss2-truncated.xml');
-    expect(result.observations.map((o) => o.title)).toEqual([
-      'Front-door adjustment, worked through',
-      'Instrumental variables in 500 words',
-    ]);
+    expect(result.observations.map((o) => o.title)).toEqual(['Front-door adjustment, worked through', 'Instrumental variables in 500 words']);
     expect(result.skipped).toBe(1);
     expect(result.problems).toEqual(['the document is truncated (ends inside <description>); 2 complete items kept']);
   });

@@ -14,7 +14,8 @@ describe('ingest stage', () => {
   it('queues each new paper once under its id, and nothing when the feed is read again', async () => {
     let etag = '"v1"';
     const server = await serveRoutes({
-      '/arxiv.xml': (req) => (req.headers['if-none-match'] === etag ? { status: 304, body: '' } : { headers: { etag, 'content-type': 'application/rss+xml' }, body: arxivXml }),
+      '/arxiv.xml': (req) =>
+        req.headers['if-none-match'] === etag ? { status: 304, body: '' } : { headers: { etag, 'content-type': 'application/rss+xml' }, body: arxivXml },
     });
     const app = await testApp();
     const source = { name: 'arxiv', kind: 'arxiv-rss' as const, url: `${server.url}/arxiv.xml`, allowLocal: true };
@@ -39,7 +40,9 @@ describe('ingest stage', () => {
   it('reads a feed whose server and XML declaration both claim iso-8859-1 but send UTF-8, gzipped', async () => {
     const { gzipSync } = await import('node:zlib');
     const bytes = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'feeds', 'rss2-iso8859-declared-utf8.xml'));
-    const server = await serveRoutes({ '/feed': { headers: { 'content-type': 'application/rss+xml; charset=iso-8859-1', 'content-encoding': 'gzip' }, body: gzipSync(bytes) } });
+    const server = await serveRoutes({
+      '/feed': { headers: { 'content-type': 'application/rss+xml; charset=iso-8859-1', 'content-encoding': 'gzip' }, body: gzipSync(bytes) },
+    });
     const app = await testApp();
     const report = await ingestSource(app, { name: 'carnet', kind: 'rss', url: `${server.url}/feed`, allowLocal: true });
     expect(report).toMatchObject({ status: 'ok', counts: { new: 2 } });
@@ -50,7 +53,12 @@ describe('ingest stage', () => {
   });
 
   it('reports a source that serves an HTML page, by name and cause, and keeps its state', async () => {
-    const server = await serveRoutes({ '/feed': { headers: { 'content-type': 'text/html' }, body: '<!doctype html><html><head><title>Login required</title></head><body>Please log in</body></html>' } });
+    const server = await serveRoutes({
+      '/feed': {
+        headers: { 'content-type': 'text/html' },
+        body: '<!doctype html><html><head><title>Login required</title></head><body>Please log in</body></html>',
+      },
+    });
     const app = await testApp();
     const report = await ingestSource(app, { name: 'blog', kind: 'rss', url: `${server.url}/feed`, allowLocal: true });
     expect(report.status).toBe('error');
@@ -120,10 +128,15 @@ describe('the arXiv API limiter', () => {
 describe('paperboy ingest and sources', () => {
   it('recognises a file or URL by its content, reports per source, and records the state', async () => {
     const dir = tempDir();
-    const server = await serveRoutes({ '/papers': { headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(path.join(repoRoot, 'demo', 'feeds', 'hf-daily.json')) } });
+    const server = await serveRoutes({
+      '/papers': { headers: { 'content-type': 'application/octet-stream' }, body: readFileSync(path.join(repoRoot, 'demo', 'feeds', 'hf-daily.json')) },
+    });
     const configPath = path.join(dir, 'paperboy.config.json');
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(configPath, JSON.stringify({ ...shippedConfig(), sources: [{ name: 'down', kind: 'rss', url: 'http://127.0.0.1:1/feed', allowLocal: true }] }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({ ...shippedConfig(), sources: [{ name: 'down', kind: 'rss', url: 'http://127.0.0.1:1/feed', allowLocal: true }] }),
+    );
     const env = { DATA_DIR: dir, REDIS_URL: redisUrl(), QUEUE_PREFIX: `cli-ingest-${Date.now()}`, PAPERBOY_CONFIG: configPath };
 
     const file = await runCli(['ingest', '--source', path.join(repoRoot, 'demo', 'feeds', 'arxiv-cs.xml')], { env });

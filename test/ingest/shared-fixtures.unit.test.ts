@@ -17,14 +17,17 @@ const sharedFixtures = path.resolve(repoRoot, '../shared/fixtures');
 const exists = existsSync(sharedFixtures);
 
 const OBSERVED = '2026-09-24T06:00:00.000Z';
-const parse = (name: string): ParseResult =>
-  parseFeed(readFileSync(path.join(sharedFixtures, name)), { source: 'shared', kind: 'rss', observedAt: OBSERVED });
+const parse = (name: string): ParseResult => parseFeed(readFileSync(path.join(sharedFixtures, name)), { source: 'shared', kind: 'rss', observedAt: OBSERVED });
 
 /** The one file that is an error by design. */
 const ERROR_FILES = new Set(['arxiv-api-atom-2026-04-error-400-bad-id.xml']);
 
 describe.skipIf(!exists)('shared fixtures (../shared/fixtures)', () => {
-  const files = exists ? readdirSync(sharedFixtures).filter((f) => !f.endsWith('.md')).sort() : [];
+  const files = exists
+    ? readdirSync(sharedFixtures)
+        .filter((f) => !f.endsWith('.md'))
+        .sort()
+    : [];
 
   it.each(files)('%s gives valid observations (or, for the error answer, a FeedError)', (name) => {
     if (ERROR_FILES.has(name)) {
@@ -86,9 +89,7 @@ describe.skipIf(!exists)('shared fixtures (../shared/fixtures)', () => {
       expect(o.links.abstract).toMatch(/^https:\/\/arxiv\.org\/abs\/[^v]+$/);
     }
 
-    expect(() => parse('arxiv-api-atom-2026-04-error-400-bad-id.xml')).toThrow(
-      /the arXiv API answered with an error: incorrect id format for abc/,
-    );
+    expect(() => parse('arxiv-api-atom-2026-04-error-400-bad-id.xml')).toThrow(/the arXiv API answered with an error: incorrect id format for abc/);
   });
 
   it('HF daily papers: 30 items with their optional keys', () => {

@@ -66,7 +66,10 @@ const HF = JSON.stringify([
 describe('tracking parameters in feed links', () => {
   it('are stripped from RSS item links, keeping the parameters the page needs', () => {
     const { observations } = parse(RSS);
-    expect(observations.map((o) => o.links.abstract)).toEqual(['https://lab.example.org/posts/sparse-attention?page=2', 'https://lab.example.org/posts/shared']);
+    expect(observations.map((o) => o.links.abstract)).toEqual([
+      'https://lab.example.org/posts/sparse-attention?page=2',
+      'https://lab.example.org/posts/shared',
+    ]);
     // the paper's identity is the clean link too: the same post tagged differently is one paper
     expect(observations.map((o) => o.keys.url)).toEqual(['https://lab.example.org/posts/sparse-attention?page=2', 'https://lab.example.org/posts/shared']);
   });

@@ -44,7 +44,12 @@ describe('the MIME message', () => {
       text: 'plain part',
       html: '<p>html part</p>',
       messageId: '<2026-11-26.1.abc@example.org>',
-      list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t', unsubscribeMailto: 'mailto:unsubscribe@example.org?subject=unsubscribe%20t' },
+      list: {
+        id: 'daily.papers.example.org',
+        name: 'paperboy daily papers',
+        unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t',
+        unsubscribeMailto: 'mailto:unsubscribe@example.org?subject=unsubscribe%20t',
+      },
       date: new Date('2026-11-26T07:00:00Z'),
     });
     const text = raw.toString();
@@ -55,16 +60,27 @@ describe('the MIME message', () => {
     expect(mail.html).toContain('<p>html part</p>');
     expect(mail.messageId).toBe('<2026-11-26.1.abc@example.org>');
     expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-    expect(text).toMatch(/List-Unsubscribe:\s*<https:\/\/papers\.example\.org\/unsubscribe\?token=t>,\s*<mailto:unsubscribe@example\.org\?subject=unsubscribe%20t>/);
+    expect(text).toMatch(
+      /List-Unsubscribe:\s*<https:\/\/papers\.example\.org\/unsubscribe\?token=t>,\s*<mailto:unsubscribe@example\.org\?subject=unsubscribe%20t>/,
+    );
     expect(text).toMatch(/List-ID: paperboy daily papers <daily\.papers\.example\.org>/i);
   });
 });
 
-const sender = { from: { name: 'Ünïcode Papers "Daily"', address: 'papers@example.org' }, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true } };
+const sender = {
+  from: { name: 'Ünïcode Papers "Daily"', address: 'papers@example.org' },
+  list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true },
+};
 
 function reader(id: number, extra: Partial<Omit<ReaderHeaders, 'links'>> = {}): ReaderHeaders & { links: SubscriberLinks } {
   const links = subscriberLinks('https://papers.example.org', secret, id, 'example.org');
-  return { to: `reader${id}@example.org`, messageId: stableMessageId(secret, '2026-11-26', id, 'example.org'), date: new Date('2026-11-26T07:00:00Z'), links, ...extra };
+  return {
+    to: `reader${id}@example.org`,
+    messageId: stableMessageId(secret, '2026-11-26', id, 'example.org'),
+    date: new Date('2026-11-26T07:00:00Z'),
+    links,
+    ...extra,
+  };
 }
 
 /** A variant as the renderer makes it: long lines, LF line ends, a <style> block, non-ASCII, "=" signs. */
@@ -104,7 +120,17 @@ describe('the list headers of each kind of mail', () => {
   it('a subscriber’s own mail: the list’s headers without Precedence: bulk; mail to someone on no list: none of them', async () => {
     const from = parseAddress('Daily Papers <papers@example.org>');
     const common = { from, to: 'ada@example.org', ...body, messageId: '<m.1@example.org>', date: new Date() };
-    const own = await names(await buildMessage({ ...common, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t', unsubscribeMailto: 'mailto:unsubscribe@example.org' } }));
+    const own = await names(
+      await buildMessage({
+        ...common,
+        list: {
+          id: 'daily.papers.example.org',
+          name: 'paperboy daily papers',
+          unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=t',
+          unsubscribeMailto: 'mailto:unsubscribe@example.org',
+        },
+      }),
+    );
     expect(own).toEqual(expect.arrayContaining(['list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'auto-submitted']));
     expect(own).not.toContain('precedence');
     const none = await names(await buildMessage(common));
@@ -112,8 +138,10 @@ describe('the list headers of each kind of mail', () => {
     for (const name of ['precedence', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']) expect(none).not.toContain(name);
   });
 
-  it('refuses a body with a reader\'s link to fill in when no link is given, rather than sending a placeholder', () => {
-    expect(() => new PreparedMessage({ from: sender.from }, variant).build({ to: 'a@example.org', messageId: '<m@example.org>', date: new Date() })).toThrow(/no such link was given/);
+  it("refuses a body with a reader's link to fill in when no link is given, rather than sending a placeholder", () => {
+    expect(() => new PreparedMessage({ from: sender.from }, variant).build({ to: 'a@example.org', messageId: '<m@example.org>', date: new Date() })).toThrow(
+      /no such link was given/,
+    );
   });
 });
 
@@ -128,7 +156,7 @@ describe('the prepared message (a variant encoded once, spliced per reader)', ()
     expect([...raw].every((b) => b < 128)).toBe(true);
   });
 
-  it('parses back to exactly the variant, with this reader\'s links and headers', async () => {
+  it("parses back to exactly the variant, with this reader's links and headers", async () => {
     const r = reader(42);
     const mail = await simpleParser(new PreparedMessage(sender, variant).build(r));
     expect(mail.subject).toBe(variant.subject);
@@ -158,7 +186,12 @@ describe('the prepared message (a variant encoded once, spliced per reader)', ()
 
   it('lets no CR or LF from any input make a header of its own', async () => {
     const raw = new PreparedMessage(
-      { ...sender, from: { name: 'Evil\r\nBcc: victim@example.org', address: 'papers@example.org' }, replyTo: 'reply@example.org\r\nX-Injected: 1', configurationSet: 'newsletter\nX-Injected: 2' },
+      {
+        ...sender,
+        from: { name: 'Evil\r\nBcc: victim@example.org', address: 'papers@example.org' },
+        replyTo: 'reply@example.org\r\nX-Injected: 1',
+        configurationSet: 'newsletter\nX-Injected: 2',
+      },
       { ...variant, subject: 'Hello\r\nBcc: victim@example.org' },
     ).build(reader(3, { to: 'reader3@example.org\r\nBcc: victim@example.org', messageId: '<id@example.org>\r\nX-Injected: 3' }));
     const mail = await simpleParser(raw);
@@ -171,14 +204,16 @@ describe('the prepared message (a variant encoded once, spliced per reader)', ()
   });
 
   it('carries the optional Reply-To and SES configuration set', async () => {
-    const mail = await simpleParser(new PreparedMessage({ ...sender, replyTo: 'editor@example.org', configurationSet: 'daily-papers' }, variant).build(reader(5)));
+    const mail = await simpleParser(
+      new PreparedMessage({ ...sender, replyTo: 'editor@example.org', configurationSet: 'daily-papers' }, variant).build(reader(5)),
+    );
     expect(mail.replyTo?.value[0]?.address).toBe('editor@example.org');
     expect(mail.headers.get('x-ses-configuration-set')).toBe('daily-papers');
   });
 });
 
 describe('personalize', () => {
-  it('fills each subscriber\'s links into a rendered variant, HTML-escaped in the HTML part', () => {
+  it("fills each subscriber's links into a rendered variant, HTML-escaped in the HTML part", () => {
     const out = personalize(
       { html: `<a href="${PLACEHOLDER.unsubscribeUrl}">u</a><a href="${PLACEHOLDER.preferencesUrl}">p</a>`, text: `U: ${PLACEHOLDER.unsubscribeUrl}` },
       { unsubscribe: 'https://x.org/unsubscribe?token=a&b', preferences: 'https://x.org/preferences?token=c' },

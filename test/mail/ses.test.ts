@@ -21,12 +21,25 @@ process.env.AWS_SECRET_ACCESS_KEY = 'test-secret';
 delete process.env.AWS_PROFILE;
 
 const prepared = new PreparedMessage(
-  { from: { name: 'Daily Papers', address: 'papers@example.org' }, list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true }, configurationSet: 'daily' },
-  { subject: 'Daily papers: Ünïcödé', text: 'Hello\nUnsubscribe: %%PB_UNSUBSCRIBE_URL%%\n', html: '<p>Hello</p>\n<a href="%%PB_UNSUBSCRIBE_URL%%">unsubscribe</a>' },
+  {
+    from: { name: 'Daily Papers', address: 'papers@example.org' },
+    list: { id: 'daily.papers.example.org', name: 'paperboy daily papers', bulk: true },
+    configurationSet: 'daily',
+  },
+  {
+    subject: 'Daily papers: Ünïcödé',
+    text: 'Hello\nUnsubscribe: %%PB_UNSUBSCRIBE_URL%%\n',
+    html: '<p>Hello</p>\n<a href="%%PB_UNSUBSCRIBE_URL%%">unsubscribe</a>',
+  },
 );
 
 function message(id: number, to = `reader${id}@example.org`) {
-  const raw = prepared.build({ to, messageId: stableMessageId('secret-secret-secret', '2026-11-26', id, 'example.org'), date: new Date(), links: subscriberLinks('https://papers.example.org', 'secret-secret-secret', id, 'example.org') });
+  const raw = prepared.build({
+    to,
+    messageId: stableMessageId('secret-secret-secret', '2026-11-26', id, 'example.org'),
+    date: new Date(),
+    links: subscriberLinks('https://papers.example.org', 'secret-secret-secret', id, 'example.org'),
+  });
   return { raw, envelope: { editionId: '2026-11-26', subscriberId: id, to, from: 'papers@example.org', messageId: `<${id}@example.org>` } };
 }
 
@@ -91,9 +104,15 @@ describe('error classification', () => {
   it('tells network failures and 5xx (retry) from a refused address (suppress) and a used-up quota (stop until tomorrow)', () => {
     expect(classifySesError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBeInstanceOf(TransientSendError);
     expect(classifySesError({ name: 'InternalFailure', message: 'boom', $metadata: { httpStatusCode: 503 } })).toBeInstanceOf(TransientSendError);
-    expect(classifySesError({ name: 'Throttling', message: 'Daily message quota exceeded.', $metadata: { httpStatusCode: 400 } })).toBeInstanceOf(QuotaExceededError);
-    expect(classifySesError({ name: 'MessageRejected', message: 'Email address is not verified.', $metadata: { httpStatusCode: 400 } })).toBeInstanceOf(SendingPausedError);
-    expect(classifySesError({ name: 'InvalidParameterValue', message: 'Illegal address', $metadata: { httpStatusCode: 400 } })).toMatchObject({ suppressAddress: true });
+    expect(classifySesError({ name: 'Throttling', message: 'Daily message quota exceeded.', $metadata: { httpStatusCode: 400 } })).toBeInstanceOf(
+      QuotaExceededError,
+    );
+    expect(classifySesError({ name: 'MessageRejected', message: 'Email address is not verified.', $metadata: { httpStatusCode: 400 } })).toBeInstanceOf(
+      SendingPausedError,
+    );
+    expect(classifySesError({ name: 'InvalidParameterValue', message: 'Illegal address', $metadata: { httpStatusCode: 400 } })).toMatchObject({
+      suppressAddress: true,
+    });
   });
 });
 
@@ -103,10 +122,15 @@ describe('the ses transport against aws-ses-v2-local', () => {
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/aws-ses-v2-local/dist/cli.js'), '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore' });
+    child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/aws-ses-v2-local/dist/cli.js'), '--host', '127.0.0.1', '--port', String(port)], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const ok = await fetch(`${url}/health-check`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/health-check`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error('aws-ses-v2-local did not start');
       await new Promise((r) => setTimeout(r, 100));
@@ -121,7 +145,10 @@ describe('the ses transport against aws-ses-v2-local', () => {
   });
 
   it('accepts raw messages from both clients; it re-composes them, so only subject, body and recipient are compared', async () => {
-    for (const [i, messenger] of [new SesMessenger('v1', { region: 'eu-west-1', endpoint: url }), new SesMessenger('v2', { region: 'eu-west-1', endpoint: url })].entries()) {
+    for (const [i, messenger] of [
+      new SesMessenger('v1', { region: 'eu-west-1', endpoint: url }),
+      new SesMessenger('v2', { region: 'eu-west-1', endpoint: url }),
+    ].entries()) {
       const { raw, envelope } = message(10 + i);
       const result = await messenger.send(raw, envelope);
       expect(result.providerId).not.toBe('');

@@ -19,7 +19,9 @@ import { deliverMail } from '../web/helpers.ts';
 
 const installed = spawnSync('spamassassin', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!installed && !process.env.CI) {
-  console.warn('spam-score.test.ts skipped: spamassassin is not installed (Debian/Ubuntu: sudo apt-get install -y spamassassin); with CI=true it runs and fails instead');
+  console.warn(
+    'spam-score.test.ts skipped: spamassassin is not installed (Debian/Ubuntu: sudo apt-get install -y spamassassin); with CI=true it runs and fails instead',
+  );
 }
 
 const DATE = '2026-11-26';
@@ -41,14 +43,24 @@ async function sendEveryEmail(app: App): Promise<Record<string, string>> {
   } finally {
     await workers.close();
   }
-  const { subscriberId: pending } = await app.store.subscribers.requestSubscription('new@example.org', { topics: ['language-models', 'theory'], frequency: 'daily', timezone: 'Europe/Berlin' }, now);
+  const { subscriberId: pending } = await app.store.subscribers.requestSubscription(
+    'new@example.org',
+    { topics: ['language-models', 'theory'], frequency: 'daily', timezone: 'Europe/Berlin' },
+    now,
+  );
   await app.queues.addMail({ kind: 'confirm', subscriberId: pending });
   await app.queues.addMail({ kind: 'welcome', subscriberId: reader.id });
   await app.queues.addMail({ kind: 'preferences-changed', subscriberId: reader.id });
   await app.queues.addMail({ kind: 'test', to: 'operator@example.org' });
   await deliverMail(app);
   const mail = (kind: string, id: number) => path.join(app.env.outboxDir, `mail-${kind}`, `${String(id).padStart(6, '0')}.eml`);
-  return { digest, confirm: mail('confirm', pending), welcome: mail('welcome', reader.id), 'preferences-changed': mail('preferences-changed', reader.id), test: mail('test', 0) };
+  return {
+    digest,
+    confirm: mail('confirm', pending),
+    welcome: mail('welcome', reader.id),
+    'preferences-changed': mail('preferences-changed', reader.id),
+    test: mail('test', 0),
+  };
 }
 
 interface SpamReport {
@@ -84,7 +96,10 @@ async function linksOfParts(eml: string): Promise<{ text: string[]; html: string
   const mail = await simpleParser(readFileSync(eml));
   const doc = parseDocument(typeof mail.html === 'string' ? mail.html : '');
   const hrefs = DomUtils.findAll((e) => e.name === 'a' && typeof e.attribs.href === 'string', doc.children).map((e) => e.attribs.href!);
-  return { text: [...(mail.text ?? '').matchAll(LINK)].map((m) => m[0]).sort(), html: [...hrefs, ...[...DomUtils.textContent(doc).matchAll(LINK)].map((m) => m[0])].sort() };
+  return {
+    text: [...(mail.text ?? '').matchAll(LINK)].map((m) => m[0]).sort(),
+    html: [...hrefs, ...[...DomUtils.textContent(doc).matchAll(LINK)].map((m) => m[0])].sort(),
+  };
 }
 
 describe.skipIf(!installed && !process.env.CI)('spam filters', () => {
@@ -96,8 +111,14 @@ describe.skipIf(!installed && !process.env.CI)('spam filters', () => {
     const dir = tempDir('pb-spam-');
     prefs = path.join(dir, 'user_prefs');
     // what the test needs to be repeatable offline: no DNS, no blocklists, no learning, and each rule's points in a header
-    writeFileSync(prefs, ['dns_available no', 'skip_rbl_checks 1', 'use_bayes 0', 'use_razor2 0', 'use_pyzor 0', 'add_header all Tests _TESTSSCORES(,)_', ''].join('\n'));
-    const app = await testApp({ config: { ...shippedConfig(), sources: [], mail: { listName: 'paperboy daily papers', postalAddress: '1 Example Street, Springfield' } }, env: { OUTBOX_DIR: path.join(dir, 'outbox') } });
+    writeFileSync(
+      prefs,
+      ['dns_available no', 'skip_rbl_checks 1', 'use_bayes 0', 'use_razor2 0', 'use_pyzor 0', 'add_header all Tests _TESTSSCORES(,)_', ''].join('\n'),
+    );
+    const app = await testApp({
+      config: { ...shippedConfig(), sources: [], mail: { listName: 'paperboy daily papers', postalAddress: '1 Example Street, Springfield' } },
+      env: { OUTBOX_DIR: path.join(dir, 'outbox') },
+    });
     emails = await sendEveryEmail(app);
   }, 120_000);
 

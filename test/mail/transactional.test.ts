@@ -39,7 +39,11 @@ describe('the confirmation email', () => {
   it('names the topics by their names, and says the link works for 7 days and until when', async () => {
     const app = await mailApp();
     const requestedAt = '2026-11-26T09:30:00.000Z';
-    const { subscriberId } = await app.store.subscribers.requestSubscription('ada@example.org', { topics: ['language-models', 'alignment-safety'], frequency: 'daily', timezone: 'Asia/Tokyo' }, requestedAt);
+    const { subscriberId } = await app.store.subscribers.requestSubscription(
+      'ada@example.org',
+      { topics: ['language-models', 'alignment-safety'], frequency: 'daily', timezone: 'Asia/Tokyo' },
+      requestedAt,
+    );
     const mail = await mailTo(app, 'confirm', subscriberId);
     expect(text(mail)).toContain('Topics: Language models · Alignment, safety and values');
     expect(text(mail)).not.toMatch(/language-models|alignment-safety/);
@@ -52,7 +56,11 @@ describe('the confirmation email', () => {
 
   it('is no list mail: no Precedence: bulk, List-Id or List-Unsubscribe to someone who is not subscribed, but Auto-Submitted and a stable Message-ID', async () => {
     const app = await mailApp();
-    const { subscriberId } = await app.store.subscribers.requestSubscription('grace@example.org', { topics: [], frequency: 'weekly', timezone: 'UTC' }, new Date().toISOString());
+    const { subscriberId } = await app.store.subscribers.requestSubscription(
+      'grace@example.org',
+      { topics: [], frequency: 'weekly', timezone: 'UTC' },
+      new Date().toISOString(),
+    );
     const mail = await mailTo(app, 'confirm', subscriberId);
     const names = mail.headerLines.map((h) => h.key);
     for (const name of ['precedence', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']) expect(names, name).not.toContain(name);
@@ -79,7 +87,10 @@ describe('the welcome email', () => {
     const app = await mailApp();
     const today = currentEditionDay(new Date(), edition);
     // yesterday's edition went out; today's is frozen but not sent yet
-    await app.store.editions.insertFrozen({ id: addDays(today, -1), kind: 'daily', date: addDays(today, -1), content: emptyEdition(addDays(today, -1)) }, new Date().toISOString());
+    await app.store.editions.insertFrozen(
+      { id: addDays(today, -1), kind: 'daily', date: addDays(today, -1), content: emptyEdition(addDays(today, -1)) },
+      new Date().toISOString(),
+    );
     await app.store.editions.setStatus(addDays(today, -1), 'sent', new Date().toISOString());
     await app.store.editions.insertFrozen({ id: today, kind: 'daily', date: today, content: emptyEdition(today) }, new Date().toISOString());
     const reader = await confirmed(app, 'tokyo@example.org', { topics: ['theory', 'language-models'], timezone: 'Asia/Tokyo', deliveryHour: 7 });
@@ -114,7 +125,9 @@ describe('the welcome email', () => {
     const app = await mailApp();
     const reader = await confirmed(app, 'list@example.org');
     const mail = await mailTo(app, 'welcome', reader.id);
-    expect(header(mail, 'list-unsubscribe')).toMatch(/^List-Unsubscribe: <https:\/\/papers\.example\.org\/unsubscribe\?token=[\w.-]+>, <mailto:unsubscribe@example\.org\?subject=/);
+    expect(header(mail, 'list-unsubscribe')).toMatch(
+      /^List-Unsubscribe: <https:\/\/papers\.example\.org\/unsubscribe\?token=[\w.-]+>, <mailto:unsubscribe@example\.org\?subject=/,
+    );
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(header(mail, 'list-id')).toBe('List-Id: paperboy daily papers <daily-papers.example.org>');
     expect(header(mail, 'precedence')).toBeUndefined();

@@ -19,13 +19,24 @@ function countEml(dir: string): number {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')).length : 0;
 }
 
-async function prepare(send: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}): Promise<{ env: Record<string, string>; outbox: string; dbUrl: string }> {
+async function prepare(
+  send: Record<string, unknown> = {},
+  extraEnv: Record<string, string> = {},
+): Promise<{ env: Record<string, string>; outbox: string; dbUrl: string }> {
   const dir = tempDir('pb-crash-');
   const configPath = path.join(dir, 'paperboy.config.json');
   const config = JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
   writeFileSync(configPath, JSON.stringify({ ...config, sources: [], send: { batchSize: 50, ratePerSecond: 1000, ...send } }));
   const dbUrl = `sqlite:${path.join(dir, 'paperboy.db')}`;
-  const env = { DATA_DIR: dir, DATABASE_URL: dbUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: `crash-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'crash-secret-0123456789abcdef', ...extraEnv };
+  const env = {
+    DATA_DIR: dir,
+    DATABASE_URL: dbUrl,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: `crash-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`,
+    PAPERBOY_CONFIG: configPath,
+    SECRET_KEY: 'crash-secret-0123456789abcdef',
+    ...extraEnv,
+  };
   await prepareEdition(env, dir, SUBSCRIBERS);
   return { env, outbox: path.join(dir, 'outbox', DATE), dbUrl };
 }
@@ -93,7 +104,15 @@ describe('crash and resume', () => {
       standIn.latencyMs = 5;
       const { env, dbUrl } = await prepare(
         { ratePerSecond: 400, claimTimeoutSeconds: 3, quotaLookup: false },
-        { MAIL_TRANSPORT: 'ses', SES_REGION: 'eu-west-1', SES_ENDPOINT: standIn.url, PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>', AWS_ACCESS_KEY_ID: 'AKIATESTTESTTEST', AWS_SECRET_ACCESS_KEY: 'test-secret' },
+        {
+          MAIL_TRANSPORT: 'ses',
+          SES_REGION: 'eu-west-1',
+          SES_ENDPOINT: standIn.url,
+          PUBLIC_URL: 'https://papers.example.org',
+          MAIL_FROM: 'Daily Papers <papers@example.org>',
+          AWS_ACCESS_KEY_ID: 'AKIATESTTESTTEST',
+          AWS_SECRET_ACCESS_KEY: 'test-secret',
+        },
       );
       expect((await runCli(['edition', 'send', '--date', DATE], { env })).code).toBe(0);
       const first = startWorker(env, ['render', 'send']);
@@ -112,7 +131,13 @@ describe('crash and resume', () => {
         for (const m of standIn.messages) received.set(m.to[0]!, (received.get(m.to[0]!) ?? 0) + 1);
         expect(received.size).toBe(SUBSCRIBERS);
         const twice = [...received].filter(([, n]) => n > 1).map(([email]) => email);
-        const reclaimed = await kyselyOf(store).selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select('email').where('edition_id', '=', DATE).where('reclaimed_at', 'is not', null).execute();
+        const reclaimed = await kyselyOf(store)
+          .selectFrom('deliveries')
+          .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+          .select('email')
+          .where('edition_id', '=', DATE)
+          .where('reclaimed_at', 'is not', null)
+          .execute();
         const reported = new Set(reclaimed.map((r) => r.email));
         // nobody got it twice who is not in the report, and the report is bounded by what was in flight
         for (const email of twice) expect(reported.has(email)).toBe(true);

@@ -34,7 +34,12 @@ async function sesStandIn(): Promise<SesStandIn> {
 }
 
 /** 1,500 confirmed readers, the demo feeds ingested, the edition built and queued for sending through the stand-in. */
-async function prepare(opts: { redisUrl: string; databaseUrl?: string; standIn: SesStandIn; send?: Record<string, unknown> }): Promise<{ env: Record<string, string>; databaseUrl: string }> {
+async function prepare(opts: {
+  redisUrl: string;
+  databaseUrl?: string;
+  standIn: SesStandIn;
+  send?: Record<string, unknown>;
+}): Promise<{ env: Record<string, string>; databaseUrl: string }> {
   const dir = tempDir('pb-faults-');
   const configPath = path.join(dir, 'paperboy.config.json');
   const config = JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
@@ -74,9 +79,18 @@ async function expectEveryoneOnce(store: Store, standIn: SesStandIn): Promise<{ 
   const received = receivedBy(standIn);
   expect(received.size).toBe(SUBSCRIBERS);
   const twice = [...received].filter(([, n]) => n > 1).map(([email]) => email);
-  const reclaimed = await kyselyOf(store).selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select('email').where('edition_id', '=', DATE).where('reclaimed_at', 'is not', null).execute();
+  const reclaimed = await kyselyOf(store)
+    .selectFrom('deliveries')
+    .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+    .select('email')
+    .where('edition_id', '=', DATE)
+    .where('reclaimed_at', 'is not', null)
+    .execute();
   const reported = new Set(reclaimed.map((r) => r.email));
-  expect(twice.filter((email) => !reported.has(email)), 'readers sent the edition twice without being reported').toEqual([]);
+  expect(
+    twice.filter((email) => !reported.has(email)),
+    'readers sent the edition twice without being reported',
+  ).toEqual([]);
   return { twice, reported };
 }
 
@@ -106,7 +120,10 @@ async function untilReceived(standIn: SesStandIn, count: number, store: Store, w
 
 /** Waits until every worker has written a line matching `line` since `marks` (their stderr lengths then). */
 async function untilEveryLogs(workers: WorkerProcess[], marks: number[], line: RegExp, what: string): Promise<void> {
-  await until(what, () => workers.every((w, i) => line.test(w.stderr().slice(marks[i]))), { timeoutMs: 60_000, explain: () => workers.map((w) => w.stderr()).join('\n---\n') });
+  await until(what, () => workers.every((w, i) => line.test(w.stderr().slice(marks[i]))), {
+    timeoutMs: 60_000,
+    explain: () => workers.map((w) => w.stderr()).join('\n---\n'),
+  });
 }
 
 /** Whether a write transaction could start on the SQLite file now, without waiting: nobody holds its write lock. */
@@ -137,7 +154,11 @@ async function freezeMidBatch(worker: WorkerProcess, store: Store, dbFile: strin
     if (claimed > 0 && sqliteWritable(dbFile)) return { claimed };
     worker.child.kill('SIGCONT');
     const seen = standIn.messages.length;
-    await until('the worker to send on', async () => standIn.messages.length > seen || (await editionSent(store)), { timeoutMs: 60_000, intervalMs: 5, explain: () => worker.stderr() });
+    await until('the worker to send on', async () => standIn.messages.length > seen || (await editionSent(store)), {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+      explain: () => worker.stderr(),
+    });
     if (await editionSent(store)) break;
   }
   throw new Error(`could not stop the worker while it held a batch outside a database write: ${await whereThingsStand(store, [worker])}`);
@@ -196,7 +217,11 @@ describe('faults on real processes, mid-edition', () => {
     expect(atStop).toBeLessThan(SUBSCRIBERS);
     // the database stays down until a worker has met the outage: sent messages it cannot
     // record yet, or a batch that could not start
-    await until('a worker to keep outcomes the database cannot take', () => workers.some((w, i) => /the database does not answer|job failed/.test(w.stderr().slice(marks[i]!))), { timeoutMs: 60_000, explain: () => workers.map((w) => w.stderr()).join('\n---\n') });
+    await until(
+      'a worker to keep outcomes the database cannot take',
+      () => workers.some((w, i) => /the database does not answer|job failed/.test(w.stderr().slice(marks[i]!))),
+      { timeoutMs: 60_000, explain: () => workers.map((w) => w.stderr()).join('\n---\n') },
+    );
     await pg.startServer();
 
     await untilSent(store, workers, 'the edition to be sent after the restart');
@@ -238,7 +263,10 @@ describe('faults on real processes, mid-edition', () => {
     // its way when it wakes, and SES cannot be asked to refuse it. Those went to readers it
     // held, reported as possibly sent twice (CI caught one such message on a loaded machine)
     expect(late.length, `messages sent by the woken worker:\n${hung.stderr()}`).toBeLessThanOrEqual(SENDERS);
-    expect(late.flatMap((m) => m.to).filter((to) => !reported.has(to)), 'messages the woken worker sent to readers it did not hold').toEqual([]);
+    expect(
+      late.flatMap((m) => m.to).filter((to) => !reported.has(to)),
+      'messages the woken worker sent to readers it did not hold',
+    ).toEqual([]);
     // the deliveries it held when it hung were taken over, and only those it held (two
     // batches of 50 at most) are reported: what it had sent of them but not yet recorded
     // may have gone twice

@@ -42,9 +42,13 @@ describe('resuming a send', () => {
       await job.remove();
       await sendQueue.add('send', job.data, { jobId: job.id, attempts: 1 });
     }
-    const broken = new Worker(QUEUE.send, async () => {
-      throw new Error('connection to the database lost');
-    }, { connection: connection(app.queues.settings), prefix: app.queues.settings.prefix });
+    const broken = new Worker(
+      QUEUE.send,
+      async () => {
+        throw new Error('connection to the database lost');
+      },
+      { connection: connection(app.queues.settings), prefix: app.queues.settings.prefix },
+    );
     await new Promise<void>((resolve) => {
       let failed = 0;
       broken.on('failed', () => {

@@ -56,7 +56,12 @@ function expectNewOrUpdated(stdout: string, source: string, items: number): void
 
 function headerText(mail: ParsedMail, name: string): string {
   const line = mail.headerLines.find((h) => h.key === name.toLowerCase());
-  return line ? line.line.slice(line.line.indexOf(':') + 1).replace(/\r?\n\s+/g, ' ').trim() : '';
+  return line
+    ? line.line
+        .slice(line.line.indexOf(':') + 1)
+        .replace(/\r?\n\s+/g, ' ')
+        .trim()
+    : '';
 }
 
 for (const target of storageTargets()) {
@@ -106,7 +111,10 @@ for (const target of storageTargets()) {
       expect(files).toHaveLength(2);
       const show = await runCli(['edition', 'show', '--date', DATE, '--json'], { env });
       expect(show.code, show.stderr).toBe(0);
-      const edition = JSON.parse(show.stdout) as { date: string; sections: { topic: string; title: string; papers: { id: string; title: string; score: number }[] }[] };
+      const edition = JSON.parse(show.stdout) as {
+        date: string;
+        sections: { topic: string; title: string; papers: { id: string; title: string; score: number }[] }[];
+      };
 
       const mails = await Promise.all(files.map(async (f) => simpleParser(readFileSync(f))));
       const byRecipient = new Map(mails.map((m) => [(m.to as { text: string }).text, m]));

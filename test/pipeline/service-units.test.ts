@@ -120,7 +120,11 @@ function serviceAccount(scratch: string): Account {
   if (process.getuid?.() !== 0) return { name: process.env.USER ?? 'tester', home: '/nonexistent' };
   const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
   const [uid, gid] = [id('-u'), id('-g')];
-  const probe = spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(path.join(repoRoot, 'node_modules', 'tsx', 'package.json'))})`], { uid, gid });
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', `require('fs').readFileSync(${JSON.stringify(path.join(repoRoot, 'node_modules', 'tsx', 'package.json'))})`],
+    { uid, gid },
+  );
   if (Number.isNaN(uid) || probe.status !== 0) return { name: 'root', home: nonexistentHome() };
   return { uid, gid, name: 'nobody', home: '/nonexistent' };
 }
@@ -140,7 +144,14 @@ interface Launched {
 
 function launch(argv: string[], opts: { cwd: string; env: Record<string, string>; account: Account }): Launched {
   // detached: a process group of its own, as a unit's control group or a cron job is
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, uid: opts.account.uid, gid: opts.account.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: opts.cwd,
+    env: opts.env,
+    uid: opts.account.uid,
+    gid: opts.account.gid,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -166,7 +177,13 @@ function killGroup(pgid: number): void {
 
 /** The environment systemd gives a unit's process: its own, never the shell's that started it. */
 function unitEnvironment(unit: Unit, map: (s: string) => string, account: Account): Record<string, string> {
-  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: account.home, USER: account.name, LOGNAME: account.name, SHELL: '/bin/sh' };
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: account.home,
+    USER: account.name,
+    LOGNAME: account.name,
+    SHELL: '/bin/sh',
+  };
   for (const line of unit.service.get('Environment') ?? []) {
     for (const word of systemdWords(map(line))) {
       const eq = word.indexOf('=');
@@ -195,7 +212,13 @@ async function stopUnit(unit: Unit, running: Launched, whom: 'group' | 'main'): 
   const timeoutSec = Number(unit.service.get('TimeoutStopSec')?.[0] ?? 90);
   process.kill(whom === 'group' ? -running.pid : running.pid, signal);
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the main process did not exit within TimeoutStopSec=${timeoutSec}: systemd would SIGKILL it\n${running.output()}`)), timeoutSec * 1000)));
+  const timedOut = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(
+        () => reject(new Error(`the main process did not exit within TimeoutStopSec=${timeoutSec}: systemd would SIGKILL it\n${running.output()}`)),
+        timeoutSec * 1000,
+      )),
+  );
   try {
     return await Promise.race([running.exited, timedOut]);
   } finally {
@@ -218,7 +241,13 @@ function machine(account: Account, prefix: string) {
   mkdirSync(dataDir);
   const envFile = path.join(dir, 'paperboy.env');
   const logFile = path.join(dir, 'paperboy.log');
-  const map = pathMapper({ '/srv/paperboy': repoRoot, '/var/lib/paperboy': dataDir, '/etc/paperboy.env': envFile, '/var/log/paperboy.log': logFile, '/usr/bin/node': process.execPath });
+  const map = pathMapper({
+    '/srv/paperboy': repoRoot,
+    '/var/lib/paperboy': dataDir,
+    '/etc/paperboy.env': envFile,
+    '/var/log/paperboy.log': logFile,
+    '/usr/bin/node': process.execPath,
+  });
   return { dir, dataDir, envFile, logFile, map };
 }
 
@@ -240,7 +269,14 @@ describe('the README’s systemd units and cron line, run as systemd and cron ru
     try {
       standIn.latencyMs = 20;
       const configPath = path.join(m.dir, 'paperboy.config.json');
-      writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8')), sources: [], send: { batchSize: 20, ratePerSecond: 100, quotaLookup: false } }));
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          ...JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8')),
+          sources: [],
+          send: { batchSize: 20, ratePerSecond: 100, quotaLookup: false },
+        }),
+      );
       // what an operator keeps in /etc/paperboy.env: the endpoints and secrets
       const endpoints = {
         REDIS_URL: redisUrl(),
@@ -266,10 +302,16 @@ describe('the README’s systemd units and cron line, run as systemd and cron ru
         const before = standIn.messages.length;
         const running = startUnit(unit, m.map, account);
         try {
-          await until('the worker to be sending', () => standIn.messages.length >= before + 40 || running.hasExited(), { timeoutMs: 120_000, explain: running.output });
+          await until('the worker to be sending', () => standIn.messages.length >= before + 40 || running.hasExited(), {
+            timeoutMs: 120_000,
+            explain: running.output,
+          });
           expect(running.hasExited(), `the unit's process exited before sending:\n${running.output()}`).toBe(false);
           const exit = await stopUnit(unit, running, whom);
-          expect(exit, `SIGTERM to the ${whom}: the main process's exit (systemd counts anything but 0 as a failure):\n${running.output()}`).toEqual({ code: 0, signal: null });
+          expect(exit, `SIGTERM to the ${whom}: the main process's exit (systemd counts anything but 0 as a failure):\n${running.output()}`).toEqual({
+            code: 0,
+            signal: null,
+          });
           await expectNothingLeft(running);
         } finally {
           killGroup(running.pid);
@@ -301,7 +343,17 @@ describe('the README’s systemd units and cron line, run as systemd and cron ru
     const configPath = path.join(m.dir, 'paperboy.config.json');
     writeFileSync(configPath, JSON.stringify({ ...JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8')), sources: [] }));
     const port = await freePort();
-    writeFileSync(m.envFile, envFileText({ REDIS_URL: redisUrl(), QUEUE_PREFIX: `unit-web-${Date.now()}`, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'unit-secret-0123456789abcdef', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` }));
+    writeFileSync(
+      m.envFile,
+      envFileText({
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: `unit-web-${Date.now()}`,
+        PAPERBOY_CONFIG: configPath,
+        SECRET_KEY: 'unit-secret-0123456789abcdef',
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+      }),
+    );
     giveTo(account, m.dir);
 
     const running = startUnit(unit, m.map, account);
@@ -331,7 +383,12 @@ describe('the README’s systemd units and cron line, run as systemd and cron ru
     const configPath = path.join(m.dir, 'paperboy.config.json');
     writeFileSync(configPath, JSON.stringify({ ...defaults, sources: [{ name: 'lab', kind: 'rss', url: `${feeds.url}/lab.atom`, allowLocal: true }] }));
     // the crontab's own variable lines (cron reads no environment file)
-    const crontabVariables = { REDIS_URL: redisUrl(), QUEUE_PREFIX: `cron-${Date.now()}`, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'cron-secret-0123456789abcdef' };
+    const crontabVariables = {
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: `cron-${Date.now()}`,
+      PAPERBOY_CONFIG: configPath,
+      SECRET_KEY: 'cron-secret-0123456789abcdef',
+    };
     const readers = path.join(m.dir, 'readers.csv');
     writeFileSync(readers, ['email', 'ada@example.org', 'grace@example.org', 'alan@example.org'].join('\n'));
     const imported = await runCli(['subscribers', 'import', readers, '--confirmed'], { env: { ...crontabVariables, DATA_DIR: m.dataDir } });
@@ -339,9 +396,18 @@ describe('the README’s systemd units and cron line, run as systemd and cron ru
     writeFileSync(m.logFile, '');
     giveTo(account, m.dir);
 
-    const job = launch(['/bin/sh', '-c', m.map(documentedCronCommand())], { cwd: '/', env: { HOME: account.home, LOGNAME: account.name, SHELL: '/bin/sh', PATH: '/usr/bin:/bin', ...crontabVariables }, account });
+    const job = launch(['/bin/sh', '-c', m.map(documentedCronCommand())], {
+      cwd: '/',
+      env: { HOME: account.home, LOGNAME: account.name, SHELL: '/bin/sh', PATH: '/usr/bin:/bin', ...crontabVariables },
+      account,
+    });
     try {
-      const exit = await Promise.race([job.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the cron job did not finish within 240 s\n${readFileSync(m.logFile, 'utf8')}`)), 240_000).unref())]);
+      const exit = await Promise.race([
+        job.exited,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`the cron job did not finish within 240 s\n${readFileSync(m.logFile, 'utf8')}`)), 240_000).unref(),
+        ),
+      ]);
       const log = readFileSync(m.logFile, 'utf8');
       expect(exit, `the cron job's exit; its log:\n${log}${job.output()}`).toEqual({ code: 0, signal: null });
       // the log is the run's, and every reader got the day's edition

@@ -35,7 +35,14 @@ function setUp(redisUrl: string, prefix: string): { env: Record<string, string>;
   const configPath = path.join(dir, 'paperboy.config.json');
   const config = JSON.parse(readFileSync(path.join(repoRoot, 'paperboy.config.json'), 'utf8'));
   writeFileSync(configPath, JSON.stringify({ ...config, sources: [] }));
-  const env = { DATA_DIR: dir, DATABASE_URL: `sqlite:${path.join(dir, 'paperboy.db')}`, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'cluster-secret-0123456789abcdef' };
+  const env = {
+    DATA_DIR: dir,
+    DATABASE_URL: `sqlite:${path.join(dir, 'paperboy.db')}`,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    PAPERBOY_CONFIG: configPath,
+    SECRET_KEY: 'cluster-secret-0123456789abcdef',
+  };
   return { env, outbox: path.join(dir, 'outbox', DATE) };
 }
 
@@ -89,7 +96,17 @@ describe('on a Redis Cluster', () => {
       expect(ready.json()).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });
       const codes = [];
       for (let i = 0; i < 3; i++) {
-        codes.push((await server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.9', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=r${i}%40example.org` })).statusCode);
+        codes.push(
+          (
+            await server.inject({
+              method: 'POST',
+              url: '/subscribe',
+              remoteAddress: '203.0.113.9',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              payload: `email=r${i}%40example.org`,
+            })
+          ).statusCode,
+        );
       }
       expect(codes).toEqual([200, 200, 429]);
       await server.settled();
@@ -112,7 +129,9 @@ describe('on a Redis Cluster', () => {
       const r = await runCli(['doctor'], { env, timeoutMs: 120_000 });
       expect(r.code, r.stdout).toBe(1);
       // what every command warns at start
-      expect(await checkEvictionPolicy({ url: cluster.url, cluster: true })).toMatch(new RegExp(`maxmemory-policy=allkeys-lru on 127\\.0\\.0\\.1:${other}: .* of every node`));
+      expect(await checkEvictionPolicy({ url: cluster.url, cluster: true })).toMatch(
+        new RegExp(`maxmemory-policy=allkeys-lru on 127\\.0\\.0\\.1:${other}: .* of every node`),
+      );
       expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+redis maxmemory-policy: allkeys-lru on 127\\.0\\.0\\.1:${other}: .*noeviction.* of every node$`, 'm'));
     } finally {
       await admin.config('SET', 'maxmemory-policy', 'noeviction');

@@ -10,7 +10,14 @@ import { freezeEditions } from '../../src/rank/freeze.ts';
 import { QUEUE } from '../../src/queues/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 
-function arxiv(id: string, title: string, abstract: string, categories: string[], announcedAt = '2026-11-26T01:00:00.000Z', announceType: 'new' | 'cross' | 'replace' = 'new'): PaperObservation {
+function arxiv(
+  id: string,
+  title: string,
+  abstract: string,
+  categories: string[],
+  announcedAt = '2026-11-26T01:00:00.000Z',
+  announceType: 'new' | 'cross' | 'replace' = 'new',
+): PaperObservation {
   return {
     keys: { arxivId: id },
     title,
@@ -38,11 +45,34 @@ function hf(id: string, title: string, upvotes: number): PaperObservation {
 }
 
 const day = [
-  arxiv('2611.30001', 'Sparse Attention for Long-Context Language Models', 'We study large language models with long context windows and propose a sparse attention pattern for LLM pretraining.', ['cs.CL', 'cs.LG']),
-  arxiv('2611.30002', 'Instruction Tuning Small Language Models with Synthetic Dialogues', 'Large language models can teach smaller LLMs; we fine-tune small language models on synthetic instruction data.', ['cs.CL']),
-  arxiv('2611.30003', 'Jailbreak Defences Through Refusal Training', 'We study jailbreak attacks on aligned models and improve safety through refusal training and red-teaming.', ['cs.CL', 'cs.CR']),
-  arxiv('2611.30004', 'Segmenting Anything in Video with Point Prompts', 'A video segmentation model for images and videos: object segmentation from point prompts in computer vision.', ['cs.CV']),
-  arxiv('2611.30005', 'Diffusion Models for Text-to-Image Generation at Scale', 'We train diffusion models for text-to-image generation and image editing.', ['cs.CV', 'cs.LG']),
+  arxiv(
+    '2611.30001',
+    'Sparse Attention for Long-Context Language Models',
+    'We study large language models with long context windows and propose a sparse attention pattern for LLM pretraining.',
+    ['cs.CL', 'cs.LG'],
+  ),
+  arxiv(
+    '2611.30002',
+    'Instruction Tuning Small Language Models with Synthetic Dialogues',
+    'Large language models can teach smaller LLMs; we fine-tune small language models on synthetic instruction data.',
+    ['cs.CL'],
+  ),
+  arxiv(
+    '2611.30003',
+    'Jailbreak Defences Through Refusal Training',
+    'We study jailbreak attacks on aligned models and improve safety through refusal training and red-teaming.',
+    ['cs.CL', 'cs.CR'],
+  ),
+  arxiv(
+    '2611.30004',
+    'Segmenting Anything in Video with Point Prompts',
+    'A video segmentation model for images and videos: object segmentation from point prompts in computer vision.',
+    ['cs.CV'],
+  ),
+  arxiv('2611.30005', 'Diffusion Models for Text-to-Image Generation at Scale', 'We train diffusion models for text-to-image generation and image editing.', [
+    'cs.CV',
+    'cs.LG',
+  ]),
   arxiv('2611.30006', 'An Older Paper, Replaced', 'A replaced paper must not enter the edition as new.', ['cs.LG'], '2026-11-26T01:00:00.000Z', 'replace'),
   arxiv('2611.30007', 'A Paper for Tomorrow', 'Announced after the cut-off.', ['cs.CL'], '2026-11-26T07:00:00.000Z'),
 ];
@@ -51,12 +81,15 @@ async function setUp(config: Record<string, unknown> = {}): Promise<App> {
   const app = await testApp({ config: { ...shippedConfig(), sources: [], ...config } });
   await storeObservations(app.store, day, '2026-11-26T02:00:00.000Z');
   await storeObservations(app.store, [hf('2611.30002', 'Instruction tuning small language models with synthetic dialogues', 60)], '2026-11-26T03:00:00.000Z');
-  await new Ranker(app.store, app.config).rankMany(day.map((d) => d.keys.arxivId!), new Date('2026-11-26T03:00:00Z'));
+  await new Ranker(app.store, app.config).rankMany(
+    day.map((d) => d.keys.arxivId!),
+    new Date('2026-11-26T03:00:00Z'),
+  );
   return app;
 }
 
 describe('EditionBuilder', () => {
-  it('groups the day\'s papers by topic, each section best first, replacements and later papers left out', async () => {
+  it("groups the day's papers by topic, each section best first, replacements and later papers left out", async () => {
     const app = await setUp();
     const out = await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26', { now: new Date('2026-11-26T06:00:00Z') });
     expect(out.status).toBe('built');
@@ -166,10 +199,19 @@ describe('EditionBuilder', () => {
     const first = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-23T06:00:05Z'))).outcomes;
     expect(first.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-23:empty']);
     // the rank worker was down on the 24th, 25th and 26th cut-offs: the freeze on the 27th catches up two days back
-    await storeObservations(app.store, [arxiv('2611.30021', 'Newest Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-27T01:00:00.000Z')], '2026-11-27T02:00:00.000Z');
+    await storeObservations(
+      app.store,
+      [arxiv('2611.30021', 'Newest Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-27T01:00:00.000Z')],
+      '2026-11-27T02:00:00.000Z',
+    );
     const later = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-27T06:00:05Z'))).outcomes;
     // (27 November 2026 is a Friday, the weekly edition's day)
-    expect(later.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-25:empty', '2026-11-26:built', '2026-11-27:built', '2026-11-27-weekly:built']);
+    expect(later.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual([
+      '2026-11-25:empty',
+      '2026-11-26:built',
+      '2026-11-27:built',
+      '2026-11-27-weekly:built',
+    ]);
     // the paper stored but never queued for ranking was ranked by the freeze
     expect((await app.store.papers.get('2611.30021'))!.editionDate).toBe('2026-11-27');
   });

@@ -17,7 +17,11 @@ function obs(i: number): PaperObservation {
 describe('RankBatcher', () => {
   it('ranks the papers of concurrent jobs in one call, and answers each job with its own paper', async () => {
     const app = await testApp({ config: { ...shippedConfig(), sources: [] } });
-    await storeObservations(app.store, Array.from({ length: 30 }, (_, i) => obs(i)), '2026-11-26T02:00:00.000Z');
+    await storeObservations(
+      app.store,
+      Array.from({ length: 30 }, (_, i) => obs(i)),
+      '2026-11-26T02:00:00.000Z',
+    );
     const ranker = new Ranker(app.store, app.config);
     const calls: number[] = [];
     const original = ranker.rankMany.bind(ranker);

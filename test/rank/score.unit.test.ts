@@ -19,11 +19,17 @@ function paper(over: Partial<Paper> = {}): Parameters<typeof scorePaper>[0] {
 
 describe('score', () => {
   it('ranks HF engagement, several kinds of source, code and new announcements above a bare cross-list', () => {
-    const bare = scorePaper(paper({ announceType: 'cross', signals: { arxiv: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00Z', announceType: 'cross' } } }), weights, reference);
+    const bare = scorePaper(
+      paper({ announceType: 'cross', signals: { arxiv: { source: 'arxiv', kind: 'arxiv-rss', observedAt: '2026-11-26T02:00:00Z', announceType: 'cross' } } }),
+      weights,
+      reference,
+    );
     const fresh = scorePaper(paper(), weights, reference);
     const withCode = scorePaper(paper({ links: { code: 'https://github.com/a/b' } }), weights, reference);
     const popular = scorePaper(
-      paper({ signals: { arxiv: paper().signals.arxiv!, hf: { source: 'hf', kind: 'hf-daily', observedAt: '2026-11-26T02:00:00Z', upvotes: 40, comments: 3 } } }),
+      paper({
+        signals: { arxiv: paper().signals.arxiv!, hf: { source: 'hf', kind: 'hf-daily', observedAt: '2026-11-26T02:00:00Z', upvotes: 40, comments: 3 } },
+      }),
       weights,
       reference,
     );

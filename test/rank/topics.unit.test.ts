@@ -28,46 +28,101 @@ describe('topics: the shipped taxonomy', () => {
   // Invented papers, a few per subject: each group must share one section.
   const groups: Record<string, ClassifiablePaper[]> = {
     'efficient-training': [
-      paper('Sparse Adapters for Parameter-Efficient Fine-Tuning of Code Models', 'We fine-tune only 0.3% of the weights with sparse adapters and match full fine-tuning on four code benchmarks.'),
-      paper('LoRA Rank Schedules that Follow the Gradient', 'Low-rank adaptation (LoRA) uses one rank for every layer. We grow the rank of layers whose gradients carry energy, cutting trainable parameters by half.'),
-      paper('Distilling Step-by-Step Reasoning into Small Students', 'Knowledge distillation from a large teacher gives small students most of its accuracy at a tenth of the training cost.', {
-        categories: ['cs.CL', 'cs.LG'],
-      }),
+      paper(
+        'Sparse Adapters for Parameter-Efficient Fine-Tuning of Code Models',
+        'We fine-tune only 0.3% of the weights with sparse adapters and match full fine-tuning on four code benchmarks.',
+      ),
+      paper(
+        'LoRA Rank Schedules that Follow the Gradient',
+        'Low-rank adaptation (LoRA) uses one rank for every layer. We grow the rank of layers whose gradients carry energy, cutting trainable parameters by half.',
+      ),
+      paper(
+        'Distilling Step-by-Step Reasoning into Small Students',
+        'Knowledge distillation from a large teacher gives small students most of its accuracy at a tenth of the training cost.',
+        {
+          categories: ['cs.CL', 'cs.LG'],
+        },
+      ),
     ],
     'systems-efficiency': [
-      paper('Four-Bit KV Cache Quantization for Long-Context Serving', 'We quantize the KV cache to four bits, halving memory footprint and raising serving throughput by 1.8x at equal latency.'),
-      paper('Speculative Decoding with Tiny Drafters on Edge Devices', 'A 50M-parameter drafter enables speculative decoding on-device, with 2.3x speedup and no loss in quality.'),
-      paper('Structured Pruning of Mixture-of-Experts Models', 'We prune whole experts by their routing statistics; the compressed model keeps 97% of quality with 40% fewer parameters and lower inference latency.'),
+      paper(
+        'Four-Bit KV Cache Quantization for Long-Context Serving',
+        'We quantize the KV cache to four bits, halving memory footprint and raising serving throughput by 1.8x at equal latency.',
+      ),
+      paper(
+        'Speculative Decoding with Tiny Drafters on Edge Devices',
+        'A 50M-parameter drafter enables speculative decoding on-device, with 2.3x speedup and no loss in quality.',
+      ),
+      paper(
+        'Structured Pruning of Mixture-of-Experts Models',
+        'We prune whole experts by their routing statistics; the compressed model keeps 97% of quality with 40% fewer parameters and lower inference latency.',
+      ),
     ],
     'alignment-safety': [
-      paper('Refusal Directions Survive Fine-Tuning: A Jailbreak Study', 'We show that harmful requests can be made to pass after a few steps of fine-tuning, and propose a guardrail that restores refusals without hurting helpfulness.'),
-      paper('Preference Optimization Without a Reward Model', 'We align language models to human preferences with a direct preference optimization objective that is robust to noisy preference data.'),
-      paper('Sparse Autoencoders Find Deception Features in Chat Models', 'Mechanistic interpretability with sparse autoencoders reveals features that fire when a model is deceptive; steering them reduces deception.'),
+      paper(
+        'Refusal Directions Survive Fine-Tuning: A Jailbreak Study',
+        'We show that harmful requests can be made to pass after a few steps of fine-tuning, and propose a guardrail that restores refusals without hurting helpfulness.',
+      ),
+      paper(
+        'Preference Optimization Without a Reward Model',
+        'We align language models to human preferences with a direct preference optimization objective that is robust to noisy preference data.',
+      ),
+      paper(
+        'Sparse Autoencoders Find Deception Features in Chat Models',
+        'Mechanistic interpretability with sparse autoencoders reveals features that fire when a model is deceptive; steering them reduces deception.',
+      ),
     ],
     'generative-models': [
-      paper('Consistency Distillation for One-Step Text-to-Image Generation', 'We distill a latent diffusion model into a one-step generator; FID on COCO is within 0.4 of the 50-step teacher.'),
-      paper('Flow Matching for High-Resolution Video Generation', 'A rectified flow matching objective with a diffusion transformer backbone generates 10-second videos at 1080p.'),
+      paper(
+        'Consistency Distillation for One-Step Text-to-Image Generation',
+        'We distill a latent diffusion model into a one-step generator; FID on COCO is within 0.4 of the 50-step teacher.',
+      ),
+      paper(
+        'Flow Matching for High-Resolution Video Generation',
+        'A rectified flow matching objective with a diffusion transformer backbone generates 10-second videos at 1080p.',
+      ),
     ],
     'reinforcement-learning': [
-      paper('Conservative Q-Learning with Adaptive Pessimism for Offline RL', 'Offline reinforcement learning suffers from value overestimation; we adapt the pessimism of the Q-function to the data coverage.'),
-      paper('Curriculum Environments for Robot Manipulation Policies', 'We train manipulation policies for a robot arm with reinforcement learning in a simulator whose tasks grow harder as the policy improves.', {
-        categories: ['cs.RO', 'cs.LG'],
-        primaryCategory: 'cs.RO',
-      }),
+      paper(
+        'Conservative Q-Learning with Adaptive Pessimism for Offline RL',
+        'Offline reinforcement learning suffers from value overestimation; we adapt the pessimism of the Q-function to the data coverage.',
+      ),
+      paper(
+        'Curriculum Environments for Robot Manipulation Policies',
+        'We train manipulation policies for a robot arm with reinforcement learning in a simulator whose tasks grow harder as the policy improves.',
+        {
+          categories: ['cs.RO', 'cs.LG'],
+          primaryCategory: 'cs.RO',
+        },
+      ),
     ],
     'evaluation-benchmarks': [
-      paper('ChartQA-Hard: A Benchmark for Chart Reasoning', 'We introduce a benchmark of 5,000 chart questions and evaluate 20 multimodal models; the best reaches 54%.', {
-        categories: ['cs.CV', 'cs.CL'],
-        primaryCategory: 'cs.CV',
-      }),
-      paper('How Reliable Is LLM-as-a-Judge? An Evaluation Protocol', 'We propose an evaluation protocol that measures agreement between LLM-as-a-judge scores and human evaluation across ten tasks.'),
+      paper(
+        'ChartQA-Hard: A Benchmark for Chart Reasoning',
+        'We introduce a benchmark of 5,000 chart questions and evaluate 20 multimodal models; the best reaches 54%.',
+        {
+          categories: ['cs.CV', 'cs.CL'],
+          primaryCategory: 'cs.CV',
+        },
+      ),
+      paper(
+        'How Reliable Is LLM-as-a-Judge? An Evaluation Protocol',
+        'We propose an evaluation protocol that measures agreement between LLM-as-a-judge scores and human evaluation across ten tasks.',
+      ),
     ],
     applications: [
-      paper('Early Sepsis Prediction from Clinical Notes', 'A transformer trained on clinical notes of 40,000 patients predicts sepsis six hours earlier than the hospital early-warning score.', {
-        categories: ['cs.LG', 'cs.CL'],
-        primaryCategory: 'cs.LG',
-      }),
-      paper('Deep Learning for Arrhythmia Detection in Wearable ECG', 'A neural network detects atrial fibrillation from single-lead ECG recordings of 2,000 patients with 96% sensitivity.'),
+      paper(
+        'Early Sepsis Prediction from Clinical Notes',
+        'A transformer trained on clinical notes of 40,000 patients predicts sepsis six hours earlier than the hospital early-warning score.',
+        {
+          categories: ['cs.LG', 'cs.CL'],
+          primaryCategory: 'cs.LG',
+        },
+      ),
+      paper(
+        'Deep Learning for Arrhythmia Detection in Wearable ECG',
+        'A neural network detects atrial fibrillation from single-lead ECG recordings of 2,000 patients with 96% sensitivity.',
+      ),
     ],
   };
 
@@ -103,10 +158,14 @@ describe('topics: the shipped taxonomy', () => {
   });
 
   it('does not file a method under applications for a domain it names once as an example', () => {
-    const p = paper('Oversmoothing in Deep Graph Neural Networks', 'We analyse why deep graph networks collapse node features; our examples include a protein interaction graph.', {
-      categories: ['cs.LG'],
-      primaryCategory: 'cs.LG',
-    });
+    const p = paper(
+      'Oversmoothing in Deep Graph Neural Networks',
+      'We analyse why deep graph networks collapse node features; our examples include a protein interaction graph.',
+      {
+        categories: ['cs.LG'],
+        primaryCategory: 'cs.LG',
+      },
+    );
     const c = classifier.classify(p);
     expect(c.primary).toBe('other');
     expect(c.matches).toContainEqual(expect.objectContaining({ topic: 'applications', reason: 'abstract: protein' }));
@@ -139,7 +198,10 @@ describe('topics: the shipped taxonomy', () => {
 
   it('keeps "representation alignment" (a weight-0 phrase) from counting as alignment', () => {
     const c = classifier.classify(
-      paper('Representation Alignment Speeds Up Diffusion Training', 'Aligning diffusion features with a frozen encoder through representation alignment halves the training steps of diffusion models.'),
+      paper(
+        'Representation Alignment Speeds Up Diffusion Training',
+        'Aligning diffusion features with a frozen encoder through representation alignment halves the training steps of diffusion models.',
+      ),
     );
     expect(c.primary).toBe('generative-models');
     expect(c.matches.filter((m) => m.topic === 'alignment-safety').map((m) => m.reason)).not.toContain('title: alignment');
@@ -158,7 +220,11 @@ describe('topics: the shipped taxonomy', () => {
       label: string;
     }[];
     const agree = items.filter((it) => {
-      const p = paper(it.title, it.abstract, { categories: it.categories, primaryCategory: it.primaryCategory, signals: it.aiKeywords ? hf(it.aiKeywords) : {} });
+      const p = paper(it.title, it.abstract, {
+        categories: it.categories,
+        primaryCategory: it.primaryCategory,
+        signals: it.aiKeywords ? hf(it.aiKeywords) : {},
+      });
       return classifier.classify(p).primary === it.label;
     }).length;
     expect(items.length).toBeGreaterThanOrEqual(80);
@@ -172,7 +238,13 @@ describe('topics: the shipped taxonomy', () => {
     for (const [file, kind] of Object.entries(kinds)) {
       const parsed = parseFeed(readFileSync(path.join(root, 'demo/feeds', file)), { source: file, kind, observedAt: '2026-11-26T05:00:00Z' });
       for (const o of parsed.observations) {
-        const c = classifier.classify({ title: o.title, abstract: o.abstract, categories: o.categories, primaryCategory: o.primaryCategory, signals: { [file]: o.signal } });
+        const c = classifier.classify({
+          title: o.title,
+          abstract: o.abstract,
+          categories: o.categories,
+          primaryCategory: o.primaryCategory,
+          signals: { [file]: o.signal },
+        });
         expect(c.primary, o.title).not.toBe('other');
         byTitle.set(o.title, c.primary);
         const id = o.keys.arxivId;
@@ -198,7 +270,10 @@ describe('topics: the mechanisms', () => {
 
   it('lets a title match outweigh an incidental abstract mention', () => {
     const c = own(taxonomy).classify(
-      paper('Oversmoothing in Deep Graph Neural Networks', 'We analyse why deep graph networks collapse node features; our examples include a protein interaction graph.'),
+      paper(
+        'Oversmoothing in Deep Graph Neural Networks',
+        'We analyse why deep graph networks collapse node features; our examples include a protein interaction graph.',
+      ),
     );
     expect(c.primary).toBe('graphs');
     expect(c.matches).toEqual([
@@ -208,7 +283,9 @@ describe('topics: the mechanisms', () => {
   });
 
   it('vetoes a topic when one of its exclusion phrases appears', () => {
-    const c = own(taxonomy).classify(paper('Predicting Heart Attack Risk', 'A model predicts the risk of a heart attack from routine blood tests; the attack rate fell.'));
+    const c = own(taxonomy).classify(
+      paper('Predicting Heart Attack Risk', 'A model predicts the risk of a heart attack from routine blood tests; the attack rate fell.'),
+    );
     expect(c.primary).toBe('other');
     expect(c.excluded).toEqual([{ topic: 'security', phrase: 'heart attack' }]);
     expect(c.matches.some((m) => m.topic === 'security')).toBe(false);
@@ -239,8 +316,7 @@ describe('topics: the mechanisms', () => {
   });
 
   it('breaks ties by the taxonomy order, and gives the same answer every time', () => {
-    const twins = (order: string[]) =>
-      own({ topics: order.map((id) => ({ id, name: id, keywords: { 'graph neural network': 2 } })) });
+    const twins = (order: string[]) => own({ topics: order.map((id) => ({ id, name: id, keywords: { 'graph neural network': 2 } })) });
     const p = paper('Graph Neural Networks', 'A graph neural network.');
     const first = twins(['alpha', 'beta']).classify(p);
     expect(first.primary).toBe('alpha');

@@ -116,7 +116,10 @@ function boxedByCell(el: Element): boolean {
 /** Every element drawn as a box (it has a background: buttons, chips) and what is inside it. */
 function boxes(html: string): Element[] {
   const doc = parseDocument(html);
-  const drawn = DomUtils.findAll((el) => el.attribs.bgcolor !== undefined || /(^|;)\s*background(-color)?\s*:/.test(el.attribs.style ?? ''), doc.children).filter((el) => DomUtils.getText(el).trim() !== '');
+  const drawn = DomUtils.findAll(
+    (el) => el.attribs.bgcolor !== undefined || /(^|;)\s*background(-color)?\s*:/.test(el.attribs.style ?? ''),
+    doc.children,
+  ).filter((el) => DomUtils.getText(el).trim() !== '');
   const out = new Set<Element>();
   for (const el of drawn) {
     out.add(el);
@@ -133,7 +136,8 @@ function unsupportedOnBoxes(html: string): string[] {
       if (ALLOWED_ON_BOXES.has(d.property) || d.property.startsWith('mso-')) continue;
       if (boxedByCell(el) && (d.property.startsWith('padding') || d.property === 'display')) continue;
       const r = caniemail({ clients: CLIENTS, html: `<${d.tag} style="${d.property}:${d.value}">x</${d.tag}>` });
-      for (const [client, issues] of r.issues.errors) for (const i of issues) if (!ALLOWED_ON_BOXES.has(i.title)) out.add(`${client}: ${d.property} on <${d.tag}> (not supported)`);
+      for (const [client, issues] of r.issues.errors)
+        for (const i of issues) if (!ALLOWED_ON_BOXES.has(i.title)) out.add(`${client}: ${d.property} on <${d.tag}> (not supported)`);
       for (const [client, issues] of r.issues.warnings) {
         for (const i of issues) for (const note of i.notes) if (bites(note, d)) out.add(`${client}: ${d.property}:${d.value} on <${d.tag}> (${note})`);
       }
@@ -174,7 +178,11 @@ describe('client support (caniemail 2.x: Outlook for Windows, Gmail, Apple Mail)
 
   it('catches a feature that is not allowed, and an inline button or chip that Outlook runs together', () => {
     expect(unsupported('<div style="position:absolute;background-image:url(x.png)">x</div>')).not.toEqual([]);
-    expect(unsupportedOnBoxes('<p><a href="x" style="display:inline-block;margin:0 6px 6px 0;padding:12px;background:#e8f0fe">arXiv</a><a href="y" style="display:inline-block;padding:12px;background:#e8f0fe">PDF</a></p>')).toEqual(
+    expect(
+      unsupportedOnBoxes(
+        '<p><a href="x" style="display:inline-block;margin:0 6px 6px 0;padding:12px;background:#e8f0fe">arXiv</a><a href="y" style="display:inline-block;padding:12px;background:#e8f0fe">PDF</a></p>',
+      ),
+    ).toEqual(
       expect.arrayContaining([
         'outlook.windows: display:inline-block on <a> (Partial. Only supports `display:none` (but not on `<img>`).)',
         'outlook.windows: padding:12px on <a> (Partial. Only supported on table cells.)',
@@ -188,7 +196,9 @@ describe('client support (caniemail 2.x: Outlook for Windows, Gmail, Apple Mail)
     );
     // mj-button's pattern passes: the cell gives Outlook the padding the link has elsewhere
     expect(
-      unsupportedOnBoxes('<table><tr><td style="border-radius:6px;mso-padding-alt:12px 20px;background:#0b57d0"><a href="x" style="display:inline-block;padding:12px 20px;mso-padding-alt:0px;color:#ffffff">Confirm</a></td></tr></table>'),
+      unsupportedOnBoxes(
+        '<table><tr><td style="border-radius:6px;mso-padding-alt:12px 20px;background:#0b57d0"><a href="x" style="display:inline-block;padding:12px 20px;mso-padding-alt:0px;color:#ffffff">Confirm</a></td></tr></table>',
+      ),
     ).toEqual([]);
   });
 });

@@ -20,7 +20,15 @@ async function setUp(databaseUrl: string, content: EditionContent) {
   const now = new Date().toISOString();
   await store.editions.insertFrozen({ id: DATE, kind: 'daily', date: DATE, content }, now);
   await store.subscribers.upsert({ email: 'reader@example.org', topics: [], frequency: 'daily', confirmed: true }, now);
-  const env = { DATA_DIR: dir, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl(), QUEUE_PREFIX: `render-cli-${Date.now()}`, PAPERBOY_CONFIG: configFile, SECRET_KEY: 'test-secret-key-0123456789', PUBLIC_URL: 'https://papers.example.org' };
+  const env = {
+    DATA_DIR: dir,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: `render-cli-${Date.now()}`,
+    PAPERBOY_CONFIG: configFile,
+    SECRET_KEY: 'test-secret-key-0123456789',
+    PUBLIC_URL: 'https://papers.example.org',
+  };
   return { dir, store, env };
 }
 
@@ -60,9 +68,15 @@ describe('previewing a reader’s section order', () => {
     // the shipped topics, which the demo day's sections use
     writeFileSync(env.PAPERBOY_CONFIG, JSON.stringify({ ...shippedConfig(), sources: [] }));
     const out = path.join(dir, 'preview.html');
-    const r = await runCli(['preview', '--date', DATE, '--sections-first', 'theory,reinforcement-learning', '--out', out], { env, cwd: dir, timeoutMs: 60_000 });
+    const r = await runCli(['preview', '--date', DATE, '--sections-first', 'theory,reinforcement-learning', '--out', out], {
+      env,
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
     expect(r.code, r.stderr).toBe(0);
-    const headings = readFileSync(out.replace(/\.html$/, '.txt'), 'utf8').split('\n').filter((l, i, all) => l.trim() !== '' && /^=+$/.test(all[i + 1] ?? ''));
+    const headings = readFileSync(out.replace(/\.html$/, '.txt'), 'utf8')
+      .split('\n')
+      .filter((l, i, all) => l.trim() !== '' && /^=+$/.test(all[i + 1] ?? ''));
     expect(headings.slice(0, 3)).toEqual(['TOP TODAY', 'THEORY', 'REINFORCEMENT LEARNING']);
     const bad = await runCli(['preview', '--date', DATE, '--sections-first', 'quantum-gravity', '--out', out], { env, cwd: dir, timeoutMs: 60_000 });
     expect(bad.code).toBe(1);
@@ -75,7 +89,16 @@ describe('the postal address that bulk mail must carry', () => {
     const dir = tempDir('pb-postal-');
     const config = path.join(dir, 'paperboy.config.json');
     writeFileSync(config, '{}');
-    const env = { DATA_DIR: dir, REDIS_URL: redisUrl(), PAPERBOY_CONFIG: config, MAIL_TRANSPORT: 'ses', SES_REGION: 'eu-west-1', MAIL_FROM: 'Papers <papers@papers.example.org>', PUBLIC_URL: 'https://papers.example.org', SECRET_KEY: 'test-secret-key-0123456789' };
+    const env = {
+      DATA_DIR: dir,
+      REDIS_URL: redisUrl(),
+      PAPERBOY_CONFIG: config,
+      MAIL_TRANSPORT: 'ses',
+      SES_REGION: 'eu-west-1',
+      MAIL_FROM: 'Papers <papers@papers.example.org>',
+      PUBLIC_URL: 'https://papers.example.org',
+      SECRET_KEY: 'test-secret-key-0123456789',
+    };
     const doctor = await runCli(['doctor'], { env, cwd: dir, timeoutMs: 60_000 });
     expect(doctor.stdout).toMatch(/^FAIL {2}postal address: mail\.postalAddress is not set/m);
     const start = await runCli(['papers', 'list'], { env, cwd: dir, timeoutMs: 60_000 });

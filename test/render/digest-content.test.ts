@@ -75,7 +75,9 @@ describe('the subject', () => {
   it('keeps a short title whole, and a title without a colon is not cut after a couple of words', () => {
     expect(digestView(withTopTitle('MiniMax Sparse Attention'), [], viewOptions).subject).toBe('MiniMax Sparse Attention + 17 more · Daily papers');
     expect(digestView(withTopTitle(TITLES[1]!), [], viewOptions).subject).toBe('One-connection rule for structural equation… + 17 more · Daily papers');
-    expect(digestView(withTopTitle('The Cold-Start Safety Gap in LLM Agents', 1), [], viewOptions).subject).toBe('The Cold-Start Safety Gap in LLM Agents · Daily papers');
+    expect(digestView(withTopTitle('The Cold-Start Safety Gap in LLM Agents', 1), [], viewOptions).subject).toBe(
+      'The Cold-Start Safety Gap in LLM Agents · Daily papers',
+    );
   });
 
   it('counts the papers the email shows, not the day’s', async () => {
@@ -106,7 +108,9 @@ describe('the blurb of a paper with only its abstract', () => {
   const seed = new Map(seedPapers().map((p) => [p.title.split(':')[0]!, p.abstract]));
 
   it('is the sentence that states the contribution, not the background that opens the abstract', () => {
-    expect(blurbOf({ abstract: seed.get('Singular Value Few-shot Adaptation of Vision-Language Models')! }, true)).toMatch(/^We present CLIP-SVD, a novel multi-modal and parameter-efficient adaptation technique/);
+    expect(blurbOf({ abstract: seed.get('Singular Value Few-shot Adaptation of Vision-Language Models')! }, true)).toMatch(
+      /^We present CLIP-SVD, a novel multi-modal and parameter-efficient adaptation technique/,
+    );
     expect(blurbOf({ abstract: seed.get('KIND')! }, true)).toBe('We introduce KIND, which performs Knowledge INtegration and Diversion in diffusion models.');
     expect(blurbOf({ abstract: seed.get('Talking Heads')! }, true)).toMatch(/^By analyzing particular mechanism LMs use to accomplish this, we find/);
     expect(blurbOf({ abstract: seed.get('Quantifying Variance in Evaluation Benchmarks')! }, true)).toMatch(/^We define and measure a range of metrics/);
@@ -132,7 +136,9 @@ describe('the blurb of a paper with only its abstract', () => {
   });
 
   it('drops the boilerplate that leads into the contribution', () => {
-    expect(blurbOf({ abstract: 'Background sentence here. In this paper, we present AlphaWidget, a widget for everything. It works.' }, true)).toBe('We present AlphaWidget, a widget for everything.');
+    expect(blurbOf({ abstract: 'Background sentence here. In this paper, we present AlphaWidget, a widget for everything. It works.' }, true)).toBe(
+      'We present AlphaWidget, a widget for everything.',
+    );
     expect(blurbOf({ abstract: seed.get('FairFedMed')! }, true)).toMatch(/^We establish the first experimental benchmark for fairness in medical FL/);
   });
 
@@ -210,7 +216,14 @@ describe('dates, authors and the discussion', () => {
       links: { hf: 'https://huggingface.co/papers/2611.40001', abstract: 'https://arxiv.org/abs/2611.40001' },
       announcedAt: '2026-11-26T00:00:00.000Z',
       publishedAt: '2026-11-20T00:00:00.000Z',
-      signal: { source: 'hf', kind: 'hf-daily' as const, observedAt: '2026-11-26T03:00:00.000Z', upvotes: 40, comments: 3, submittedOnDailyAt: '2026-11-26T00:00:00.000Z' },
+      signal: {
+        source: 'hf',
+        kind: 'hf-daily' as const,
+        observedAt: '2026-11-26T03:00:00.000Z',
+        upvotes: 40,
+        comments: 3,
+        submittedOnDailyAt: '2026-11-26T00:00:00.000Z',
+      },
     };
     await storeObservations(app.store, [hf], '2026-11-26T03:00:00.000Z');
     await new Ranker(app.store, app.config).rankMany(['2611.40001'], new Date('2026-11-26T03:00:00Z'));

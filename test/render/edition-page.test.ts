@@ -15,10 +15,14 @@ for (const target of storageTargets()) {
     let server: FastifyInstance;
 
     beforeAll(async () => {
-      app = await testApp({ databaseUrl: await target.databaseUrl(), config: { ...shippedConfig(), sources: [], mail: { postalAddress: '1 Example Street, Springfield' } } });
+      app = await testApp({
+        databaseUrl: await target.databaseUrl(),
+        config: { ...shippedConfig(), sources: [], mail: { postalAddress: '1 Example Street, Springfield' } },
+      });
       server = await buildServer(app);
       const now = new Date().toISOString();
-      for (const date of ['2026-11-24', '2026-11-26', '2026-11-28']) await app.store.editions.insertFrozen({ id: date, kind: 'daily', date, content: { ...sampleEdition(), date } }, now);
+      for (const date of ['2026-11-24', '2026-11-26', '2026-11-28'])
+        await app.store.editions.insertFrozen({ id: date, kind: 'daily', date, content: { ...sampleEdition(), date } }, now);
     });
     afterAll(async () => {
       await server?.close();

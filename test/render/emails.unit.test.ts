@@ -151,9 +151,17 @@ describe('the preheader', () => {
       // the first text of the body (inside MJML's role="article" wrapper): what inboxes show
       const hidden = /<body[^>]*>\s*(?:<div [^>]*role="article"[^>]*>\s*)?<div style="([^"]*)">([^<]+)<\/div>/.exec(html);
       expect(hidden, 'the preheader is the first text of the body').not.toBeNull();
-      const style = Object.fromEntries(hidden![1]!.split(';').filter(Boolean).map((d) => d.split(':').map((x) => x.trim()) as [string, string]));
+      const style = Object.fromEntries(
+        hidden![1]!
+          .split(';')
+          .filter(Boolean)
+          .map((d) => d.split(':').map((x) => x.trim()) as [string, string]),
+      );
       expect(style).toMatchObject({ display: 'none', 'max-height': '0', overflow: 'hidden', 'mso-hide': 'all' });
-      expect(Object.keys(style).filter((k) => /color|opacity|font-size/.test(k)), 'no colour, opacity or tiny font: spam filters read those as hidden text').toEqual([]);
+      expect(
+        Object.keys(style).filter((k) => /color|opacity|font-size/.test(k)),
+        'no colour, opacity or tiny font: spam filters read those as hidden text',
+      ).toEqual([]);
       expect(hidden![2]!.length).toBeGreaterThan(20);
     });
   }

@@ -30,7 +30,12 @@ export function sampleEdition(): EditionContent {
       comments: 4,
       organization: 'Example Lab',
       aiSummary: 'Tiny models follow scaling laws too.',
-      links: { abstract: 'https://arxiv.org/abs/2611.00001', pdf: 'https://arxiv.org/pdf/2611.00001', hf: 'https://huggingface.co/papers/2611.00001', code: 'https://github.com/example/tiny' },
+      links: {
+        abstract: 'https://arxiv.org/abs/2611.00001',
+        pdf: 'https://arxiv.org/pdf/2611.00001',
+        hf: 'https://huggingface.co/papers/2611.00001',
+        code: 'https://github.com/example/tiny',
+      },
       githubStars: 120,
     }),
     paper('2611.00002', { title: 'Steering Vectors Considered Harmful', primaryTopic: 'alignment-safety', topics: ['alignment-safety'], score: 12 }),
@@ -51,7 +56,12 @@ export function sampleEdition(): EditionContent {
   };
 }
 
-export const viewOptions = { listName: 'paperboy daily papers', subjectPrefix: 'Daily papers', publicUrl: 'https://papers.example.org', postalAddress: '1 Example Street, Springfield' };
+export const viewOptions = {
+  listName: 'paperboy daily papers',
+  subjectPrefix: 'Daily papers',
+  publicUrl: 'https://papers.example.org',
+  postalAddress: '1 Example Street, Springfield',
+};
 
 /** The real papers of a captured Hugging Face "Daily Papers" page: title, abstract, author count. */
 export function seedPapers(): { title: string; abstract: string; authorCount: number }[] {
@@ -60,7 +70,8 @@ export function seedPapers(): { title: string; abstract: string; authorCount: nu
   const out: { title: string; abstract: string; authorCount: number }[] = [];
   for (let i = 2; i < blocks.length; i++) {
     const m = /^•\s*(\d+) authors?/.exec(blocks[i]!);
-    if (m && blocks[i - 2] && blocks[i - 1] && blocks[i - 1]!.length > 200) out.push({ title: blocks[i - 2]!.split('\n').pop()!, abstract: blocks[i - 1]!, authorCount: Number(m[1]) });
+    if (m && blocks[i - 2] && blocks[i - 1] && blocks[i - 1]!.length > 200)
+      out.push({ title: blocks[i - 2]!.split('\n').pop()!, abstract: blocks[i - 1]!, authorCount: Number(m[1]) });
   }
   return out;
 }
@@ -80,9 +91,26 @@ const TOPICS = [
 ] as const;
 
 const NAMES = [
-  'Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'John McCarthy',
-  'Margaret Hamilton', 'Ken Thompson', 'Radia Perlman', 'Tony Hoare', 'Karen Spärck Jones', 'Leslie Lamport', 'Shafi Goldwasser',
-  'Niklaus Wirth', 'Sophie Wilson', 'Dennis Ritchie', 'Jean Sammet', 'Robin Milner',
+  'Ada Lovelace',
+  'Grace Hopper',
+  'Alan Turing',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+  'Donald Knuth',
+  'Frances Allen',
+  'John McCarthy',
+  'Margaret Hamilton',
+  'Ken Thompson',
+  'Radia Perlman',
+  'Tony Hoare',
+  'Karen Spärck Jones',
+  'Leslie Lamport',
+  'Shafi Goldwasser',
+  'Niklaus Wirth',
+  'Sophie Wilson',
+  'Dennis Ritchie',
+  'Jean Sammet',
+  'Robin Milner',
 ];
 
 /**
@@ -122,7 +150,12 @@ export function dayEdition(count: number, date = '2026-11-26'): EditionContent {
       }),
     );
   }
-  const sections = TOPICS.map(([topic, title]) => ({ topic, title, description: '', paperIds: papers.filter((p) => p.primaryTopic === topic).map((p) => p.id) })).filter((s) => s.paperIds.length > 0);
+  const sections = TOPICS.map(([topic, title]) => ({
+    topic,
+    title,
+    description: '',
+    paperIds: papers.filter((p) => p.primaryTopic === topic).map((p) => p.id),
+  })).filter((s) => s.paperIds.length > 0);
   return {
     kind: 'daily',
     date,

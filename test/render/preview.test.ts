@@ -10,7 +10,10 @@ import { repoRoot, runCli, tempDir } from '../harness/index.ts';
 
 function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'preview', '--serve', '--port', '0'], { env: { ...process.env, ...env }, cwd: env.DATA_DIR });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), 'preview', '--serve', '--port', '0'], {
+      env: { ...process.env, ...env },
+      cwd: env.DATA_DIR,
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`preview --serve did not start: ${out}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -37,7 +40,8 @@ describe('paperboy preview --serve', () => {
     const started = await startServe({ DATA_DIR: dir, PAPERBOY_CONFIG: path.join(dir, 'paperboy.config.json') });
     child = started.child;
     const index = await (await fetch(started.url)).text();
-    for (const name of ['daily', 'weekly', 'daily-for-you', 'confirm', 'welcome', 'preferences-changed', 'test']) expect(index).toContain(`href="/${name}.html"`);
+    for (const name of ['daily', 'weekly', 'daily-for-you', 'confirm', 'welcome', 'preferences-changed', 'test'])
+      expect(index).toContain(`href="/${name}.html"`);
     const forYou = await (await fetch(`${started.url}/daily-for-you.txt`)).text();
     expect(forYou.indexOf('FOR YOU')).toBeGreaterThan(0);
     expect(forYou.indexOf('FOR YOU')).toBeLessThan(forYou.indexOf('TOP TODAY'));

@@ -82,7 +82,8 @@ for (const target of storageTargets()) {
         ['g@example.org', ['theory', 'medical', 'efficiency']],
       ];
       const ids = new Map<string, number>();
-      for (const [email, sectionOrder] of readers) ids.set(email, (await app.store.subscribers.upsert({ email, topics: [], sectionOrder, confirmed: true }, now)).subscriber.id);
+      for (const [email, sectionOrder] of readers)
+        ids.set(email, (await app.store.subscribers.upsert({ email, topics: [], sectionOrder, confirmed: true }, now)).subscriber.id);
 
       const outcome = await fanOutEdition(app, content.date);
       expect(outcome.recipients).toBe(7);

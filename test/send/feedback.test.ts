@@ -21,7 +21,12 @@ async function sentEdition(store: Store, sent: number, date = DATE): Promise<voi
     // the send path records SES's id as provider_id when it marks a delivery sent
     if (i <= 3) await store.deliveries.transition(date, i, ['pending'], 'sent', NOW, { providerId: `ses-${i}` });
   }
-  await kyselyOf(store).updateTable('deliveries').set({ status: 'sent', sent_at: NOW }).where('edition_id', '=', date).where('status', '=', 'pending').execute();
+  await kyselyOf(store)
+    .updateTable('deliveries')
+    .set({ status: 'sent', sent_at: NOW })
+    .where('edition_id', '=', date)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 async function subscriber(store: Store, email: string) {
@@ -69,12 +74,16 @@ for (const target of storageTargets()) {
     it('counts deliveries once each, and ignores not-spam reports and other event types', async () => {
       const store = await openStore(target);
       await sentEdition(store, 10);
-      for (let i = 0; i < 2; i++) expect((await applySesEvent(store, sesDelivery({ email: 'eve@example.org', providerId: 'ses-3' }), NOW)).kind).toBe('delivery');
+      for (let i = 0; i < 2; i++)
+        expect((await applySesEvent(store, sesDelivery({ email: 'eve@example.org', providerId: 'ses-3' }), NOW)).kind).toBe('delivery');
       await applySesEvent(store, sesDelivery({ email: 'fay@example.org', messageId: `<${DATE}.7@papers.example.org>` }), NOW);
       expect((await store.feedback.editionCounts(DATE)).delivered).toBe(2);
       const gus = await subscriber(store, 'gus@example.org');
       expect(await applySesEvent(store, sesComplaint({ email: 'gus@example.org', feedbackType: 'not-spam' }), NOW)).toMatchObject({ kind: 'ignored' });
-      expect(await applySesEvent(store, { eventType: 'Open', mail: {} }, NOW)).toMatchObject({ kind: 'ignored', note: 'Open events do not change a subscriber' });
+      expect(await applySesEvent(store, { eventType: 'Open', mail: {} }, NOW)).toMatchObject({
+        kind: 'ignored',
+        note: 'Open events do not change a subscriber',
+      });
       expect(await applySesEvent(store, { notificationType: 'AmazonSnsSubscriptionSucceeded', message: 'ok' }, NOW)).toMatchObject({ kind: 'ignored' });
       expect((await store.subscribers.getById(gus.id))!.status).toBe('confirmed');
       expect(await store.suppressions.get('gus@example.org')).toBeUndefined();
@@ -93,7 +102,9 @@ for (const target of storageTargets()) {
       const store = await openStore(target);
       await sentEdition(store, 100);
       for (let i = 1; i <= 5; i++) {
-        expect((await applySesEvent(store, sesBounce({ email: `gone${i}@example.org`, messageId: `<${DATE}.${i}@papers.example.org>` }), NOW)).paused).toBeUndefined();
+        expect(
+          (await applySesEvent(store, sesBounce({ email: `gone${i}@example.org`, messageId: `<${DATE}.${i}@papers.example.org>` }), NOW)).paused,
+        ).toBeUndefined();
       }
       // the same bounce again does not count twice
       await applySesEvent(store, sesBounce({ email: 'gone5@example.org', messageId: `<${DATE}.5@papers.example.org>` }), NOW);
@@ -149,7 +160,8 @@ for (const target of storageTargets()) {
 
     it('lists the suppression list in address order across pages', async () => {
       const store = await openStore(target);
-      for (const email of ['cy@example.org', 'ab@example.org', 'bo@example.org', 'da@example.org', 'al@example.org']) await store.suppressions.add(email, 'manual', undefined, NOW);
+      for (const email of ['cy@example.org', 'ab@example.org', 'bo@example.org', 'da@example.org', 'al@example.org'])
+        await store.suppressions.add(email, 'manual', undefined, NOW);
       const seen: string[] = [];
       for await (const s of store.suppressions.iterate(2)) seen.push(s.email);
       expect(seen).toEqual(['ab@example.org', 'al@example.org', 'bo@example.org', 'cy@example.org', 'da@example.org']);

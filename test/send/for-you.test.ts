@@ -38,15 +38,35 @@ class RecordingMessenger implements Messenger {
   async close(): Promise<void> {}
 }
 
-const paper = (n: number, title: string, abstract: string, categories: string[]) => arxivObservation(`2611.${String(n).padStart(5, '0')}`, { title, abstract, categories, authors: [`Author ${n}`] });
+const paper = (n: number, title: string, abstract: string, categories: string[]) =>
+  arxivObservation(`2611.${String(n).padStart(5, '0')}`, { title, abstract, categories, authors: [`Author ${n}`] });
 /** The day: the first three lead as Top today (equal scores go by id), two on image diffusion below them. */
 const DAY = [
   paper(1, 'Scaling Laws for Sparse Language Models', 'We fit scaling laws for sparse mixture-of-experts large language models.', ['cs.CL']),
-  paper(2, 'A Benchmark for Long-Context Language Model Evaluation', 'We introduce a benchmark that evaluates long-context retrieval of large language models.', ['cs.CL']),
-  paper(3, 'Reward Hacking in Language Model Alignment', 'Reward models used for alignment of large language models are gamed by simple perturbations.', ['cs.CL']),
-  paper(4, 'Instruction Tuning With Synthetic Data for Large Language Models', 'Synthetic instructions improve large language model instruction tuning.', ['cs.CL']),
-  paper(5, 'Offline Reinforcement Learning for Robot Manipulation', 'Robot manipulation policies learnt with offline reinforcement learning from logged data.', ['cs.RO', 'cs.LG']),
-  paper(6, 'Consistency Distillation for One-Step Image Diffusion', 'We distil a latent diffusion model into a one-step image generator; image quality is kept.', ['cs.CV']),
+  paper(
+    2,
+    'A Benchmark for Long-Context Language Model Evaluation',
+    'We introduce a benchmark that evaluates long-context retrieval of large language models.',
+    ['cs.CL'],
+  ),
+  paper(3, 'Reward Hacking in Language Model Alignment', 'Reward models used for alignment of large language models are gamed by simple perturbations.', [
+    'cs.CL',
+  ]),
+  paper(4, 'Instruction Tuning With Synthetic Data for Large Language Models', 'Synthetic instructions improve large language model instruction tuning.', [
+    'cs.CL',
+  ]),
+  paper(
+    5,
+    'Offline Reinforcement Learning for Robot Manipulation',
+    'Robot manipulation policies learnt with offline reinforcement learning from logged data.',
+    ['cs.RO', 'cs.LG'],
+  ),
+  paper(
+    6,
+    'Consistency Distillation for One-Step Image Diffusion',
+    'We distil a latent diffusion model into a one-step image generator; image quality is kept.',
+    ['cs.CV'],
+  ),
   paper(7, 'Text-to-Image Diffusion With Layout Control', 'A text-to-image diffusion model follows layouts for image synthesis.', ['cs.CV']),
 ];
 /** A paper of an earlier day the diffusion reader asked more of. */
@@ -62,7 +82,11 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
   it('picks per reader in the fan-out, renders each distinct block once, splices it with the reader’s own feedback token, and leaves a reader without a profile the email of a variant without the block', async () => {
     const app = await testApp({ databaseUrl: await target.databaseUrl(), config: { ...shippedConfig(), sources: [] } });
     const at = new Date().toISOString();
-    const [plain, fan, twin] = await Promise.all(['plain@example.org', 'fan@example.org', 'twin@example.org'].map(async (email) => (await app.store.subscribers.upsert({ email, confirmed: true }, at)).subscriber));
+    const [plain, fan, twin] = await Promise.all(
+      ['plain@example.org', 'fan@example.org', 'twin@example.org'].map(
+        async (email) => (await app.store.subscribers.upsert({ email, confirmed: true }, at)).subscriber,
+      ),
+    );
     await storeObservations(app.store, [...DAY, EARLIER], at);
     const ranker = new Ranker(app.store, app.config);
     await ranker.rank(EARLIER.keys.arxivId!, new Date('2026-11-19T02:00:00Z'));
@@ -96,7 +120,9 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
     const tokens = new Set([...html.matchAll(/\/feedback\?paper=[^"&]+&amp;vote=(?:more|less)&amp;token=([A-Za-z0-9._-]+)/g)].map((m) => m[1]));
     expect(tokens.size).toBe(1);
     expect(verifyToken(app.secretKey, [...tokens][0], 'feedback')).toBe(fan!.id);
-    expect(text).toMatch(new RegExp(`More or less like this: https://papers\\.example\\.org/feedback\\?paper=2611\\.00006&token=${[...tokens][0]!.replace(/\./g, '\\.')}`));
+    expect(text).toMatch(
+      new RegExp(`More or less like this: https://papers\\.example\\.org/feedback\\?paper=2611\\.00006&token=${[...tokens][0]!.replace(/\./g, '\\.')}`),
+    );
 
     // the reader without one: byte for byte the message of the variant rendered without a block
     const raw = messenger.messages.get('plain@example.org')!;
@@ -105,7 +131,10 @@ describe.each(storageTargets())('For you in the render and send stages on $name'
     const without = { ...view, forYouSlot: false };
     const { html: plainHtml } = await compileEmail(createElement(Digest, { view: without }));
     const from = parseAddress(app.env.mailFrom);
-    const prepared = new PreparedMessage({ from, list: { ...listOf(app.config, domainOf(from.address)), bulk: true } }, { subject: view.subject, html: plainHtml, text: digestText(without) });
+    const prepared = new PreparedMessage(
+      { from, list: { ...listOf(app.config, domainOf(from.address)), bulk: true } },
+      { subject: view.subject, html: plainHtml, text: digestText(without) },
+    );
     const head = raw.toString('latin1');
     const expected = prepared.build({
       to: 'plain@example.org',

@@ -31,13 +31,21 @@ describe('the reader’s hour', () => {
     const today = now.toISOString().slice(0, 10);
     const laterHour = Math.min(23, now.getUTCHours() + 2);
     const outbox = path.join(tempDir('pb-hour-'), 'outbox');
-    const app = await testApp({ config: { ...shippedConfig(), sources: [], edition: { timezone: 'UTC', cutoffHour: 0 }, send: { atReadersHour: true } }, env: { OUTBOX_DIR: outbox } });
+    const app = await testApp({
+      config: { ...shippedConfig(), sources: [], edition: { timezone: 'UTC', cutoffHour: 0 }, send: { atReadersHour: true } },
+      env: { OUTBOX_DIR: outbox },
+    });
     const at = new Date().toISOString();
     await app.store.subscribers.upsert({ email: 'due@example.org', topics: [], confirmed: true, timezone: 'UTC', deliveryHour: 0 }, at);
     await app.store.subscribers.upsert({ email: 'later@example.org', topics: [], confirmed: true, timezone: 'UTC', deliveryHour: laterHour }, at);
     // announced yesterday after the cut-off: today's edition
     const announced = new Date(Date.parse(`${today}T00:00:00Z`) - 12 * 3600_000).toISOString();
-    const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up inference of large language models with speculative decoding.', announcedAt: announced, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: announced, announceType: 'new' } });
+    const paper = arxivObservation('2611.70001', {
+      title: 'Speculative Decoding With Small Draft Models',
+      abstract: 'We speed up inference of large language models with speculative decoding.',
+      announcedAt: announced,
+      signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: announced, announceType: 'new' },
+    });
     await storeObservations(app.store, [paper], at);
     await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(announced));
     const built = await new EditionBuilder(app.store, app.config).build('daily', today, { force: true });
@@ -79,16 +87,31 @@ describe('the reader’s hour', () => {
     expect(app.config.send.atReadersHour).toBe(true);
     const at = now.toISOString();
     const never = (await app.store.subscribers.upsert({ email: 'never-chose@example.org', topics: [], confirmed: true }, at)).subscriber;
-    const tokyo = (await app.store.subscribers.upsert({ email: 'tokyo@example.org', topics: [], confirmed: true, timezone: 'Asia/Tokyo', deliveryHour: tokyoHour }, at)).subscriber;
+    const tokyo = (
+      await app.store.subscribers.upsert({ email: 'tokyo@example.org', topics: [], confirmed: true, timezone: 'Asia/Tokyo', deliveryHour: tokyoHour }, at)
+    ).subscriber;
     expect([never.deliveryTimeChosen, tokyo.deliveryTimeChosen]).toEqual([false, true]);
     const announced = new Date(Date.parse(`${today}T${String(cutoffHour).padStart(2, '0')}:00:00Z`) - 3600_000).toISOString();
-    const paper = arxivObservation('2611.70002', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up inference of large language models with speculative decoding.', announcedAt: announced, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: announced, announceType: 'new' } });
+    const paper = arxivObservation('2611.70002', {
+      title: 'Speculative Decoding With Small Draft Models',
+      abstract: 'We speed up inference of large language models with speculative decoding.',
+      announcedAt: announced,
+      signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: announced, announceType: 'new' },
+    });
     await storeObservations(app.store, [paper], at);
     await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(announced));
     const built = await new EditionBuilder(app.store, app.config).build('daily', today, { force: true });
     expect(built.status).not.toBe('empty');
     const sentTo = async () =>
-      (await kyselyOf(app.store).selectFrom('deliveries').select('subscriber_id').where('edition_id', '=', today).where('status', '=', 'sent').orderBy('subscriber_id').execute()).map((r) => Number(r.subscriber_id));
+      (
+        await kyselyOf(app.store)
+          .selectFrom('deliveries')
+          .select('subscriber_id')
+          .where('edition_id', '=', today)
+          .where('status', '=', 'sent')
+          .orderBy('subscriber_id')
+          .execute()
+      ).map((r) => Number(r.subscriber_id));
     const workers = await startStages(app, ['render', 'send']);
     try {
       await app.queues.addRender(today);

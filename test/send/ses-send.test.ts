@@ -35,7 +35,12 @@ afterAll(() => standIn.close());
 async function edition(databaseUrl: string, readers: number, send: Record<string, unknown>, api: 'v1' | 'v2' = 'v1'): Promise<App> {
   const app = await testApp({
     databaseUrl,
-    config: { ...shippedConfig(), sources: [], send: { batchSize: 20, quotaLookup: false, sesApi: api, ...send }, mail: { listId: 'daily.papers.example.org', configurationSet: 'daily' } },
+    config: {
+      ...shippedConfig(),
+      sources: [],
+      send: { batchSize: 20, quotaLookup: false, sesApi: api, ...send },
+      mail: { listId: 'daily.papers.example.org', configurationSet: 'daily' },
+    },
     env: { MAIL_TRANSPORT: 'ses', SES_REGION: 'eu-west-1', SES_ENDPOINT: standIn.url },
   });
   const now = new Date().toISOString();
@@ -57,41 +62,56 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 const sentTo = (since: number) => standIn.messages.filter((m) => m.at >= since).map((m) => m.to[0]!);
 
 describe.each(storageTargets())('an edition through SES ($name)', (target) => {
-  it.each(['v1', 'v2'] as const)('reaches every confirmed reader but the suppressed, once, with the headers on the bytes SES got (%s client)', async (api) => {
-    const app = await edition(await target.databaseUrl(), 30, { ratePerSecond: 200 }, api);
-    const now = new Date().toISOString();
-    await app.store.suppressions.add('READER3@example.org', 'complaint', 'test', now);
-    await app.store.subscribers.setStatus((await app.store.subscribers.getByEmail('reader4@example.org'))!.id, 'unsubscribed', now);
-    standIn.reject.add('reader5@example.org');
-    const since = Date.now();
-    const workers = await startStages(app, ['render', 'send']);
-    try {
-      await app.queues.addRender(DATE);
-      await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 60_000, 'the edition to be sent');
-    } finally {
-      await workers.close();
-      standIn.reject.clear();
-    }
-    const got = sentTo(since);
-    expect(got.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `reader${i}@example.org`).filter((e) => !['reader3@example.org', 'reader4@example.org', 'reader5@example.org'].includes(e)).sort());
-    expect(await app.store.deliveries.countByStatus(DATE)).toEqual({ pending: 0, sending: 0, sent: 27, failed: 1, skipped: 1 });
-    expect((await app.store.subscribers.getByEmail('reader5@example.org'))!.status).toBe('suppressed');
-    expect((await app.store.suppressions.get('reader5@example.org'))?.reason).toBe('rejected');
+  it.each(['v1', 'v2'] as const)(
+    'reaches every confirmed reader but the suppressed, once, with the headers on the bytes SES got (%s client)',
+    async (api) => {
+      const app = await edition(await target.databaseUrl(), 30, { ratePerSecond: 200 }, api);
+      const now = new Date().toISOString();
+      await app.store.suppressions.add('READER3@example.org', 'complaint', 'test', now);
+      await app.store.subscribers.setStatus((await app.store.subscribers.getByEmail('reader4@example.org'))!.id, 'unsubscribed', now);
+      standIn.reject.add('reader5@example.org');
+      const since = Date.now();
+      const workers = await startStages(app, ['render', 'send']);
+      try {
+        await app.queues.addRender(DATE);
+        await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 60_000, 'the edition to be sent');
+      } finally {
+        await workers.close();
+        standIn.reject.clear();
+      }
+      const got = sentTo(since);
+      expect(got.sort()).toEqual(
+        Array.from({ length: 30 }, (_, i) => `reader${i}@example.org`)
+          .filter((e) => !['reader3@example.org', 'reader4@example.org', 'reader5@example.org'].includes(e))
+          .sort(),
+      );
+      expect(await app.store.deliveries.countByStatus(DATE)).toEqual({ pending: 0, sending: 0, sent: 27, failed: 1, skipped: 1 });
+      expect((await app.store.subscribers.getByEmail('reader5@example.org'))!.status).toBe('suppressed');
+      expect((await app.store.suppressions.get('reader5@example.org'))?.reason).toBe('rejected');
 
-    const recorded = standIn.messages.find((m) => m.at >= since && m.to[0] === 'reader7@example.org')!;
-    expect(recorded.api).toBe(api);
-    const text = recorded.raw.toString('latin1');
-    expect(text.match(/(?<!\r)\n/g) ?? []).toEqual([]);
-    const mail = await simpleParser(recorded.raw);
-    const rows = await kyselyOf(app.store).selectFrom('deliveries').innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id').select(['message_id']).where('email', '=', 'reader7@example.org').executeTakeFirstOrThrow();
-    expect(mail.messageId).toBe(rows.message_id);
-    expect(mail.from?.value[0]).toEqual({ name: 'Daily Papers', address: 'papers@example.org' });
-    const header = (k: string) => mail.headerLines.find((h) => h.key === k)?.line.replace(/\r\n /g, ' ');
-    expect(header('list-unsubscribe')).toMatch(/^List-Unsubscribe: <https:\/\/papers\.example\.org\/unsubscribe\?token=[\w.-]+>, <mailto:unsubscribe@example\.org\?subject=unsubscribe%20[\w.-]+>$/);
-    expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-    expect(header('list-id')).toBe('List-Id: paperboy daily papers <daily.papers.example.org>');
-    expect(header('x-ses-configuration-set')).toBe('X-SES-CONFIGURATION-SET: daily');
-  }, 90_000);
+      const recorded = standIn.messages.find((m) => m.at >= since && m.to[0] === 'reader7@example.org')!;
+      expect(recorded.api).toBe(api);
+      const text = recorded.raw.toString('latin1');
+      expect(text.match(/(?<!\r)\n/g) ?? []).toEqual([]);
+      const mail = await simpleParser(recorded.raw);
+      const rows = await kyselyOf(app.store)
+        .selectFrom('deliveries')
+        .innerJoin('subscribers', 'subscribers.id', 'deliveries.subscriber_id')
+        .select(['message_id'])
+        .where('email', '=', 'reader7@example.org')
+        .executeTakeFirstOrThrow();
+      expect(mail.messageId).toBe(rows.message_id);
+      expect(mail.from?.value[0]).toEqual({ name: 'Daily Papers', address: 'papers@example.org' });
+      const header = (k: string) => mail.headerLines.find((h) => h.key === k)?.line.replace(/\r\n /g, ' ');
+      expect(header('list-unsubscribe')).toMatch(
+        /^List-Unsubscribe: <https:\/\/papers\.example\.org\/unsubscribe\?token=[\w.-]+>, <mailto:unsubscribe@example\.org\?subject=unsubscribe%20[\w.-]+>$/,
+      );
+      expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+      expect(header('list-id')).toBe('List-Id: paperboy daily papers <daily.papers.example.org>');
+      expect(header('x-ses-configuration-set')).toBe('X-SES-CONFIGURATION-SET: daily');
+    },
+    90_000,
+  );
 });
 
 describe('sending at the account’s rate', () => {

@@ -15,7 +15,10 @@ import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
 
 const DATE = '2026-11-26';
 const READERS = 12;
-const paper = arxivObservation('2611.70001', { title: 'Speculative Decoding With Small Draft Models', abstract: 'We speed up inference of large language models with speculative decoding.' });
+const paper = arxivObservation('2611.70001', {
+  title: 'Speculative Decoding With Small Draft Models',
+  abstract: 'We speed up inference of large language models with speculative decoding.',
+});
 
 async function setUp(): Promise<{ app: App; cli: (args: string[]) => ReturnType<typeof runCli>; outbox: string }> {
   const dir = tempDir('pb-steer-');
@@ -29,7 +32,17 @@ async function setUp(): Promise<{ app: App; cli: (args: string[]) => ReturnType<
   await storeObservations(app.store, [paper], now);
   await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date('2026-11-26T02:00:00Z'));
   await new EditionBuilder(app.store, app.config).build('daily', DATE);
-  const env = { DATA_DIR: dir, DATABASE_URL: databaseUrl, REDIS_URL: app.env.redisUrl!, QUEUE_PREFIX: app.env.queuePrefix, PAPERBOY_CONFIG: configPath, SECRET_KEY: 'test-secret-key-0123456789', OUTBOX_DIR: path.join(dir, 'outbox'), PUBLIC_URL: 'https://papers.example.org', MAIL_FROM: 'Daily Papers <papers@example.org>' };
+  const env = {
+    DATA_DIR: dir,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: app.env.redisUrl!,
+    QUEUE_PREFIX: app.env.queuePrefix,
+    PAPERBOY_CONFIG: configPath,
+    SECRET_KEY: 'test-secret-key-0123456789',
+    OUTBOX_DIR: path.join(dir, 'outbox'),
+    PUBLIC_URL: 'https://papers.example.org',
+    MAIL_FROM: 'Daily Papers <papers@example.org>',
+  };
   return { app, cli: (args) => runCli(args, { env }), outbox: path.join(dir, 'outbox', DATE) };
 }
 
@@ -82,7 +95,7 @@ describe('steering an edition', () => {
     }
   }, 120_000);
 
-  it("resend sends a sent edition to a confirmed reader who subscribed after it went out, and refuses an unsubscribed, suppressed or off-topic one with the reason", async () => {
+  it('resend sends a sent edition to a confirmed reader who subscribed after it went out, and refuses an unsubscribed, suppressed or off-topic one with the reason', async () => {
     const { app, cli, outbox } = await setUp();
     const sent = await cli(['edition', 'send', '--date', DATE, '--wait']);
     expect(sent.code, sent.stderr).toBe(0);

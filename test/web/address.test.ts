@@ -77,7 +77,13 @@ describe('subscribers add / import / export', () => {
 describe('paperboy mail test', () => {
   it('sends one test message through the configured transport by the mail queue, running the worker itself', async () => {
     const dir = tempDir();
-    const env = { DATA_DIR: dir, REDIS_URL: redisUrl(), QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`, PAPERBOY_CONFIG: undefined, MAIL_FROM: 'Daily Papers <papers@example.org>' };
+    const env = {
+      DATA_DIR: dir,
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: `pbtest-${randomBytes(4).toString('hex')}`,
+      PAPERBOY_CONFIG: undefined,
+      MAIL_FROM: 'Daily Papers <papers@example.org>',
+    };
     const r = await runCli(['--defaults', 'mail', 'test', '--to', 'Ops@Example.org'], { env, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/sent a test message to ops@example.org through outbox/);

@@ -53,7 +53,10 @@ describe('a subscriber in a real browser', () => {
     server = await buildServer(app);
     await server.listen({ port, host: '127.0.0.1' });
     workers = await startStages(app, ['render', 'send', 'mail']);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     mkdirSync(shots, { recursive: true });
   }, 60_000);
   afterAll(async () => {
@@ -95,10 +98,30 @@ describe('a subscriber in a real browser', () => {
 
   it('subscribes, confirms, chooses topics and time, gets exactly those topics, finds a paper, unsubscribes in one click, and gets nothing more', async () => {
     await seedEdition(app, '2026-11-26', [
-      { id: '2611.40001', title: 'Instruction Tuning Large Language Models with Synthetic Dialogues', abstract: 'A language model fine-tuned on instructions.', categories: ['cs.CL'] },
-      { id: '2611.40002', title: 'Latent Diffusion for High-Resolution Image Synthesis', abstract: 'Image generation with diffusion models.', categories: ['cs.CV'] },
-      { id: '2611.40003', title: 'Policy Gradient Agents for Robotic Control', abstract: 'Reinforcement learning with policy gradients for robot agents.', categories: ['cs.LG', 'cs.RO'] },
-      { id: '2611.40004', title: 'Generalization Bounds for Overparameterized Networks', abstract: 'A theoretical analysis with PAC-Bayes bounds.', categories: ['stat.ML'] },
+      {
+        id: '2611.40001',
+        title: 'Instruction Tuning Large Language Models with Synthetic Dialogues',
+        abstract: 'A language model fine-tuned on instructions.',
+        categories: ['cs.CL'],
+      },
+      {
+        id: '2611.40002',
+        title: 'Latent Diffusion for High-Resolution Image Synthesis',
+        abstract: 'Image generation with diffusion models.',
+        categories: ['cs.CV'],
+      },
+      {
+        id: '2611.40003',
+        title: 'Policy Gradient Agents for Robotic Control',
+        abstract: 'Reinforcement learning with policy gradients for robot agents.',
+        categories: ['cs.LG', 'cs.RO'],
+      },
+      {
+        id: '2611.40004',
+        title: 'Generalization Bounds for Overparameterized Networks',
+        abstract: 'A theoretical analysis with PAC-Bayes bounds.',
+        categories: ['stat.ML'],
+      },
     ]);
     const edition = (await app.store.editions.get('2026-11-26'))!;
     expect(edition.content.sections.length).toBeGreaterThanOrEqual(3);
@@ -151,7 +174,12 @@ describe('a subscriber in a real browser', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Saved/);
     await shoot(page, 'preferences-saved');
-    expect(await app.store.subscribers.getById(subscriber.id)).toMatchObject({ topics: [wantA!.topic, wantB!.topic].sort(), sectionOrder: [wantB!.topic], deliveryHour: 8, timezone: 'Europe/Berlin' });
+    expect(await app.store.subscribers.getById(subscriber.id)).toMatchObject({
+      topics: [wantA!.topic, wantB!.topic].sort(),
+      sectionOrder: [wantB!.topic],
+      deliveryHour: 8,
+      timezone: 'Europe/Berlin',
+    });
 
     // 4. the edition: exactly the chosen topics
     await sendEdition(app, '2026-11-26', { wait: true, timeoutMs: 60_000 });
@@ -181,7 +209,10 @@ describe('a subscriber in a real browser', () => {
     expect((await app.store.subscribers.getById(subscriber.id))!.status).toBe('unsubscribed');
 
     // 7. the next edition does not reach them
-    await seedEdition(app, '2026-11-27', [{ id: '2611.50001', title: 'Scaling Laws for Instruction Tuned Language Models', categories: ['cs.CL'] }, { id: '2611.50002', title: 'Diffusion Policies for Image Editing', categories: ['cs.CV'] }]);
+    await seedEdition(app, '2026-11-27', [
+      { id: '2611.50001', title: 'Scaling Laws for Instruction Tuned Language Models', categories: ['cs.CL'] },
+      { id: '2611.50002', title: 'Diffusion Policies for Image Editing', categories: ['cs.CV'] },
+    ]);
     await sendEdition(app, '2026-11-27', { wait: true, timeoutMs: 60_000 });
     expect(existsSync(path.join(app.env.outboxDir, '2026-11-27', `${String(subscriber.id).padStart(6, '0')}.eml`))).toBe(false);
     expect(outside).toEqual([]);

@@ -21,7 +21,13 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
   beforeAll(async () => {
     ({ app, server } = await webApp({ databaseUrl: await target.databaseUrl() }));
     await seedEdition(app, DATE, [
-      { id: '2611.00301', title: 'Consistency Distillation for One-Step Image Diffusion', abstract: 'We distil a latent diffusion model into a one-step image generator.', categories: ['cs.CV'], authors: ['Geoffrey E. Hinton', 'Yann LeCun', 'Ada Lovelace', 'Alan Turing'] },
+      {
+        id: '2611.00301',
+        title: 'Consistency Distillation for One-Step Image Diffusion',
+        abstract: 'We distil a latent diffusion model into a one-step image generator.',
+        categories: ['cs.CV'],
+        authors: ['Geoffrey E. Hinton', 'Yann LeCun', 'Ada Lovelace', 'Alan Turing'],
+      },
       { id: '2611.00302', title: 'Offline Reinforcement Learning for Robots', abstract: 'Robots learn from logged data.', categories: ['cs.RO'] },
     ]);
   });
@@ -30,7 +36,8 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
   });
 
   const reader = async (email: string) => (await app.store.subscribers.upsert({ email, confirmed: true }, new Date().toISOString())).subscriber;
-  const feedback = (id: number, paper: string, vote?: string) => `/feedback?paper=${encodeURIComponent(paper)}${vote ? `&vote=${vote}` : ''}&token=${signToken(app.secretKey, id, 'feedback')}`;
+  const feedback = (id: number, paper: string, vote?: string) =>
+    `/feedback?paper=${encodeURIComponent(paper)}${vote ? `&vote=${vote}` : ''}&token=${signToken(app.secretKey, id, 'feedback')}`;
   const votes = async (id: number) => (await readerSettings(app.store, id)).profile?.counts;
 
   it('shows the paper and one button on GET, changing nothing; records the POST once; lets the opposite vote replace it', async () => {
@@ -74,12 +81,20 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
     const tampered = good.replace(/^feedback\.[0-9a-z]+/, `feedback.${other.id.toString(36)}`);
     for (const token of [tampered, signToken(app.secretKey, r.id, 'unsubscribe'), signToken(app.secretKey, r.id, 'preferences'), 'nonsense', '']) {
       for (const method of ['GET', 'POST'] as const) {
-        const res = await server.inject({ method, url: `/feedback?paper=2611.00301&vote=more&token=${encodeURIComponent(token)}`, ...(method === 'POST' ? urlencoded([['vote', 'more']]) : {}) });
+        const res = await server.inject({
+          method,
+          url: `/feedback?paper=2611.00301&vote=more&token=${encodeURIComponent(token)}`,
+          ...(method === 'POST' ? urlencoded([['vote', 'more']]) : {}),
+        });
         expect(res.statusCode, `${method} with ${token}`).toBe(400);
         expect(res.body).toContain('This link is not valid');
       }
     }
-    const repeated = await server.inject({ method: 'POST', url: `/feedback?paper=2611.00301&paper=2611.00302&vote=more&token=${good}`, ...urlencoded([['vote', 'more']]) });
+    const repeated = await server.inject({
+      method: 'POST',
+      url: `/feedback?paper=2611.00301&paper=2611.00302&vote=more&token=${good}`,
+      ...urlencoded([['vote', 'more']]),
+    });
     expect(repeated.statusCode).toBe(400);
     const unknown = await server.inject({ method: 'POST', url: feedback(r.id, '2611.99999', 'more'), ...urlencoded([['vote', 'more']]) });
     expect(unknown.statusCode).toBe(404);
@@ -105,7 +120,12 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
     expect(page.body).toMatch(/name="author_id"/);
     expect(page.body).toContain('Reset my For you');
     expect(page.body).toContain(`name="form_token" value="${formToken}"`);
-    const base: [string, string][] = [['form_token', formToken], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC']];
+    const base: [string, string][] = [
+      ['form_token', formToken],
+      ['frequency', 'daily'],
+      ['hour', '7'],
+      ['timezone', 'UTC'],
+    ];
 
     const bad = urlencoded([...base, ['seed_papers', '2611.00301\nattention-is-all-you-need'], ['author_id', 'hinton_g_1']]);
     const refused = await server.inject({ method: 'POST', url, headers: { ...bad.headers, ...OWN_PAGE }, payload: bad.payload });
@@ -129,17 +149,33 @@ describe.each(storageTargets())('For you on the web on $name', (target) => {
     expect(saved.body).toContain('Your For you picks use it from your next email.');
     expect(saved.body).toContain('Not in our archive yet, so not counted until they appear in a feed we read: 2612.00001.');
     const settings = await readerSettings(app.store, r.id);
-    expect(settings).toMatchObject({ seedPapers: ['2611.00302', '2612.00001'], authorId: 'hinton_g_1', pendingSeeds: 1, profile: { counts: { seeds: 1 }, author: { key: 'hinton_g' } } });
+    expect(settings).toMatchObject({
+      seedPapers: ['2611.00302', '2612.00001'],
+      authorId: 'hinton_g_1',
+      pendingSeeds: 1,
+      profile: { counts: { seeds: 1 }, author: { key: 'hinton_g' } },
+    });
     // no "preferences changed" email for For you alone
     const jobs = await app.queues.get('mail').getJobs(['waiting', 'delayed', 'prioritized']);
     expect(jobs.filter((j) => j.data.subscriberId === r.id)).toHaveLength(mailsBefore);
 
     await server.inject({ method: 'POST', url: feedback(r.id, '2611.00301', 'more'), ...urlencoded([['vote', 'more']]) });
-    const reset = urlencoded([['form_token', formToken], ['reset', 'for-you']]);
-    const resetAction = /<form method="post" action="([^"]*for-you\/reset[^"]*)" class="card">\n<h2>Reset "For you"<\/h2>[\s\S]*?name="form_token" value="([^"]+)"/.exec(saved.body)!;
+    const reset = urlencoded([
+      ['form_token', formToken],
+      ['reset', 'for-you'],
+    ]);
+    const resetAction =
+      /<form method="post" action="([^"]*for-you\/reset[^"]*)" class="card">\n<h2>Reset "For you"<\/h2>[\s\S]*?name="form_token" value="([^"]+)"/.exec(
+        saved.body,
+      )!;
     expect(resetAction[2]).toBe(formToken);
     const resetUrl = resetAction[1]!.replace(/&amp;/g, '&');
-    const crossSite = await server.inject({ method: 'POST', url: resetUrl, headers: { ...reset.headers, 'sec-fetch-site': 'cross-site' }, payload: reset.payload });
+    const crossSite = await server.inject({
+      method: 'POST',
+      url: resetUrl,
+      headers: { ...reset.headers, 'sec-fetch-site': 'cross-site' },
+      payload: reset.payload,
+    });
     expect(crossSite.statusCode).toBe(403);
     const noFormToken = urlencoded([['reset', 'for-you']]);
     const forged = await server.inject({ method: 'POST', url: resetUrl, headers: { ...noFormToken.headers, origin: 'null' }, payload: noFormToken.payload });

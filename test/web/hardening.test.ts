@@ -17,10 +17,17 @@ import { runCli, storageTargets, tempDir, testApp } from '../harness/index.ts';
 import { captureLog, multipart, preferencesFormToken, seedEdition, urlencoded, webApp } from './helpers.ts';
 
 const subscribeAs = (server: PaperboyServer, remoteAddress: string, email: string, forwardedFor?: string) =>
-  server.inject({ method: 'POST', url: '/subscribe', remoteAddress, ...urlencoded([['email', email]]), headers: { 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) } });
+  server.inject({
+    method: 'POST',
+    url: '/subscribe',
+    remoteAddress,
+    ...urlencoded([['email', email]]),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
+  });
 
 describe('the /subscribe rate limit counts the real client (#14.1)', () => {
-  const limited = (trustProxy?: unknown) => webApp({ server: { subscribeRateLimit: { max: 3, timeWindowMs: 60_000 } }, ...(trustProxy === undefined ? {} : { config: { web: { trustProxy } } }) });
+  const limited = (trustProxy?: unknown) =>
+    webApp({ server: { subscribeRateLimit: { max: 3, timeWindowMs: 60_000 } }, ...(trustProxy === undefined ? {} : { config: { web: { trustProxy } } }) });
 
   it('without configured proxies, X-Forwarded-For is the client talking: it neither escapes the limit nor spends another address', async () => {
     const { server } = await limited();
@@ -68,10 +75,16 @@ describe('the /subscribe rate limit counts the real client (#14.1)', () => {
   });
 
   it('refuses web.trustProxy true and malformed ranges in the config, naming the path and the fix', () => {
-    expect(() => parseConfig({ web: { trustProxy: true } }, 'test config')).toThrow(/web\.trustProxy: true would believe every client's X-Forwarded-For.*give the number of proxies/);
+    expect(() => parseConfig({ web: { trustProxy: true } }, 'test config')).toThrow(
+      /web\.trustProxy: true would believe every client's X-Forwarded-For.*give the number of proxies/,
+    );
     expect(() => parseConfig({ web: { trustProxy: ['10.0.0.0/99'] } }, 'test config')).toThrow(/web\.trustProxy\[0\]: expected an IP address or a CIDR range/);
     expect(parseConfig({}, 'test config').web.trustProxy).toBe(false);
-    expect(parseConfig({ web: { trustProxy: ['10.0.0.0/8', 'fd00::/8', 'loopback'] } }, 'test config').web.trustProxy).toEqual(['10.0.0.0/8', 'fd00::/8', 'loopback']);
+    expect(parseConfig({ web: { trustProxy: ['10.0.0.0/8', 'fd00::/8', 'loopback'] } }, 'test config').web.trustProxy).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+      'loopback',
+    ]);
   });
 });
 
@@ -136,8 +149,20 @@ describe.each(storageTargets())('NUL bytes and control characters from every doo
 
   it('drops a NUL typed into a form field, urlencoded or multipart, and keeps the rest of the value', async () => {
     for (const [email, body] of [
-      ['nul-url@example.org', urlencoded([['email', 'nul-url\u0000@example.org'], ['timezone', 'Asia/Tokyo\u0000']])],
-      ['nul-multi@example.org', multipart([['email', 'nul-multi@example.org\u0000'], ['timezone', 'Asia/Tokyo\u0000']])],
+      [
+        'nul-url@example.org',
+        urlencoded([
+          ['email', 'nul-url\u0000@example.org'],
+          ['timezone', 'Asia/Tokyo\u0000'],
+        ]),
+      ],
+      [
+        'nul-multi@example.org',
+        multipart([
+          ['email', 'nul-multi@example.org\u0000'],
+          ['timezone', 'Asia/Tokyo\u0000'],
+        ]),
+      ],
     ] as const) {
       const res = await server.inject({ method: 'POST', url: '/subscribe', ...body });
       await server.settled();
@@ -150,7 +175,12 @@ describe.each(storageTargets())('NUL bytes and control characters from every doo
 
   it('stores a feed whose DOI holds a NUL byte and whose author names hold control characters, cleaned like titles, and shows the names clean', async () => {
     const feed = arxivRss([
-      { id: '2611.60002', title: 'Names From A Broken Generator', creators: 'Ada\u0001 Lovelace, Grace&#1; Hopper and Alan\u0007Turing', doi: '10.1000/broken\u0000doi' },
+      {
+        id: '2611.60002',
+        title: 'Names From A Broken Generator',
+        creators: 'Ada\u0001 Lovelace, Grace&#1; Hopper and Alan\u0007Turing',
+        doi: '10.1000/broken\u0000doi',
+      },
       { id: '2611.60003', title: 'Another Paper Of Theirs', creators: '\u001bAda Lovelace' },
     ]);
     const report = await ingestBody(app, { name: 'broken-generator', kind: 'arxiv-rss' }, feed);
@@ -224,7 +254,11 @@ describe('requests that cannot be read (#14.3, #14.4)', () => {
       [`multipart/form-data; boundary=${boundary}`, part], // no closing boundary
       [`multipart/form-data; boundary=${boundary}`, `--${boundary}\r\nContent-Disposition: form-data; name="a"\r\n`], // cut in the part's header
     ];
-    for (const url of ['/subscribe', `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`]) {
+    for (const url of [
+      '/subscribe',
+      `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`,
+      `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`,
+    ]) {
       for (const [type, payload] of bodies) {
         const res = await server.inject({ method: 'POST', url, headers: { 'content-type': type }, payload });
         expect(res.statusCode, `${url} ${type}`).toBe(400);
@@ -240,8 +274,16 @@ describe('requests that cannot be read (#14.3, #14.4)', () => {
   it('logs a client that hangs up mid-upload at debug, not as an error', async () => {
     log.length = 0;
     const boundary = '----abort';
-    await rawRequest(port, `POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 4000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\nhalf`, true);
-    await rawRequest(port, `POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\nemail=half`, true);
+    await rawRequest(
+      port,
+      `POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 4000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\nhalf`,
+      true,
+    );
+    await rawRequest(
+      port,
+      `POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n\r\nemail=half`,
+      true,
+    );
     await expect.poll(() => log.filter((l) => /closed the connection/.test(l)).length).toBe(2);
     expect(log.filter((l) => /closed the connection/.test(l)).every((l) => / debug /.test(l))).toBe(true);
     expect(errors()).toEqual([]);
@@ -249,7 +291,10 @@ describe('requests that cannot be read (#14.3, #14.4)', () => {
 
   it('answers an invalid chunked body with 400 and logs no error', async () => {
     log.length = 0;
-    const answer = await rawRequest(port, `POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nemail=a@example.org\r\n0\r\n\r\n`);
+    const answer = await rawRequest(
+      port,
+      `POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nemail=a@example.org\r\n0\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     // the rate limit, reading the address of a connection already closed, threw here
     await new Promise((r) => setTimeout(r, 300));
@@ -270,17 +315,42 @@ describe('whole numbers are digits only, everywhere (#14.7)', () => {
   });
 
   it('refuses an empty, hex, exponent or signed delivery hour naming the field, and saves nothing', async () => {
-    const reader = (await app.store.subscribers.upsert({ email: 'hour@example.org', topics: ['theory'], confirmed: true }, new Date().toISOString())).subscriber;
-    await app.store.subscribers.setPreferences(reader.id, { topics: ['theory'], sectionOrder: [], frequency: 'daily', timezone: 'UTC', deliveryHour: 9 }, new Date().toISOString());
+    const reader = (await app.store.subscribers.upsert({ email: 'hour@example.org', topics: ['theory'], confirmed: true }, new Date().toISOString()))
+      .subscriber;
+    await app.store.subscribers.setPreferences(
+      reader.id,
+      { topics: ['theory'], sectionOrder: [], frequency: 'daily', timezone: 'UTC', deliveryHour: 9 },
+      new Date().toISOString(),
+    );
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
     const formToken = await preferencesFormToken(server, url);
     for (const hour of ['', '0x3', '1e1', '+7', ' 7', '7.0', '-1', '24']) {
-      const res = await server.inject({ method: 'POST', url, ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', hour], ['timezone', 'UTC'], ['form_token', formToken]]) });
+      const res = await server.inject({
+        method: 'POST',
+        url,
+        ...urlencoded([
+          ['topics', 'theory'],
+          ['frequency', 'daily'],
+          ['hour', hour],
+          ['timezone', 'UTC'],
+          ['form_token', formToken],
+        ]),
+      });
       expect(res.statusCode, JSON.stringify(hour)).toBe(400);
       expect(res.body).toContain(`Not saved: the hour &quot;${hour}&quot; is not a whole number from 0 to 23`);
     }
     expect((await app.store.subscribers.getById(reader.id))!.deliveryHour).toBe(9);
-    const ok = await server.inject({ method: 'POST', url, ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '07'], ['timezone', 'UTC'], ['form_token', formToken]]) });
+    const ok = await server.inject({
+      method: 'POST',
+      url,
+      ...urlencoded([
+        ['topics', 'theory'],
+        ['frequency', 'daily'],
+        ['hour', '07'],
+        ['timezone', 'UTC'],
+        ['form_token', formToken],
+      ]),
+    });
     expect(ok.statusCode).toBe(200);
     expect((await app.store.subscribers.getById(reader.id))!.deliveryHour).toBe(7);
   });

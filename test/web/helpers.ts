@@ -13,7 +13,9 @@ import { startStages } from '../../src/workers/index.ts';
 import { shippedConfig, testApp } from '../harness/index.ts';
 import { createLogger } from '../../src/lib/log.ts';
 
-export async function webApp(opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions; config?: Record<string, unknown> } = {}): Promise<{ app: App; server: PaperboyServer }> {
+export async function webApp(
+  opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions; config?: Record<string, unknown> } = {},
+): Promise<{ app: App; server: PaperboyServer }> {
   const app = await testApp({ databaseUrl: opts.databaseUrl, config: { ...shippedConfig(), sources: [], ...opts.config }, env: opts.env });
   const server = await buildServer(app, opts.server ?? { subscribeRateLimit: { max: 1000, timeWindowMs: 60_000 } });
   return { app, server };
@@ -57,10 +59,21 @@ export function linkIn(mail: ParsedMail, pathname: string): string {
 }
 
 /** Stores, ranks and freezes the daily edition of `date` from these arXiv papers. */
-export async function seedEdition(app: App, date: string, papers: { id: string; title: string; abstract?: string; categories?: string[]; authors?: string[] }[]): Promise<void> {
+export async function seedEdition(
+  app: App,
+  date: string,
+  papers: { id: string; title: string; abstract?: string; categories?: string[]; authors?: string[] }[],
+): Promise<void> {
   const at = `${date}T02:00:00.000Z`;
   const observations = papers.map((p) =>
-    arxivObservation(p.id, { title: p.title, abstract: p.abstract ?? 'We study things.', categories: p.categories ?? ['cs.CL'], authors: p.authors ?? ['A. Author'], announcedAt: `${date}T01:00:00.000Z`, signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: at, announceType: 'new' } }),
+    arxivObservation(p.id, {
+      title: p.title,
+      abstract: p.abstract ?? 'We study things.',
+      categories: p.categories ?? ['cs.CL'],
+      authors: p.authors ?? ['A. Author'],
+      announcedAt: `${date}T01:00:00.000Z`,
+      signal: { source: 'arxiv', kind: 'arxiv-rss', observedAt: at, announceType: 'new' },
+    }),
   );
   await storeObservations(app.store, observations, at);
   const ranker = new Ranker(app.store, app.config);

@@ -7,7 +7,9 @@ describe('transactional mail', () => {
   it('sends a confirmation while an edition of thousands of batches waits on the send queue', async () => {
     const { app, server } = await webApp();
     try {
-      await app.queues.get(QUEUE.send).addBulk(Array.from({ length: 2000 }, (_, i) => ({ name: 'send', data: { editionId: '2026-11-26', fromId: i * 100 + 1, toId: i * 100 + 100 } })));
+      await app.queues
+        .get(QUEUE.send)
+        .addBulk(Array.from({ length: 2000 }, (_, i) => ({ name: 'send', data: { editionId: '2026-11-26', fromId: i * 100 + 1, toId: i * 100 + 100 } })));
       await server.inject({ method: 'POST', url: '/subscribe', ...urlencoded([['email', 'urgent@example.org']]) });
       await server.settled();
       await deliverMail(app);

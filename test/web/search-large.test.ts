@@ -32,7 +32,8 @@ describe.each(storageTargets())('search past the ranked matches on $name', (targ
   it('counts up to the cap, ranks the newest, and lists the older ones after them without repeating any', async () => {
     const store = await openStore(target);
     const n = RANKED_CANDIDATES + 30;
-    for (let i = 0; i < n; i += 1000) await store.papers.saveMany(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ paper: paper(i + k), isNew: true, newAliases: [] })));
+    for (let i = 0; i < n; i += 1000)
+      await store.papers.saveMany(Array.from({ length: Math.min(1000, n - i) }, (_, k) => ({ paper: paper(i + k), isNew: true, newAliases: [] })));
     const first = await store.papers.search(store.dialect, { query: 'widget', limit: 20, offset: 0 });
     // counting 100,000 matches of a common word took PostgreSQL half a second: the count stops
     expect(first).toMatchObject({ total: COUNT_CAP, more: true });
@@ -58,7 +59,17 @@ describe.each(storageTargets())('search past the ranked matches on $name', (targ
 describe('the search page past the count cap', () => {
   it('says "more than" and still offers the next page', () => {
     const hit = { id: '2601.00001', title: 'Widget', authors: 'A. Author', abstract: 'A study.', href: 'https://arxiv.org/abs/2601.00001' };
-    const body = searchPage({ listName: 'Daily Papers', query: 'widget', topics: [], hits: Array.from({ length: 20 }, () => hit), total: COUNT_CAP, more: true, page: 1, pageSize: 20, queryString: 'q=widget' });
+    const body = searchPage({
+      listName: 'Daily Papers',
+      query: 'widget',
+      topics: [],
+      hits: Array.from({ length: 20 }, () => hit),
+      total: COUNT_CAP,
+      more: true,
+      page: 1,
+      pageSize: 20,
+      queryString: 'q=widget',
+    });
     expect(body).toMatch(/More than 1,000 papers match &quot;widget&quot;; 1–20 shown\./);
     expect(body).toMatch(/href="\/papers\?q=widget&(amp;)?page=2" rel="next"/);
   });

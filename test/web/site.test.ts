@@ -20,10 +20,21 @@ describe.each(storageTargets())('site on $name', (target) => {
     ({ app, server } = await webApp({ databaseUrl: await target.databaseUrl() }));
     await seedEdition(app, '2026-11-25', [
       { id: '2611.10001', title: 'Sparse Attention for Long Documents', abstract: 'A transformer language model reading whole books.' },
-      { id: '2611.10002', title: 'Reward Models Under Distribution Shift', abstract: 'Reinforcement learning from human feedback breaks when prompts drift.', categories: ['cs.LG'] },
+      {
+        id: '2611.10002',
+        title: 'Reward Models Under Distribution Shift',
+        abstract: 'Reinforcement learning from human feedback breaks when prompts drift.',
+        categories: ['cs.LG'],
+      },
     ]);
     await seedEdition(app, '2026-11-26', [
-      { id: '2611.20001', title: 'Diffusion Transformers Scale Predictably', abstract: 'Image generation with diffusion transformers.', categories: ['cs.CV'], authors: ['Hedy Lamarr', 'B. Second'] },
+      {
+        id: '2611.20001',
+        title: 'Diffusion Transformers Scale Predictably',
+        abstract: 'Image generation with diffusion transformers.',
+        categories: ['cs.CV'],
+        authors: ['Hedy Lamarr', 'B. Second'],
+      },
       { id: '2611.20002', title: 'A Survey of Retrieval', abstract: 'Retrieval for language models, with sparse attention baselines.' },
       { id: '2611.20003', title: 'A Study of <b>Bold</b> Language Models & Friends\u0007', abstract: 'Markup in titles.' },
     ]);
@@ -34,7 +45,18 @@ describe.each(storageTargets())('site on $name', (target) => {
 
   it('sends the security headers on every page: CSP without inline script, nosniff, no referrer, no framing', async () => {
     const reader = (await app.store.subscribers.upsert({ email: 'h@example.org', confirmed: true }, new Date().toISOString())).subscriber;
-    const urls = ['/', '/editions', '/editions/2026-11-26', '/papers?q=attention', '/feed.xml', '/no-such-page', `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`, '/confirm?token=x', '/healthz'];
+    const urls = [
+      '/',
+      '/editions',
+      '/editions/2026-11-26',
+      '/papers?q=attention',
+      '/feed.xml',
+      '/no-such-page',
+      `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`,
+      `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`,
+      '/confirm?token=x',
+      '/healthz',
+    ];
     for (const url of urls) {
       const res = await server.inject({ url });
       const csp = String(res.headers['content-security-policy']);
@@ -126,8 +148,15 @@ describe.each(storageTargets())('site on $name', (target) => {
     expect(first.headers['content-type']).toMatch(/application\/rss\+xml/);
     const doc = parseDocument(first.body, { xmlMode: true });
     const channel = DomUtils.findOne((e) => e.name === 'channel', doc.children)!;
-    for (const tag of ['title', 'link', 'description']) expect(DomUtils.findOne((e) => e.name === tag && e.parent === channel, channel.children), tag).toBeTruthy();
-    expect(DomUtils.findOne((e) => e.name === 'atom:link', channel.children)!.attribs).toMatchObject({ rel: 'self', href: 'https://papers.example.org/feed.xml' });
+    for (const tag of ['title', 'link', 'description'])
+      expect(
+        DomUtils.findOne((e) => e.name === tag && e.parent === channel, channel.children),
+        tag,
+      ).toBeTruthy();
+    expect(DomUtils.findOne((e) => e.name === 'atom:link', channel.children)!.attribs).toMatchObject({
+      rel: 'self',
+      href: 'https://papers.example.org/feed.xml',
+    });
     const items = DomUtils.findAll((e) => e.name === 'item', channel.children);
     expect(items).toHaveLength(2);
     for (const item of items) {
@@ -198,7 +227,8 @@ describe('operator endpoints', () => {
     const port = (silent.address() as net.AddressInfo).port;
     const app = await testApp({ config: { ...shippedConfig(), sources: [] } });
     const server = await buildServer({ ...app, redis: { ...app.redis, url: `redis://127.0.0.1:${port}` } });
-    const within = <T>(ms: number, p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+    const within = <T>(ms: number, p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
     try {
       for (let i = 0; i < 2; i++) {
         const res = await within(15_000, server.inject({ url: '/readyz' }));
@@ -206,7 +236,10 @@ describe('operator endpoints', () => {
         expect(res.json().checks).toEqual({ database: 'ok', redis: 'Redis did not answer within 2000 ms' });
       }
       // the rate limit counts in Redis: before, the page waited for an answer for ever
-      const page = await within(15_000, server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.20', ...urlencoded([['email', 'hung@example.org']]) }));
+      const page = await within(
+        15_000,
+        server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.20', ...urlencoded([['email', 'hung@example.org']]) }),
+      );
       expect(page.statusCode).toBe(200);
     } finally {
       await server.close();
@@ -239,9 +272,15 @@ describe('operator endpoints', () => {
     const { server } = await webApp({ server: { subscribeRateLimit: { max: 3, timeWindowMs: 60_000 } } });
     try {
       const codes = [];
-      for (let i = 0; i < 5; i++) codes.push((await server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.9', ...urlencoded([['email', `r${i}@example.org`]]) })).statusCode);
+      for (let i = 0; i < 5; i++)
+        codes.push(
+          (await server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.9', ...urlencoded([['email', `r${i}@example.org`]]) }))
+            .statusCode,
+        );
       expect(codes).toEqual([200, 200, 200, 429, 429]);
-      expect((await server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.10', ...urlencoded([['email', 'other@example.org']]) })).statusCode).toBe(200);
+      expect(
+        (await server.inject({ method: 'POST', url: '/subscribe', remoteAddress: '203.0.113.10', ...urlencoded([['email', 'other@example.org']]) })).statusCode,
+      ).toBe(200);
       await server.settled();
     } finally {
       await server.close();
@@ -257,12 +296,18 @@ describe('operator endpoints', () => {
       { id: '2611.30002', title: 'Molecules', abstract: 'Graph methods for molecules.' },
     ]);
     await add.close();
-    const r = await runCli(['--defaults', 'papers', 'search', 'graph', '--json'], { env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` }, cwd: dir });
+    const r = await runCli(['--defaults', 'papers', 'search', 'graph', '--json'], {
+      env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` },
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.total).toBe(2);
     expect(out.papers.map((p: { id: string }) => p.id)).toEqual(['2611.30001', '2611.30002']);
-    const bad = await runCli(['--defaults', 'papers', 'search', 'graph', '--from', 'soon'], { env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` }, cwd: dir });
+    const bad = await runCli(['--defaults', 'papers', 'search', 'graph', '--from', 'soon'], {
+      env: { ...env, PAPERBOY_CONFIG: undefined, DATABASE_URL: `sqlite:${dir}/paperboy.db` },
+      cwd: dir,
+    });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--from "soon" is not a date/);
   });

@@ -22,13 +22,27 @@ describe('SNS message verification', () => {
     const verifier = new SnsVerifier({ fetchCertificate: certs.fetch });
     for (const version of ['1', '2'] as const) {
       expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{"notificationType":"Bounce"}' }, { version }))).toBe('valid');
-      expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: 'ünïcode ✓\nsecond line', Subject: 'Amazon SES Email Event Notification' }, { version }))).toBe('valid');
+      expect(
+        await verdict(
+          verifier,
+          signSns(identity, { Type: 'Notification', Message: 'ünïcode ✓\nsecond line', Subject: 'Amazon SES Email Event Notification' }, { version }),
+        ),
+      ).toBe('valid');
     }
   });
 
   it('accepts a SubscriptionConfirmation signed over its own fields (SubscribeURL, Token)', async () => {
     const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch });
-    const m = signSns(identity, { Type: 'SubscriptionConfirmation', Message: 'You have chosen to subscribe', SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc', Token: 'abc' }, { version: '1' });
+    const m = signSns(
+      identity,
+      {
+        Type: 'SubscriptionConfirmation',
+        Message: 'You have chosen to subscribe',
+        SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc',
+        Token: 'abc',
+      },
+      { version: '1' },
+    );
     expect(await verdict(verifier, m)).toBe('valid');
     // the Token is signed: changing it breaks the signature
     expect(await verdict(verifier, { ...m, Token: 'abd' })).toMatch(/signature does not match/);
@@ -60,7 +74,9 @@ describe('SNS message verification', () => {
       'https://s3.amazonaws.com/sns.eu-west-1.amazonaws.com/cert.pem',
       'https://sns.eu-west-1.amazonaws.com/cert.txt',
     ]) {
-      expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}' }, { certUrl })), certUrl).toMatch(/SigningCertURL .* is not a certificate on an SNS host/);
+      expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}' }, { certUrl })), certUrl).toMatch(
+        /SigningCertURL .* is not a certificate on an SNS host/,
+      );
     }
     expect(certs.requests).toEqual([]);
   });
@@ -70,15 +86,21 @@ describe('SNS message verification', () => {
     const at = (minutesBeforeNow: number) => new Date(now.getTime() - minutesBeforeNow * 60_000).toISOString();
     const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch, now: () => now });
     expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: at(30) }))).toBe('valid');
-    expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: at(61) }))).toMatch(/more than 60 minutes ago: refused as a possible replay/);
+    expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: at(61) }))).toMatch(
+      /more than 60 minutes ago: refused as a possible replay/,
+    );
     expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: at(-60) }))).toMatch(/in the future/);
-    expect(await verdict(verifier, { ...signSns(identity, { Type: 'Notification', Message: '{}' }), SignatureVersion: '3' })).toMatch(/SignatureVersion "3" is not supported/);
+    expect(await verdict(verifier, { ...signSns(identity, { Type: 'Notification', Message: '{}' }), SignatureVersion: '3' })).toMatch(
+      /SignatureVersion "3" is not supported/,
+    );
   });
 
   it('refuses a signature whose certificate has expired', async () => {
     const later = new Date(Date.now() + 3 * 24 * 3600_000);
     const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch, now: () => later });
-    expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: later.toISOString() }))).toMatch(/signing certificate .* is not valid now/);
+    expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: later.toISOString() }))).toMatch(
+      /signing certificate .* is not valid now/,
+    );
   });
 
   it('fetches each signing certificate once, and again after a failed fetch', async () => {

@@ -25,7 +25,8 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     await server.settled();
     return res;
   };
-  const confirmedReader = async (email: string, topics: string[] = []) => (await app.store.subscribers.upsert({ email, topics, confirmed: true }, new Date().toISOString())).subscriber;
+  const confirmedReader = async (email: string, topics: string[] = []) =>
+    (await app.store.subscribers.upsert({ email, topics, confirmed: true }, new Date().toISOString())).subscriber;
 
   it('answers POST /subscribe the same for a new, pending, confirmed, unsubscribed and suppressed address (no enumeration)', async () => {
     await subscribe('pending@example.org');
@@ -46,7 +47,11 @@ describe.each(storageTargets())('subscription on $name', (target) => {
   });
 
   it('lets a pending subscriber confirm from the emailed link, once, and sends a welcome email', async () => {
-    await subscribe('ada@example.org', [['topics', 'language-models'], ['frequency', 'weekly'], ['timezone', 'Asia/Tokyo']]);
+    await subscribe('ada@example.org', [
+      ['topics', 'language-models'],
+      ['frequency', 'weekly'],
+      ['timezone', 'Asia/Tokyo'],
+    ]);
     const pending = (await app.store.subscribers.getByEmail('ada@example.org'))!;
     expect(pending.status).toBe('pending');
     expect(pending.deliveryTimeChosen).toBe(false);
@@ -71,7 +76,13 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const first = await server.inject({ method: 'POST', url: link, ...urlencoded([]) });
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('You are subscribed');
-    expect(await app.store.subscribers.getById(pending.id)).toMatchObject({ status: 'confirmed', topics: ['language-models'], frequency: 'weekly', timezone: 'Asia/Tokyo', deliveryTimeChosen: true });
+    expect(await app.store.subscribers.getById(pending.id)).toMatchObject({
+      status: 'confirmed',
+      topics: ['language-models'],
+      frequency: 'weekly',
+      timezone: 'Asia/Tokyo',
+      deliveryTimeChosen: true,
+    });
     for (const method of ['POST', 'GET'] as const) {
       const again = await server.inject({ method, url: link });
       expect(again.statusCode, method).toBe(410);
@@ -109,7 +120,10 @@ describe.each(storageTargets())('subscription on $name', (target) => {
 
   it('never downgrades a confirmed reader nor changes their topics before they confirm', async () => {
     const reader = await confirmedReader('grace@example.org', ['theory']);
-    await subscribe('grace@example.org', [['topics', 'vision-multimodal'], ['frequency', 'weekly']]);
+    await subscribe('grace@example.org', [
+      ['topics', 'vision-multimodal'],
+      ['frequency', 'weekly'],
+    ]);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['theory'], frequency: 'daily' });
     await deliverMail(app);
     const mail = (await outboxMail(app, 'confirm', reader.id))!;
@@ -179,12 +193,26 @@ describe.each(storageTargets())('subscription on $name', (target) => {
 
   it('gives nothing after an unsubscribe that could re-subscribe: no token on the page, and the preferences link cannot bring the reader back', async () => {
     const reader = await confirmedReader('leaver@example.org', ['theory']);
-    const res = await server.inject({ method: 'POST', url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) });
+    const res = await server.inject({
+      method: 'POST',
+      url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`,
+      ...urlencoded([['List-Unsubscribe', 'One-Click']]),
+    });
     expect(res.body).not.toMatch(/token=/);
     const token = signToken(app.secretKey, reader.id, 'preferences');
     const prefs = `/preferences?token=${token}`;
     // the form token of a page opened before the unsubscribe
-    const post = await server.inject({ method: 'POST', url: prefs, ...urlencoded([['topics', 'vision-multimodal'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['form_token', signFormToken(app.secretKey, token)]]) });
+    const post = await server.inject({
+      method: 'POST',
+      url: prefs,
+      ...urlencoded([
+        ['topics', 'vision-multimodal'],
+        ['frequency', 'daily'],
+        ['hour', '7'],
+        ['timezone', 'UTC'],
+        ['form_token', signFormToken(app.secretKey, token)],
+      ]),
+    });
     expect(post.statusCode).toBe(409);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'unsubscribed', topics: ['theory'] });
     expect((await server.inject({ url: prefs })).body).toMatch(/You are not subscribed/);
@@ -195,7 +223,11 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     await subscribe('comeback@example.org');
     await deliverMail(app);
     const stale = (await outboxMail(app, 'confirm', reader.id))!;
-    const unsubscribe = await server.inject({ method: 'POST', url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`, ...multipart([['List-Unsubscribe', 'One-Click']]) });
+    const unsubscribe = await server.inject({
+      method: 'POST',
+      url: `/unsubscribe?token=${signToken(app.secretKey, reader.id, 'unsubscribe')}`,
+      ...multipart([['List-Unsubscribe', 'One-Click']]),
+    });
     expect(unsubscribe.statusCode).toBe(200);
     // the confirmation sent before the unsubscribe no longer works
     expect((await server.inject({ url: linkIn(stale, '/confirm') })).statusCode).toBe(410);
@@ -220,7 +252,11 @@ describe.each(storageTargets())('subscription on $name', (target) => {
       ['GET', '/confirm'],
       ['POST', '/confirm'],
     ] as const) {
-      const res = await server.inject({ method, url: `${route}?token=${a}&token=${a}`, ...(method === 'POST' ? urlencoded([['List-Unsubscribe', 'One-Click']]) : {}) });
+      const res = await server.inject({
+        method,
+        url: `${route}?token=${a}&token=${a}`,
+        ...(method === 'POST' ? urlencoded([['List-Unsubscribe', 'One-Click']]) : {}),
+      });
       expect(res.statusCode, `${method} ${route}`).toBe(400);
       expect(res.body).toMatch(/not valid/);
     }
@@ -233,13 +269,31 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const before = await server.inject({ url });
     expect(before.statusCode).toBe(200);
     expect(before.body).toMatch(/You have not chosen a delivery time, so each edition reaches you as soon as it goes out/);
-    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['form_token', await preferencesFormToken(server, url)]]);
+    const body = urlencoded([
+      ['topics', 'theory'],
+      ['frequency', 'daily'],
+      ['hour', '18'],
+      ['timezone', 'Europe/Berlin'],
+      ['form_token', await preferencesFormToken(server, url)],
+    ]);
     const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, 'sec-fetch-site': 'same-origin' }, payload: body.payload });
     expect(saved.statusCode).toBe(200);
     expect(saved.body).not.toMatch(/as soon as it goes out/);
     expect((await server.inject({ url })).body).not.toMatch(/as soon as it goes out/);
     // with send.atReadersHour off nobody's hour is used: the page says so to every reader
-    const forAll = preferencesPage({ listName: 'Daily Papers', email: 'a@example.org', action: '/preferences', formToken: 'x', topics: [], frequency: 'daily', zones: ['UTC'], timezone: 'UTC', deliveryHour: 7, delivery: 'on-release-for-all', today: '2026-11-26' });
+    const forAll = preferencesPage({
+      listName: 'Daily Papers',
+      email: 'a@example.org',
+      action: '/preferences',
+      formToken: 'x',
+      topics: [],
+      frequency: 'daily',
+      zones: ['UTC'],
+      timezone: 'UTC',
+      deliveryHour: 7,
+      delivery: 'on-release-for-all',
+      today: '2026-11-26',
+    });
     expect(forAll).toMatch(/Each edition reaches every reader as soon as it goes out/);
   });
 
@@ -247,8 +301,19 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const reader = await confirmedReader('default-time@example.org', ['theory']);
     expect(reader.deliveryTimeChosen).toBe(false);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
-    const body = urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['form_token', await preferencesFormToken(server, url)]]);
-    const saved = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null', 'sec-fetch-site': 'same-origin' }, payload: body.payload });
+    const body = urlencoded([
+      ['topics', 'theory'],
+      ['frequency', 'daily'],
+      ['hour', '7'],
+      ['timezone', 'UTC'],
+      ['form_token', await preferencesFormToken(server, url)],
+    ]);
+    const saved = await server.inject({
+      method: 'POST',
+      url,
+      headers: { ...body.headers, origin: 'null', 'sec-fetch-site': 'same-origin' },
+      payload: body.payload,
+    });
     expect(saved.statusCode).toBe(200);
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ deliveryHour: 7, timezone: 'UTC', deliveryTimeChosen: true });
   });
@@ -263,7 +328,16 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     expect(page.body).toMatch(/name="timezone"/);
     expect(page.body).toMatch(/name="paused_until"/);
     const pause = new Date(Date.now() + 10 * 24 * 3600_000).toISOString().slice(0, 10);
-    const fields: [string, string][] = [['topics', 'theory'], ['topics', 'language-models'], ['topics', 'not-a-topic'], ['frequency', 'weekly'], ['hour', '18'], ['timezone', 'Europe/Berlin'], ['paused_until', pause], ['form_token', await preferencesFormToken(server, url)]];
+    const fields: [string, string][] = [
+      ['topics', 'theory'],
+      ['topics', 'language-models'],
+      ['topics', 'not-a-topic'],
+      ['frequency', 'weekly'],
+      ['hour', '18'],
+      ['timezone', 'Europe/Berlin'],
+      ['paused_until', pause],
+      ['form_token', await preferencesFormToken(server, url)],
+    ];
     // what Chromium sends from our page: no-referrer makes its Origin "null"
     const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
     for (let i = 0; i < 2; i++) {
@@ -272,7 +346,14 @@ describe.each(storageTargets())('subscription on $name', (target) => {
       expect(saved.statusCode).toBe(200);
       expect(saved.body).toMatch(/Saved/);
     }
-    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ status: 'confirmed', topics: ['language-models', 'theory'], frequency: 'weekly', deliveryHour: 18, timezone: 'Europe/Berlin', pausedUntil: pause });
+    expect(await app.store.subscribers.getById(reader.id)).toMatchObject({
+      status: 'confirmed',
+      topics: ['language-models', 'theory'],
+      frequency: 'weekly',
+      deliveryHour: 18,
+      timezone: 'Europe/Berlin',
+      pausedUntil: pause,
+    });
     const jobs = await app.queues.get('mail').getJobs(['waiting', 'delayed', 'prioritized']);
     expect(jobs.filter((j) => j.data.kind === 'preferences-changed' && j.data.subscriberId === reader.id)).toHaveLength(1);
     await deliverMail(app);
@@ -287,14 +368,28 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
     const page = (await server.inject({ url })).body;
     // three labelled selects, no script needed
-    for (const [n, label] of [[1, 'First'], [2, 'Second'], [3, 'Third']] as const) {
+    for (const [n, label] of [
+      [1, 'First'],
+      [2, 'Second'],
+      [3, 'Third'],
+    ] as const) {
       expect(page).toContain(`<label for="sections-first-${n}">${label}</label>`);
       expect(page).toMatch(new RegExp(`<select id="sections-first-${n}" name="sections_first">\\s*<option value="" selected>By the day's best paper</option>`));
     }
     const headers = { origin: 'null', 'sec-fetch-site': 'same-origin' };
     const formToken = await preferencesFormToken(server, url);
     const save = (order: string[], extra: [string, string][] = []) => {
-      const body = urlencoded([['topics', 'theory'], ['topics', 'language-models'], ['topics', 'alignment-safety'], ['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['form_token', formToken], ...order.map((t): [string, string] => ['sections_first', t]), ...extra]);
+      const body = urlencoded([
+        ['topics', 'theory'],
+        ['topics', 'language-models'],
+        ['topics', 'alignment-safety'],
+        ['frequency', 'daily'],
+        ['hour', '7'],
+        ['timezone', 'UTC'],
+        ['form_token', formToken],
+        ...order.map((t): [string, string] => ['sections_first', t]),
+        ...extra,
+      ]);
       return server.inject({ method: 'POST', url, headers: { ...body.headers, ...headers }, payload: body.payload });
     };
     const saved = await save(['alignment-safety', 'alignment-safety', 'theory']);
@@ -328,9 +423,31 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
     const formToken: [string, string] = ['form_token', await preferencesFormToken(server, url)];
     for (const [fields, reason] of [
-      [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'Mars/Olympus']], /not a time zone/],
-      [[['frequency', 'daily'], ['hour', '24'], ['timezone', 'UTC']], /Not saved: the hour &quot;24&quot; is not a whole number from 0 to 23/],
-      [[['frequency', 'daily'], ['hour', '7'], ['timezone', 'UTC'], ['paused_until', '2001-01-01']], /pause/],
+      [
+        [
+          ['frequency', 'daily'],
+          ['hour', '7'],
+          ['timezone', 'Mars/Olympus'],
+        ],
+        /not a time zone/,
+      ],
+      [
+        [
+          ['frequency', 'daily'],
+          ['hour', '24'],
+          ['timezone', 'UTC'],
+        ],
+        /Not saved: the hour &quot;24&quot; is not a whole number from 0 to 23/,
+      ],
+      [
+        [
+          ['frequency', 'daily'],
+          ['hour', '7'],
+          ['timezone', 'UTC'],
+          ['paused_until', '2001-01-01'],
+        ],
+        /pause/,
+      ],
     ] as [[string, string][], RegExp][]) {
       const res = await server.inject({ method: 'POST', url, ...urlencoded([...fields, formToken]) });
       expect(res.statusCode).toBe(400);
@@ -344,8 +461,18 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
     const formToken: [string, string] = ['form_token', await preferencesFormToken(server, url)];
     // Firefox and recent Chromium report Asia/Kolkata and Europe/Kyiv; Node's list says Asia/Calcutta and Europe/Kiev
-    for (const [given, stored] of [['Asia/Kolkata', 'Asia/Calcutta'], ['Europe/Kyiv', 'Europe/Kiev'], ['US/Eastern', 'America/New_York'], ['asia/tokyo', 'Asia/Tokyo'], ['Etc/UTC', 'UTC']]) {
-      const res = await server.inject({ method: 'POST', url, ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', given!], formToken]) });
+    for (const [given, stored] of [
+      ['Asia/Kolkata', 'Asia/Calcutta'],
+      ['Europe/Kyiv', 'Europe/Kiev'],
+      ['US/Eastern', 'America/New_York'],
+      ['asia/tokyo', 'Asia/Tokyo'],
+      ['Etc/UTC', 'UTC'],
+    ]) {
+      const res = await server.inject({
+        method: 'POST',
+        url,
+        ...urlencoded([['topics', 'theory'], ['frequency', 'daily'], ['hour', '7'], ['timezone', given!], formToken]),
+      });
       expect(res.statusCode, `${given}: ${res.body}`).toBe(200);
       expect((await app.store.subscribers.getById(reader.id))!.timezone, given).toBe(stored);
       expect((await server.inject({ url })).body).toContain(`<option value="${stored}" selected>`);
@@ -357,13 +484,27 @@ describe.each(storageTargets())('subscription on $name', (target) => {
   it('refuses a cross-site preferences POST (text/plain, a foreign Origin, Sec-Fetch-Site cross-site, no form token) even with a valid link token', async () => {
     const reader = await confirmedReader('csrf@example.org', ['theory']);
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
-    const plain = await server.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain', origin: 'https://evil.example' }, payload: 'frequency=weekly' });
+    const plain = await server.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+      payload: 'frequency=weekly',
+    });
     expect(plain.statusCode).toBe(415);
-    const fields: [string, string][] = [['frequency', 'weekly'], ['hour', '3'], ['timezone', 'UTC']];
+    const fields: [string, string][] = [
+      ['frequency', 'weekly'],
+      ['hour', '3'],
+      ['timezone', 'UTC'],
+    ];
     const withToken = urlencoded([...fields, ['form_token', await preferencesFormToken(server, url)]]);
     const foreign = await server.inject({ method: 'POST', url, headers: { ...withToken.headers, origin: 'https://evil.example' }, payload: withToken.payload });
     expect(foreign.statusCode).toBe(403);
-    const crossSite = await server.inject({ method: 'POST', url, headers: { ...withToken.headers, 'sec-fetch-site': 'cross-site' }, payload: withToken.payload });
+    const crossSite = await server.inject({
+      method: 'POST',
+      url,
+      headers: { ...withToken.headers, 'sec-fetch-site': 'cross-site' },
+      payload: withToken.payload,
+    });
     expect(crossSite.statusCode).toBe(403);
     // a form on another site (or sandboxed: Origin null) cannot know the form token
     const noToken = urlencoded(fields);
@@ -374,8 +515,13 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     }
     // nor can it use another reader's
     const other = await confirmedReader('csrf-other@example.org');
-    const othersToken = urlencoded([...fields, ['form_token', await preferencesFormToken(server, `/preferences?token=${signToken(app.secretKey, other.id, 'preferences')}`)]]);
-    expect((await server.inject({ method: 'POST', url, headers: { ...othersToken.headers, origin: 'null' }, payload: othersToken.payload })).statusCode).toBe(403);
+    const othersToken = urlencoded([
+      ...fields,
+      ['form_token', await preferencesFormToken(server, `/preferences?token=${signToken(app.secretKey, other.id, 'preferences')}`)],
+    ]);
+    expect((await server.inject({ method: 'POST', url, headers: { ...othersToken.headers, origin: 'null' }, payload: othersToken.payload })).statusCode).toBe(
+      403,
+    );
     expect(await app.store.subscribers.getById(reader.id)).toMatchObject({ topics: ['theory'], frequency: 'daily', deliveryHour: 7 });
   });
 
@@ -384,8 +530,26 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const url = `/preferences?token=${signToken(app.secretKey, reader.id, 'preferences')}`;
     const formToken = await preferencesFormToken(server, url);
     for (const [hour, body] of [
-      [6, urlencoded([['topics', 'theory'], ['frequency', 'weekly'], ['hour', '6'], ['timezone', 'UTC'], ['form_token', formToken]])],
-      [5, multipart([['topics', 'theory'], ['frequency', 'weekly'], ['hour', '5'], ['timezone', 'UTC'], ['form_token', formToken]])],
+      [
+        6,
+        urlencoded([
+          ['topics', 'theory'],
+          ['frequency', 'weekly'],
+          ['hour', '6'],
+          ['timezone', 'UTC'],
+          ['form_token', formToken],
+        ]),
+      ],
+      [
+        5,
+        multipart([
+          ['topics', 'theory'],
+          ['frequency', 'weekly'],
+          ['hour', '5'],
+          ['timezone', 'UTC'],
+          ['form_token', formToken],
+        ]),
+      ],
     ] as const) {
       const res = await server.inject({ method: 'POST', url, headers: { ...body.headers, origin: 'null' }, payload: body.payload });
       expect(res.statusCode).toBe(200);
@@ -398,9 +562,19 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const reader = await confirmedReader('tamper@example.org');
     const good = signToken(app.secretKey, reader.id, 'unsubscribe');
     const tampered = good.slice(0, -2) + (good.endsWith('AA') ? 'BB' : 'AA');
-    const otherId = signToken(app.secretKey, reader.id + 1, 'unsubscribe').split('.').slice(0, 2).join('.') + '.' + good.split('.')[2];
+    const otherId =
+      signToken(app.secretKey, reader.id + 1, 'unsubscribe')
+        .split('.')
+        .slice(0, 2)
+        .join('.') +
+      '.' +
+      good.split('.')[2];
     for (const token of [tampered, otherId, signToken(app.secretKey, reader.id, 'preferences'), 'nonsense', '']) {
-      const res = await server.inject({ method: 'POST', url: `/unsubscribe?token=${encodeURIComponent(token)}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) });
+      const res = await server.inject({
+        method: 'POST',
+        url: `/unsubscribe?token=${encodeURIComponent(token)}`,
+        ...urlencoded([['List-Unsubscribe', 'One-Click']]),
+      });
       expect(res.statusCode, token).toBe(400);
     }
     expect((await app.store.subscribers.getById(reader.id))!.status).toBe('confirmed');

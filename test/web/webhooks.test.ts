@@ -53,15 +53,32 @@ async function webhookServer(store: Store, topicArns: string[] = [TOPIC], certif
 
 function post(h: Harness, url: string, message: Record<string, string> | string, contentType = 'text/plain; charset=UTF-8') {
   const payload = typeof message === 'string' ? message : JSON.stringify(message);
-  return h.server.inject({ method: 'POST', url, headers: { 'content-type': contentType, ...(typeof message === 'string' ? {} : { 'x-amz-sns-message-type': message.Type }) }, payload });
+  return h.server.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': contentType, ...(typeof message === 'string' ? {} : { 'x-amz-sns-message-type': message.Type }) },
+    payload,
+  });
 }
 
-const notification = (event: unknown, extra: { Timestamp?: string; TopicArn?: string; MessageId?: string } = {}, opts: { version?: '1' | '2'; certUrl?: string } = {}) =>
-  signSns(identity, { Type: 'Notification', Message: JSON.stringify(event), ...extra }, opts);
+const notification = (
+  event: unknown,
+  extra: { Timestamp?: string; TopicArn?: string; MessageId?: string } = {},
+  opts: { version?: '1' | '2'; certUrl?: string } = {},
+) => signSns(identity, { Type: 'Notification', Message: JSON.stringify(event), ...extra }, opts);
 
 /** What SES publishes for an email its receipt rule hands to SNS. */
 function receivedMail(opts: { subject?: string; rawSubject?: string; encoding?: 'UTF8' | 'BASE64'; from?: string }) {
-  const raw = [`From: ${opts.from ?? 'ann@example.org'}`, 'To: unsubscribe@papers.example.org', `Subject: ${opts.rawSubject ?? opts.subject ?? ''}`, 'Message-ID: <abc@mail.example.org>', 'MIME-Version: 1.0', 'Content-Type: text/plain', '', ''].join('\r\n');
+  const raw = [
+    `From: ${opts.from ?? 'ann@example.org'}`,
+    'To: unsubscribe@papers.example.org',
+    `Subject: ${opts.rawSubject ?? opts.subject ?? ''}`,
+    'Message-ID: <abc@mail.example.org>',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain',
+    '',
+    '',
+  ].join('\r\n');
   return {
     notificationType: 'Received',
     receipt: {
@@ -76,7 +93,11 @@ function receivedMail(opts: { subject?: string; rawSubject?: string; encoding?: 
     mail: {
       source: opts.from ?? 'ann@example.org',
       destination: ['unsubscribe@papers.example.org'],
-      commonHeaders: { from: [opts.from ?? 'ann@example.org'], to: ['unsubscribe@papers.example.org'], ...(opts.subject !== undefined ? { subject: opts.subject } : {}) },
+      commonHeaders: {
+        from: [opts.from ?? 'ann@example.org'],
+        to: ['unsubscribe@papers.example.org'],
+        ...(opts.subject !== undefined ? { subject: opts.subject } : {}),
+      },
     },
     content: opts.encoding === 'BASE64' ? Buffer.from(raw).toString('base64') : raw,
   };
@@ -154,7 +175,10 @@ for (const target of storageTargets()) {
     it('refuses certificates from a non-SNS host or over http, without fetching them', async () => {
       const eve = await confirmed('eve@example.org');
       const before = h.certRequests.length;
-      for (const certUrl of ['https://attacker.example.com/SimpleNotificationService-1.pem', 'http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-1.pem']) {
+      for (const certUrl of [
+        'https://attacker.example.com/SimpleNotificationService-1.pem',
+        'http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-1.pem',
+      ]) {
         const res = await post(h, '/webhooks/ses', notification(sesBounce({ email: 'eve@example.org' }), {}, { certUrl }));
         expect(res.statusCode, certUrl).toBe(400);
         expect(res.json().error).toMatch(/not a certificate on an SNS host/);
@@ -169,7 +193,11 @@ for (const target of storageTargets()) {
       const res = await post(h, '/webhooks/ses', unsigned);
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatch(/no Signature: unsigned messages are refused/);
-      const old = await post(h, '/webhooks/ses', notification(sesBounce({ email: 'fay@example.org' }), { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }));
+      const old = await post(
+        h,
+        '/webhooks/ses',
+        notification(sesBounce({ email: 'fay@example.org' }), { Timestamp: new Date(Date.now() - 2 * 3600_000).toISOString() }),
+      );
       expect(old.statusCode).toBe(400);
       expect(old.json().error).toMatch(/possible replay/);
       expect((await post(h, '/webhooks/ses', 'this is not SNS')).statusCode).toBe(400);
@@ -178,7 +206,11 @@ for (const target of storageTargets()) {
 
     it('refuses a topic that is not allowed with 403, and every topic when SNS_TOPIC_ARNS is unset, saying so in the log', async () => {
       const gus = await confirmed('gus@example.org');
-      const other = await post(h, '/webhooks/ses', notification(sesBounce({ email: 'gus@example.org' }), { TopicArn: 'arn:aws:sns:eu-west-1:999999999999:someone-else' }));
+      const other = await post(
+        h,
+        '/webhooks/ses',
+        notification(sesBounce({ email: 'gus@example.org' }), { TopicArn: 'arn:aws:sns:eu-west-1:999999999999:someone-else' }),
+      );
       expect(other.statusCode).toBe(403);
       expect(other.json().error).toMatch(/not in SNS_TOPIC_ARNS/);
       const closed = await webhookServer(store, []);
@@ -200,12 +232,20 @@ for (const target of storageTargets()) {
 
     it('confirms a subscription only through an SNS host over HTTPS', async () => {
       const good = 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=x&Token=t1';
-      const ok = await post(h, '/webhooks/ses', signSns(identity, { Type: 'SubscriptionConfirmation', Message: 'You have chosen to subscribe', SubscribeURL: good, Token: 't1' }));
+      const ok = await post(
+        h,
+        '/webhooks/ses',
+        signSns(identity, { Type: 'SubscriptionConfirmation', Message: 'You have chosen to subscribe', SubscribeURL: good, Token: 't1' }),
+      );
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toEqual({ status: 'subscribed', topic: TOPIC });
       expect(h.confirmations).toEqual([good]);
       for (const bad of ['https://attacker.example.com/?Action=ConfirmSubscription', 'http://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription']) {
-        const res = await post(h, '/webhooks/ses', signSns(identity, { Type: 'SubscriptionConfirmation', Message: 'subscribe', SubscribeURL: bad, Token: 't2' }));
+        const res = await post(
+          h,
+          '/webhooks/ses',
+          signSns(identity, { Type: 'SubscriptionConfirmation', Message: 'subscribe', SubscribeURL: bad, Token: 't2' }),
+        );
         expect(res.statusCode, bad).toBe(400);
         expect(res.json().error).toMatch(/is not an SNS host/);
       }
@@ -233,7 +273,12 @@ for (const target of storageTargets()) {
       const kim = await confirmed('kim@example.org');
       const good = signToken(SECRET, kim.id, 'unsubscribe');
       const forged = signToken('someone-elses-secret-key', kim.id, 'unsubscribe');
-      for (const subject of [`unsubscribe ${forged}`, `unsubscribe ${signToken(SECRET, kim.id, 'preferences')}`, `unsubscribe ${good.slice(0, -1)}x`, 'unsubscribe']) {
+      for (const subject of [
+        `unsubscribe ${forged}`,
+        `unsubscribe ${signToken(SECRET, kim.id, 'preferences')}`,
+        `unsubscribe ${good.slice(0, -1)}x`,
+        'unsubscribe',
+      ]) {
         const res = await post(h, '/webhooks/inbound', notification(receivedMail({ subject })));
         expect(res.statusCode, subject).toBe(200);
         expect(res.json()).toMatchObject({ unsubscribed: false, reason: 'no valid unsubscribe token in the subject' });
@@ -255,16 +300,34 @@ describe.each(storageTargets())('every unsubscribe on $name', (target) => {
       for (const email of ['web@example.org', 'mailto@example.org', 'complaint@example.org']) {
         const reader = (await app.store.subscribers.upsert({ email, topics: ['theory'], confirmed: true }, now())).subscriber;
         // they asked to change their subscription and have not opened the confirmation yet
-        expect((await app.store.subscribers.requestSubscription(email, { topics: ['language-models'], frequency: 'weekly', timezone: 'Europe/Berlin' }, now())).nonce).toBeDefined();
+        expect(
+          (await app.store.subscribers.requestSubscription(email, { topics: ['language-models'], frequency: 'weekly', timezone: 'Europe/Berlin' }, now()))
+            .nonce,
+        ).toBeDefined();
         readers.push(reader);
       }
       const [web, mailto, complainer] = readers as [(typeof readers)[0], (typeof readers)[0], (typeof readers)[0]];
       const token = (id: number) => signToken(app.secretKey, id, 'unsubscribe');
-      expect((await server.inject({ method: 'POST', url: `/unsubscribe?token=${token(web.id)}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) })).statusCode).toBe(200);
-      expect((await post(h, '/webhooks/inbound', notification(receivedMail({ subject: `unsubscribe ${token(mailto.id)}` })))).json()).toMatchObject({ unsubscribed: true, subscriberId: mailto.id });
-      expect((await post(h, '/webhooks/ses', notification(sesComplaint({ email: complainer.email })))).json()).toMatchObject({ status: 'applied', kind: 'complaint' });
+      expect(
+        (await server.inject({ method: 'POST', url: `/unsubscribe?token=${token(web.id)}`, ...urlencoded([['List-Unsubscribe', 'One-Click']]) })).statusCode,
+      ).toBe(200);
+      expect((await post(h, '/webhooks/inbound', notification(receivedMail({ subject: `unsubscribe ${token(mailto.id)}` })))).json()).toMatchObject({
+        unsubscribed: true,
+        subscriberId: mailto.id,
+      });
+      expect((await post(h, '/webhooks/ses', notification(sesComplaint({ email: complainer.email })))).json()).toMatchObject({
+        status: 'applied',
+        kind: 'complaint',
+      });
       const row = async (id: number) => {
-        const { id: _id, email: _email, created_at: _c, updated_at: _u, confirmed_at: _f, ...rest } = await kyselyOf(app.store).selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const {
+          id: _id,
+          email: _email,
+          created_at: _c,
+          updated_at: _u,
+          confirmed_at: _f,
+          ...rest
+        } = await kyselyOf(app.store).selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
         return rest;
       };
       const left = await row(web.id);
@@ -280,7 +343,9 @@ describe.each(storageTargets())('every unsubscribe on $name', (target) => {
 
 describe('the web service', () => {
   it('refuses an SNS_TOPIC_ARNS that is not a list of topic ARNs, naming it', () => {
-    expect(() => loadEnvironment({ SNS_TOPIC_ARNS: `${TOPIC},paperboy-ses-feedback` }, '/tmp')).toThrow(/SNS_TOPIC_ARNS: expected comma-separated topic ARNs such as arn:aws:sns:/);
+    expect(() => loadEnvironment({ SNS_TOPIC_ARNS: `${TOPIC},paperboy-ses-feedback` }, '/tmp')).toThrow(
+      /SNS_TOPIC_ARNS: expected comma-separated topic ARNs such as arn:aws:sns:/,
+    );
     expect(loadEnvironment({}, '/tmp').snsTopicArns).toEqual([]);
   });
 
@@ -290,10 +355,20 @@ describe('the web service', () => {
     const server = await buildServer(app);
     try {
       const wrongTopic = notification(sesBounce({ email: 'x@example.org' }), { TopicArn: 'arn:aws:sns:eu-west-1:999999999999:other' });
-      const res = await server.inject({ method: 'POST', url: '/webhooks/ses', headers: { 'content-type': 'text/plain; charset=UTF-8' }, payload: JSON.stringify(wrongTopic) });
+      const res = await server.inject({
+        method: 'POST',
+        url: '/webhooks/ses',
+        headers: { 'content-type': 'text/plain; charset=UTF-8' },
+        payload: JSON.stringify(wrongTopic),
+      });
       expect(res.statusCode).toBe(403);
       const httpCert = notification(sesBounce({ email: 'x@example.org' }), {}, { certUrl: 'http://sns.eu-west-1.amazonaws.com/c.pem' });
-      const inbound = await server.inject({ method: 'POST', url: '/webhooks/inbound', headers: { 'content-type': 'text/plain; charset=UTF-8' }, payload: JSON.stringify(httpCert) });
+      const inbound = await server.inject({
+        method: 'POST',
+        url: '/webhooks/inbound',
+        headers: { 'content-type': 'text/plain; charset=UTF-8' },
+        payload: JSON.stringify(httpCert),
+      });
       expect(inbound.statusCode).toBe(400);
       // the rest of the service keeps its own form parser
       expect((await server.inject({ url: '/healthz' })).statusCode).toBe(200);

@@ -71,7 +71,6 @@ export function csvField(value: string): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-
 function paperJson(p: Paper) {
   return {
     id: p.id,
@@ -101,7 +100,10 @@ export async function papersList(opts: { date?: string; query?: string; limit?: 
     if (opts.json) process.stdout.write('[');
     for await (const p of papers) {
       if (opts.json) process.stdout.write(`${n === 0 ? '\n  ' : ',\n  '}${JSON.stringify(paperJson(p))}`);
-      else output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${(p.score ?? 0).toFixed(1).padStart(6)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}  [${p.sources.join(', ')}]`);
+      else
+        output.line(
+          `${(p.editionDate ?? '(unranked)').padEnd(10)}  ${(p.score ?? 0).toFixed(1).padStart(6)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}  [${p.sources.join(', ')}]`,
+        );
       n++;
     }
     if (opts.json) process.stdout.write(n === 0 ? ']\n' : '\n]\n');
@@ -142,21 +144,27 @@ export async function sourcesCommand(opts: { json?: boolean }): Promise<void> {
   process.exitCode = await withData(async (app) => {
     const states = new Map((await app.store.sources.list()).map((s) => [s.name, s]));
     const rows = app.config.sources.map((s) => ({ name: s.name, kind: s.kind, url: s.url, enabled: s.enabled, ...states.get(s.name) }));
-    for (const [name, s] of states) if (!app.config.sources.some((c) => c.name === name)) rows.push({ ...s, name, kind: 'rss', url: '(ad hoc)', enabled: false });
+    for (const [name, s] of states)
+      if (!app.config.sources.some((c) => c.name === name)) rows.push({ ...s, name, kind: 'rss', url: '(ad hoc)', enabled: false });
     if (opts.json) {
       output.json(rows);
       return EXIT.ok;
     }
     for (const r of rows) {
       output.line(`${r.name} (${r.kind}${r.enabled ? '' : ', disabled'}) ${r.url}`);
-      output.line(`  last success: ${r.lastSuccessAt ?? 'never'}; papers so far: ${r.papersTotal ?? 0}${r.lastCounts ? `; last run: ${r.lastCounts.new} new, ${r.lastCounts.updated} updated, ${r.lastCounts.unchanged} unchanged, ${r.lastCounts.skipped} skipped` : ''}`);
+      output.line(
+        `  last success: ${r.lastSuccessAt ?? 'never'}; papers so far: ${r.papersTotal ?? 0}${r.lastCounts ? `; last run: ${r.lastCounts.new} new, ${r.lastCounts.updated} updated, ${r.lastCounts.unchanged} unchanged, ${r.lastCounts.skipped} skipped` : ''}`,
+      );
       if (r.lastError) output.line(`  last error (${r.lastErrorAt}): ${r.lastError}`);
     }
     return EXIT.ok;
   });
 }
 
-export async function subscribersAdd(email: string, opts: { topics?: string; sectionsFirst?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }): Promise<void> {
+export async function subscribersAdd(
+  email: string,
+  opts: { topics?: string; sectionsFirst?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string },
+): Promise<void> {
   process.exitCode = await withData(async (app) => {
     const address = checkAddress(email);
     if (!address.ok) throw new UsageError(`not added: ${address.reason}`);
@@ -170,8 +178,12 @@ export async function subscribersAdd(email: string, opts: { topics?: string; sec
       { email: address.email, topics, sectionOrder, frequency: parseFrequency(opts.frequency), timezone, deliveryHour, confirmed: Boolean(opts.confirmed) },
       new Date().toISOString(),
     );
-    const time = subscriber.deliveryTimeChosen ? `at ${String(subscriber.deliveryHour).padStart(2, '0')}:00 ${subscriber.timezone}` : 'when the edition goes out';
-    output.line(`${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, ${time}, topics: ${subscriber.topics.join(', ') || 'all'}${subscriber.sectionOrder.length > 0 ? `, first: ${subscriber.sectionOrder.join(', ')}` : ''})`);
+    const time = subscriber.deliveryTimeChosen
+      ? `at ${String(subscriber.deliveryHour).padStart(2, '0')}:00 ${subscriber.timezone}`
+      : 'when the edition goes out';
+    output.line(
+      `${created ? 'added' : 'updated'} ${subscriber.email} (${subscriber.status}, ${subscriber.frequency}, ${time}, topics: ${subscriber.topics.join(', ') || 'all'}${subscriber.sectionOrder.length > 0 ? `, first: ${subscriber.sectionOrder.join(', ')}` : ''})`,
+    );
     if (opts.confirmed && subscriber.status !== 'confirmed') {
       output.note(`${subscriber.email} stays ${subscriber.status}: only the subscriber can come back, through the preferences link of an email`, 'warn');
     }
@@ -229,24 +241,31 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       }
       const address = checkAddress(email);
       if (!address.ok) rejected.push({ line: lineNo, reason: address.reason });
-      else if (!(IMPORT_STATUSES as readonly string[]).includes(status)) rejected.push({ line: lineNo, reason: `status "${row.status}" is not pending, confirmed, unsubscribed or suppressed` });
+      else if (!(IMPORT_STATUSES as readonly string[]).includes(status))
+        rejected.push({ line: lineNo, reason: `status "${row.status}" is not pending, confirmed, unsubscribed or suppressed` });
       else if (timeProblem) rejected.push({ line: lineNo, reason: timeProblem });
       else if (bad.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) ${bad.join(', ')}` });
       else if (badPinned.length > 0) rejected.push({ line: lineNo, reason: `unknown topic(s) in section_order: ${badPinned.join(', ')}` });
-      else if (frequency && frequency !== 'daily' && frequency !== 'weekly') rejected.push({ line: lineNo, reason: `frequency "${frequency}" is not daily or weekly` });
+      else if (frequency && frequency !== 'daily' && frequency !== 'weekly')
+        rejected.push({ line: lineNo, reason: `frequency "${frequency}" is not daily or weekly` });
       else {
         const now = new Date().toISOString();
         // a reader who left, or bounced, in the list being moved here must not be mailed again:
         // --confirmed vouches for the confirmed rows only
         const stopped = status === 'unsubscribed' || status === 'suppressed';
         const vouched = Boolean(opts.confirmed) && (status === '' || status === 'confirmed');
-        const r = await app.store.subscribers.upsert({ email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, timezone, deliveryHour, confirmed: vouched }, now);
-        if (status === 'unsubscribed' && r.subscriber.status !== 'unsubscribed' && r.subscriber.status !== 'suppressed') await app.store.subscribers.unsubscribe(r.subscriber.id, now);
+        const r = await app.store.subscribers.upsert(
+          { email: address.email, topics, sectionOrder, frequency: frequency as Frequency | undefined, timezone, deliveryHour, confirmed: vouched },
+          now,
+        );
+        if (status === 'unsubscribed' && r.subscriber.status !== 'unsubscribed' && r.subscriber.status !== 'suppressed')
+          await app.store.subscribers.unsubscribe(r.subscriber.id, now);
         if (status === 'suppressed') await suppressAddress(app.store, address.email, 'manual', `imported from ${path.basename(file)} as suppressed`, now);
         if (r.created) added++;
         else updated++;
         if (stopped || r.subscriber.status === 'unsubscribed' || r.subscriber.status === 'suppressed') kept++;
-        if ((added + updated) % 200 === 0) bar.update(input.bytesRead, size, `bytes read, ${added + updated} subscribers imported`, { imported: added + updated, rejected: rejected.length });
+        if ((added + updated) % 200 === 0)
+          bar.update(input.bytesRead, size, `bytes read, ${added + updated} subscribers imported`, { imported: added + updated, rejected: rejected.length });
       }
     }
     bar.update(size, size, `bytes read, ${added + updated} subscribers imported`, { imported: added + updated, rejected: rejected.length });
@@ -255,7 +274,8 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
     for (const r of rejected.slice(0, 50)) output.line(`  line ${r.line}: ${r.reason}`);
     if (rejected.length > 50) output.line(`  … and ${rejected.length - 50} more`);
     const code = rejected.length > 0 ? EXIT.partial : EXIT.ok;
-    if (opts.json) output.event({ type: 'result', exitCode: code, file, added, updated, rejected: rejected.length, notResubscribed: kept, rejections: rejected });
+    if (opts.json)
+      output.event({ type: 'result', exitCode: code, file, added, updated, rejected: rejected.length, notResubscribed: kept, rejections: rejected });
     return code;
   });
 }
@@ -267,7 +287,9 @@ export async function subscribersExport(): Promise<void> {
     for await (const s of app.store.subscribers.iterate()) {
       // a time the reader never chose is left empty, so an import does not make it chosen
       const time = s.deliveryTimeChosen ? [s.timezone, String(s.deliveryHour)] : ['', ''];
-      output.line([s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? '', s.sectionOrder.join(';'), ...time].map(csvField).join(','));
+      output.line(
+        [s.email, s.status, s.topics.join(';'), s.frequency, s.createdAt, s.confirmedAt ?? '', s.sectionOrder.join(';'), ...time].map(csvField).join(','),
+      );
     }
     return EXIT.ok;
   });
@@ -280,7 +302,9 @@ export async function subscribersList(opts: { json?: boolean }): Promise<void> {
       process.stdout.write('[');
       let first = true;
       for await (const s of app.store.subscribers.iterate()) {
-        process.stdout.write(`${first ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, status: s.status, topics: s.topics, sectionOrder: s.sectionOrder, frequency: s.frequency, timezone: s.timezone, deliveryHour: s.deliveryHour, createdAt: s.createdAt, confirmedAt: s.confirmedAt ?? null })}`);
+        process.stdout.write(
+          `${first ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, status: s.status, topics: s.topics, sectionOrder: s.sectionOrder, frequency: s.frequency, timezone: s.timezone, deliveryHour: s.deliveryHour, createdAt: s.createdAt, confirmedAt: s.confirmedAt ?? null })}`,
+        );
         first = false;
       }
       process.stdout.write(first ? ']\n' : '\n]\n');
@@ -298,27 +322,44 @@ export async function subscribersList(opts: { json?: boolean }): Promise<void> {
 
 export async function subscribersRemove(email: string): Promise<void> {
   process.exitCode = await withData(async (app) => {
-    if (!(await app.store.subscribers.remove(email))) throw new UsageError(`no subscriber ${email}: see \`paperboy subscribers list\` for the addresses on the list`);
+    if (!(await app.store.subscribers.remove(email)))
+      throw new UsageError(`no subscriber ${email}: see \`paperboy subscribers list\` for the addresses on the list`);
     output.line(`removed ${email.trim().toLowerCase()}`);
     return EXIT.ok;
   });
 }
 
-export async function papersSearch(query: string, opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean }): Promise<void> {
+export async function papersSearch(
+  query: string,
+  opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean },
+): Promise<void> {
   process.exitCode = await withData(async (app) => {
     const limit = opts.limit === undefined ? 20 : wholeNumberOption('--limit', opts.limit, 1, 500);
     const page = opts.page === undefined ? 1 : wholeNumberOption('--page', opts.page, 1, 100_000);
     if (opts.topic) checkTopics(app, [opts.topic], '--topic');
-    for (const [flag, value] of [['--from', opts.from], ['--to', opts.to]] as const) {
+    for (const [flag, value] of [
+      ['--from', opts.from],
+      ['--to', opts.to],
+    ] as const) {
       if (value !== undefined && !isDate(value)) throw new UsageError(`${flag} "${value}" is not a date: use YYYY-MM-DD, e.g. ${flag} 2026-11-26`);
     }
-    const result = await app.store.papers.search(app.store.dialect, { query, from: opts.from, to: opts.to, topic: opts.topic, limit, offset: (page - 1) * limit });
+    const result = await app.store.papers.search(app.store.dialect, {
+      query,
+      from: opts.from,
+      to: opts.to,
+      topic: opts.topic,
+      limit,
+      offset: (page - 1) * limit,
+    });
     if (opts.json) {
       output.json({ query, total: result.total, more: result.more ?? false, page, papers: result.papers.map(paperJson) });
       return EXIT.ok;
     }
-    for (const p of result.papers) output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}`);
-    output.note(`${result.more ? `more than ${result.total}` : result.total} paper(s) match "${query}"${result.more || result.total > page * limit ? `; showing ${(page - 1) * limit + 1}–${(page - 1) * limit + result.papers.length} (--page ${page + 1} for more)` : ''}`);
+    for (const p of result.papers)
+      output.line(`${(p.editionDate ?? '(unranked)').padEnd(10)}  ${p.id.padEnd(12)}  ${(p.primaryTopic ?? '-').padEnd(18)}  ${p.title}`);
+    output.note(
+      `${result.more ? `more than ${result.total}` : result.total} paper(s) match "${query}"${result.more || result.total > page * limit ? `; showing ${(page - 1) * limit + 1}–${(page - 1) * limit + result.papers.length} (--page ${page + 1} for more)` : ''}`,
+    );
     return EXIT.ok;
   });
 }

@@ -28,23 +28,50 @@ export async function explainReader(opts: { reader: string; date?: string; weekl
     const date = parseDateOption(opts.date) ?? (await app.store.editions.latestDate(kind));
     if (!date) throw new UsageError(`there is no ${kind} edition yet: build one first (paperboy edition build${opts.weekly ? ' --weekly' : ''})`);
     const edition = await app.store.editions.get(editionId(kind, date));
-    if (!edition || edition.status === 'empty') throw new UsageError(`there is no ${kind} edition of ${date}${edition ? ' (the day had no papers)' : `: build it first (paperboy edition build --date ${date}${opts.weekly ? ' --weekly' : ''})`}`);
+    if (!edition || edition.status === 'empty')
+      throw new UsageError(
+        `there is no ${kind} edition of ${date}${edition ? ' (the day had no papers)' : `: build it first (paperboy edition build --date ${date}${opts.weekly ? ' --weekly' : ''})`}`,
+      );
 
     const settings = await readerSettings(app.store, subscriber.id);
     const profile = settings.profile;
     const delivery = await app.store.deliveries.get(edition.id, subscriber.id);
     const sent = delivery?.forYou ? ((await app.store.forYou.fragment(edition.id, delivery.forYou))?.paperIds ?? []) : delivery ? [] : undefined;
     const topics = variantTopics(edition.content, subscriber.topics);
-    const verdicts = profile ? new ForYouChooser(edition.content, { size: app.config.forYou.size, halfLifeDays: app.config.forYou.halfLifeDays, at: edition.frozenAt }).explain(profile, topics) : [];
+    const verdicts = profile
+      ? new ForYouChooser(edition.content, { size: app.config.forYou.size, halfLifeDays: app.config.forYou.halfLifeDays, at: edition.frozenAt }).explain(
+          profile,
+          topics,
+        )
+      : [];
     const picked = verdicts.filter((v) => v.status === 'picked');
     const notPicked = verdicts.filter((v) => v.status !== 'picked');
     const decay = profile ? decayFactor(profile.asOf, edition.frozenAt, app.config.forYou.halfLifeDays) : 1;
     const summary = profile
-      ? { votesMore: profile.counts.more, votesLess: profile.counts.less, seedPapers: settings.seedPapers, seedPapersNotSeen: settings.pendingSeeds, authorId: settings.authorId ?? null, builtAt: profile.asOf, voteWeightAtEdition: Math.round(decay * 1000) / 1000, halfLifeDays: app.config.forYou.halfLifeDays }
+      ? {
+          votesMore: profile.counts.more,
+          votesLess: profile.counts.less,
+          seedPapers: settings.seedPapers,
+          seedPapersNotSeen: settings.pendingSeeds,
+          authorId: settings.authorId ?? null,
+          builtAt: profile.asOf,
+          voteWeightAtEdition: Math.round(decay * 1000) / 1000,
+          halfLifeDays: app.config.forYou.halfLifeDays,
+        }
       : null;
 
     if (opts.json) {
-      output.json({ reader: subscriber.email, edition: edition.id, kind, date, enabled: app.config.forYou.enabled, profile: summary, sent: sent ?? null, picked, notPicked });
+      output.json({
+        reader: subscriber.email,
+        edition: edition.id,
+        kind,
+        date,
+        enabled: app.config.forYou.enabled,
+        profile: summary,
+        sent: sent ?? null,
+        picked,
+        notPicked,
+      });
       return EXIT.ok;
     }
     output.line(`For you of ${subscriber.email} in the ${kind} edition of ${date}`);
@@ -53,18 +80,28 @@ export async function explainReader(opts: { reader: string; date?: string; weekl
       output.line('no profile: no votes, no seed paper we know, no author id. Their email has no For you block.');
       return EXIT.ok;
     }
-    const parts = [`${profile.counts.more} "more like this" and ${profile.counts.less} "less like this" votes`, `${settings.seedPapers.length} seed ${settings.seedPapers.length === 1 ? 'paper' : 'papers'}${settings.pendingSeeds > 0 ? ` (${settings.pendingSeeds} not seen yet)` : ''}`];
+    const parts = [
+      `${profile.counts.more} "more like this" and ${profile.counts.less} "less like this" votes`,
+      `${settings.seedPapers.length} seed ${settings.seedPapers.length === 1 ? 'paper' : 'papers'}${settings.pendingSeeds > 0 ? ` (${settings.pendingSeeds} not seen yet)` : ''}`,
+    ];
     if (settings.authorId) parts.push(`author id ${settings.authorId}`);
-    output.line(`profile: ${parts.join(', ')}; built ${profile.asOf}; votes count ×${summary!.voteWeightAtEdition} at this edition (half-life ${app.config.forYou.halfLifeDays} days)`);
+    output.line(
+      `profile: ${parts.join(', ')}; built ${profile.asOf}; votes count ×${summary!.voteWeightAtEdition} at this edition (half-life ${app.config.forYou.halfLifeDays} days)`,
+    );
     const chosen = picked.map((v) => v.id);
     if (sent === undefined) output.line('the edition has not been sent to this reader (no delivery yet)');
-    else if (sent.join(' ') !== chosen.join(' ')) output.line(`their email of this edition carried: ${sent.length > 0 ? sent.join(', ') : 'no For you block'}; the profile changed since (the scores below are today's)`);
+    else if (sent.join(' ') !== chosen.join(' '))
+      output.line(
+        `their email of this edition carried: ${sent.length > 0 ? sent.join(', ') : 'no For you block'}; the profile changed since (the scores below are today's)`,
+      );
     output.line('');
     if (picked.length === 0) output.line(`picked: nothing (no paper of their topics outside "Top today" scores ${MIN_SCORE} or more)`);
     else output.line('picked:');
     picked.forEach((v, i) => {
       output.line(`  ${i + 1}. ${v.id}  score ${v.score}  ${v.title}`);
-      output.line(`       ${v.contributions.slice(0, 6).map(contributionText).join('; ')}${v.contributions.length > 6 ? `; and ${v.contributions.length - 6} smaller` : ''}`);
+      output.line(
+        `       ${v.contributions.slice(0, 6).map(contributionText).join('; ')}${v.contributions.length > 6 ? `; and ${v.contributions.length - 6} smaller` : ''}`,
+      );
     });
     output.line('');
     output.line('not picked:');

@@ -16,7 +16,17 @@ import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startHeartbeat, startStages, type Stage } from '../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
 import { possiblySentTwiceLine } from '../../status/report.ts';
-import { buildEdition, editionResult, ensureWorkers, ingestSources, printDeliveries, printIngestReport, sendEdition, sourceResult, waitForRanking } from '../operations.ts';
+import {
+  buildEdition,
+  editionResult,
+  ensureWorkers,
+  ingestSources,
+  printDeliveries,
+  printIngestReport,
+  sendEdition,
+  sourceResult,
+  waitForRanking,
+} from '../operations.ts';
 import { EXIT, jsonLines, output, parseDateOption, parseList, settingsOptions, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
@@ -43,7 +53,6 @@ function resolveSourceArg(app: App, arg: string): { source: SourceConfig } | { f
   throw new UsageError(`--source "${arg}" is neither a configured source (${names}), nor an http(s) URL, nor an existing file`);
 }
 
-
 /** The last line of a `--json` command: its exit code and what it did. */
 function result(json: boolean | undefined, exitCode: number, fields: Record<string, unknown>): number {
   if (json) output.event({ type: 'result', exitCode, ...fields });
@@ -60,7 +69,10 @@ export async function runCommand(opts: { once?: boolean; date?: string; json?: b
   process.exitCode = await withApp(async (app) => {
     const date = editionDate(app, opts.date);
     const sources = app.config.sources.filter((s) => s.enabled);
-    if (sources.length === 0) throw new UsageError(`no enabled source in ${app.settings.configSource}: add one under "sources" (see paperboy.config.json in the repository), or set PAPERBOY_CONFIG`);
+    if (sources.length === 0)
+      throw new UsageError(
+        `no enabled source in ${app.settings.configSource}: add one under "sources" (see paperboy.config.json in the repository), or set PAPERBOY_CONFIG`,
+      );
     const running = await startStages(app, [...STAGES]);
     try {
       output.note(`ingesting ${sources.length} source(s)…`);
@@ -77,14 +89,21 @@ export async function runCommand(opts: { once?: boolean; date?: string; json?: b
           editions.push({ id: editionId(kind, date), kind, date, status: 'empty' });
           continue;
         }
-        output.line(`edition ${built.edition.id}: ${built.status}, ${built.edition.content.sections.length} section(s), ${Object.keys(built.edition.content.papers).length} paper(s)`);
+        output.line(
+          `edition ${built.edition.id}: ${built.status}, ${built.edition.content.sections.length} section(s), ${Object.keys(built.edition.content.papers).length} paper(s)`,
+        );
         const before = (await app.store.deliveries.countByStatus(built.edition.id)).sent;
         const counts = await sendEdition(app, built.edition.id, { wait: true });
         printDeliveries(built.edition.id, counts, counts.sent - before);
         for (const f of await app.store.deliveries.failures(built.edition.id)) output.line(`  failed: ${f.email}: ${f.error}`);
         failedDeliveries += counts.failed;
         const c = built.edition.content;
-        editions.push({ ...(await editionResult(app, built.edition.id, counts, counts.sent - before)), build: built.status, sections: c.sections.length, papers: Object.keys(c.papers).length });
+        editions.push({
+          ...(await editionResult(app, built.edition.id, counts, counts.sent - before)),
+          build: built.status,
+          sections: c.sections.length,
+          papers: Object.keys(c.papers).length,
+        });
       }
       for (const r of failedSources) output.line(`  source ${r.source} failed: ${r.error}`);
       const code = failedSources.length > 0 || failedDeliveries > 0 ? EXIT.partial : EXIT.ok;
@@ -104,7 +123,10 @@ export async function ingestCommand(opts: { source?: string; json?: boolean }): 
       if (opts.source) {
         const target = resolveSourceArg(app, opts.source);
         if ('file' in target) {
-          const name = `file-${path.basename(target.file).replace(/[^A-Za-z0-9._-]/g, '-').toLowerCase()}`;
+          const name = `file-${path
+            .basename(target.file)
+            .replace(/[^A-Za-z0-9._-]/g, '-')
+            .toLowerCase()}`;
           const report = await ingestBody(app, { name, kind: 'rss' }, readFileSync(target.file));
           printIngestReport(report);
           reports = [report];
@@ -139,7 +161,9 @@ export async function editionBuild(opts: { date?: string; weekly?: boolean; forc
       return EXIT.ok;
     }
     const c = outcome.edition.content;
-    output.line(`edition ${outcome.edition.id}: ${outcome.status}, ${c.sections.length} section(s), ${Object.keys(c.papers).length} of ${c.considered} paper(s)`);
+    output.line(
+      `edition ${outcome.edition.id}: ${outcome.status}, ${c.sections.length} section(s), ${Object.keys(c.papers).length} of ${c.considered} paper(s)`,
+    );
     return EXIT.ok;
   });
 }
@@ -194,13 +218,23 @@ export async function editionShow(opts: { date?: string; weekly?: boolean; json?
         output.line(`  ${p.score.toFixed(1).padStart(6)}  ${p.id}  ${p.title}`);
       }
     }
-    output.line(`\ndeliveries: ${deliveries.sent} sent, ${deliveries.pending + deliveries.sending} open, ${deliveries.failed} failed, ${deliveries.skipped} skipped`);
+    output.line(
+      `\ndeliveries: ${deliveries.sent} sent, ${deliveries.pending + deliveries.sending} open, ${deliveries.failed} failed, ${deliveries.skipped} skipped`,
+    );
     if (possiblySentTwice > 0) output.line(`  ${possiblySentTwiceLine(possiblySentTwice)}`);
     return EXIT.ok;
   });
 }
 
-export async function previewCommand(opts: { date?: string; weekly?: boolean; topics?: string; sectionsFirst?: string; out?: string; serve?: boolean; port?: string }): Promise<void> {
+export async function previewCommand(opts: {
+  date?: string;
+  weekly?: boolean;
+  topics?: string;
+  sectionsFirst?: string;
+  out?: string;
+  serve?: boolean;
+  port?: string;
+}): Promise<void> {
   if (opts.serve) {
     process.exitCode = await previewServe(opts.port);
     return;
@@ -215,14 +249,22 @@ export async function previewCommand(opts: { date?: string; weekly?: boolean; to
     const classifier = TopicClassifier.fromConfig(app.config);
     const wanted = parseList(opts.topics);
     const pinned = parseList(opts.sectionsFirst);
-    for (const [flag, ids] of [['--topics', wanted], ['--sections-first', pinned]] as const) {
+    for (const [flag, ids] of [
+      ['--topics', wanted],
+      ['--sections-first', pinned],
+    ] as const) {
       const unknown = ids.filter((t) => !classifier.sectionOrder().includes(t));
       if (unknown.length > 0) throw new UsageError(`${flag}: unknown topic(s) ${unknown.join(', ')}; known: ${classifier.sectionOrder().join(', ')}`);
     }
     const topics = variantTopics(e.content, wanted);
-    if (topics.length === 0) throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
+    if (topics.length === 0)
+      throw new UsageError(`edition ${id} has no section for topics ${wanted.join(', ')}; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
     const variant = await renderVariant(e.content, topics, viewOptionsOf(app.config, app.env), variantFirst(e.content, topics, pinned));
-    const body = personalize(variant, { unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`, preferences: `${app.env.publicUrl}/preferences?token=preview`, feedbackToken: 'preview' });
+    const body = personalize(variant, {
+      unsubscribe: `${app.env.publicUrl}/unsubscribe?token=preview`,
+      preferences: `${app.env.publicUrl}/preferences?token=preview`,
+      feedbackToken: 'preview',
+    });
     const out = path.resolve(outFile);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, body.html);
@@ -270,15 +312,18 @@ async function runWorkers(stages: Stage[]): Promise<number> {
   // listened for before anything starts: a SIGTERM while the workers start stops them
   // cleanly (exit 0) once started, instead of killing the process with 143
   const stopSignal = untilStopSignal();
-  return withApp(async (app) => {
-    const running = await startStages(app, stages, { schedulers: true });
-    const heartbeat = startHeartbeat(app);
-    app.log.info('workers running', { stages: stages.join(','), redis: app.redis.owned ? 'private' : 'shared', database: app.store.dialect });
-    const signal = await stopSignal;
-    app.log.info('stopping: finishing in-flight jobs', { signal });
-    heartbeat.stop();
-    await running.close();
-    app.log.info('workers stopped');
-    return EXIT.ok;
-  }, { longRunning: true });
+  return withApp(
+    async (app) => {
+      const running = await startStages(app, stages, { schedulers: true });
+      const heartbeat = startHeartbeat(app);
+      app.log.info('workers running', { stages: stages.join(','), redis: app.redis.owned ? 'private' : 'shared', database: app.store.dialect });
+      const signal = await stopSignal;
+      app.log.info('stopping: finishing in-flight jobs', { signal });
+      heartbeat.stop();
+      await running.close();
+      app.log.info('workers stopped');
+      return EXIT.ok;
+    },
+    { longRunning: true },
+  );
 }

@@ -24,12 +24,17 @@ const cmd = (e: { kind: 'daily' | 'weekly'; date: string }, verb: string, extra 
 
 /** The edition the options name, when it can be steered at all (built, with papers). */
 async function editionOf(app: App, opts: EditionOptions, verb: Verb): Promise<Edition> {
-  const named = { kind: opts.weekly ? ('weekly' as const) : ('daily' as const), date: parseDateOption(opts.date) ?? currentEditionDay(new Date(), app.config.edition) };
+  const named = {
+    kind: opts.weekly ? ('weekly' as const) : ('daily' as const),
+    date: parseDateOption(opts.date) ?? currentEditionDay(new Date(), app.config.edition),
+  };
   const id = editionId(named.kind, named.date);
   const edition = await app.store.editions.get(id);
   if (!edition) throw new UsageError(`edition ${id} has not been built: there is nothing to ${verb}; build it with ${cmd(named, 'build')}`);
   if (edition.status === 'empty') {
-    throw new UsageError(`edition ${id} had no papers, so it goes to nobody: there is nothing to ${verb}; once papers are ingested, build it again with ${cmd(edition, 'build', ' --force')}`);
+    throw new UsageError(
+      `edition ${id} had no papers, so it goes to nobody: there is nothing to ${verb}; once papers are ingested, build it again with ${cmd(edition, 'build', ' --force')}`,
+    );
   }
   return edition;
 }
@@ -74,7 +79,8 @@ export async function editionPause(opts: EditionOptions): Promise<void> {
       output.line(`edition ${e.id} is paused already (since ${e.paused.at}: ${e.paused.reason}). ${resume}`);
       return EXIT.ok;
     }
-    if (!(await app.store.editions.pause(e.id, 'paused by the operator (paperboy edition pause)', new Date().toISOString()))) throw await settledMeanwhile(app, e, 'pause');
+    if (!(await app.store.editions.pause(e.id, 'paused by the operator (paperboy edition pause)', new Date().toISOString())))
+      throw await settledMeanwhile(app, e, 'pause');
     if (e.status === 'frozen') output.line(`edition ${e.id}: paused before it was sent: nothing goes out until ${cmd(e, 'resume')}`);
     else output.line(`edition ${e.id}: paused; every send worker stops within about a second (${await progress(app, e.id)}). ${resume}`);
     return EXIT.ok;
@@ -98,7 +104,9 @@ export async function editionResume(opts: EditionOptions): Promise<void> {
     // the deferred batches come back by themselves; batches Redis lost are queued again
     const requeued = e.fanoutDone ? await requeueOpenDeliveries(app, e.id) : 0;
     const unsent = e.status === 'frozen' ? `; it is not sent yet: send it with ${cmd(e, 'send')}` : '';
-    output.line(`edition ${e.id}: resumed (it was paused: ${e.paused.reason}); ${await progress(app, e.id)}${requeued ? `; ${requeued} batch(es) queued again` : ''}${unsent}`);
+    output.line(
+      `edition ${e.id}: resumed (it was paused: ${e.paused.reason}); ${await progress(app, e.id)}${requeued ? `; ${requeued} batch(es) queued again` : ''}${unsent}`,
+    );
     return EXIT.ok;
   });
 }
@@ -129,7 +137,9 @@ export async function editionCancel(opts: EditionOptions): Promise<void> {
     const inFlight = c.sending > 0 ? `; ${c.sending} in flight are settled by their senders within about a second` : '';
     // readers the fan-out has not reached yet get a delivery that their batch skips at once
     const unreached = e.fanoutDone ? '' : '; readers not reached yet get none';
-    output.line(`edition ${e.id}: cancelled; ${deliveries(skipped)} not sent yet are skipped, ${were(c.sent)} sent before${inFlight}${unreached}. See ${cmd(e, 'show')}`);
+    output.line(
+      `edition ${e.id}: cancelled; ${deliveries(skipped)} not sent yet are skipped, ${were(c.sent)} sent before${inFlight}${unreached}. See ${cmd(e, 'show')}`,
+    );
     return EXIT.ok;
   });
 }
@@ -141,19 +151,25 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
     const refused = settled(e, 'resend');
     if (refused) throw refused;
     // its batch would wait for the pause: this command would hang until it is resumed
-    if (e.paused) throw new UsageError(`edition ${e.id} is paused (${e.paused.reason}): a resend would wait for the pause; resume it first with ${cmd(e, 'resume')}`);
+    if (e.paused)
+      throw new UsageError(`edition ${e.id} is paused (${e.paused.reason}): a resend would wait for the pause; resume it first with ${cmd(e, 'resume')}`);
     const subscriber = await app.store.subscribers.getByEmail(opts.to);
     if (!subscriber) throw new UsageError(`${opts.to} is not a subscriber (see \`paperboy subscribers list\`)`);
     if (subscriber.status !== 'confirmed') throw new UsageError(`${opts.to} is ${subscriber.status}: only confirmed subscribers are sent editions`);
     const suppression = await app.store.suppressions.get(opts.to);
-    if (suppression) throw new UsageError(`${opts.to} is on the suppression list (${suppression.reason}${suppression.detail ? `: ${suppression.detail}` : ''}): mailing it again would hurt the sender's reputation`);
+    if (suppression)
+      throw new UsageError(
+        `${opts.to} is on the suppression list (${suppression.reason}${suppression.detail ? `: ${suppression.detail}` : ''}): mailing it again would hurt the sender's reputation`,
+      );
     const now = new Date().toISOString();
     if (!(await app.store.deliveries.reopen(e.id, subscriber.id, now))) {
       const open = await app.store.deliveries.get(e.id, subscriber.id);
       if (open) throw new UsageError(`${opts.to}'s delivery of edition ${e.id} is still ${open.status}: it goes out with the edition; see ${cmd(e, 'show')}`);
       // no delivery at all: they subscribed (or confirmed) after the edition was fanned out
       if ((await addReaderDelivery(app, e, subscriber)) === 'no-sections') {
-        throw new UsageError(`edition ${e.id} has no section in the topics of ${opts.to} (${subscriber.topics.join(', ') || 'every topic'}): there is no message to send them; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`);
+        throw new UsageError(
+          `edition ${e.id} has no section in the topics of ${opts.to} (${subscriber.topics.join(', ') || 'every topic'}): there is no message to send them; its sections: ${e.content.sections.map((s) => s.topic).join(', ')}`,
+        );
       }
     }
     await app.queues.addSendBatch({ editionId: e.id, fromId: subscriber.id, toId: subscriber.id }, { again: `resend-${Date.now().toString(36)}` });

@@ -17,14 +17,25 @@ export async function suppressionsList(opts: { json?: boolean }): Promise<void> 
     let n = 0;
     if (opts.json) process.stdout.write('[');
     for await (const s of app.store.suppressions.iterate()) {
-      if (opts.json) process.stdout.write(`${n === 0 ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, reason: s.reason, detail: s.detail ?? null, createdAt: s.createdAt })}`);
+      if (opts.json)
+        process.stdout.write(
+          `${n === 0 ? '\n  ' : ',\n  '}${JSON.stringify({ email: s.email, reason: s.reason, detail: s.detail ?? null, createdAt: s.createdAt })}`,
+        );
       else output.line(`${s.email}  ${s.reason.padEnd(11)}  ${s.createdAt}${s.detail ? `  ${s.detail}` : ''}`);
       n++;
     }
     if (opts.json) process.stdout.write(n === 0 ? ']\n' : '\n]\n');
     else {
       const counts = await app.store.suppressions.count();
-      output.note(`${n} suppressed address(es)${n ? `: ${REASONS.filter((r) => counts[r] > 0).map((r) => `${counts[r]} ${r}`).join(', ')}` : ''}`);
+      output.note(
+        `${n} suppressed address(es)${
+          n
+            ? `: ${REASONS.filter((r) => counts[r] > 0)
+                .map((r) => `${counts[r]} ${r}`)
+                .join(', ')}`
+            : ''
+        }`,
+      );
     }
     return EXIT.ok;
   });

@@ -26,7 +26,9 @@ export function registerDataCommands(program: Command): void {
     .option('--limit <n>', 'papers per page (default 20)')
     .option('--page <n>', 'page of results (default 1)')
     .option('--json', 'print { query, total, page, papers: [{ id, title, sources, topics, score, editionDate, … }] }')
-    .action(async (query: string, opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean }) => (await actions()).papersSearch(query, opts));
+    .action(async (query: string, opts: { from?: string; to?: string; topic?: string; limit?: string; page?: string; json?: boolean }) =>
+      (await actions()).papersSearch(query, opts),
+    );
 
   papers
     .command('explain')
@@ -47,25 +49,35 @@ export function registerDataCommands(program: Command): void {
     .description('add a subscriber (pending until confirmed, unless --confirmed), or update the topics of a known one')
     .argument('<email>')
     .option('--topics <a,b>', 'topic ids (default: every topic)')
-    .option('--sections-first <a,b>', "topic ids whose sections lead their email, in this order (default: by the day's best paper; \"\" clears)")
+    .option('--sections-first <a,b>', 'topic ids whose sections lead their email, in this order (default: by the day\'s best paper; "" clears)')
     .option('--frequency <daily|weekly>', 'how often they get mail (default: daily)')
     .option('--confirmed', 'mark as confirmed (they asked for it elsewhere): they get the next edition')
     .option('--timezone <zone>', "the reader's IANA time zone, e.g. Asia/Tokyo (default: none chosen, sent when the edition goes out)")
     .option('--hour <0-23>', 'the local hour they get each edition, with send.atReadersHour (default: 7 once a time zone is given)')
-    .action(async (email: string, opts: { topics?: string; sectionsFirst?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }) => (await actions()).subscribersAdd(email, opts));
+    .action(
+      async (email: string, opts: { topics?: string; sectionsFirst?: string; frequency?: string; confirmed?: boolean; timezone?: string; hour?: string }) =>
+        (await actions()).subscribersAdd(email, opts),
+    );
 
   subscribers
     .command('import')
-    .description('add subscribers from a CSV file with a header row naming its columns: email, and any of status, topics, frequency, section_order, timezone, delivery_hour (lists separated by ";" or spaces), as `export` writes them; a row whose status is unsubscribed or suppressed stays so')
+    .description(
+      'add subscribers from a CSV file with a header row naming its columns: email, and any of status, topics, frequency, section_order, timezone, delivery_hour (lists separated by ";" or spaces), as `export` writes them; a row whose status is unsubscribed or suppressed stays so',
+    )
     .argument('<file.csv>')
-    .option('--confirmed', 'mark the imported subscribers confirmed (they asked elsewhere): the rows with no status or status confirmed, never an unsubscribed, suppressed or pending one')
+    .option(
+      '--confirmed',
+      'mark the imported subscribers confirmed (they asked elsewhere): the rows with no status or status confirmed, never an unsubscribed, suppressed or pending one',
+    )
     .option('--json', JSON_LINES_HELP)
     .addHelpText('after', '\n--json result: { type: "result", exitCode, file, added, updated, rejected, notResubscribed, rejections: [{ line, reason }] }')
     .action(async (file: string, opts: { confirmed?: boolean; json?: boolean }) => (await actions()).subscribersImport(file, opts));
 
   subscribers
     .command('export')
-    .description('print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at,section_order,timezone,delivery_hour; the time only when the reader chose one), streamed')
+    .description(
+      'print every subscriber as CSV (email,status,topics,frequency,created_at,confirmed_at,section_order,timezone,delivery_hour; the time only when the reader chose one), streamed',
+    )
     .action(async () => (await actions()).subscribersExport());
 
   subscribers

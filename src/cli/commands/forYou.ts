@@ -10,7 +10,10 @@ export function registerForYouCommands(program: Command): void {
     .requiredOption('--reader <email>', 'the subscriber')
     .option('--date <YYYY-MM-DD>', 'the edition day (default: the latest edition)')
     .option('--weekly', 'the weekly edition of that day instead of the daily one')
-    .option('--json', 'print { reader, edition, profile, sent, picked: [{ id, title, score, contributions }], notPicked: [{ id, title, score, status, contributions }] }')
+    .option(
+      '--json',
+      'print { reader, edition, profile, sent, picked: [{ id, title, score, contributions }], notPicked: [{ id, title, score, status, contributions }] }',
+    )
     .addHelpText(
       'after',
       `

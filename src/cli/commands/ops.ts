@@ -14,7 +14,9 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export function registerOpsCommands(program: Command): void {
   program
     .command('doctor')
-    .description('check the configuration, Redis, the database, the mail transport and the sender identity; with MAIL_TRANSPORT=ses the account (sandbox, sending enabled), its quota and rate, the identity (verified, DKIM) and the configuration set (exists, bounces and complaints to SNS), each with its fix')
+    .description(
+      'check the configuration, Redis, the database, the mail transport and the sender identity; with MAIL_TRANSPORT=ses the account (sandbox, sending enabled), its quota and rate, the identity (verified, DKIM) and the configuration set (exists, bounces and complaints to SNS), each with its fix',
+    )
     .action(async () => {
       const { runChecks } = await import('../../doctor.ts');
       let checks: { name: string; status: 'ok' | 'warn' | 'fail'; detail: string }[];
@@ -35,10 +37,15 @@ export function registerOpsCommands(program: Command): void {
 
   program
     .command('serve')
-    .description('the HTTP service: subscribe, confirm, preferences, one-click unsubscribe, the archive, search, feeds, /healthz, /readyz, /metrics, /admin/queues')
+    .description(
+      'the HTTP service: subscribe, confirm, preferences, one-click unsubscribe, the archive, search, feeds, /healthz, /readyz, /metrics, /admin/queues',
+    )
     .option('--port <n>', 'port, 0 to 65535 (default: PORT, else 3000; 0: any free port)')
     .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .addHelpText('after', '\nBehind nginx or a load balancer, set web.trustProxy in the config file (the proxies\' addresses, or\ntheir number) so that the /subscribe rate limit counts each client, not the proxy: see the README,\n"Behind a proxy or load balancer".')
+    .addHelpText(
+      'after',
+      '\nBehind nginx or a load balancer, set web.trustProxy in the config file (the proxies\' addresses, or\ntheir number) so that the /subscribe rate limit counts each client, not the proxy: see the README,\n"Behind a proxy or load balancer".',
+    )
     .action(async (opts: { port?: string; host: string }) => {
       const { withApp } = await import('../runtime.ts');
       // checked before anything starts (0: any free port)
@@ -80,8 +87,14 @@ export function registerOpsCommands(program: Command): void {
 
 /** Why `serve` could not listen, and what to change. */
 function listenError(err: NodeJS.ErrnoException, host: string, port: number, from: string): Error {
-  if (err.code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is already in use by another program (another \`paperboy serve\`?): stop it, or choose another port with ${from}`);
-  if (err.code === 'EACCES') return new UsageError(`port ${port} on ${host} needs administrator rights (ports below 1024 do): choose a port of 1024 or above with ${from}, and put a reverse proxy in front`);
+  if (err.code === 'EADDRINUSE')
+    return new UsageError(
+      `port ${port} on ${host} is already in use by another program (another \`paperboy serve\`?): stop it, or choose another port with ${from}`,
+    );
+  if (err.code === 'EACCES')
+    return new UsageError(
+      `port ${port} on ${host} needs administrator rights (ports below 1024 do): choose a port of 1024 or above with ${from}, and put a reverse proxy in front`,
+    );
   if (err.code === 'EADDRNOTAVAIL') return new UsageError(`${host} is not an address of this machine: use --host 0.0.0.0 (every interface) or 127.0.0.1`);
   return err;
 }

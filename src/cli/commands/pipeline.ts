@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 const actions = () => import('../actions/pipeline.ts');
 const STAGE_NAMES = 'ingest, rank, render, send, mail';
 /** The `--json` of the long commands: the same words everywhere. */
-export const JSON_LINES_HELP = 'write JSON lines on stdout instead: progress events { type: "progress", stage, done, total, … } (at most one a second) and last the result { type: "result", exitCode, … }; notes and errors stay on stderr';
+export const JSON_LINES_HELP =
+  'write JSON lines on stdout instead: progress events { type: "progress", stage, done, total, … } (at most one a second) and last the result { type: "result", exitCode, … }; notes and errors stay on stderr';
 
 /** One rule for every steering command (`edition pause|resume|cancel|resend`), in each one's --help. */
 const STEERING_EXIT_CODES =
@@ -17,15 +18,24 @@ export function registerPipelineCommands(program: Command): void {
     .option('--once', 'run one pass and exit (without it: run every worker and scheduler until stopped)')
     .option('--date <YYYY-MM-DD>', 'edition day to build and send (default: the current edition day)')
     .option('--json', `with --once: ${JSON_LINES_HELP}`)
-    .addHelpText('after', '\nExit codes: 0 all done; 2 finished but a source or a delivery failed (each is named); 1 could not run (no result line with --json).\n--json result: { type: "result", exitCode, date, sources: [{ name, status, new, updated, unchanged, skipped, error, problems }], editions: [{ id, kind, date, status, build, sections, papers, total, sent, sentByThisRun, pending, failed, skipped, possiblySentTwice, later, nextAt, failures: [{ email, error }] }] }')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all done; 2 finished but a source or a delivery failed (each is named); 1 could not run (no result line with --json).\n--json result: { type: "result", exitCode, date, sources: [{ name, status, new, updated, unchanged, skipped, error, problems }], editions: [{ id, kind, date, status, build, sections, papers, total, sent, sentByThisRun, pending, failed, skipped, possiblySentTwice, later, nextAt, failures: [{ email, error }] }] }',
+    )
     .action(async (opts: { once?: boolean; date?: string; json?: boolean }) => (await actions()).runCommand(opts));
 
   program
     .command('ingest')
     .description('fetch sources now and report per source: new / updated / unchanged / error; new papers are ranked before it returns')
-    .option('--source <NAME|URL|FILE>', 'one configured source, or any feed URL or file (its format is recognised by content: arXiv RSS or Atom, RSS 1.0/2.0, Atom, HF daily papers JSON, bioRxiv API JSON)')
+    .option(
+      '--source <NAME|URL|FILE>',
+      'one configured source, or any feed URL or file (its format is recognised by content: arXiv RSS or Atom, RSS 1.0/2.0, Atom, HF daily papers JSON, bioRxiv API JSON)',
+    )
     .option('--json', JSON_LINES_HELP)
-    .addHelpText('after', '\nExit codes: 0 every source read; 2 a source failed (each is named with its cause); 1 could not run (no result line with --json).\n--json result: { type: "result", exitCode, sources: [{ name, status, new, updated, unchanged, skipped, error, problems }] }')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every source read; 2 a source failed (each is named with its cause); 1 could not run (no result line with --json).\n--json result: { type: "result", exitCode, sources: [{ name, status, new, updated, unchanged, skipped, error, problems }] }',
+    )
     .action(async (opts: { source?: string; json?: boolean }) => (await actions()).ingestCommand(opts));
 
   const edition = program.command('edition').description('build, send and show editions');
@@ -45,7 +55,10 @@ export function registerPipelineCommands(program: Command): void {
     .option('--weekly', 'the weekly edition ending on that day')
     .option('--wait', 'return when every delivery is settled, running the render and send workers in-process when none is connected')
     .option('--json', JSON_LINES_HELP)
-    .addHelpText('after', '\n--json result: { type: "result", exitCode, editions: [{ id, kind, date, status, total, sent, sentByThisRun, pending, failed, skipped, possiblySentTwice, later, nextAt, failures: [{ email, error }] }] } (without --wait: the counts when queued, and queued: true)')
+    .addHelpText(
+      'after',
+      '\n--json result: { type: "result", exitCode, editions: [{ id, kind, date, status, total, sent, sentByThisRun, pending, failed, skipped, possiblySentTwice, later, nextAt, failures: [{ email, error }] }] } (without --wait: the counts when queued, and queued: true)',
+    )
     .action(async (opts: { date?: string; weekly?: boolean; wait?: boolean; json?: boolean }) => (await actions()).editionSend(opts));
 
   edition
@@ -75,7 +88,9 @@ export function registerPipelineCommands(program: Command): void {
   }
   edition
     .command('resend')
-    .description('send an edition to one confirmed reader and wait for it: again (the same message, Message-ID included), or for the first time to a reader who subscribed after it went out')
+    .description(
+      'send an edition to one confirmed reader and wait for it: again (the same message, Message-ID included), or for the first time to a reader who subscribed after it went out',
+    )
     .requiredOption('--date <YYYY-MM-DD>', 'edition day')
     .requiredOption('--to <EMAIL>', 'the subscriber to send it to')
     .option('--weekly', 'the weekly edition ending on that day')
@@ -90,10 +105,18 @@ export function registerPipelineCommands(program: Command): void {
     .option('--topics <a,b>', 'the sections a subscriber with these topics gets (default: all)')
     .option('--sections-first <a,b>', "the sections such a subscriber put first, in order (default: none, by the day's best paper)")
     .option('--out <FILE.html>', 'where to write the HTML')
-    .option('--serve', 'serve every email (digests, confirm, welcome, preferences changed, test) with sample data on 127.0.0.1; re-renders and reloads when a template changes')
+    .option(
+      '--serve',
+      'serve every email (digests, confirm, welcome, preferences changed, test) with sample data on 127.0.0.1; re-renders and reloads when a template changes',
+    )
     .option('--port <n>', 'port for --serve (default: 3100)')
-    .addHelpText('after', '\nExamples:\n  paperboy preview --date 2026-11-26 --topics language-models --out preview.html\n  paperboy preview --serve --port 3100   (also: npm run email:dev)')
-    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; sectionsFirst?: string; out?: string; serve?: boolean; port?: string }) => (await actions()).previewCommand(opts));
+    .addHelpText(
+      'after',
+      '\nExamples:\n  paperboy preview --date 2026-11-26 --topics language-models --out preview.html\n  paperboy preview --serve --port 3100   (also: npm run email:dev)',
+    )
+    .action(async (opts: { date?: string; weekly?: boolean; topics?: string; sectionsFirst?: string; out?: string; serve?: boolean; port?: string }) =>
+      (await actions()).previewCommand(opts),
+    );
 
   program
     .command('worker')

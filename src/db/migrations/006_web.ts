@@ -10,7 +10,10 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   // schedule asked for, and the nonce its confirm link carries (cleared when used: one use).
   await db.schema.alterTable('subscribers').addColumn('pending_request', 'text').execute();
   // Confirmation emails sent on the day `confirm_requests_day` (at most 3 per address a day).
-  await db.schema.alterTable('subscribers').addColumn('confirm_requests', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('subscribers')
+    .addColumn('confirm_requests', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('subscribers').addColumn('confirm_requests_day', 'text').execute();
   // No edition is sent before this day (YYYY-MM-DD); null: not paused.
   await db.schema.alterTable('subscribers').addColumn('paused_until', 'text').execute();
@@ -23,7 +26,9 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     await sql`CREATE INDEX papers_search ON papers USING GIN (search_vector)`.execute(db);
   } else {
     // an external-content index: the text stays in papers, FTS5 keeps only the index
-    await sql`CREATE VIRTUAL TABLE papers_fts USING fts5(title, authors, abstract, content='papers', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')`.execute(db);
+    await sql`CREATE VIRTUAL TABLE papers_fts USING fts5(title, authors, abstract, content='papers', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')`.execute(
+      db,
+    );
     await sql`CREATE TRIGGER papers_fts_insert AFTER INSERT ON papers BEGIN
       INSERT INTO papers_fts(rowid, title, authors, abstract) VALUES (new.rowid, new.title, new.authors, new.abstract);
     END`.execute(db);

@@ -6,5 +6,8 @@ import type { Dialect } from '../types.ts';
  * reader until they choose) keeps today's order, by each section's best paper.
  */
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
-  await db.schema.alterTable('subscribers').addColumn('section_order', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+  await db.schema
+    .alterTable('subscribers')
+    .addColumn('section_order', 'text', (c) => c.notNull().defaultTo('[]'))
+    .execute();
 }

@@ -29,7 +29,10 @@ export class DeliveryQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Records the deliveries of one fan-out page; existing ones are left as they are. */
-  async insertPending(rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string; sendAfter?: string; forYou?: string }[], now: string): Promise<void> {
+  async insertPending(
+    rows: { editionId: string; subscriberId: number; variantKey: string; messageId: string; sendAfter?: string; forYou?: string }[],
+    now: string,
+  ): Promise<void> {
     for (let i = 0; i < rows.length; i += 200) {
       const part = rows.slice(i, i + 200).map((r) => ({
         edition_id: r.editionId,
@@ -103,7 +106,14 @@ export class DeliveryQueries {
    * Moves one delivery from one of the `from` states to `to` (sent, failed, skipped, back to
    * pending). Returns false when it was no longer in those states. Claiming is `claim`.
    */
-  async transition(editionId: string, subscriberId: number, from: DeliveryStatus[], to: DeliveryStatus, now: string, extra: { error?: string; providerId?: string } = {}): Promise<boolean> {
+  async transition(
+    editionId: string,
+    subscriberId: number,
+    from: DeliveryStatus[],
+    to: DeliveryStatus,
+    now: string,
+    extra: { error?: string; providerId?: string } = {},
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('deliveries')
       .set({
@@ -180,12 +190,19 @@ export class DeliveryQueries {
     await this.db.transaction().execute(async (tx) => {
       for (let i = 0; i < sent.length; i += 500) {
         const part = sent.slice(i, i + 500);
-        const providerIds = sql<string>`case subscriber_id ${sql.join(part.map((o) => sql`when ${o.subscriberId} then ${o.providerId ?? ''}`), sql` `)} end`;
+        const providerIds = sql<string>`case subscriber_id ${sql.join(
+          part.map((o) => sql`when ${o.subscriberId} then ${o.providerId ?? ''}`),
+          sql` `,
+        )} end`;
         await tx
           .updateTable('deliveries')
           .set({ status: 'sent', updated_at: now, error: null, provider_id: providerIds, sent_at: now })
           .where('edition_id', '=', editionId)
-          .where('subscriber_id', 'in', part.map((o) => o.subscriberId))
+          .where(
+            'subscriber_id',
+            'in',
+            part.map((o) => o.subscriberId),
+          )
           .where('status', '=', 'sending')
           .execute();
       }
@@ -196,7 +213,11 @@ export class DeliveryQueries {
             .updateTable('deliveries')
             .set({ status, updated_at: now, error: error ?? null, provider_id: null, sent_at: null })
             .where('edition_id', '=', editionId)
-            .where('subscriber_id', 'in', group.slice(i, i + 500).map((o) => o.subscriberId))
+            .where(
+              'subscriber_id',
+              'in',
+              group.slice(i, i + 500).map((o) => o.subscriberId),
+            )
             .where('status', 'in', status === 'skipped' ? ['pending', 'sending'] : ['sending'])
             .execute();
         }
@@ -206,13 +227,23 @@ export class DeliveryQueries {
 
   /** Skips every pending delivery of an edition (it was cancelled); returns how many. */
   async skipPending(editionId: string, reason: string, now: string): Promise<number> {
-    const result = await this.db.updateTable('deliveries').set({ status: 'skipped', error: reason, updated_at: now }).where('edition_id', '=', editionId).where('status', '=', 'pending').executeTakeFirst();
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'skipped', error: reason, updated_at: now })
+      .where('edition_id', '=', editionId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
   /** One reader's delivery of an edition: its status and, when it failed or was skipped, why; its For you block. */
   async get(editionId: string, subscriberId: number): Promise<{ status: DeliveryStatus; error?: string; forYou?: string } | undefined> {
-    const row = await this.db.selectFrom('deliveries').select(['status', 'error', 'for_you']).where('edition_id', '=', editionId).where('subscriber_id', '=', subscriberId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select(['status', 'error', 'for_you'])
+      .where('edition_id', '=', editionId)
+      .where('subscriber_id', '=', subscriberId)
+      .executeTakeFirst();
     return row ? { status: row.status, error: row.error ?? undefined, forYou: row.for_you ?? undefined } : undefined;
   }
 
@@ -275,7 +306,12 @@ export class DeliveryQueries {
 
   /** Deliveries claimed again after their sender went silent past the claim timeout. */
   async possiblySentTwice(editionId: string): Promise<number> {
-    const row = await this.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('edition_id', '=', editionId).where('reclaimed_at', 'is not', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('edition_id', '=', editionId)
+      .where('reclaimed_at', 'is not', null)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 

@@ -42,7 +42,14 @@ export class EditionQueries {
 
   /** Editions with papers, newest first (an empty day is no edition to a reader). */
   async list(kind: EditionKind, limit = 50): Promise<EditionRecord[]> {
-    const rows = await this.db.selectFrom('editions').selectAll().where('kind', '=', kind).where('status', '!=', 'empty').orderBy('date', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('editions')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('status', '!=', 'empty')
+      .orderBy('date', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => toEdition(r));
   }
 
@@ -56,7 +63,14 @@ export class EditionQueries {
 
   /** The latest day whose edition has gone out (its sending has begun, or is done): what readers got last. */
   async latestSentDate(kind: EditionKind): Promise<string | undefined> {
-    const row = await this.db.selectFrom('editions').select('date').where('kind', '=', kind).where('status', 'in', ['sending', 'sent']).orderBy('date', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('editions')
+      .select('date')
+      .where('kind', '=', kind)
+      .where('status', 'in', ['sending', 'sent'])
+      .orderBy('date', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row?.date;
   }
 
@@ -83,7 +97,17 @@ export class EditionQueries {
   async insertFrozen(e: { id: string; kind: EditionKind; date: string; content: EditionContent; empty?: boolean }, now: string): Promise<boolean> {
     const result = await this.db
       .insertInto('editions')
-      .values({ id: e.id, kind: e.kind, date: e.date, status: e.empty ? 'empty' : 'frozen', content: JSON.stringify(e.content), frozen_at: now, updated_at: now, fanout_cursor: 0, fanout_done: 0 })
+      .values({
+        id: e.id,
+        kind: e.kind,
+        date: e.date,
+        status: e.empty ? 'empty' : 'frozen',
+        content: JSON.stringify(e.content),
+        frozen_at: now,
+        updated_at: now,
+        fanout_cursor: 0,
+        fanout_done: 0,
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
@@ -119,7 +143,12 @@ export class EditionQueries {
 
   /** Clears a pause; returns true when the edition was paused. */
   async resume(id: string, now: string): Promise<boolean> {
-    const result = await this.db.updateTable('editions').set({ paused_at: null, pause_reason: null, updated_at: now }).where('id', '=', id).where('paused_at', 'is not', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('editions')
+      .set({ paused_at: null, pause_reason: null, updated_at: now })
+      .where('id', '=', id)
+      .where('paused_at', 'is not', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
@@ -137,7 +166,11 @@ export class EditionQueries {
 
   /** Records (or, with undefined, clears) why rendering failed for good. */
   async setRenderError(id: string, error: string | undefined, now: string): Promise<void> {
-    await this.db.updateTable('editions').set({ render_error: error ?? null, updated_at: now }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('editions')
+      .set({ render_error: error ?? null, updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
 
   async setStatus(id: string, status: EditionStatus, now: string): Promise<void> {

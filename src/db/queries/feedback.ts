@@ -54,7 +54,9 @@ export class FeedbackQueries {
     const messageIds = [...new Set(ids.messageIds.flatMap((id) => [`<${id}>`, id]))];
     let query = this.db.selectFrom('deliveries').select(['edition_id', 'subscriber_id']);
     if (messageIds.length > 0) {
-      query = ids.providerId ? query.where((eb) => eb.or([eb('message_id', 'in', messageIds), eb('provider_id', '=', ids.providerId!)])) : query.where('message_id', 'in', messageIds);
+      query = ids.providerId
+        ? query.where((eb) => eb.or([eb('message_id', 'in', messageIds), eb('provider_id', '=', ids.providerId!)]))
+        : query.where('message_id', 'in', messageIds);
     } else if (ids.providerId) {
       query = query.where('provider_id', '=', ids.providerId);
     } else {

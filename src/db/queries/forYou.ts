@@ -56,7 +56,12 @@ export class ForYouQueries {
 
   /** A reader's vote on one paper. */
   async voteOn(subscriberId: number, paperId: string): Promise<Vote | undefined> {
-    const row = await this.db.selectFrom('reader_votes').select('vote').where('subscriber_id', '=', subscriberId).where('paper_id', '=', paperId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('reader_votes')
+      .select('vote')
+      .where('subscriber_id', '=', subscriberId)
+      .where('paper_id', '=', paperId)
+      .executeTakeFirst();
     return row?.vote;
   }
 
@@ -82,7 +87,13 @@ export class ForYouQueries {
   async settings(subscriberId: number): Promise<ReaderSettings> {
     const row = await this.db.selectFrom('reader_profiles').selectAll().where('subscriber_id', '=', subscriberId).executeTakeFirst();
     if (!row) return { seedPapers: [], pendingSeeds: 0 };
-    return { seedPapers: parseStringList(row.seed_papers), authorId: row.author_id ?? undefined, pendingSeeds: Number(row.pending_seeds), profile: row.profile ?? undefined, updatedAt: row.updated_at };
+    return {
+      seedPapers: parseStringList(row.seed_papers),
+      authorId: row.author_id ?? undefined,
+      pendingSeeds: Number(row.pending_seeds),
+      profile: row.profile ?? undefined,
+      updatedAt: row.updated_at,
+    };
   }
 
   /** Stores a reader's seeds, author id and rebuilt profile; with none of them the row goes. */
@@ -91,7 +102,13 @@ export class ForYouQueries {
       await this.db.deleteFrom('reader_profiles').where('subscriber_id', '=', subscriberId).execute();
       return;
     }
-    const values = { seed_papers: JSON.stringify(s.seedPapers), author_id: s.authorId ?? null, pending_seeds: s.pendingSeeds, profile: s.profile ?? null, updated_at: now };
+    const values = {
+      seed_papers: JSON.stringify(s.seedPapers),
+      author_id: s.authorId ?? null,
+      pending_seeds: s.pendingSeeds,
+      profile: s.profile ?? null,
+      updated_at: now,
+    };
     await this.db
       .insertInto('reader_profiles')
       .values({ subscriber_id: subscriberId, ...values })
@@ -116,7 +133,14 @@ export class ForYouQueries {
 
   /** Readers (after `afterId`, in id order) with seed papers not seen when their profile was built. */
   async withPendingSeeds(afterId: number, limit: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('reader_profiles').select('subscriber_id').where('pending_seeds', '>', 0).where('subscriber_id', '>', afterId).orderBy('subscriber_id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('reader_profiles')
+      .select('subscriber_id')
+      .where('pending_seeds', '>', 0)
+      .where('subscriber_id', '>', afterId)
+      .orderBy('subscriber_id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => Number(r.subscriber_id));
   }
 
@@ -128,7 +152,11 @@ export class ForYouQueries {
 
   /** Votes held, by direction (`/metrics`). */
   async voteCounts(): Promise<Record<Vote, number>> {
-    const rows = await this.db.selectFrom('reader_votes').select(['vote', (eb) => eb.fn.countAll().as('n')]).groupBy('vote').execute();
+    const rows = await this.db
+      .selectFrom('reader_votes')
+      .select(['vote', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('vote')
+      .execute();
     const out: Record<Vote, number> = { more: 0, less: 0 };
     for (const r of rows) out[r.vote] = Number(r.n);
     return out;
@@ -136,7 +164,11 @@ export class ForYouQueries {
 
   /** Readers with a profile (`/metrics`). */
   async profileCount(): Promise<number> {
-    const row = await this.db.selectFrom('reader_profiles').select((eb) => eb.fn.countAll().as('n')).where('profile', 'is not', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('reader_profiles')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('profile', 'is not', null)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -144,7 +176,11 @@ export class ForYouQueries {
     for (let i = 0; i < fragments.length; i += 100) {
       await this.db
         .insertInto('edition_fragments')
-        .values(fragments.slice(i, i + 100).map((f) => ({ edition_id: editionId, fragment_key: f.key, paper_ids: JSON.stringify(f.paperIds), html: f.html, text: f.text, rendered_at: now })))
+        .values(
+          fragments
+            .slice(i, i + 100)
+            .map((f) => ({ edition_id: editionId, fragment_key: f.key, paper_ids: JSON.stringify(f.paperIds), html: f.html, text: f.text, rendered_at: now })),
+        )
         .onConflict((oc) => oc.columns(['edition_id', 'fragment_key']).doNothing())
         .execute();
     }
@@ -154,20 +190,34 @@ export class ForYouQueries {
   async fragmentKeys(editionId: string, keys: string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (let i = 0; i < keys.length; i += 500) {
-      const rows = await this.db.selectFrom('edition_fragments').select('fragment_key').where('edition_id', '=', editionId).where('fragment_key', 'in', keys.slice(i, i + 500)).execute();
+      const rows = await this.db
+        .selectFrom('edition_fragments')
+        .select('fragment_key')
+        .where('edition_id', '=', editionId)
+        .where('fragment_key', 'in', keys.slice(i, i + 500))
+        .execute();
       for (const r of rows) out.add(r.fragment_key);
     }
     return out;
   }
 
   async fragment(editionId: string, key: string): Promise<Fragment | undefined> {
-    const row = await this.db.selectFrom('edition_fragments').selectAll().where('edition_id', '=', editionId).where('fragment_key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('edition_fragments')
+      .selectAll()
+      .where('edition_id', '=', editionId)
+      .where('fragment_key', '=', key)
+      .executeTakeFirst();
     return row ? { key: row.fragment_key, paperIds: parseStringList(row.paper_ids), html: row.html, text: row.text } : undefined;
   }
 
   /** How many distinct For you blocks an edition has (`paperboy explain`, the bench). */
   async fragmentCount(editionId: string): Promise<number> {
-    const row = await this.db.selectFrom('edition_fragments').select((eb) => eb.fn.countAll().as('n')).where('edition_id', '=', editionId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('edition_fragments')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('edition_id', '=', editionId)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 }

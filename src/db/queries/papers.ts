@@ -193,18 +193,17 @@ export class PaperQueries {
       for (const w of writes) {
         if (w.isNew) continue;
         const { id: _id, first_seen_at: _first, edition_date: _ed, primary_topic: _pt, topics: _t, score: _s, ranked_at: _r, ...changed } = paperToRow(w.paper);
-        const result = await trx
-          .updateTable('papers')
-          .set(changed)
-          .where('id', '=', w.paper.id)
-          .where('content_hash', '=', w.baseHash!)
-          .executeTakeFirst();
+        const result = await trx.updateTable('papers').set(changed).where('id', '=', w.paper.id).where('content_hash', '=', w.baseHash!).executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) conflicts.push(w.paper.id);
       }
       const applied = writes.filter((w) => !conflicts.includes(w.paper.id));
       const aliases = applied.flatMap((w) => w.newAliases.map((alias) => ({ alias, paper_id: w.paper.id })));
       for (const part of chunks(aliases, 200)) {
-        await trx.insertInto('paper_aliases').values(part).onConflict((oc) => oc.column('alias').doNothing()).execute();
+        await trx
+          .insertInto('paper_aliases')
+          .values(part)
+          .onConflict((oc) => oc.column('alias').doNothing())
+          .execute();
       }
       return conflicts;
     });
@@ -234,13 +233,7 @@ export class PaperQueries {
 
   /** Papers of one edition day, best first (ties by id, so the order is stable). */
   async forEditionDate(date: string): Promise<Paper[]> {
-    const rows = await this.db
-      .selectFrom('papers')
-      .selectAll()
-      .where('edition_date', '=', date)
-      .orderBy('score', 'desc')
-      .orderBy('id', 'asc')
-      .execute();
+    const rows = await this.db.selectFrom('papers').selectAll().where('edition_date', '=', date).orderBy('score', 'desc').orderBy('id', 'asc').execute();
     return rows.map(rowToPaper);
   }
 
@@ -277,21 +270,35 @@ export class PaperQueries {
       const tsquery = sql`websearch_to_tsquery('english', ${s.query})`;
       const matches = filters(this.db.selectFrom('papers').where(sql<boolean>`search_vector @@ ${tsquery}`));
       // ranked among the newest RANKED_CANDIDATES matches: ts_rank_cd reads each match's tsvector
-      const candidates = matches.select(['papers.id', 'papers.search_vector' as any]).orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(RANKED_CANDIDATES);
+      const candidates = matches
+        .select(['papers.id', 'papers.search_vector' as any])
+        .orderBy('papers.first_seen_at', 'desc')
+        .orderBy('papers.id')
+        .limit(RANKED_CANDIDATES);
       // pages past the candidates: the older matches, newest first
       const beyond = matches.selectAll('papers').orderBy('papers.first_seen_at', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset);
       const [rows, count] = await Promise.all([
-        s.offset >= RANKED_CANDIDATES ? beyond.execute() : (this.db as Kysely<any>)
-          .selectFrom(candidates.as('hits'))
-          .innerJoin('papers', 'papers.id', 'hits.id')
-          .selectAll('papers')
-          .orderBy(sql`ts_rank_cd(hits.search_vector, ${tsquery}, 32)`, 'desc')
-          .orderBy('papers.edition_date', 'desc')
-          .orderBy('papers.id')
-          .limit(s.limit)
-          .offset(s.offset)
-          .execute(),
-        (this.db as Kysely<any>).selectFrom(matches.select(sql`1`.as('one')).limit(cap + 1).as('m')).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst() as Promise<{ n: number } | undefined>,
+        s.offset >= RANKED_CANDIDATES
+          ? beyond.execute()
+          : (this.db as Kysely<any>)
+              .selectFrom(candidates.as('hits'))
+              .innerJoin('papers', 'papers.id', 'hits.id')
+              .selectAll('papers')
+              .orderBy(sql`ts_rank_cd(hits.search_vector, ${tsquery}, 32)`, 'desc')
+              .orderBy('papers.edition_date', 'desc')
+              .orderBy('papers.id')
+              .limit(s.limit)
+              .offset(s.offset)
+              .execute(),
+        (this.db as Kysely<any>)
+          .selectFrom(
+            matches
+              .select(sql`1`.as('one'))
+              .limit(cap + 1)
+              .as('m'),
+          )
+          .select((eb: any) => eb.fn.countAll().as('n'))
+          .executeTakeFirst() as Promise<{ n: number } | undefined>,
       ]);
       return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), ...counted(Number(count?.n ?? 0), cap) };
     }
@@ -303,29 +310,69 @@ export class PaperQueries {
       // walking them needs no scoring. bm25() is called, not FTS5's `ORDER BY rank`, which
       // scores every match before it looks at the rowid bound. Pages past those candidates
       // list older matches newest first.
-      const edge = await sql<{ rowid: number }>`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${RANKED_CANDIDATES - 1}`.execute(db);
+      const edge = await sql<{
+        rowid: number;
+      }>`SELECT rowid FROM papers_fts WHERE papers_fts MATCH ${match} ORDER BY rowid DESC LIMIT 1 OFFSET ${RANKED_CANDIDATES - 1}`.execute(db);
       const floor = edge.rows[0]?.rowid ?? 0;
       const page =
         s.offset < RANKED_CANDIDATES
-          ? sql<{ rowid: number }>`SELECT rowid, ${BM25} AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid >= ${floor} ORDER BY position LIMIT ${s.limit} OFFSET ${s.offset}`
-          : sql<{ rowid: number }>`SELECT rowid, -rowid AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid < ${floor} ORDER BY rowid DESC LIMIT ${s.limit} OFFSET ${s.offset - RANKED_CANDIDATES}`;
+          ? sql<{
+              rowid: number;
+            }>`SELECT rowid, ${BM25} AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid >= ${floor} ORDER BY position LIMIT ${s.limit} OFFSET ${s.offset}`
+          : sql<{
+              rowid: number;
+            }>`SELECT rowid, -rowid AS position FROM papers_fts WHERE papers_fts MATCH ${match} AND rowid < ${floor} ORDER BY rowid DESC LIMIT ${s.limit} OFFSET ${s.offset - RANKED_CANDIDATES}`;
       const [rows, count] = await Promise.all([
-        sql<Selectable<PapersTable>>`SELECT papers.* FROM (${page}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.position, papers.edition_date DESC, papers.id`.execute(db),
+        sql<
+          Selectable<PapersTable>
+        >`SELECT papers.* FROM (${page}) AS hits JOIN papers ON papers.rowid = hits.rowid ORDER BY hits.position, papers.edition_date DESC, papers.id`.execute(
+          db,
+        ),
         sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH ${match} LIMIT ${cap + 1})`.execute(db),
       ]);
       return { papers: rows.rows.map(rowToPaper), ...counted(Number(count.rows[0]?.n ?? 0), cap) };
     }
-    const base = filters(db.selectFrom('papers_fts').innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`)).where(sql<boolean>`papers_fts MATCH ${match}`));
+    const base = filters(
+      db
+        .selectFrom('papers_fts')
+        .innerJoin('papers', (join: any) => join.on(sql`papers.rowid = papers_fts.rowid`))
+        .where(sql<boolean>`papers_fts MATCH ${match}`),
+    );
     // the same bound on scoring, among the matches that pass the filters
-    const edge = await base.select(sql<number>`papers_fts.rowid`.as('r')).orderBy(sql`papers_fts.rowid`, 'desc').limit(1).offset(RANKED_CANDIDATES - 1).executeTakeFirst();
+    const edge = await base
+      .select(sql<number>`papers_fts.rowid`.as('r'))
+      .orderBy(sql`papers_fts.rowid`, 'desc')
+      .limit(1)
+      .offset(RANKED_CANDIDATES - 1)
+      .executeTakeFirst();
     const floor = Number(edge?.r ?? 0);
     const page =
       s.offset < RANKED_CANDIDATES
-        ? base.where(sql<boolean>`papers_fts.rowid >= ${floor}`).selectAll('papers').orderBy(BM25).orderBy('papers.edition_date', 'desc').orderBy('papers.id').limit(s.limit).offset(s.offset)
-        : base.where(sql<boolean>`papers_fts.rowid < ${floor}`).selectAll('papers').orderBy(sql`papers_fts.rowid`, 'desc').limit(s.limit).offset(s.offset - RANKED_CANDIDATES);
+        ? base
+            .where(sql<boolean>`papers_fts.rowid >= ${floor}`)
+            .selectAll('papers')
+            .orderBy(BM25)
+            .orderBy('papers.edition_date', 'desc')
+            .orderBy('papers.id')
+            .limit(s.limit)
+            .offset(s.offset)
+        : base
+            .where(sql<boolean>`papers_fts.rowid < ${floor}`)
+            .selectAll('papers')
+            .orderBy(sql`papers_fts.rowid`, 'desc')
+            .limit(s.limit)
+            .offset(s.offset - RANKED_CANDIDATES);
     const [rows, count] = await Promise.all([
       page.execute(),
-      db.selectFrom(base.select(sql`1`.as('one')).limit(cap + 1).as('m')).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirst() as Promise<{ n: number } | undefined>,
+      db
+        .selectFrom(
+          base
+            .select(sql`1`.as('one'))
+            .limit(cap + 1)
+            .as('m'),
+        )
+        .select((eb: any) => eb.fn.countAll().as('n'))
+        .executeTakeFirst() as Promise<{ n: number } | undefined>,
     ]);
     return { papers: (rows as Selectable<PapersTable>[]).map(rowToPaper), ...counted(Number(count?.n ?? 0), cap) };
   }
@@ -356,7 +403,10 @@ export class PaperQueries {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('papers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('papers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }

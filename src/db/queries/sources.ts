@@ -48,7 +48,11 @@ export class SourceStateQueries {
   }
 
   private async ensure(name: string): Promise<void> {
-    await this.db.insertInto('source_state').values({ name, papers_total: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute();
+    await this.db
+      .insertInto('source_state')
+      .values({ name, papers_total: 0 })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
   }
 
   /**

@@ -206,7 +206,11 @@ export class SubscriberQueries {
       .returning('id')
       .executeTakeFirst();
     if (inserted) return { subscriberId: Number(inserted.id), nonce };
-    const existing = await this.db.selectFrom('subscribers').select(['id', 'status', 'confirm_requests', 'confirm_requests_day']).where('email', '=', address).executeTakeFirstOrThrow();
+    const existing = await this.db
+      .selectFrom('subscribers')
+      .select(['id', 'status', 'confirm_requests', 'confirm_requests_day'])
+      .where('email', '=', address)
+      .executeTakeFirstOrThrow();
     const id = Number(existing.id);
     if (existing.status === 'suppressed') return { subscriberId: id };
     const sentToday = existing.confirm_requests_day === day ? Number(existing.confirm_requests) : 0;
@@ -217,7 +221,9 @@ export class SubscriberQueries {
       .set({ pending_request: pending, confirm_requests: sentToday + 1, confirm_requests_day: day, updated_at: now })
       .where('id', '=', id)
       .where('confirm_requests', '=', Number(existing.confirm_requests))
-      .where((eb) => (existing.confirm_requests_day === null ? eb('confirm_requests_day', 'is', null) : eb('confirm_requests_day', '=', existing.confirm_requests_day)))
+      .where((eb) =>
+        existing.confirm_requests_day === null ? eb('confirm_requests_day', 'is', null) : eb('confirm_requests_day', '=', existing.confirm_requests_day),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0 ? { subscriberId: id, nonce } : { subscriberId: id };
   }
@@ -372,22 +378,39 @@ export class SubscriberQueries {
 
   /** How many readers the fan-out has still to reach past its cursor: an edition's total before it has their deliveries. */
   async countReadersAfter(frequency: Frequency, afterId: number): Promise<number> {
-    const row = await this.readersAfter(frequency, afterId).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    const row = await this.readersAfter(frequency, afterId)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
-  async confirmedPage(frequency: Frequency, afterId: number, limit: number): Promise<{ id: number; topicSet: string; sectionOrder: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
+  async confirmedPage(
+    frequency: Frequency,
+    afterId: number,
+    limit: number,
+  ): Promise<{ id: number; topicSet: string; sectionOrder: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
     const rows = await this.readersAfter(frequency, afterId)
       .select(['id', 'topics', 'section_order', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
       .orderBy('id')
       .limit(limit)
       .execute();
     // the choices as stored (topicSetKey, sectionOrderKey): the fan-out works out each distinct pair once
-    return rows.map((r) => ({ id: Number(r.id), topicSet: r.topics, sectionOrder: r.section_order, timezone: r.timezone, deliveryHour: Number(r.delivery_hour), deliveryTimeChosen: Number(r.delivery_time_chosen) === 1 }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      topicSet: r.topics,
+      sectionOrder: r.section_order,
+      timezone: r.timezone,
+      deliveryHour: Number(r.delivery_hour),
+      deliveryTimeChosen: Number(r.delivery_time_chosen) === 1,
+    }));
   }
 
   async countByStatus(): Promise<Record<SubscriberStatus, number>> {
-    const rows = await this.db.selectFrom('subscribers').select(['status', (eb) => eb.fn.countAll().as('n')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('subscribers')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('status')
+      .execute();
     const out: Record<SubscriberStatus, number> = { pending: 0, confirmed: 0, unsubscribed: 0, suppressed: 0 };
     for (const r of rows) out[r.status] = Number(r.n);
     return out;

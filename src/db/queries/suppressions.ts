@@ -35,7 +35,11 @@ export class SuppressionQueries {
     const out = new Set<string>();
     const lower = emails.map((e) => e.toLowerCase());
     for (let i = 0; i < lower.length; i += 500) {
-      const rows = await this.db.selectFrom('suppressions').select('email').where('email', 'in', lower.slice(i, i + 500)).execute();
+      const rows = await this.db
+        .selectFrom('suppressions')
+        .select('email')
+        .where('email', 'in', lower.slice(i, i + 500))
+        .execute();
       for (const r of rows) out.add(r.email);
     }
     return out;
@@ -58,7 +62,11 @@ export class SuppressionQueries {
   }
 
   async count(): Promise<Record<SuppressionReason, number>> {
-    const rows = await this.db.selectFrom('suppressions').select(['reason', (eb) => eb.fn.countAll().as('n')]).groupBy('reason').execute();
+    const rows = await this.db
+      .selectFrom('suppressions')
+      .select(['reason', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('reason')
+      .execute();
     const out: Record<SuppressionReason, number> = { bounce: 0, complaint: 0, unsubscribe: 0, manual: 0, rejected: 0 };
     for (const r of rows) out[r.reason] = Number(r.n);
     return out;

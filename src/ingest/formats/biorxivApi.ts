@@ -37,8 +37,7 @@ function readRecord(record: Record<string, unknown>) {
   const validDoi = parseDoi(doi) ? doi : undefined;
   const version = str(record.version)?.trim();
   const server = (str(record.server) ?? 'biorxiv').trim().toLowerCase() === 'medrxiv' ? 'medrxiv' : 'biorxiv';
-  const page =
-    validDoi && version && /^\d{1,4}$/.test(version) ? `https://www.${server}.org/content/${validDoi}v${version}` : undefined;
+  const page = validDoi && version && /^\d{1,4}$/.test(version) ? `https://www.${server}.org/content/${validDoi}v${version}` : undefined;
   const date = parseDate(str(record.date));
   const published = str(record.published)?.trim();
   const journalDoi = published && published.toUpperCase() !== 'NA' ? published : undefined;

@@ -43,9 +43,7 @@ export function detectDocument(text: string, contentType?: string): DetectedDocu
   const html = xml.tops.find((n) => ['html', 'head', 'body'].includes(n.local.toLowerCase()));
   if (html || /^<!doctype\s+html/i.test(text.slice(start, start + 20))) {
     const title = decodeEntitiesOnce(find(html ?? root, 'title')?.text).slice(0, 120);
-    throw new FeedError(
-      `not a feed: the server sent an HTML page (${title ? `"${title}"` : 'untitled'}); check the URL`,
-    );
+    throw new FeedError(`not a feed: the server sent an HTML page (${title ? `"${title}"` : 'untitled'}); check the URL`);
   }
 
   const name = root.local.toLowerCase();
@@ -65,10 +63,7 @@ function detectJson(text: string, contentType: string | undefined): DetectedDocu
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FeedError(
-      `not a feed: the body looks like JSON but does not parse (${(error as Error).message}); it may be truncated`,
-      { cause: error },
-    );
+    throw new FeedError(`not a feed: the body looks like JSON but does not parse (${(error as Error).message}); it may be truncated`, { cause: error });
   }
   if (Array.isArray(json)) {
     const objects = json.filter((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) as Record<string, unknown>[];
@@ -80,9 +75,7 @@ function detectJson(text: string, contentType: string | undefined): DetectedDocu
   const o = json as Record<string, unknown> | null;
   if (o && typeof o === 'object' && Array.isArray(o.collection) && 'messages' in o) return { format: 'biorxiv-api', json };
   const keys = o && typeof o === 'object' ? Object.keys(o).slice(0, 6).join(', ') : typeof json;
-  throw new FeedError(
-    `not a feed: JSON that is neither Hugging Face daily papers nor a bioRxiv API answer (keys: ${keys || 'none'})${typeNote(contentType)}`,
-  );
+  throw new FeedError(`not a feed: JSON that is neither Hugging Face daily papers nor a bioRxiv API answer (keys: ${keys || 'none'})${typeNote(contentType)}`);
 }
 
 function declaresArxivNs(node: XmlNode): boolean {

@@ -79,11 +79,7 @@ function readItem(item: XmlNode, bases: (string | undefined)[]) {
 
   const description = textOf(item, 'description', 'dc:description');
   const content = child(item, 'content:encoded', 'content');
-  const abstract = foldWhitespace(description ?? '')
-    ? plainText(description, 'html')
-    : content
-      ? clip(plainText(content.text, 'html'))
-      : '';
+  const abstract = foldWhitespace(description ?? '') ? plainText(description, 'html') : content ? clip(plainText(content.text, 'html')) : '';
 
   const titleNode = child(item, 'title', 'dc:title');
   const authors = [
@@ -109,7 +105,9 @@ function readEntry(entry: XmlNode, bases: (string | undefined)[]) {
   const allBases = [resolveUrl(entryBase, ...bases), ...bases];
   const id = textOf(entry, 'id', 'atom:id')?.trim();
   const link = linkHref(entry, ...allBases) ?? resolveUrl(id, ...allBases);
-  const rawLink = children(entry, 'link', 'atom:link').map((l) => attr(l, 'href')?.trim()).find(Boolean);
+  const rawLink = children(entry, 'link', 'atom:link')
+    .map((l) => attr(l, 'href')?.trim())
+    .find(Boolean);
 
   const summary = child(entry, 'summary', 'atom:summary');
   const content = child(entry, 'content', 'atom:content');
@@ -159,7 +157,9 @@ function build(fields: {
     .find((h) => /doi\.org\//i.test(h ?? ''));
   const doi =
     firstDoi(textOf(item, 'prism:doi')) ??
-    children(item, 'dc:identifier').map((n) => firstDoi(n.text)).find(Boolean) ??
+    children(item, 'dc:identifier')
+      .map((n) => firstDoi(n.text))
+      .find(Boolean) ??
     (parseDoi(link) && /doi\.org\//i.test(link ?? '') ? firstDoi(link) : undefined) ??
     firstDoi(doiLinkHref);
   if (!link && !arxivId && !doi && fields.rawLink && fields.title) {
