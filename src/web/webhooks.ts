@@ -80,11 +80,9 @@ export async function registerWebhooks(server: FastifyInstance, app: WebhookApp,
         log.warn('SNS subscription confirmation failed', { route, topic: m.TopicArn, error: err as Error });
       }
       if (status !== 200)
-        return reply
-          .code(502)
-          .send({
-            error: `confirming the subscription at SNS failed (${status === 0 ? 'no answer' : `HTTP ${status}`}); SNS will send the confirmation again`,
-          });
+        return reply.code(502).send({
+          error: `confirming the subscription at SNS failed (${status === 0 ? 'no answer' : `HTTP ${status}`}); SNS will send the confirmation again`,
+        });
       log.info('SNS subscription confirmed', { route, topic: m.TopicArn });
       await app.store.feedback.recordSnsMessage(m.MessageId, m.TopicArn, m.Type, at.toISOString());
       result = { status: 'subscribed', topic: m.TopicArn };

@@ -151,16 +151,14 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
         if (req.method === 'GET' && url.pathname === '/v2/email/account') {
           if (!state.quota) return;
           const q = state.quota;
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                SendingEnabled: !state.paused,
-                EnforcementStatus: state.enforcementStatus,
-                ProductionAccessEnabled: state.productionAccess,
-                SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours },
-              }),
-            );
+          res.writeHead(200, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              SendingEnabled: !state.paused,
+              EnforcementStatus: state.enforcementStatus,
+              ProductionAccessEnabled: state.productionAccess,
+              SendQuota: { Max24HourSend: q.max24HourSend, MaxSendRate: q.maxSendRate, SentLast24Hours: q.sentLast24Hours },
+            }),
+          );
           return;
         }
         const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(url.pathname);
