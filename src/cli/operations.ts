@@ -14,23 +14,15 @@ import { requeueOpenDeliveries } from '../send/fanout.ts';
 import { RenderError } from '../render/renderVariant.ts';
 import { editionDeliveries, possiblySentTwiceLine } from '../status/report.ts';
 import { freezeEditions } from '../rank/freeze.ts';
-import { startStages, type RunningStages, type Stage } from '../workers/index.ts';
+import { STAGE_REGISTRY, startStages, type RunningStages, type Stage } from '../workers/index.ts';
 import { startProgress } from './progress.ts';
 import { output, waitFor } from './runtime.ts';
-
-const STAGE_QUEUES: Record<Stage, QueueName[]> = {
-  ingest: [QUEUE.ingest, QUEUE.ingestArxivApi],
-  rank: [QUEUE.papers, QUEUE.editions],
-  render: [QUEUE.render],
-  send: [QUEUE.send],
-  mail: [QUEUE.mail],
-};
 
 /** Starts in this process the stages that have no worker connected anywhere. */
 export async function ensureWorkers(app: App, stages: Stage[]): Promise<RunningStages> {
   const missing: Stage[] = [];
   for (const stage of stages) {
-    const counts = await Promise.all(STAGE_QUEUES[stage].map((q) => app.queues.workerCount(q)));
+    const counts = await Promise.all(STAGE_REGISTRY[stage].queues.map((q) => app.queues.workerCount(q)));
     if (counts.some((n) => n === 0)) missing.push(stage);
   }
   if (missing.length > 0) app.log.debug('running stages in-process', { stages: missing.join(',') });

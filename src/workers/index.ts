@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { App } from '../app.ts';
-import { QUEUE } from '../queues/index.ts';
+import { QUEUE, type QueueName } from '../queues/index.ts';
 import { startIngestWorkers, syncSourceSchedulers } from './ingest.ts';
 import { startRankWorkers, syncFreezeScheduler } from './rank.ts';
 import { startRenderWorker } from './render.ts';
@@ -8,8 +8,28 @@ import { startSendWorker } from './send.ts';
 import { startMailWorker } from './mail.ts';
 import type { StageHandle } from './worker.ts';
 
-export const STAGES = ['ingest', 'rank', 'render', 'send', 'mail'] as const;
-export type Stage = (typeof STAGES)[number];
+/**
+ * The stages, one row each: the queues its workers consume (a stage whose queues all have a
+ * worker somewhere is running; `ensureWorkers` starts the rest in-process), the repeatable jobs it
+ * keeps in Redis (synced by `paperboy worker`, not by one-off commands), and how to start its
+ * workers. Concurrency and limits are the stage's own (config `workers.concurrency`).
+ */
+export const STAGE_REGISTRY = {
+  ingest: { queues: [QUEUE.ingest, QUEUE.ingestArxivApi], syncSchedulers: syncSourceSchedulers, start: startIngestWorkers },
+  rank: { queues: [QUEUE.papers, QUEUE.editions], syncSchedulers: syncFreezeScheduler, start: startRankWorkers },
+  render: { queues: [QUEUE.render], start: startRenderWorker },
+  send: { queues: [QUEUE.send], start: startSendWorker },
+  mail: { queues: [QUEUE.mail], start: startMailWorker },
+} satisfies Record<string, StageEntry>;
+
+interface StageEntry {
+  queues: readonly QueueName[];
+  syncSchedulers?: (app: App) => Promise<void>;
+  start: (app: App) => StageHandle;
+}
+
+export type Stage = keyof typeof STAGE_REGISTRY;
+export const STAGES = Object.keys(STAGE_REGISTRY) as Stage[];
 
 export interface RunningStages {
   stages: Stage[];
@@ -21,15 +41,9 @@ export interface RunningStages {
 export async function startStages(app: App, stages: readonly Stage[], opts: { schedulers?: boolean } = {}): Promise<RunningStages> {
   const handles: StageHandle[] = [];
   for (const stage of stages) {
-    if (stage === 'ingest') {
-      if (opts.schedulers) await syncSourceSchedulers(app);
-      handles.push(startIngestWorkers(app));
-    } else if (stage === 'rank') {
-      if (opts.schedulers) await syncFreezeScheduler(app);
-      handles.push(startRankWorkers(app));
-    } else if (stage === 'render') handles.push(startRenderWorker(app));
-    else if (stage === 'mail') handles.push(startMailWorker(app));
-    else handles.push(startSendWorker(app));
+    const entry: StageEntry = STAGE_REGISTRY[stage];
+    if (opts.schedulers && entry.syncSchedulers) await entry.syncSchedulers(app);
+    handles.push(entry.start(app));
   }
   let closing: Promise<void> | undefined;
   return {
