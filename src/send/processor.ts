@@ -8,7 +8,7 @@
 import { suppressAddress } from './feedback.ts';
 import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/index.ts';
-import { editionFlags, type EditionContent } from '../domain/edition.ts';
+import { editionFlags, type Edition } from '../domain/edition.ts';
 import { VariantStore } from '../render/variants.ts';
 import { PreparedMessage, domainOf, encodeFragment, listOf, parseAddress, type EncodedFragment, type SenderHeaders } from '../mail/message.ts';
 import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSendError, type Messenger } from '../mail/messenger.ts';
@@ -87,6 +87,7 @@ function backoffMs(attempt: number, baseMs = 200, capMs = 20_000): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => new Date().toISOString();
 
 /**
  * Records a batch's outcomes, trying again while the database does not answer (a restart, a
@@ -113,91 +114,352 @@ async function recordPatiently(ctx: StageContext, editionId: string, record: () 
   }
 }
 
+/** Why a batch stopped before its end, and what becomes of what it claimed and did not try. */
+interface Halt {
+  reason: string;
+  /** When the job runs again (paused, quota, the database not answering). */
+  deferUntil?: number;
+  /** pending: given back; skipped: the edition was cancelled; kept: left to the run that took the batch over. */
+  release: 'pending' | 'skipped' | 'kept';
+  takenOver?: boolean;
+}
+
+/** Sends one batch: `claim`, `sendOne` per delivery, a `checkpoint` once a second, `release` of what was not tried, `finish`. */
 export async function sendBatch(ctx: StageContext, deps: SendDependencies | Messenger, job: SendBatchJob): Promise<BatchOutcome> {
-  const {
-    messenger,
-    limiter,
-    prepared = new Map<string, Promise<PreparedMessage>>(),
-    fragments = new Map<string, Promise<EncodedFragment>>(),
-    stillHeld,
-  } = 'messenger' in deps ? deps : { messenger: deps };
-  const { store, env, config } = ctx;
-  const outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
-  const editionId = job.editionId;
-  const now = () => new Date().toISOString();
-  const edition = await store.editions.get(editionId);
-  if (!edition) return outcome;
-  if (edition.cancelledAt) {
-    await store.deliveries.skipPending(editionId, 'the edition was cancelled', now());
-  }
-  if (edition.paused && !edition.cancelledAt)
-    return { ...outcome, deferUntil: Date.now() + CHECK_INTERVAL_MS, deferReason: `paused: ${edition.paused.reason}` };
+  const edition = await ctx.store.editions.get(job.editionId);
+  if (!edition) return { sent: 0, failed: 0, skipped: 0 };
+  return new BatchRun(ctx, 'messenger' in deps ? deps : { messenger: deps }, job, edition).run();
+}
 
-  const page = await store.deliveries.openInRange(editionId, job.fromId, job.toId);
-  const suppressed = await store.suppressions.filter(page.filter((d) => d.email).map((d) => d.email));
-  const skipReason = new Map<number, string>();
-  for (const d of page) {
-    let reason: string | undefined;
-    if (edition.cancelledAt) reason = 'the edition was cancelled';
-    else if (d.subscriberStatus !== 'confirmed') reason = `subscriber is ${d.subscriberStatus}`;
-    else if (suppressed.has(d.email.toLowerCase())) reason = 'the address is on the suppression list';
-    else if (d.variantKey === 'none') reason = 'no papers in the subscriber’s topics in this edition';
-    if (reason) skipReason.set(d.subscriberId, reason);
-  }
+class BatchRun {
+  private readonly outcome: BatchOutcome = { sent: 0, failed: 0, skipped: 0 };
+  private readonly messenger: Messenger;
+  private readonly limiter?: SendRateLimiter;
+  private readonly stillHeld?: () => Promise<boolean>;
+  private readonly prepared: Map<string, Promise<PreparedMessage>>;
+  private readonly fragments: Map<string, Promise<EncodedFragment>>;
+  private readonly from: ReturnType<typeof parseAddress>;
+  private readonly domain: string;
+  private readonly sender: SenderHeaders;
+  private readonly variants: VariantStore;
+  private readonly claimTimeoutMs: number;
+  /** Outcomes not yet recorded: written at each checkpoint and at the end. */
+  private unrecorded: DeliveryOutcome[] = [];
+  /** Set once, by whatever stops the batch first. */
+  private halt?: Halt;
+  /** The first failure a retry of the job may cure: the job fails with it once the batch ends. */
+  private transient?: Error;
+  private lastCheckpoint = Date.now();
+  private checkpointing?: Promise<void>;
+  private claimed: PendingDelivery[] = [];
+  /** The next claimed delivery to try: those before it were tried, those from it on are released. */
+  private next = 0;
 
-  // one statement claims the page: pending ones, and "sending" ones whose sender went silent;
-  // one that a living sender holds stays its business, even to be skipped
-  const at = now();
-  const claimTimeoutMs = config.send.claimTimeoutSeconds * 1000;
-  const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(Date.now() - claimTimeoutMs).toISOString();
-  const claimedIds = new Set(
-    await store.deliveries.claimPage(
-      editionId,
-      page.map((d) => d.subscriberId),
-      at,
-      staleBefore,
-      !messenger.idempotent,
-    ),
-  );
-  const skips: DeliveryOutcome[] = [];
-  const claimed: PendingDelivery[] = [];
-  for (const d of page) {
-    if (!claimedIds.has(d.subscriberId)) continue;
-    const reason = skipReason.get(d.subscriberId);
-    if (reason) skips.push({ subscriberId: d.subscriberId, status: 'skipped', error: reason });
-    else claimed.push(d);
-  }
-  if (skips.length > 0) {
-    await store.deliveries.recordOutcomes(editionId, skips, now());
-    outcome.skipped += skips.length;
+  constructor(
+    private readonly ctx: StageContext,
+    deps: SendDependencies,
+    private readonly job: SendBatchJob,
+    private readonly edition: Edition,
+  ) {
+    this.messenger = deps.messenger;
+    this.limiter = deps.limiter;
+    this.prepared = deps.prepared ?? new Map();
+    this.fragments = deps.fragments ?? new Map();
+    this.stillHeld = deps.stillHeld;
+    const { env, config } = ctx;
+    this.from = parseAddress(env.mailFrom);
+    this.domain = domainOf(this.from.address);
+    this.sender = {
+      from: this.from,
+      list: { ...listOf(config, this.domain), bulk: true },
+      replyTo: config.mail.replyTo,
+      configurationSet: config.mail.configurationSet,
+    };
+    this.variants = new VariantStore(ctx, edition);
+    this.claimTimeoutMs = config.send.claimTimeoutSeconds * 1000;
   }
 
-  const variants = new VariantStore(ctx, edition);
-  const from = parseAddress(env.mailFrom);
-  const domain = domainOf(from.address);
-  const sender: SenderHeaders = {
-    from,
-    list: { ...listOf(config, domain), bulk: true },
-    replyTo: config.mail.replyTo,
-    configurationSet: config.mail.configurationSet,
-  };
-  const messageOf = (variantKey: string) => {
-    const key = `${editionId}\0${variantKey}`;
+  private get editionId(): string {
+    return this.job.editionId;
+  }
+
+  /** Read through a call: TypeScript would otherwise keep what a loop condition saw. */
+  private halted(): Halt | undefined {
+    return this.halt;
+  }
+
+  private stop(halt: Halt): void {
+    this.halt ??= halt;
+  }
+
+  async run(): Promise<BatchOutcome> {
+    const { edition } = this;
+    if (edition.cancelledAt) await this.ctx.store.deliveries.skipPending(this.editionId, 'the edition was cancelled', now());
+    if (edition.paused && !edition.cancelledAt)
+      return { ...this.outcome, deferUntil: Date.now() + CHECK_INTERVAL_MS, deferReason: `paused: ${edition.paused.reason}` };
+    const { page, claimedIds } = await this.claim();
+    const senders = Math.min(sendConcurrency(this.ctx.config, this.messenger), Math.max(1, this.claimed.length));
+    try {
+      await Promise.all(Array.from({ length: senders }, () => this.senderLoop()));
+    } finally {
+      // whatever was claimed but not tried goes back (or is skipped when the edition was cancelled)
+      for (let i = this.next; i < this.claimed.length; i++) this.release(this.claimed[i]!);
+      await this.checkpointing;
+      await recordPatiently(this.ctx, this.editionId, () => this.flush(), this.unrecorded.length, this.claimTimeoutMs);
+    }
+    return this.finish(page.length - claimedIds.size);
+  }
+
+  /**
+   * Reads the page's open deliveries and claims them in one statement: pending ones, and
+   * "sending" ones whose sender went silent; one that a living sender holds stays its business,
+   * even to be skipped. Those that must not be sent are recorded as skipped at once.
+   */
+  private async claim(): Promise<{ page: PendingDelivery[]; claimedIds: Set<number> }> {
+    const { store } = this.ctx;
+    const { edition, job, messenger } = this;
+    const page = await store.deliveries.openInRange(this.editionId, job.fromId, job.toId);
+    const suppressed = await store.suppressions.filter(page.filter((d) => d.email).map((d) => d.email));
+    const skipReason = (d: PendingDelivery): string | undefined => {
+      if (edition.cancelledAt) return 'the edition was cancelled';
+      if (d.subscriberStatus !== 'confirmed') return `subscriber is ${d.subscriberStatus}`;
+      if (suppressed.has(d.email.toLowerCase())) return 'the address is on the suppression list';
+      if (d.variantKey === 'none') return 'no papers in the subscriber’s topics in this edition';
+      return undefined;
+    };
+    const at = now();
+    const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(Date.now() - this.claimTimeoutMs).toISOString();
+    const claimedIds = new Set(
+      await store.deliveries.claimPage(
+        this.editionId,
+        page.map((d) => d.subscriberId),
+        at,
+        staleBefore,
+        !messenger.idempotent,
+      ),
+    );
+    const skips: DeliveryOutcome[] = [];
+    for (const d of page) {
+      if (!claimedIds.has(d.subscriberId)) continue;
+      const reason = skipReason(d);
+      if (reason) skips.push({ subscriberId: d.subscriberId, status: 'skipped', error: reason });
+      else this.claimed.push(d);
+    }
+    if (skips.length > 0) {
+      await store.deliveries.recordOutcomes(this.editionId, skips, now());
+      this.outcome.skipped += skips.length;
+    }
+    return { page, claimedIds };
+  }
+
+  /** One of the batch's concurrent senders: takes the next claimed delivery until none is left or the batch stops. */
+  private async senderLoop(): Promise<void> {
+    while (this.next < this.claimed.length && !this.halted() && !(this.transient && !this.job.lastAttempt)) {
+      const d = this.claimed[this.next++]!;
+      let result: DeliveryOutcome | undefined;
+      try {
+        result = await this.sendOne(d);
+      } catch (err) {
+        // building the message failed (a missing variant): give it back and let the job retry
+        this.transient ??= err as Error;
+        result = { subscriberId: d.subscriberId, status: 'pending', error: (err as Error).message };
+      }
+      if (!result) {
+        this.release(d);
+        continue;
+      }
+      this.unrecorded.push(result);
+      if (result.status === 'sent') this.outcome.sent++;
+      else if (result.status === 'failed') this.outcome.failed++;
+    }
+  }
+
+  /** Sends one delivery, retrying what the provider may accept later. Undefined: the batch stopped before it was sent. */
+  private async sendOne(d: PendingDelivery): Promise<DeliveryOutcome | undefined> {
+    const { ctx, limiter, messenger } = this;
+    const message = await this.messageOf(d.variantKey);
+    const forYou = d.forYou ? await this.fragmentOf(d.forYou) : undefined;
+    const raw = message.build({
+      to: d.email,
+      messageId: d.messageId,
+      date: new Date(),
+      links: subscriberLinks(ctx.env.publicUrl, ctx.secretKey, d.subscriberId, this.domain),
+      forYou,
+    });
+    for (let attempt = 0; ; attempt++) {
+      if (this.halted()) return undefined;
+      let permit: Permit | undefined;
+      if (limiter && messenger.metered) {
+        permit = await limiter.acquire(() => this.halted() !== undefined);
+        if (!permit.ok) {
+          if (permit.reason === 'quota')
+            this.stop({ reason: `the 24-hour quota of ${limiter.quota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' });
+          return undefined;
+        }
+      }
+      // the last moment a run that lost its batch, or whose edition was paused, can be stopped
+      await this.checkpoint();
+      if (this.halted()) return undefined;
+      try {
+        const result = await messenger.send(raw, {
+          editionId: this.editionId,
+          subscriberId: d.subscriberId,
+          to: d.email,
+          from: this.from.address,
+          messageId: d.messageId,
+        });
+        return { subscriberId: d.subscriberId, status: 'sent', providerId: result.providerId };
+      } catch (err) {
+        // SES answered with an error: it did not accept the message, so it counts for nothing
+        if (permit) await limiter?.refund(permit).catch(() => {});
+        const step = await this.afterError(err as Error, d, attempt);
+        if (step !== 'retry') return step;
+        ctx.log.debug('send retried', { edition: this.editionId, subscriber: d.subscriberId, attempt, error: (err as Error).message });
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /**
+   * What a provider's error means for a delivery, by its class: a permanent refusal fails it
+   * (and suppresses the address when the provider says so); a paused account pauses the edition
+   * and stops the batch; a used-up quota stops the batch for QUOTA_RETRY_MS; throttling is
+   * retried however long it takes; another transient error is retried TRANSIENT_TRIES times,
+   * then given back for the job's retry (or failed on the job's last attempt).
+   */
+  private async afterError(err: Error, d: PendingDelivery, attempt: number): Promise<DeliveryOutcome | undefined | 'retry'> {
+    const { store, log } = this.ctx;
+    const message = err.message;
+    if (err instanceof PermanentSendError) {
+      if (err.suppressAddress) await suppressAddress(store, d.email, 'rejected', message, now());
+      log.warn('delivery failed permanently', { edition: this.editionId, subscriber: d.subscriberId, error: message });
+      return { subscriberId: d.subscriberId, status: 'failed', error: message };
+    }
+    if (err instanceof SendingPausedError) {
+      await store.editions.pause(
+        this.editionId,
+        `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume ${editionFlags(this.edition)}\``,
+        now(),
+      );
+      log.error('sending paused: the mail provider refuses to send; fix the account, then resume the edition', { edition: this.editionId, error: message });
+      this.stop({ reason: message, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' });
+      return undefined;
+    }
+    if (err instanceof QuotaExceededError) {
+      // SES does not say when its rolling 24 hours free a message: look again later
+      this.stop({ reason: message, deferUntil: Date.now() + QUOTA_RETRY_MS, release: 'pending' });
+      return undefined;
+    }
+    // throttling is the rate, not the message: wait and try again, however long it takes
+    if ((err instanceof TransientSendError && err.throttled) || attempt + 1 < TRANSIENT_TRIES) return 'retry';
+    this.transient ??= err;
+    if (this.job.lastAttempt) return { subscriberId: d.subscriberId, status: 'failed', error: `gave up after retries: ${message}` };
+    return { subscriberId: d.subscriberId, status: 'pending', error: message };
+  }
+
+  /** A claimed delivery not sent because the batch stopped: given back, skipped, or left to the run that took over. */
+  private release(d: PendingDelivery): void {
+    const halt = this.halted();
+    const how = halt?.release ?? 'pending';
+    if (how === 'kept') return;
+    this.unrecorded.push({ subscriberId: d.subscriberId, status: how, error: halt?.reason });
+    if (how === 'skipped') this.outcome.skipped++;
+  }
+
+  /**
+   * Once a second: is the batch still this run's, is its edition paused or cancelled, and what
+   * was sent is recorded. Every sender waits for a checkpoint in progress, so none sends past a
+   * take-over or a pause that it finds.
+   */
+  private async checkpoint(): Promise<void> {
+    if (!this.checkpointing && Date.now() - this.lastCheckpoint >= CHECK_INTERVAL_MS) {
+      this.lastCheckpoint = Date.now();
+      this.checkpointing = (async () => {
+        try {
+          await this.lookAtEdition();
+          await this.flush();
+        } catch (err) {
+          // the database does not answer: send no more until it does; what was sent is kept
+          this.stop({ reason: `the database did not answer: ${(err as Error).message}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' });
+        }
+      })().finally(() => (this.checkpointing = undefined));
+    }
+    await this.checkpointing;
+  }
+
+  private async lookAtEdition(): Promise<void> {
+    // Redis not answering is no sign of a takeover: nobody can take the lock meanwhile
+    if (this.stillHeld && !(await this.stillHeld().catch(() => true))) {
+      this.stop({ reason: 'another worker took the batch over', release: 'kept', takenOver: true });
+      return;
+    }
+    const e = await this.ctx.store.editions.get(this.editionId);
+    if (e?.cancelledAt) this.stop({ reason: 'the edition was cancelled', release: 'skipped' });
+    else if (e?.paused) this.stop({ reason: `paused: ${e.paused.reason}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' });
+  }
+
+  /** Records the outcomes not yet recorded; on failure they stay for the next try. */
+  private async flush(): Promise<void> {
+    let batch = this.unrecorded;
+    this.unrecorded = [];
+    // a batch taken over is the new holder's: only what this run did send or refuse is recorded
+    if (this.halted()?.takenOver) batch = batch.filter((o) => o.status !== 'pending');
+    try {
+      await this.ctx.store.deliveries.recordOutcomes(this.editionId, batch, now());
+    } catch (err) {
+      this.unrecorded = batch.concat(this.unrecorded);
+      throw err;
+    }
+  }
+
+  /** The job's result: taken over, deferred, failed for a retry, waiting on deliveries another run holds, or done. */
+  private async finish(heldElsewhere: number): Promise<BatchOutcome> {
+    const { outcome, job } = this;
+    const halt = this.halted();
+    if (halt?.takenOver) {
+      this.ctx.log.warn('send batch taken over by another worker: this one was not answering past its lock, and sends nothing more of it', {
+        edition: this.editionId,
+        batch: `${job.fromId}-${job.toId}`,
+        sent: outcome.sent,
+      });
+      return { ...outcome, takenOver: true };
+    }
+    await this.ctx.store.editions.markSentIfSettled(this.editionId, now());
+    if (halt?.deferUntil) return { ...outcome, deferUntil: halt.deferUntil, deferReason: halt.reason };
+    if (this.transient) throw this.transient;
+    // deliveries of this range that another run holds (one that lost this job along with
+    // Redis's last writes, an overlapping batch): the job stays until they are settled, so
+    // nothing is left "sending" with no job to finish it
+    if (heldElsewhere > 0)
+      return {
+        ...outcome,
+        deferUntil: Date.now() + HELD_ELSEWHERE_RECHECK_MS,
+        deferReason: `${heldElsewhere} deliveries of this batch are held by another run`,
+      };
+    return outcome;
+  }
+
+  /** A variant's encoded message: once per worker and edition, not per batch. */
+  private messageOf(variantKey: string): Promise<PreparedMessage> {
+    const { prepared } = this;
+    const key = `${this.editionId}\0${variantKey}`;
     let p = prepared.get(key);
     if (!p) {
-      p = variants.byKey(variantKey).then((v) => new PreparedMessage(sender, v));
+      p = this.variants.byKey(variantKey).then((v) => new PreparedMessage(this.sender, v));
       p.catch(() => prepared.delete(key));
       if (prepared.size >= PREPARED_KEPT) prepared.delete(prepared.keys().next().value!);
       prepared.set(key, p);
     }
     return p;
-  };
+  }
 
-  const fragmentOf = (key: string) => {
+  /** A For you block's encoded fragment, likewise. */
+  private fragmentOf(key: string): Promise<EncodedFragment> {
+    const { fragments, editionId } = this;
     const cacheKey = `${editionId}\0${key}`;
     let p = fragments.get(cacheKey);
     if (!p) {
-      p = store.forYou.fragment(editionId, key).then((f) => {
+      p = this.ctx.store.forYou.fragment(editionId, key).then((f) => {
         if (!f) throw new Error(`For you block ${key} of edition ${editionId} is missing: it is stored before its deliveries are queued`);
         return encodeFragment(f);
       });
@@ -206,183 +468,5 @@ export async function sendBatch(ctx: StageContext, deps: SendDependencies | Mess
       fragments.set(cacheKey, p);
     }
     return p;
-  };
-
-  let pending: DeliveryOutcome[] = [];
-  /**
-   * Set when the batch must stop early: paused, cancelled, quota used up, the database not
-   * answering, the batch taken over. What was claimed and not tried is given back as pending,
-   * skipped, or (`kept`) left to the worker that took the batch over.
-   */
-  const halt: { value?: { reason: string; deferUntil?: number; release: 'pending' | 'skipped' | 'kept'; takenOver?: boolean } } = {};
-  // read through a call: TypeScript would otherwise narrow it to what a loop condition saw
-  const stopped = () => halt.value;
-  let transient: Error | undefined;
-  const flush = async () => {
-    let batch = pending;
-    pending = [];
-    // a batch taken over is the new holder's: only what this run did send or refuse is recorded
-    if (halt.value?.takenOver) batch = batch.filter((o) => o.status !== 'pending');
-    try {
-      await store.deliveries.recordOutcomes(editionId, batch, now());
-    } catch (err) {
-      pending = batch.concat(pending);
-      throw err;
-    }
-  };
-  const check = async () => {
-    // Redis not answering is no sign of a takeover: nobody can take the lock meanwhile
-    if (stillHeld && !(await stillHeld().catch(() => true))) {
-      halt.value ??= { reason: 'another worker took the batch over', release: 'kept', takenOver: true };
-      return;
-    }
-    const e = await store.editions.get(editionId);
-    if (e?.cancelledAt) halt.value ??= { reason: 'the edition was cancelled', release: 'skipped' };
-    else if (e?.paused) halt.value ??= { reason: `paused: ${e.paused.reason}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
-  };
-  let lastCheck = Date.now();
-  let checking: Promise<void> | undefined;
-  /**
-   * Once a second: is the batch still this run's, is its edition paused or cancelled, and what
-   * was sent is recorded. Every sender waits for a check in progress, so none sends past a
-   * take-over or a pause that check finds.
-   */
-  const tick = async () => {
-    if (!checking && Date.now() - lastCheck >= CHECK_INTERVAL_MS) {
-      lastCheck = Date.now();
-      checking = (async () => {
-        try {
-          await check();
-          await flush();
-        } catch (err) {
-          // the database does not answer: send no more until it does; what was sent is kept
-          halt.value ??= { reason: `the database did not answer: ${(err as Error).message}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
-        }
-      })().finally(() => (checking = undefined));
-    }
-    await checking;
-  };
-
-  const sendOne = async (d: PendingDelivery): Promise<DeliveryOutcome | undefined> => {
-    const message = await messageOf(d.variantKey);
-    const forYou = d.forYou ? await fragmentOf(d.forYou) : undefined;
-    const raw = message.build({
-      to: d.email,
-      messageId: d.messageId,
-      date: new Date(),
-      links: subscriberLinks(env.publicUrl, ctx.secretKey, d.subscriberId, domain),
-      forYou,
-    });
-    for (let attempt = 0; ; attempt++) {
-      if (halt.value) return undefined;
-      let permit: Permit | undefined;
-      if (limiter && messenger.metered) {
-        permit = await limiter.acquire(() => halt.value !== undefined);
-        if (!permit.ok) {
-          if (permit.reason === 'quota')
-            halt.value ??= { reason: `the 24-hour quota of ${limiter.quota} messages is used up`, deferUntil: permit.resumeAt, release: 'pending' };
-          return undefined;
-        }
-      }
-      // the last moment a run that lost its batch, or whose edition was paused, can be stopped
-      await tick();
-      if (halt.value) return undefined;
-      try {
-        const result = await messenger.send(raw, { editionId, subscriberId: d.subscriberId, to: d.email, from: from.address, messageId: d.messageId });
-        return { subscriberId: d.subscriberId, status: 'sent', providerId: result.providerId };
-      } catch (err) {
-        // SES answered with an error: it did not accept the message, so it counts for nothing
-        if (permit) await limiter?.refund(permit).catch(() => {});
-        const message = (err as Error).message;
-        if (err instanceof PermanentSendError) {
-          if (err.suppressAddress) {
-            await suppressAddress(store, d.email, 'rejected', message, now());
-          }
-          ctx.log.warn('delivery failed permanently', { edition: editionId, subscriber: d.subscriberId, error: message });
-          return { subscriberId: d.subscriberId, status: 'failed', error: message };
-        }
-        if (err instanceof SendingPausedError) {
-          await store.editions.pause(
-            editionId,
-            `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume ${editionFlags(edition)}\``,
-            now(),
-          );
-          ctx.log.error('sending paused: the mail provider refuses to send; fix the account, then resume the edition', { edition: editionId, error: message });
-          halt.value ??= { reason: message, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' };
-          return undefined;
-        }
-        if (err instanceof QuotaExceededError) {
-          // SES does not say when its rolling 24 hours free a message: look again later
-          halt.value ??= { reason: message, deferUntil: Date.now() + QUOTA_RETRY_MS, release: 'pending' };
-          return undefined;
-        }
-        const throttled = err instanceof TransientSendError && err.throttled;
-        // throttling is the rate, not the message: wait and try again, however long it takes
-        if (!throttled && attempt + 1 >= TRANSIENT_TRIES) {
-          transient ??= err as Error;
-          if (job.lastAttempt) return { subscriberId: d.subscriberId, status: 'failed', error: `gave up after retries: ${message}` };
-          return { subscriberId: d.subscriberId, status: 'pending', error: message };
-        }
-        ctx.log.debug('send retried', { edition: editionId, subscriber: d.subscriberId, attempt, error: message });
-        await sleep(backoffMs(attempt));
-      }
-    }
-  };
-
-  const release = (d: PendingDelivery) => {
-    const how = stopped()?.release ?? 'pending';
-    if (how === 'kept') return;
-    pending.push({ subscriberId: d.subscriberId, status: how, error: stopped()?.reason });
-    if (how === 'skipped') outcome.skipped++;
-  };
-
-  let next = 0;
-  const inFlight = new Set<number>();
-  const worker = async () => {
-    while (next < claimed.length && !halt.value && !(transient && !job.lastAttempt)) {
-      const d = claimed[next++]!;
-      inFlight.add(d.subscriberId);
-      let result: DeliveryOutcome | undefined;
-      try {
-        result = await sendOne(d);
-      } catch (err) {
-        // building the message failed (a missing variant): give it back and let the job retry
-        transient ??= err as Error;
-        result = { subscriberId: d.subscriberId, status: 'pending', error: (err as Error).message };
-      }
-      inFlight.delete(d.subscriberId);
-      if (result) {
-        pending.push(result);
-        if (result.status === 'sent') outcome.sent++;
-        else if (result.status === 'failed') outcome.failed++;
-      } else release(d);
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(sendConcurrency(config, messenger), Math.max(1, claimed.length)) }, worker));
-  } finally {
-    // whatever was claimed but not tried goes back (or is skipped when the edition was cancelled)
-    for (let i = next; i < claimed.length; i++) release(claimed[i]!);
-    await checking;
-    await recordPatiently(ctx, editionId, flush, pending.length, claimTimeoutMs);
   }
-  const halted = stopped();
-  if (halted?.takenOver) {
-    ctx.log.warn('send batch taken over by another worker: this one was not answering past its lock, and sends nothing more of it', {
-      edition: editionId,
-      batch: `${job.fromId}-${job.toId}`,
-      sent: outcome.sent,
-    });
-    return { ...outcome, takenOver: true };
-  }
-  await store.editions.markSentIfSettled(editionId, now());
-  if (halted?.deferUntil) return { ...outcome, deferUntil: halted.deferUntil, deferReason: halted.reason };
-  if (transient) throw transient;
-  // deliveries of this range that another run holds (one that lost this job along with
-  // Redis's last writes, an overlapping batch): the job stays until they are settled, so
-  // nothing is left "sending" with no job to finish it
-  const heldElsewhere = page.length - claimedIds.size;
-  if (heldElsewhere > 0)
-    return { ...outcome, deferUntil: Date.now() + HELD_ELSEWHERE_RECHECK_MS, deferReason: `${heldElsewhere} deliveries of this batch are held by another run` };
-  return outcome;
 }
