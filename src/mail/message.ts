@@ -18,7 +18,8 @@
  * the length of a reader's link.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { PLACEHOLDER, escapeHtml, type ForYouFragment, type PersonalLinks } from './placeholders.ts';
+import { PLACEHOLDER, type ForYouFragment, type PersonalLinks } from './placeholders.ts';
+import { escapeHtml } from '../lib/html.ts';
 import { QuotedPrintableWriter, displayName, headerSafe, quotedPrintableLine, rfc5322Date, unstructuredValue } from './mime.ts';
 
 export interface Address {

@@ -9,17 +9,13 @@
  * marker removed, which is byte for byte the email rendered without it. `feedbackToken` ends
  * every "more like this" / "less like this" link, in the variant and in the fragments.
  */
+import { escapeHtml } from '../lib/html.ts';
 export const PLACEHOLDER = {
   unsubscribeUrl: '%%PB_UNSUBSCRIBE_URL%%',
   preferencesUrl: '%%PB_PREFERENCES_URL%%',
   feedbackToken: '%%PB_FEEDBACK_TOKEN%%',
   forYou: '%%PB_FOR_YOU%%',
 } as const;
-
-/** The one escape for a value placed in an HTML attribute or text. */
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export interface PersonalLinks {
   unsubscribe: string;

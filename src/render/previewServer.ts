@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { escapeHtml } from '../mail/placeholders.ts';
+import { escapeHtml } from '../lib/html.ts';
 import type { SampleEmail } from './previewSamples.ts';
 import type { ViewOptions } from '../../templates/email/view.ts';
 

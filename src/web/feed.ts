@@ -3,6 +3,8 @@
  * item per paper of a topic). GUIDs are derived from what never changes (the edition's day,
  * the paper's id), so a reader never sees an item twice.
  */
+import { escapeHtml } from '../lib/html.ts';
+
 export interface FeedItem {
   title: string;
   link: string;
@@ -24,12 +26,7 @@ export interface Feed {
 
 /** XML 1.0 forbids most control characters even when escaped: they are dropped. */
 export function xmlText(value: string): string {
-  return value
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return escapeHtml(value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, ''));
 }
 
 export function renderRss(feed: Feed): string {

@@ -7,7 +7,8 @@
 import type { EditionContent } from '../../src/domain/edition.ts';
 import { digestView, type DigestPaper, type ViewOptions } from '../email/view.ts';
 import { color, size } from '../email/theme.ts';
-import { escapeHtml, html, page, raw, type Raw } from './layout.ts';
+import { html, page, raw, type Raw } from './layout.ts';
+import { escapeHtml } from '../../src/lib/html.ts';
 
 export interface EditionPageOptions extends ViewOptions {
   previous?: string;

@@ -4,9 +4,7 @@
  * Styles and the one small script are files of their own (/assets/…): the Content-Security-
  * Policy allows no inline script.
  */
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+import { escapeHtml } from '../../src/lib/html.ts';
 
 /** A template literal tag that escapes every interpolated value unless it is `raw(…)`. */
 export class Raw {
