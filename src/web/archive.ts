@@ -11,6 +11,7 @@ import { escapeHtml } from '../lib/html.ts';
 import { archivePage, searchPage } from '../../templates/pages/papers.ts';
 import { renderRss, type FeedItem } from './feed.ts';
 import { sendPage, type WebContext } from './context.ts';
+import { byline } from '../domain/byline.ts';
 
 const PAGE_SIZE = 20;
 const FEED_EDITIONS = 30;
@@ -25,10 +26,6 @@ const searchQuery = z.object({
 
 const MAX_PAGE = 500;
 
-function authorsLine(authors: string[]): string {
-  return authors.length > 4 ? `${authors.slice(0, 4).join(', ')} et al.` : authors.join(', ');
-}
-
 function editionDescription(content: EditionContent, topicName: (id: string) => string): string {
   return content.sections
     .map((s) => `<h3>${escapeHtml(topicName(s.topic))}</h3><ul>${s.paperIds.map((id) => paperLi(content.papers[id]!)).join('')}</ul>`)
@@ -37,7 +34,7 @@ function editionDescription(content: EditionContent, topicName: (id: string) => 
 
 function paperLi(p: EditionPaper): string {
   const href = p.links.abstract ?? p.links.hf ?? p.links.doi;
-  return `<li>${href ? `<a href="${escapeHtml(href)}">${escapeHtml(p.title)}</a>` : escapeHtml(p.title)} <small>${escapeHtml(authorsLine(p.authors))}</small></li>`;
+  return `<li>${href ? `<a href="${escapeHtml(href)}">${escapeHtml(p.title)}</a>` : escapeHtml(p.title)} <small>${escapeHtml(byline(p.authors))}</small></li>`;
 }
 
 export function registerArchiveRoutes(server: FastifyInstance, web: WebContext): void {
@@ -106,7 +103,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
         hits: result.papers.map((p) => ({
           id: p.id,
           title: p.title,
-          authors: authorsLine(p.authors),
+          authors: byline(p.authors),
           abstract: p.abstract.length > 400 ? `${p.abstract.slice(0, 397)}…` : p.abstract,
           href: p.links.abstract ?? p.links.hf ?? p.links.doi ?? `https://arxiv.org/abs/${p.id}`,
           editionDate: p.editionDate,
@@ -159,7 +156,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
             return {
               title: p.title,
               link: p.links.abstract ?? p.links.hf ?? p.links.doi ?? `${base}/editions/${e.date}`,
-              description: `<p>${escapeHtml(authorsLine(p.authors))}</p><p>${escapeHtml(p.abstract)}</p><p><a href="${escapeHtml(`${base}/editions/${e.date}`)}">${escapeHtml(`${listName}, ${e.date}`)}</a></p>`,
+              description: `<p>${escapeHtml(byline(p.authors))}</p><p>${escapeHtml(p.abstract)}</p><p><a href="${escapeHtml(`${base}/editions/${e.date}`)}">${escapeHtml(`${listName}, ${e.date}`)}</a></p>`,
               // one paper, one item, whichever edition it is seen in
               guid: `urn:paperboy:paper:${id}`,
               guidIsPermaLink: false,

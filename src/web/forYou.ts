@@ -12,6 +12,7 @@ import { messagePage } from '../../templates/pages/layout.ts';
 import { feedbackPage, votedPage, type FeedbackPaper, type ForYouPreferences } from '../../templates/pages/forYou.ts';
 import { sendPage, type WebContext } from './context.ts';
 import type { Subscriber } from '../db/index.ts';
+import { byline } from '../domain/byline.ts';
 
 const voteField = z.enum(['more', 'less']);
 /** One paper, one optional vote: a repeated parameter is no link of ours. */
@@ -65,7 +66,7 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
         ),
       };
     }
-    const authors = stored.authors.length > 3 ? `${stored.authors.slice(0, 3).join(', ')} et al.` : stored.authors.join(', ');
+    const authors = byline(stored.authors);
     const paper = { id: stored.id, title: stored.title, authors, href: stored.links.abstract ?? stored.links.hf };
     const action = `/feedback?paper=${encodeURIComponent(stored.id)}&token=${encodeURIComponent(token)}`;
     return { link: { subscriber, paper, vote: query.data.vote, action } };

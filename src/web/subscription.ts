@@ -25,6 +25,7 @@ import {
 } from '../../templates/pages/subscription.ts';
 import { sendPage, type WebContext } from './context.ts';
 import { forYouFieldsOf, forYouPreferences, saveForYouFields } from './forYou.ts';
+import { byline } from '../domain/byline.ts';
 
 const many = z
   .union([z.string(), z.array(z.string())])
@@ -96,7 +97,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
             id,
             title: p.title,
             href: p.links.abstract ?? p.links.hf ?? `/editions/${latest.date}`,
-            authors: p.authors.length > 3 ? `${p.authors.slice(0, 3).join(', ')} et al.` : p.authors.join(', '),
+            authors: byline(p.authors),
             topic: web.classifier.topicName(p.primaryTopic),
           };
         })

@@ -8,6 +8,7 @@ import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';
 import { texToUnicode } from './tex.ts';
 import { feedbackLinks, type FeedbackLinks } from '../../src/mail/feedbackLinks.ts';
+import { byline } from '../../src/domain/byline.ts';
 
 export { PLACEHOLDER };
 
@@ -101,12 +102,6 @@ export function formatDate(date: string): string {
   return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
     new Date(`${date}T00:00:00Z`),
   );
-}
-
-/** Up to four names; past that the first three and how many more, never a bare "et al.". */
-function byline(authors: string[]): string {
-  if (authors.length <= 4) return authors.join(', ');
-  return `${authors.slice(0, 3).join(', ')} +${authors.length - 3} authors`;
 }
 
 /** Only web links reach an email: a feed's `javascript:` or `data:` URL is dropped. */
