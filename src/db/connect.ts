@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, Dialect } from './types.ts';
 import { ensureLocalDir } from '../lib/localDir.ts';
+import { retrying } from '../lib/retry.ts';
 import { redactUrl } from '../lib/redact.ts';
 import { openSqlite, type OpenedSqlite } from './sqlite.ts';
 import * as m001 from './migrations/001_initial.ts';
@@ -140,24 +141,21 @@ export async function migrate(open: OpenDatabase): Promise<void> {
     },
   };
   const migrator = new Migrator({ db: open.db, provider, migrationTableName: 'paperboy_migrations', migrationLockTableName: 'paperboy_migrations_lock' });
-  for (let attempt = 1; ; attempt++) {
-    let error: unknown;
-    try {
-      ({ error } = await migrator.migrateToLatest());
-    } catch (err) {
-      error = err;
-    }
-    if (!error) return;
-    const explained = explainDatabaseError(error, open.location, open.dialect);
-    // Processes booting together on a fresh SQLite file race on the migrations; a loser finds
-    // tables made by the winner, waits for it to get further and re-reads the migration table
-    // (with several migrations the winner may still be mid-way at the first retry). An
-    // explained error (unreachable, not a database, read-only) will not go away by trying again.
-    if (attempt < 10 && !explained) {
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
-      continue;
-    }
+  const explained = (error: unknown) => explainDatabaseError(error, open.location, open.dialect);
+  try {
+    await retrying(
+      async () => {
+        const { error } = await migrator.migrateToLatest();
+        if (error) throw error;
+      },
+      // Processes booting together on a fresh SQLite file race on the migrations; a loser finds
+      // tables made by the winner, waits for it to get further and re-reads the migration table
+      // (with several migrations the winner may still be mid-way at the first retry). An
+      // explained error (unreachable, not a database, read-only) will not go away by trying again.
+      { baseMs: 100, capMs: 1_000, retryable: (error, attempt) => attempt < 9 && !explained(error) },
+    );
+  } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new DatabaseError(explained ?? `database migration failed on ${open.location}: ${message}`, { cause: error });
+    throw new DatabaseError(explained(error) ?? `database migration failed on ${open.location}: ${message}`, { cause: error });
   }
 }

@@ -5,6 +5,7 @@
  * the end). Each delivery moves pending → sending → sent / failed / skipped exactly once; the
  * Message-ID is stable, so a retry after a crash is recognisable as the same message.
  */
+import { backoffMs, retrying, sleep } from '../lib/retry.ts';
 import { suppressAddress } from './feedback.ts';
 import type { StageContext } from '../app.ts';
 import type { DeliveryOutcome, PendingDelivery } from '../db/index.ts';
@@ -70,6 +71,9 @@ export const CHECK_INTERVAL_MS = 1_000;
  * completes only once they are settled, or takes them over after the claim timeout.
  */
 export const HELD_ELSEWHERE_RECHECK_MS = 5_000;
+/** The back-off between in-batch tries of a message (throttling has no limit on tries, so the cap bounds each wait). */
+const SEND_BACKOFF_BASE_MS = 200;
+const SEND_BACKOFF_CAP_MS = 20_000;
 /** In-batch tries of a message that failed for a 5xx or the network, before the job's own retry. */
 const TRANSIENT_TRIES = 4;
 /** How long a batch waits after SES itself says the 24-hour quota is used up. */
@@ -81,12 +85,6 @@ export function sendConcurrency(config: StageContext['config'], messenger: Messe
   return messenger.metered ? Math.min(64, Math.max(2, Math.ceil(config.send.ratePerSecond * 0.1))) : 4;
 }
 
-/** Exponential back-off with full jitter, capped. */
-function backoffMs(attempt: number, baseMs = 200, capMs = 20_000): number {
-  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => new Date().toISOString();
 
 /**
@@ -96,22 +94,25 @@ const now = () => new Date().toISOString();
  */
 async function recordPatiently(ctx: StageContext, editionId: string, record: () => Promise<void>, count: number, patienceMs: number): Promise<void> {
   const deadline = Date.now() + patienceMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
+  await retrying(
+    async (attempt) => {
       await record();
       if (attempt > 0) ctx.log.info('the database answers again: outcomes recorded', { edition: editionId, deliveries: count });
-      return;
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-      if (attempt === 0)
-        ctx.log.warn('the database does not answer: the outcomes of this batch are kept until it does', {
-          edition: editionId,
-          deliveries: count,
-          error: (err as Error).message,
-        });
-      await sleep(Math.min(2_000, 100 * 2 ** attempt));
-    }
-  }
+    },
+    {
+      baseMs: 100,
+      capMs: 2_000,
+      retryable: () => Date.now() < deadline,
+      onRetry: (err, attempt) => {
+        if (attempt === 0)
+          ctx.log.warn('the database does not answer: the outcomes of this batch are kept until it does', {
+            edition: editionId,
+            deliveries: count,
+            error: (err as Error).message,
+          });
+      },
+    },
+  );
 }
 
 /** Why a batch stopped before its end, and what becomes of what it claimed and did not try. */
@@ -315,7 +316,7 @@ class BatchRun {
         const step = await this.afterError(err as Error, d, attempt);
         if (step !== 'retry') return step;
         ctx.log.debug('send retried', { edition: this.editionId, subscriber: d.subscriberId, attempt, error: (err as Error).message });
-        await sleep(backoffMs(attempt));
+        await sleep(backoffMs(attempt, SEND_BACKOFF_BASE_MS, SEND_BACKOFF_CAP_MS));
       }
     }
   }
