@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/lib/process.ts';
 import { redisOptions } from '../../src/queues/redisClient.ts';
-import { repoRoot, runCli, tempDir } from '../harness/index.ts';
+import { repoRoot, runCli, tempDir, until } from '../harness/index.ts';
 
 const children: ChildProcess[] = [];
 const pids: number[] = [];
@@ -45,14 +45,6 @@ function start(args: string[], env: Record<string, string>): Started {
   return { child, stderr: () => stderr, exited };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function redisState(dataDir: string): { port: number; pid: number } | undefined {
   const file = path.join(dataDir, 'redis', 'paperboy-redis.json');
   if (!existsSync(file)) return undefined;
@@ -62,7 +54,7 @@ function redisState(dataDir: string): { port: number; pid: number } | undefined 
 }
 
 async function expectRedisStopped(pid: number): Promise<void> {
-  await until(`redis-server ${pid} to exit`, () => !isAlive(pid), 10_000);
+  await until(`redis-server ${pid} to exit`, () => !isAlive(pid), { timeoutMs: 10_000 });
 }
 
 /** A feed server that accepts connections and never answers: a fetch stays in flight. */

@@ -12,7 +12,7 @@ import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
-import { shippedConfig, storageTargets, testApp } from '../harness/index.ts';
+import { shippedConfig, storageTargets, testApp, until } from '../harness/index.ts';
 import { peakPerSecond, startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';
 import { kyselyOf } from '../../src/db/store.ts';
 
@@ -51,14 +51,6 @@ async function edition(databaseUrl: string, readers: number, send: Record<string
   return app;
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const sentTo = (since: number) => standIn.messages.filter((m) => m.at >= since).map((m) => m.to[0]!);
 
 describe.each(storageTargets())('an edition through SES ($name)', (target) => {
@@ -74,7 +66,7 @@ describe.each(storageTargets())('an edition through SES ($name)', (target) => {
       const workers = await startStages(app, ['render', 'send']);
       try {
         await app.queues.addRender(DATE);
-        await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 60_000, 'the edition to be sent');
+        await until('the edition to be sent', async () => (await app.store.editions.get(DATE))?.status === 'sent', { timeoutMs: 60_000 });
       } finally {
         await workers.close();
         standIn.reject.clear();
@@ -123,10 +115,10 @@ describe('sending at the account’s rate', () => {
     const workers = [await startStages(app, ['render', 'send']), await startStages(app, ['send'])];
     try {
       await app.queues.addRender(DATE);
-      await until(() => sentTo(since).length >= 10, 30_000, 'the first messages');
+      await until('the first messages', () => sentTo(since).length >= 10, { timeoutMs: 30_000 });
       // SES answers "Maximum sending rate exceeded" to everything for 1.5 s
       standIn.throttleUntil = Date.now() + 1_500;
-      await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 90_000, 'the edition to be sent');
+      await until('the edition to be sent', async () => (await app.store.editions.get(DATE))?.status === 'sent', { timeoutMs: 90_000 });
     } finally {
       await Promise.all(workers.map((w) => w.close()));
     }
@@ -145,7 +137,7 @@ describe('sending at the account’s rate', () => {
     const workers = await startStages(app, ['render', 'send']);
     try {
       await app.queues.addRender(DATE);
-      await until(() => sentTo(since).length >= 15, 30_000, 'the first messages');
+      await until('the first messages', () => sentTo(since).length >= 15, { timeoutMs: 30_000 });
       await app.store.editions.pause(DATE, 'operator: checking a typo', new Date().toISOString());
       const pausedAt = Date.now();
       await new Promise((r) => setTimeout(r, 3_000));
@@ -154,7 +146,7 @@ describe('sending at the account’s rate', () => {
       const duringPause = sentTo(since).length;
       expect(duringPause).toBeLessThan(80);
       await app.store.editions.resume(DATE, new Date().toISOString());
-      await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 60_000, 'the edition to be sent');
+      await until('the edition to be sent', async () => (await app.store.editions.get(DATE))?.status === 'sent', { timeoutMs: 60_000 });
     } finally {
       await workers.close();
     }

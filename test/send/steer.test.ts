@@ -11,7 +11,7 @@ import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
-import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
+import { runCli, shippedConfig, tempDir, testApp, until } from '../harness/index.ts';
 
 const DATE = '2026-11-26';
 const READERS = 12;
@@ -48,14 +48,6 @@ async function setUp(): Promise<{ app: App; cli: (args: string[]) => ReturnType<
 
 const countEml = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')).length : 0);
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('steering an edition', () => {
   it('pause holds every batch without using up its retries, resume sends the rest, resend sends one reader again', async () => {
     const { app, cli, outbox } = await setUp();
@@ -65,7 +57,7 @@ describe('steering an edition', () => {
     const workers = await startStages(app, ['render', 'send']);
     try {
       expect((await cli(['edition', 'send', '--date', DATE])).code).toBe(0);
-      await until(async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, 30_000, 'the fan-out');
+      await until('the fan-out', async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, { timeoutMs: 30_000 });
       await new Promise((r) => setTimeout(r, 2_500));
       expect(countEml(outbox)).toBe(0);
       // deferred, not failed: a pause must not burn the batches' attempts
@@ -73,7 +65,7 @@ describe('steering an edition', () => {
 
       const resumed = await cli(['edition', 'resume', '--date', DATE]);
       expect(resumed.code, resumed.stderr).toBe(0);
-      await until(async () => (await app.store.editions.get(DATE))?.status === 'sent', 30_000, 'the edition to be sent');
+      await until('the edition to be sent', async () => (await app.store.editions.get(DATE))?.status === 'sent', { timeoutMs: 30_000 });
       expect(countEml(outbox)).toBe(READERS);
 
       const file = path.join(outbox, readdirSync(outbox).sort()[3]!);
@@ -140,7 +132,7 @@ describe('steering an edition', () => {
     const workers = await startStages(app, ['render', 'send']);
     try {
       expect((await cli(['edition', 'send', '--date', DATE])).code).toBe(0);
-      await until(async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, 30_000, 'the fan-out');
+      await until('the fan-out', async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, { timeoutMs: 30_000 });
       const cancelled = await cli(['edition', 'cancel', '--date', DATE]);
       expect(cancelled.code, cancelled.stderr).toBe(0);
       expect(cancelled.stdout).toMatch(new RegExp(`cancelled; ${READERS} deliveries not sent yet are skipped, 0 were sent before`));

@@ -17,7 +17,7 @@ import type { App } from '../../src/app.ts';
 import { sendEdition } from '../../src/cli/operations.ts';
 import { buildServer, type PaperboyServer } from '../../src/web/server.ts';
 import { startStages, type RunningStages } from '../../src/workers/index.ts';
-import { shippedConfig, testApp } from '../harness/index.ts';
+import { shippedConfig, testApp, until } from '../harness/index.ts';
 import { seedEdition } from './helpers.ts';
 
 const shots = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
@@ -31,11 +31,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForFile(file: string, timeoutMs = 20_000): Promise<ParsedMail> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`${file} was not written within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(`${file} to be written`, () => existsSync(file), { timeoutMs, intervalMs: 100 });
   return simpleParser(readFileSync(file));
 }
 
