@@ -10,6 +10,7 @@
 import type { App } from '../app.ts';
 import { parseAddress } from '../mail/message.ts';
 import { sesInspector } from '../mail/ses.ts';
+import { currentEditionDay } from '../domain/time.ts';
 import { fail, ok, warn, type Check } from './check.ts';
 
 /** How long the SES API may take to answer one call. */
@@ -74,7 +75,9 @@ export async function sesChecks(app: Pick<App, 'env' | 'config' | 'store'>): Pro
   const checks: Check[] = [];
   try {
     const account = await ask('GetAccount', ses.account);
-    checks.push(...accountChecks(account, config.send, await app.store.subscribers.countReadersAfter('daily', 0)));
+    checks.push(
+      ...accountChecks(account, config.send, await app.store.subscribers.countReadersAfter('daily', currentEditionDay(new Date(), config.edition), 0)),
+    );
 
     const from = parseAddress(env.mailFrom).address;
     const identity = (name: string) => ask('GetEmailIdentity', () => ses.identity(name));

@@ -77,7 +77,7 @@ export class EditionRender {
   async renderAll(): Promise<number> {
     const { store } = this.ctx;
     const rendered = new Set<string>();
-    for (const choice of await store.subscribers.distinctChoices(this.edition.kind === 'daily' ? 'daily' : 'weekly')) {
+    for (const choice of await store.subscribers.distinctChoices(this.edition.kind === 'daily' ? 'daily' : 'weekly', this.edition.date)) {
       const variant = this.variantOf(topicSetKey(choice.topics), sectionOrderKey(choice.sectionOrder));
       if (!variant.ready) continue; // nothing of theirs in this edition
       await this.stored(variant);

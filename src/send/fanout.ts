@@ -64,7 +64,7 @@ export async function fanOutEdition(
     const forYou = config.forYou.enabled ? new ForYouFanout(ctx, edition) : undefined;
     const frequency = edition.kind === 'daily' ? 'daily' : 'weekly';
     for (;;) {
-      const page = await store.subscribers.confirmedPage(frequency, cursor, config.send.batchSize);
+      const page = await store.subscribers.confirmedPage(frequency, edition.date, cursor, config.send.batchSize);
       if (page.length === 0) break;
       // each reader's For you block, its fragment stored before any delivery names it
       const forYouOf = forYou

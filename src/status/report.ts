@@ -94,7 +94,7 @@ async function queueStatus(app: App, name: QueueName): Promise<QueueStatus> {
   };
 }
 
-type EditionRef = { id: string; kind: 'daily' | 'weekly'; fanoutCursor: number; fanoutDone: boolean; cancelledAt?: string };
+type EditionRef = { id: string; kind: 'daily' | 'weekly'; date: string; fanoutCursor: number; fanoutDone: boolean; cancelledAt?: string };
 
 /**
  * An edition's deliveries by status, and its readers the fan-out has not reached yet: while it
@@ -106,7 +106,7 @@ export async function editionDeliveries(
 ): Promise<Record<DeliveryStatus, number> & { notReached: number; total: number; open: number }> {
   const counts = await app.store.deliveries.countByStatus(e.id);
   // a cancelled edition reaches nobody new: the readers past the cursor get nothing
-  const notReached = e.fanoutDone || e.cancelledAt ? 0 : await app.store.subscribers.countReadersAfter(e.kind, e.fanoutCursor);
+  const notReached = e.fanoutDone || e.cancelledAt ? 0 : await app.store.subscribers.countReadersAfter(e.kind, e.date, e.fanoutCursor);
   const open = counts.pending + counts.sending + notReached;
   return { ...counts, notReached, open, total: open + counts.sent + counts.failed + counts.skipped };
 }

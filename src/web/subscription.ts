@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { checkAddress } from '../mail/address.ts';
 import { wholeNumber } from '../lib/input.ts';
 import { signFormToken, signToken, verifyConfirmToken, verifyFormToken, verifyToken } from '../mail/tokens.ts';
-import { isDate } from '../domain/time.ts';
+import { currentEditionDay, isDate } from '../domain/time.ts';
 import type { EditionContent } from '../domain/edition.ts';
 import type { Subscriber } from '../db/index.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
@@ -79,12 +79,10 @@ export function fromOtherSite(req: FastifyRequest, publicUrl: string): boolean {
   return !own.has(origin);
 }
 
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
 export function registerSubscriptionRoutes(server: FastifyInstance, web: WebContext, opts: { rateLimit: { max: number; timeWindowMs: number } }): void {
   const { app, listName } = web;
+  // a pause is counted in editions, whose days are the operator's calendar (edition.timezone, cut-off), not UTC's
+  const today = () => currentEditionDay(new Date(), app.config.edition);
   const topicChoices = (checked: string[]): TopicChoice[] =>
     web.topicIds().map((id) => ({ id, name: web.classifier.topicName(id), description: web.classifier.topicDescription(id), checked: checked.includes(id) }));
 

@@ -122,18 +122,26 @@ for (const target of storageTargets()) {
       expect(again.created).toBe(false);
       expect(again.subscriber.status).toBe('confirmed');
       for (let i = 0; i < 5; i++) await store.subscribers.upsert({ email: `s${i}@example.org`, topics: i % 2 ? ['theory'] : [], confirmed: i !== 4 }, NOW);
-      expect(await store.subscribers.distinctChoices('daily')).toEqual([
+      expect(await store.subscribers.distinctChoices('daily', '2026-11-26')).toEqual([
         { topics: [], sectionOrder: [] },
         { topics: ['theory'], sectionOrder: [] },
       ]);
-      const page1 = await store.subscribers.confirmedPage('daily', 0, 3);
-      const page2 = await store.subscribers.confirmedPage('daily', page1[2]!.id, 3);
+      const page1 = await store.subscribers.confirmedPage('daily', '2026-11-26', 0, 3);
+      const page2 = await store.subscribers.confirmedPage('daily', '2026-11-26', page1[2]!.id, 3);
       expect(page1).toHaveLength(3);
       expect(page2).toHaveLength(2); // ada and s0–s3 are confirmed, s4 is pending
       expect(page2[0]!.id).toBeGreaterThan(page1[2]!.id);
+      // a reader paused until the 28th is not a reader of the 26th's edition, even when it goes
+      // out later (a paused or re-sent edition): the wall clock's UTC day decided before
+      const away = (await store.subscribers.upsert({ email: 'away@example.org', topics: ['alignment-safety'], confirmed: true }, NOW)).subscriber;
+      await store.subscribers.setPreferences(away.id, { ...away, pausedUntil: '2026-11-28' }, NOW);
+      expect((await store.subscribers.distinctChoices('daily', '2026-11-26')).map((c) => c.topics)).not.toContainEqual(['alignment-safety']);
+      expect((await store.subscribers.distinctChoices('daily', '2026-11-28')).map((c) => c.topics)).toContainEqual(['alignment-safety']);
+      expect(await store.subscribers.countReadersAfter('daily', '2026-11-26', 0)).toBe(5);
+      expect(await store.subscribers.countReadersAfter('daily', '2026-11-28', 0)).toBe(6);
       const all = [];
       for await (const s of store.subscribers.iterate(2)) all.push(s.email);
-      expect(all).toHaveLength(6);
+      expect(all).toHaveLength(7);
       expect(await store.subscribers.remove('S0@example.org')).toBe(true);
       expect(await store.subscribers.getByEmail('s0@example.org')).toBeUndefined();
     });

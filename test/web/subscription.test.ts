@@ -7,6 +7,7 @@ import type { App } from '../../src/app.ts';
 import { signConfirmToken, signFormToken, signToken } from '../../src/mail/tokens.ts';
 import type { PaperboyServer } from '../../src/web/server.ts';
 import { storageTargets } from '../harness/index.ts';
+import { addDays } from '../../src/domain/time.ts';
 import { preferencesPage } from '../../templates/pages/subscription.ts';
 import { deliverMail, linkIn, multipart, outboxMail, preferencesFormToken, urlencoded, webApp } from './helpers.ts';
 
@@ -359,8 +360,10 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     await deliverMail(app);
     const note = (await outboxMail(app, 'preferences-changed', reader.id))!;
     expect((note.text ?? '').replace(/\s+/g, ' ')).toMatch(/18:00 Europe\/Berlin/);
-    // a paused reader is left out of the edition's recipients until the pause ends
-    expect((await app.store.subscribers.confirmedPage('weekly', 0, 1000)).map((r) => r.id)).not.toContain(reader.id);
+    // a paused reader is left out of the editions before the pause's day, and gets that day's
+    const readersOf = async (day: string) => (await app.store.subscribers.confirmedPage('weekly', day, 0, 1000)).map((r) => r.id);
+    expect(await readersOf(addDays(pause, -1))).not.toContain(reader.id);
+    expect(await readersOf(pause)).toContain(reader.id);
   });
 
   it('saves the sections a reader wants first from plain selects, in their order, with repeats and empty choices dropped', async () => {

@@ -96,10 +96,6 @@ function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
 }
 
 /** Paused subscribers get no edition before their day; `today` is YYYY-MM-DD in UTC. */
-function today(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
 export interface NewSubscriber {
   email: string;
   /** Topic ids ([] = every topic); undefined keeps a known subscriber's topics. */
@@ -347,15 +343,15 @@ export class SubscriberQueries {
     }
   }
 
-  /** The distinct choices (topics and section order) of the confirmed subscribers of one frequency: one variant at most each. */
-  async distinctChoices(frequency: Frequency): Promise<{ topics: string[]; sectionOrder: string[] }[]> {
+  /** The distinct choices (topics and section order) of the readers of the edition of `day`: one variant at most each. */
+  async distinctChoices(frequency: Frequency, day: string): Promise<{ topics: string[]; sectionOrder: string[] }[]> {
     const rows = await this.db
       .selectFrom('subscribers')
       .select(['topics', 'section_order'])
       .distinct()
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
-      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
+      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', day)]))
       .orderBy('topics')
       .orderBy('section_order')
       .execute();
@@ -366,19 +362,23 @@ export class SubscriberQueries {
    * One keyset page of confirmed recipients (id order), for the fan-out checkpoint; `topicSet`
    * as `topicSetKey` spells it, `sectionOrder` as `sectionOrderKey` does.
    */
-  /** The readers an edition of this frequency goes to, after `afterId` (the fan-out's cursor). */
-  private readersAfter(frequency: Frequency, afterId: number) {
+  /**
+   * The readers the edition of `day` goes to, after `afterId` (the fan-out's cursor). A reader
+   * paused until a day gets the editions of that day on: the edition's own day decides, not the
+   * day it is sent on (an edition sent late, or resumed, still skips the readers paused then).
+   */
+  private readersAfter(frequency: Frequency, day: string, afterId: number) {
     return this.db
       .selectFrom('subscribers')
       .where('status', '=', 'confirmed')
       .where('frequency', '=', frequency)
-      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', today())]))
+      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', day)]))
       .where('id', '>', afterId);
   }
 
   /** How many readers the fan-out has still to reach past its cursor: an edition's total before it has their deliveries. */
-  async countReadersAfter(frequency: Frequency, afterId: number): Promise<number> {
-    const row = await this.readersAfter(frequency, afterId)
+  async countReadersAfter(frequency: Frequency, day: string, afterId: number): Promise<number> {
+    const row = await this.readersAfter(frequency, day, afterId)
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirst();
     return Number(row?.n ?? 0);
@@ -386,10 +386,11 @@ export class SubscriberQueries {
 
   async confirmedPage(
     frequency: Frequency,
+    day: string,
     afterId: number,
     limit: number,
   ): Promise<{ id: number; topicSet: string; sectionOrder: string; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean }[]> {
-    const rows = await this.readersAfter(frequency, afterId)
+    const rows = await this.readersAfter(frequency, day, afterId)
       .select(['id', 'topics', 'section_order', 'timezone', 'delivery_hour', 'delivery_time_chosen'])
       .orderBy('id')
       .limit(limit)
