@@ -14,7 +14,7 @@ import { QUEUE } from '../../src/queues/index.ts';
 import { readerSendAt } from '../../src/send/schedule.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { arxivObservation } from '../harness/papers.ts';
-import { runCli, shippedConfig, tempDir, testApp } from '../harness/index.ts';
+import { runCli, shippedConfig, tempDir, testApp, until } from '../harness/index.ts';
 
 describe('the reader’s hour', () => {
   it('is 07:00 local time in Tokyo, Berlin and New York, the first time it comes round after the freeze', () => {
@@ -54,9 +54,13 @@ describe('the reader’s hour', () => {
     const workers = await startStages(app, ['render', 'send']);
     try {
       await app.queues.addRender(today);
-      const deadline = Date.now() + 30_000;
-      while (files().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 1_500));
+      // the batch due now has run to its end, and the only send job left is the delayed one: no
+      // later message can go out before its hour, so the count below is final, not a snapshot
+      const sendQueue = app.queues.get(QUEUE.send);
+      await until('the due batch to finish, the later one delayed', async () => {
+        const jobs = await sendQueue.getJobCounts('completed', 'active', 'waiting', 'delayed');
+        return (jobs.completed ?? 0) >= 1 && jobs.active === 0 && jobs.waiting === 0 && jobs.delayed === 1;
+      });
       expect(files()).toHaveLength(1);
       const waiting = await app.store.deliveries.dueAndNext(today, new Date().toISOString());
       expect(waiting).toEqual({ due: 0, later: 1, nextAt: `${today}T${String(laterHour).padStart(2, '0')}:00:00.000Z` });
@@ -68,8 +72,7 @@ describe('the reader’s hour', () => {
       // its hour, brought forward: the held reader gets it, and the edition is settled
       await delayed[0]!.promote();
       await kyselyOf(app.store).updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
-      const deadline2 = Date.now() + 30_000;
-      while ((await app.store.editions.get(today))?.status !== 'sent' && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
+      await until('the edition to be sent', async () => (await app.store.editions.get(today))?.status === 'sent', { timeoutMs: 30_000 });
       expect(files()).toHaveLength(2);
       expect((await app.store.editions.get(today))?.status).toBe('sent');
     } finally {
@@ -115,9 +118,13 @@ describe('the reader’s hour', () => {
     const workers = await startStages(app, ['render', 'send']);
     try {
       await app.queues.addRender(today);
-      const deadline = Date.now() + 30_000;
-      while ((await sentTo()).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 1_500));
+      // the batch due now has run to its end, and the only send job left is the delayed one: no
+      // later message can go out before its hour, so the count below is final, not a snapshot
+      const sendQueue = app.queues.get(QUEUE.send);
+      await until('the due batch to finish, the later one delayed', async () => {
+        const jobs = await sendQueue.getJobCounts('completed', 'active', 'waiting', 'delayed');
+        return (jobs.completed ?? 0) >= 1 && jobs.active === 0 && jobs.waiting === 0 && jobs.delayed === 1;
+      });
       expect(await sentTo()).toEqual([never.id]);
       const tokyoAt = readerSendAt(today, app.config.edition, 'Asia/Tokyo', tokyoHour);
       expect(tokyoAt.getTime()).toBeGreaterThan(Date.now() + 2 * 3600_000 - 60_000);
@@ -127,8 +134,7 @@ describe('the reader’s hour', () => {
       // Tokyo's hour, brought forward: that reader gets it too, and the edition is settled
       await delayed[0]!.promote();
       await kyselyOf(app.store).updateTable('deliveries').set({ send_after: new Date().toISOString() }).where('edition_id', '=', today).execute();
-      const deadline2 = Date.now() + 30_000;
-      while ((await app.store.editions.get(today))?.status !== 'sent' && Date.now() < deadline2) await new Promise((r) => setTimeout(r, 50));
+      await until('the edition to be sent', async () => (await app.store.editions.get(today))?.status === 'sent', { timeoutMs: 30_000 });
       expect(await sentTo()).toEqual([never.id, tokyo.id]);
     } finally {
       await workers.close();

@@ -58,7 +58,19 @@ describe('steering an edition', () => {
     try {
       expect((await cli(['edition', 'send', '--date', DATE])).code).toBe(0);
       await until('the fan-out', async () => (await app.store.deliveries.countByStatus(DATE)).pending === READERS, { timeoutMs: 30_000 });
-      await new Promise((r) => setTimeout(r, 2_500));
+      // every batch has run and been put off by the pause (none waiting to run, none running):
+      // the count below is what the pause let through, not a snapshot taken too early
+      const sendQueue = app.queues.get('send');
+      await until('every batch to be deferred', async () => {
+        const jobs = await sendQueue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
+        return (
+          Boolean((await app.store.editions.get(DATE))?.fanoutDone) &&
+          jobs.active === 0 &&
+          jobs.waiting === 0 &&
+          jobs.prioritized === 0 &&
+          (jobs.delayed ?? 0) > 0
+        );
+      });
       expect(countEml(outbox)).toBe(0);
       // deferred, not failed: a pause must not burn the batches' attempts
       expect(await app.queues.get('send').getFailedCount()).toBe(0);
