@@ -37,6 +37,8 @@ export interface SesStandIn {
   latencyMs: number;
   /** What GetSendQuota / GetAccount answer; undefined: those calls never answer (like aws-ses-v2-local). */
   quota?: { max24HourSend: number; maxSendRate: number; sentLast24Hours: number };
+  /** GetSendQuota / GetAccount calls left without an answer (no `quota`). */
+  unansweredQuotaCalls: number;
   /** GetAccount's ProductionAccessEnabled (default true: out of the sandbox). */
   productionAccess: boolean;
   /** What GetEmailIdentity answers per identity (a domain or an address); others are NotFound. */
@@ -70,6 +72,7 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
     reject: new Set(),
     paused: false,
     latencyMs: 0,
+    unansweredQuotaCalls: 0,
     productionAccess: true,
     identities: new Map(),
     enforcementStatus: 'HEALTHY',
@@ -108,7 +111,7 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
           const form = new URLSearchParams(body);
           const action = form.get('Action');
           if (action === 'GetSendQuota') {
-            if (!state.quota) return; // never answers, like aws-ses-v2-local
+            if (!state.quota) return void state.unansweredQuotaCalls++; // never answers, like aws-ses-v2-local
             const q = state.quota;
             res
               .writeHead(200, { 'content-type': 'text/xml' })
@@ -149,7 +152,7 @@ export async function startSesStandIn(opts: { port?: number } = {}): Promise<Ses
           return;
         }
         if (req.method === 'GET' && url.pathname === '/v2/email/account') {
-          if (!state.quota) return;
+          if (!state.quota) return void state.unansweredQuotaCalls++;
           const q = state.quota;
           res.writeHead(200, { 'content-type': 'application/json' }).end(
             JSON.stringify({

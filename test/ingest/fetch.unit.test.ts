@@ -195,14 +195,13 @@ describe('redirects', () => {
 describe('SSRF guard', () => {
   it('refuses the loopback test server at once when allowLocal is false', async () => {
     route('/guarded', (_req, res) => res.end(FEED));
-    const started = Date.now();
     const error = await failure(fetchFeed(request('/guarded', { allowLocal: false })));
     expect(error.kind).toBe('blocked-address');
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('127.0.0.1');
     expect(error.message).toContain('loopback');
     expect(error.message).toContain('allowLocal: true');
-    expect(Date.now() - started).toBeLessThan(200);
+    // refused before any connection: the server never saw the request
     expect(hits('/guarded')).toHaveLength(0);
   });
 
@@ -368,35 +367,39 @@ describe('address classifier', () => {
 
 describe('time-outs', () => {
   it('a server that trickles its body hits the total time-out, and the connection is closed', async () => {
+    let chunks = 0;
     route('/trickle', (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/xml' });
       res.write('<');
-      const timer = setInterval(() => res.write('x'), 200);
+      const timer = setInterval(() => res.write('x') && chunks++, 200);
       res.on('close', () => clearInterval(timer));
     });
-    const started = Date.now();
     const error = await failure(fetchFeed(request('/trickle', { limits: { ...limits, connectTimeoutMs: 500, totalTimeoutMs: 700 } })));
-    const elapsed = Date.now() - started;
     expect(error.kind).toBe('timeout');
     expect(error.retryable).toBe(true);
+    // the total time-out ended it, with the body flowing, not the connect time-out (500 ms)
     expect(error.message).toMatch(/fetch\.totalTimeoutMs = 700 ms/);
-    expect(elapsed).toBeGreaterThanOrEqual(650);
-    expect(elapsed).toBeLessThan(1200);
+    expect(error.message).not.toMatch(/connectTimeoutMs/);
+    expect(chunks).toBeGreaterThan(0);
     await closed.get('/trickle');
   });
 
   it('a server slow to send its headers hits the connect time-out', async () => {
+    let answered = false;
     route('/slow-headers', (_req, res) => {
-      const timer = setTimeout(() => res.end(FEED), 3000);
+      const timer = setTimeout(() => {
+        answered = true;
+        res.end(FEED);
+      }, 3000);
       res.on('close', () => clearTimeout(timer));
     });
-    const started = Date.now();
     const error = await failure(fetchFeed(request('/slow-headers', { limits: { ...limits, connectTimeoutMs: 300, totalTimeoutMs: 2000 } })));
     expect(error.kind).toBe('timeout');
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/fetch\.connectTimeoutMs = 300 ms/);
     expect(error.message).toContain('127.0.0.1');
-    expect(Date.now() - started).toBeLessThan(800);
+    // it gave up before the server's late answer, and hung up
+    expect(answered).toBe(false);
     await closed.get('/slow-headers');
   });
 

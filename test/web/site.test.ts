@@ -205,12 +205,11 @@ describe('operator endpoints', () => {
     const app = await testApp({ config: { ...shippedConfig(), sources: [] } });
     const server = await buildServer({ ...app, redis: { ...app.redis, url: 'redis://127.0.0.1:1' } });
     try {
-      const started = Date.now();
       const res = await server.inject({ url: '/readyz' });
-      expect(Date.now() - started).toBeLessThan(5000);
       expect(res.statusCode).toBe(503);
       expect(res.json().checks.database).toBe('ok');
-      expect(res.json().checks.redis).not.toBe('ok');
+      // a bounded number of tries, not a client reconnecting until the probe's caller gives up
+      expect(res.json().checks.redis).toMatch(/^Redis: Reached the max retries per request limit \(which is 1\)/);
     } finally {
       await server.close();
     }
