@@ -394,7 +394,7 @@ class BatchRun {
       this.stop({ reason: 'another worker took the batch over', release: 'kept', takenOver: true });
       return;
     }
-    const e = await this.ctx.store.editions.get(this.editionId);
+    const e = await this.ctx.store.editions.steering(this.editionId);
     if (e?.cancelledAt) this.stop({ reason: 'the edition was cancelled', release: 'skipped' });
     else if (e?.paused) this.stop({ reason: `paused: ${e.paused.reason}`, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' });
   }

@@ -14,6 +14,11 @@ export interface VariantRecord {
   renderedAt: string;
 }
 
+/** An edition's pause and cancellation, as the record and the once-a-second check both read them. */
+function steeringOf(row: Pick<Selectable<EditionsTable>, 'paused_at' | 'pause_reason' | 'cancelled_at'>): Pick<EditionRecord, 'paused' | 'cancelledAt'> {
+  return { paused: row.paused_at ? { at: row.paused_at, reason: row.pause_reason ?? 'paused' } : undefined, cancelledAt: row.cancelled_at ?? undefined };
+}
+
 /** The one place an edition's stored JSON becomes the typed contract: every reader gets EditionContent, not a cast of its own. */
 function toEdition(row: Selectable<EditionsTable>): EditionRecord {
   return {
@@ -26,8 +31,7 @@ function toEdition(row: Selectable<EditionsTable>): EditionRecord {
     fanoutCursor: Number(row.fanout_cursor),
     fanoutDone: Number(row.fanout_done) === 1,
     sentAt: row.sent_at ?? undefined,
-    paused: row.paused_at ? { at: row.paused_at, reason: row.pause_reason ?? 'paused' } : undefined,
-    cancelledAt: row.cancelled_at ?? undefined,
+    ...steeringOf(row),
     renderError: row.render_error ?? undefined,
   };
 }
@@ -38,6 +42,16 @@ export class EditionQueries {
   async get(id: string): Promise<EditionRecord | undefined> {
     const row = await this.db.selectFrom('editions').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toEdition(row) : undefined;
+  }
+
+  /**
+   * Whether an edition is paused or cancelled, without its content: what a send batch asks once
+   * a second (reading and parsing the whole edition for two columns cost every batch a parse of
+   * the day's papers each second).
+   */
+  async steering(id: string): Promise<Pick<EditionRecord, 'paused' | 'cancelledAt'> | undefined> {
+    const row = await this.db.selectFrom('editions').select(['paused_at', 'pause_reason', 'cancelled_at']).where('id', '=', id).executeTakeFirst();
+    return row ? steeringOf(row) : undefined;
   }
 
   /** Editions with papers, newest first (an empty day is no edition to a reader). */
