@@ -9,18 +9,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { topicSetKey } from '../src/db/queries/subscribers.ts';
 import { Store, kyselyOf } from '../src/db/store.ts';
-import { createLogger } from '../src/lib/log.ts';
 import { Queues } from '../src/queues/index.ts';
 import { fanOutEdition } from '../src/send/fanout.ts';
 import { variantKey, variantTopics } from '../src/render/renderVariant.ts';
 import { VariantStore } from '../src/render/variants.ts';
 import { startRedis } from '../test/harness/servers.ts';
 import { addReaders, baseConfig, benchEdition, DATE, MAIL_FROM, PUBLIC_URL, SECRET } from './edition.ts';
-import { median } from './lib.ts';
+import { median, benchApp } from './lib.ts';
 
 const READERS = Number(process.argv[2] ?? 20_000);
 const RUNS = 5;
@@ -45,17 +43,7 @@ try {
     await kyselyOf(store).deleteFrom('deliveries').execute();
     await kyselyOf(store).updateTable('editions').set({ fanout_cursor: 0, fanout_done: 0, status: 'frozen', sent_at: null }).where('id', '=', DATE).execute();
     const queues = new Queues({ redisUrl: redis.url, prefix: `bench-fanout-${run}-${Date.now().toString(36)}` });
-    const app: App = {
-      config,
-      env,
-      settings: { config, configSource: 'bench', env },
-      store,
-      queues,
-      redis: { url: redis.url, owned: false, stop: async () => {} },
-      log: createLogger({}, { level: 'error' }),
-      secretKey: SECRET,
-      close: async () => {},
-    };
+    const app = benchApp({ config, env, store, queues, secretKey: SECRET, redisUrl: redis.url, configSource: 'bench' });
     // the variants are rendered before the clock starts: only the fan-out is measured
     const variants = new VariantStore(app, (await store.editions.get(DATE))!);
     for (const topics of sets) await variants.ensure(variantTopics(content, topics));

@@ -7,6 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { App } from '../src/app.ts';
+import { createLogger } from '../src/lib/log.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -76,4 +78,20 @@ export function writeSection(suite: string, markdown: string): void {
   doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, doc);
   process.stderr.write(`written to docs/benchmarks.md (section ${suite})\n`);
+}
+
+/** An App over a bench's own store, queues and Redis: quiet logs, nothing of its own to close. */
+export function benchApp(parts: Pick<App, 'config' | 'env' | 'store' | 'queues' | 'secretKey'> & { redisUrl: string; configSource: string }): App {
+  const { config, env, store, queues, secretKey, redisUrl, configSource } = parts;
+  return {
+    config,
+    env,
+    settings: { config, configSource, env },
+    store,
+    queues,
+    redis: { url: redisUrl, owned: false, stop: async () => {} },
+    log: createLogger({}, { level: 'error' }),
+    secretKey,
+    close: async () => {},
+  };
 }

@@ -14,15 +14,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { Store, kyselyOf } from '../src/db/store.ts';
-import { createLogger } from '../src/lib/log.ts';
 import { QUEUE, Queues } from '../src/queues/index.ts';
 import { fanOutEdition } from '../src/send/fanout.ts';
 import { startPostgres, startRedis } from '../test/harness/servers.ts';
 import { addReaders, baseConfig, benchEdition, DATE, MAIL_FROM, PUBLIC_URL, SECRET } from './edition.ts';
-import { machineLines, root, writeSection } from './lib.ts';
+import { machineLines, root, writeSection, benchApp } from './lib.ts';
 import { startStandInProcess, type StandInCounts } from './standIn.ts';
 
 const SUBSCRIBERS = Number(process.env.LOAD_SUBSCRIBERS ?? 100_000);
@@ -194,17 +192,7 @@ async function run(
     for (let i = 0; i < n; i++) workers.push(startWorker(env));
     await until(async () => (await queues.workerCount(QUEUE.send)) >= n, `${n} send worker(s) to connect`, 180_000, workers);
     const appEnv = loadEnvironment(env, work);
-    const app: App = {
-      config,
-      env: appEnv,
-      settings: { config, configSource: configFile, env: appEnv },
-      store,
-      queues,
-      redis: { url: redis.url, owned: false, stop: async () => {} },
-      log: createLogger({}, { level: 'error' }),
-      secretKey: SECRET,
-      close: async () => {},
-    };
+    const app = benchApp({ config, env: appEnv, store, queues, secretKey: SECRET, redisUrl: redis.url, configSource: configFile });
     const renderStart = performance.now();
     const fanout = await fanOutEdition(app, DATE);
     const renderMs = performance.now() - renderStart;

@@ -12,10 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import type { App } from '../src/app.ts';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
 import { Store, kyselyOf } from '../src/db/store.ts';
-import { createLogger } from '../src/lib/log.ts';
 import { PreparedMessage, buildMessage, encodeFragment, stableMessageId } from '../src/mail/message.ts';
 import { personalize } from '../src/mail/placeholders.ts';
 import { SesMessenger } from '../src/mail/ses.ts';
@@ -31,7 +29,7 @@ import { startStages } from '../src/workers/index.ts';
 import { startPostgres, startRedis } from '../test/harness/servers.ts';
 import { addReaders, baseConfig, DATE, DOMAIN, editionAndVariants, FROM, MAIL_FROM, PUBLIC_URL, SECRET, sender } from './edition.ts';
 import { labelledEdition, labelledPapers, random } from './labelled.ts';
-import { machineLines, root, writeSection } from './lib.ts';
+import { machineLines, root, writeSection, benchApp } from './lib.ts';
 import { startStandInProcess } from './standIn.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIABENCHBENCHBENC';
@@ -324,17 +322,7 @@ try {
     const config = parseConfig({ ...baseConfig, send: { batchSize: 200, ratePerSecond: 1_000_000, concurrency: CONCURRENCY, quotaLookup: false } }, 'bench');
     const store = await Store.open(env.databaseUrl);
     const queues = new Queues({ redisUrl: redis.url, prefix: env.queuePrefix });
-    const app: App = {
-      config,
-      env,
-      settings: { config, configSource: 'bench', env },
-      store,
-      queues,
-      redis: { url: redis.url, owned: false, stop: async () => {} },
-      log: createLogger({}, { level: 'error' }),
-      secretKey: SECRET,
-      close: async () => {},
-    };
+    const app = benchApp({ config, env, store, queues, secretKey: SECRET, redisUrl: redis.url, configSource: 'bench' });
     const { variants } = await editionAndVariants(store, config);
     await addReaders(
       store,
