@@ -12,6 +12,7 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { Store, kyselyOf } from '../src/db/store.ts';
 import { createLogger } from '../src/lib/log.ts';
+import { systemClock } from '../src/domain/time.ts';
 import { registerWebhooks } from '../src/web/webhooks.ts';
 import { SnsVerifier, parseSnsMessage, stringToSign } from '../src/web/sns.ts';
 import { machineLines, measure as measureInto, RUNS, timingTable, writeSection, type Row } from './lib.ts';
@@ -110,7 +111,7 @@ const rates: string[] = [];
     const server = Fastify({ logger: false });
     await registerWebhooks(
       server,
-      { store, secretKey: 'bench-secret-0123456789', env: { snsTopicArns: [TOPIC] }, log: createLogger({}, { level: 'error' }) },
+      { store, secretKey: 'bench-secret-0123456789', clock: systemClock, env: { snsTopicArns: [TOPIC] }, log: createLogger({}, { level: 'error' }) },
       { fetchCertificate: async () => certificatePem },
     );
     await server.ready();

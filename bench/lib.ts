@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../src/app.ts';
 import { createLogger } from '../src/lib/log.ts';
+import { systemClock } from '../src/domain/time.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -92,6 +93,7 @@ export function benchApp(parts: Pick<App, 'config' | 'env' | 'store' | 'queues' 
     redis: { url: redisUrl, owned: false, stop: async () => {} },
     log: createLogger({}, { level: 'error' }),
     secretKey,
+    clock: systemClock,
     close: async () => {},
   };
 }

@@ -14,6 +14,7 @@ import { assertReachable, checkEvictionPolicy, clusterPrefix, inspectRedis } fro
 import { startPrivateRedis, type RedisHandle } from './queues/privateRedis.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { ensureLocalDir } from './lib/localDir.ts';
+import { systemClock, type Clock } from './domain/time.ts';
 
 /** Settings, database and logger: enough for the commands that do not touch the queues. */
 export interface DataApp {
@@ -23,6 +24,8 @@ export interface DataApp {
   store: Store;
   log: Logger;
   secretKey: string;
+  /** What time it is, for every calendar decision (systemClock; a test may move it). */
+  clock: Clock;
   /** Idempotent. */
   close(): Promise<void>;
 }
@@ -52,6 +55,8 @@ export interface BootOptions extends LoadOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   log?: Logger;
+  /** Default: the machine's clock. */
+  clock?: Clock;
 }
 
 /** Validates the settings and opens the database (migrating it). */
@@ -63,7 +68,7 @@ export async function bootData(opts: BootOptions = {}): Promise<DataApp> {
   if (postal) log.warn(postal);
   ensureLocalDir(env.dataDir, 'DATA_DIR');
   const store = await Store.open(env.databaseUrl);
-  return { config, env, settings, store, log, secretKey: resolveSecretKey(env), close: () => store.close() };
+  return { config, env, settings, store, log, secretKey: resolveSecretKey(env), clock: opts.clock ?? systemClock, close: () => store.close() };
 }
 
 /** Everything: settings, database, Redis (a private one when REDIS_URL is unset) and the queues. */
@@ -102,4 +107,4 @@ export async function bootApp(opts: BootOptions = {}): Promise<App> {
 }
 
 /** What a stage's processor needs: never Redis or the database driver directly. */
-export type StageContext = Pick<App, 'store' | 'config' | 'env' | 'queues' | 'log' | 'secretKey'>;
+export type StageContext = Pick<App, 'store' | 'config' | 'env' | 'queues' | 'log' | 'secretKey' | 'clock'>;

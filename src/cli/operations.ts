@@ -132,7 +132,7 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
   if (edition.status === 'empty') return app.store.deliveries.countByStatus(editionId);
   if (edition.status !== 'sent') {
     // the render is tried again: a cause recorded by the last attempt no longer stands
-    if (edition.renderError) await app.store.editions.setRenderError(editionId, undefined, new Date().toISOString());
+    if (edition.renderError) await app.store.editions.setRenderError(editionId, undefined, app.clock.now().toISOString());
     await app.queues.addRender(editionId);
     // a send batch that failed for good (its deliveries still open) is tried again
     const retried = await app.queues.retryFailed(QUEUE.send, (data) => (data as { editionId?: string }).editionId === editionId);
@@ -150,7 +150,7 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
       // a failed render never sends anything: waiting on would wait for ever
       if (e?.renderError) throw new RenderError(`edition ${editionId} was not sent: ${e.renderError}`);
       if (e?.status === 'sent') return true;
-      return e?.fanoutDone && (await app.store.deliveries.dueAndNext(editionId, new Date().toISOString())).due === 0 ? true : undefined;
+      return e?.fanoutDone && (await app.store.deliveries.dueAndNext(editionId, app.clock.now().toISOString())).due === 0 ? true : undefined;
     },
     {
       what: `the deliveries of edition ${editionId}`,
@@ -172,7 +172,7 @@ export async function sendEdition(app: App, editionId: string, opts: { wait: boo
       },
     },
   );
-  const waiting = await app.store.deliveries.dueAndNext(editionId, new Date().toISOString());
+  const waiting = await app.store.deliveries.dueAndNext(editionId, app.clock.now().toISOString());
   return {
     ...(await app.store.deliveries.countByStatus(editionId)),
     possiblySentTwice: await app.store.deliveries.possiblySentTwice(editionId),

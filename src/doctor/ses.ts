@@ -61,7 +61,7 @@ function judged(err: unknown, call: string, where: string): Asked<never> {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export async function sesChecks(app: Pick<App, 'env' | 'config' | 'store'>): Promise<Check[]> {
+export async function sesChecks(app: Pick<App, 'env' | 'config' | 'store' | 'clock'>): Promise<Check[]> {
   const { env, config } = app;
   const ses = sesInspector({ region: env.sesRegion, endpoint: env.sesEndpoint }, SES_CHECK_TIMEOUT_MS);
   const where = env.sesEndpoint ?? `SES in ${env.sesRegion}`;
@@ -76,7 +76,7 @@ export async function sesChecks(app: Pick<App, 'env' | 'config' | 'store'>): Pro
   try {
     const account = await ask('GetAccount', ses.account);
     checks.push(
-      ...accountChecks(account, config.send, await app.store.subscribers.countReadersAfter('daily', currentEditionDay(new Date(), config.edition), 0)),
+      ...accountChecks(account, config.send, await app.store.subscribers.countReadersAfter('daily', currentEditionDay(app.clock.now(), config.edition), 0)),
     );
 
     const from = parseAddress(env.mailFrom).address;

@@ -3,6 +3,20 @@
  * D-1 and the cut-off hour of D, in the operator's time zone; at D's cut-off it is frozen.
  */
 
+/**
+ * Where the time of day comes from. Every decision that depends on the calendar (which
+ * edition is today's, whether a link has expired, whether a pause is over, how old a vote is,
+ * the timestamp a record carries) asks the App's clock, so a test can move time instead of
+ * waiting for it. Durations (deadlines, intervals, rates) measure elapsed time with
+ * `Date.now()`: they do not depend on what day it is.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+/** The machine's clock: the only place the code reads the current date. */
+export const systemClock: Clock = { now: () => new Date() };
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function isDate(value: string): boolean {

@@ -33,7 +33,7 @@ export async function ingestBody(
   body: Buffer,
   meta: { contentType?: string; etag?: string; lastModified?: string } = {},
 ): Promise<IngestReport> {
-  const observedAt = new Date().toISOString();
+  const observedAt = ctx.clock.now().toISOString();
   let parsed;
   try {
     parsed = parseFeed(body, { source: source.name, kind: source.kind, observedAt, contentType: meta.contentType });
@@ -63,7 +63,7 @@ export async function ingestSource(
   opts: IngestOptions = {},
 ): Promise<IngestReport> {
   const state = opts.unconditional ? undefined : await ctx.store.sources.get(source.name);
-  const at = new Date().toISOString();
+  const at = ctx.clock.now().toISOString();
   let result;
   try {
     result = await fetchFeed({

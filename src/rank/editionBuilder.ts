@@ -4,7 +4,7 @@ import type { Store } from '../db/index.ts';
 import type { Edition, EditionContent, EditionPaper, EditionSection } from '../domain/edition.ts';
 import { editionId } from '../domain/edition.ts';
 import type { Paper } from '../domain/paper.ts';
-import { addDays, cutoffOf, weekday } from '../domain/time.ts';
+import { addDays, cutoffOf, systemClock, weekday, type Clock } from '../domain/time.ts';
 import { isReplacementOnly, scorePaper } from './score.ts';
 import { TopicClassifier } from './topics.ts';
 
@@ -57,6 +57,7 @@ export class EditionBuilder {
   constructor(
     private readonly store: Store,
     private readonly config: Config,
+    private readonly clock: Clock = systemClock,
   ) {
     this.classifier = TopicClassifier.fromConfig(config);
   }
@@ -107,7 +108,7 @@ export class EditionBuilder {
    */
   async build(kind: 'daily' | 'weekly', date: string, opts: { force?: boolean; now?: Date } = {}): Promise<BuildOutcome> {
     const id = editionId(kind, date);
-    const now = (opts.now ?? new Date()).toISOString();
+    const now = (opts.now ?? this.clock.now()).toISOString();
     const existing = await this.store.editions.get(id);
     if (existing && !opts.force) return existing.status === 'empty' ? { status: 'empty', date, kind } : { status: 'unchanged', edition: existing };
     let content: EditionContent;

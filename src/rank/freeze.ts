@@ -45,9 +45,9 @@ async function missedDays(app: Pick<StageContext, 'store'>, current: string): Pr
   return out;
 }
 
-export async function freezeEditions(ctx: StageContext, req: FreezeRequest, now = new Date()): Promise<FreezeResult> {
-  const stragglers = await new Ranker(ctx.store, ctx.config).rankStragglers();
-  const builder = new EditionBuilder(ctx.store, ctx.config);
+export async function freezeEditions(ctx: StageContext, req: FreezeRequest, now = ctx.clock.now()): Promise<FreezeResult> {
+  const stragglers = await new Ranker(ctx.store, ctx.config, ctx.clock).rankStragglers();
+  const builder = new EditionBuilder(ctx.store, ctx.config, ctx.clock);
   const current = req.date ?? currentEditionDay(now, ctx.config.edition);
   const days = req.date ? [req.date] : [...(await missedDays(ctx, current)), current];
   const outcomes: BuildOutcome[] = [];

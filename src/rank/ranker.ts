@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Store } from '../db/index.ts';
 import type { Paper } from '../domain/paper.ts';
 import type { RankingUpdate } from '../db/index.ts';
-import { addDays, cutoffOf, editionDayOf } from '../domain/time.ts';
+import { addDays, cutoffOf, editionDayOf, systemClock, type Clock } from '../domain/time.ts';
 import { scorePaper } from './score.ts';
 import { TopicClassifier } from './topics.ts';
 
@@ -22,6 +22,7 @@ export class Ranker {
   constructor(
     private readonly store: Store,
     private readonly config: Config,
+    private readonly clock: Clock = systemClock,
   ) {
     this.classifier = TopicClassifier.fromConfig(config);
   }
@@ -54,7 +55,7 @@ export class Ranker {
    * Ranks several papers with one read and one transaction: the rank worker gathers the
    * papers of concurrent jobs into one call (see RankBatcher in batcher.ts).
    */
-  async rankMany(paperIds: string[], now = new Date(), missedFrozenDay = new Set<string>()): Promise<Map<string, RankOutcome>> {
+  async rankMany(paperIds: string[], now = this.clock.now(), missedFrozenDay = new Set<string>()): Promise<Map<string, RankOutcome>> {
     const papers = await this.store.papers.getMany(paperIds);
     const out = new Map<string, RankOutcome>();
     const updates: RankingUpdate[] = [];
@@ -92,12 +93,12 @@ export class Ranker {
       // a paper changed again while this runs (another machine's ingest) is left to its own job
       const ids = (await this.store.papers.unrankedIds(500)).filter((id) => !done.has(id));
       if (ids.length === 0) return done.size;
-      await this.rankMany(ids, new Date());
+      await this.rankMany(ids);
       for (const id of ids) done.add(id);
     }
   }
 
-  async rank(paperId: string, now = new Date()): Promise<RankOutcome | undefined> {
+  async rank(paperId: string, now = this.clock.now()): Promise<RankOutcome | undefined> {
     return (await this.rankMany([paperId], now)).get(paperId);
   }
 }

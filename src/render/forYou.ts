@@ -116,7 +116,11 @@ export class FragmentStore {
     const there = await this.ctx.store.forYou.fragmentKeys(this.edition.id, unknown);
     const missing = unknown.filter((k) => !there.has(k));
     if (missing.length > 0)
-      await this.ctx.store.forYou.saveFragments(this.edition.id, await this.renderer.fragments(missing.map((k) => choices.get(k)!)), new Date().toISOString());
+      await this.ctx.store.forYou.saveFragments(
+        this.edition.id,
+        await this.renderer.fragments(missing.map((k) => choices.get(k)!)),
+        this.ctx.clock.now().toISOString(),
+      );
     for (const k of unknown) this.stored.add(k);
   }
 }

@@ -41,7 +41,7 @@ export class EditionRender {
       return await render();
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
-      await this.ctx.store.editions.setRenderError(this.edition.id, err.message, new Date().toISOString());
+      await this.ctx.store.editions.setRenderError(this.edition.id, err.message, this.ctx.clock.now().toISOString());
       throw new PermanentJobError(err.message);
     }
   }
@@ -83,7 +83,7 @@ export class EditionRender {
       await this.stored(variant);
       rendered.add(variant.key);
     }
-    if (this.edition.renderError) await store.editions.setRenderError(this.edition.id, undefined, new Date().toISOString());
+    if (this.edition.renderError) await store.editions.setRenderError(this.edition.id, undefined, this.ctx.clock.now().toISOString());
     return rendered.size;
   }
 }

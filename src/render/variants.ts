@@ -47,7 +47,7 @@ export class VariantStore {
     const stored = await this.ctx.store.editions.getVariant(this.edition.id, key);
     if (stored) return stored;
     const rendered = await renderVariant(this.edition.content, topics, viewOptionsOf(this.ctx.config, this.ctx.env), first);
-    const record: VariantRecord = { editionId: this.edition.id, variantKey: key, ...rendered, renderedAt: new Date().toISOString() };
+    const record: VariantRecord = { editionId: this.edition.id, variantKey: key, ...rendered, renderedAt: this.ctx.clock.now().toISOString() };
     await this.ctx.store.editions.saveVariant(record);
     // two workers may render the same variant at once: the stored one wins, so all mail matches
     return (await this.ctx.store.editions.getVariant(this.edition.id, key)) ?? record;

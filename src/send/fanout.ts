@@ -36,7 +36,7 @@ export async function fanOutEdition(
   const edition = await store.editions.get(editionId);
   if (!edition) throw new PermanentJobError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
   if (edition.status === 'sent' || edition.status === 'empty') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
-  const now = () => new Date().toISOString();
+  const now = () => ctx.clock.now().toISOString();
   if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
 
   const render = new EditionRender(ctx, edition);
@@ -60,7 +60,7 @@ export async function fanOutEdition(
   let recipients = 0;
   if (!edition.fanoutDone) {
     // seed papers ingested since their reader gave them count from this edition on
-    if (config.forYou.enabled) await refreshPendingSeeds(store, config, new Date());
+    if (config.forYou.enabled) await refreshPendingSeeds(store, config, ctx.clock.now());
     const forYou = config.forYou.enabled ? new ForYouFanout(ctx, edition) : undefined;
     const frequency = edition.kind === 'daily' ? 'daily' : 'weekly';
     for (;;) {
@@ -73,7 +73,7 @@ export async function fanOutEdition(
       const rows = [];
       const laterBuckets = new Set<number>();
       let anyDueNow = false;
-      const fanoutAt = Date.now();
+      const fanoutAt = ctx.clock.now().getTime();
       for (const s of page) {
         const variant = render.variantOf(s.topicSet, s.sectionOrder);
         await render.stored(variant);
@@ -96,10 +96,7 @@ export async function fanOutEdition(
       // the readers due now, then one delayed batch per later hour among this page's readers
       if (anyDueNow) await queues.addSendBatch({ editionId, fromId, toId });
       for (const at of laterBuckets)
-        await queues.addSendBatch(
-          { editionId, fromId, toId },
-          { bucket: new Date(at).toISOString().slice(0, 13).replace(/\D/g, ''), delayMs: at - Date.now() },
-        );
+        await queues.addSendBatch({ editionId, fromId, toId }, { bucket: new Date(at).toISOString().slice(0, 13).replace(/\D/g, ''), delayMs: at - fanoutAt });
       await store.editions.setFanoutCursor(editionId, toId, now());
       cursor = toId;
       batches++;
@@ -164,7 +161,7 @@ export async function addReaderDelivery(
         forYou,
       },
     ],
-    new Date().toISOString(),
+    ctx.clock.now().toISOString(),
   );
   return 'added';
 }

@@ -85,8 +85,6 @@ export function sendConcurrency(config: StageContext['config'], messenger: Messe
   return messenger.metered ? Math.min(64, Math.max(2, Math.ceil(config.send.ratePerSecond * 0.1))) : 4;
 }
 
-const now = () => new Date().toISOString();
-
 /**
  * Records a batch's outcomes, trying again while the database does not answer (a restart, a
  * failover): these messages went out, and only this process knows it. Gives up after
@@ -189,13 +187,17 @@ class BatchRun {
     return this.halt;
   }
 
+  private now(): string {
+    return this.ctx.clock.now().toISOString();
+  }
+
   private stop(halt: Halt): void {
     this.halt ??= halt;
   }
 
   async run(): Promise<BatchOutcome> {
     const { edition } = this;
-    if (edition.cancelledAt) await this.ctx.store.deliveries.skipPending(this.editionId, 'the edition was cancelled', now());
+    if (edition.cancelledAt) await this.ctx.store.deliveries.skipPending(this.editionId, 'the edition was cancelled', this.now());
     if (edition.paused && !edition.cancelledAt)
       return { ...this.outcome, deferUntil: Date.now() + CHECK_INTERVAL_MS, deferReason: `paused: ${edition.paused.reason}` };
     const { page, claimedIds } = await this.claim();
@@ -219,7 +221,8 @@ class BatchRun {
   private async claim(): Promise<{ page: PendingDelivery[]; claimedIds: Set<number> }> {
     const { store } = this.ctx;
     const { edition, job, messenger } = this;
-    const page = await store.deliveries.openInRange(this.editionId, job.fromId, job.toId);
+    const at = this.now();
+    const page = await store.deliveries.openInRange(this.editionId, job.fromId, job.toId, at);
     const suppressed = await store.suppressions.filter(page.filter((d) => d.email).map((d) => d.email));
     const skipReason = (d: PendingDelivery): string | undefined => {
       if (edition.cancelledAt) return 'the edition was cancelled';
@@ -228,8 +231,7 @@ class BatchRun {
       if (d.variantKey === 'none') return 'no papers in the subscriber’s topics in this edition';
       return undefined;
     };
-    const at = now();
-    const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(Date.now() - this.claimTimeoutMs).toISOString();
+    const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(this.ctx.clock.now().getTime() - this.claimTimeoutMs).toISOString();
     const claimedIds = new Set(
       await store.deliveries.claimPage(
         this.editionId,
@@ -247,7 +249,7 @@ class BatchRun {
       else this.claimed.push(d);
     }
     if (skips.length > 0) {
-      await store.deliveries.recordOutcomes(this.editionId, skips, now());
+      await store.deliveries.recordOutcomes(this.editionId, skips, this.now());
       this.outcome.skipped += skips.length;
     }
     return { page, claimedIds };
@@ -283,7 +285,7 @@ class BatchRun {
     const raw = message.build({
       to: d.email,
       messageId: d.messageId,
-      date: new Date(),
+      date: this.ctx.clock.now(),
       links: subscriberLinks(ctx.env.publicUrl, ctx.secretKey, d.subscriberId, this.domain),
       forYou,
     });
@@ -332,7 +334,7 @@ class BatchRun {
     const { store, log } = this.ctx;
     const message = err.message;
     if (err instanceof PermanentSendError) {
-      if (err.suppressAddress) await suppressAddress(store, d.email, 'rejected', message, now());
+      if (err.suppressAddress) await suppressAddress(store, d.email, 'rejected', message, this.now());
       log.warn('delivery failed permanently', { edition: this.editionId, subscriber: d.subscriberId, error: message });
       return { subscriberId: d.subscriberId, status: 'failed', error: message };
     }
@@ -340,7 +342,7 @@ class BatchRun {
       await store.editions.pause(
         this.editionId,
         `the mail provider refused to send: ${message}. Fix it, then run \`paperboy edition resume ${editionFlags(this.edition)}\``,
-        now(),
+        this.now(),
       );
       log.error('sending paused: the mail provider refuses to send; fix the account, then resume the edition', { edition: this.editionId, error: message });
       this.stop({ reason: message, deferUntil: Date.now() + CHECK_INTERVAL_MS, release: 'pending' });
@@ -406,7 +408,7 @@ class BatchRun {
     // a batch taken over is the new holder's: only what this run did send or refuse is recorded
     if (this.halted()?.takenOver) batch = batch.filter((o) => o.status !== 'pending');
     try {
-      await this.ctx.store.deliveries.recordOutcomes(this.editionId, batch, now());
+      await this.ctx.store.deliveries.recordOutcomes(this.editionId, batch, this.now());
     } catch (err) {
       this.unrecorded = batch.concat(this.unrecorded);
       throw err;
@@ -425,7 +427,7 @@ class BatchRun {
       });
       return { ...outcome, takenOver: true };
     }
-    await this.ctx.store.editions.markSentIfSettled(this.editionId, now());
+    await this.ctx.store.editions.markSentIfSettled(this.editionId, this.now());
     if (halt?.deferUntil) return { ...outcome, deferUntil: halt.deferUntil, deferReason: halt.reason };
     if (this.transient) throw this.transient;
     // deliveries of this range that another run holds (one that lost this job along with

@@ -25,7 +25,7 @@ export function readerSendAt(date: string, clock: EditionClock, timeZone: string
  * 06:00 freeze in New York comes after 07:00 that Monday in Tokyo). Worked out on the coming
  * weekly day, so it has that week's summer or winter time.
  */
-export function weeklyDayOfReader(clock: EditionClock, weeklyDay: number, timeZone: string, hour: number, now = new Date()): number {
+export function weeklyDayOfReader(clock: EditionClock, weeklyDay: number, timeZone: string, hour: number, now: Date): number {
   const today = currentEditionDay(now, clock);
   const next = addDays(today, (weeklyDay - weekday(today) + 7) % 7);
   return weekday(localDate(readerSendAt(next, clock, timeZone, hour), zoneOrOperators(timeZone, clock)));

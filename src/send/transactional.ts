@@ -34,12 +34,13 @@ function topicNames(config: Config, ids: string[]): string[] {
 function deliveryOf(
   config: Config,
   reader: { frequency: 'daily' | 'weekly'; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean },
+  now: Date,
 ): DeliveryTime {
   const readersHour = config.send.atReadersHour && reader.deliveryTimeChosen;
   const hour = readersHour ? reader.deliveryHour : config.edition.cutoffHour;
   const timezone = readersHour ? reader.timezone : config.edition.timezone;
   if (reader.frequency === 'daily') return { frequency: 'daily', hour, timezone, readersHour };
-  const weekday = readersHour ? weeklyDayOfReader(config.edition, config.edition.weeklyDay, timezone, hour) : config.edition.weeklyDay;
+  const weekday = readersHour ? weeklyDayOfReader(config.edition, config.edition.weeklyDay, timezone, hour, now) : config.edition.weeklyDay;
   return { frequency: 'weekly', weekday, hour, timezone, readersHour };
 }
 
@@ -84,12 +85,16 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         confirmUrl: `${env.publicUrl}/confirm?token=${token}`,
         topics: topicNames(config, request.topics),
         // confirming takes the form's time zone as the reader's choice (SubscriberQueries.confirm)
-        delivery: deliveryOf(config, {
-          frequency: request.frequency,
-          timezone: request.timezone,
-          deliveryHour: request.deliveryHour ?? subscriber.deliveryHour,
-          deliveryTimeChosen: true,
-        }),
+        delivery: deliveryOf(
+          config,
+          {
+            frequency: request.frequency,
+            timezone: request.timezone,
+            deliveryHour: request.deliveryHour ?? subscriber.deliveryHour,
+            deliveryTimeChosen: true,
+          },
+          ctx.clock.now(),
+        ),
         expires: { at: new Date(requestedAt.getTime() + CONFIRM_TOKEN_TTL_MS).toISOString(), timezone: request.timezone },
       };
     } else {
@@ -100,12 +105,12 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         preferencesUrl: own.preferences,
         unsubscribeUrl: own.unsubscribe,
         topics: topicNames(config, subscriber.topics),
-        delivery: deliveryOf(config, subscriber),
+        delivery: deliveryOf(config, subscriber, ctx.clock.now()),
       };
       if (job.kind === 'welcome') {
         const latest = await store.editions.latestSentDate('daily');
         const latestEdition = latest
-          ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(new Date(), config.edition) }
+          ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(ctx.clock.now(), config.edition) }
           : undefined;
         message = { kind: 'welcome', ...common, latestEdition };
       } else {
@@ -129,7 +134,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     html: rendered.html,
     messageId,
     list,
-    date: new Date(),
+    date: ctx.clock.now(),
     replyTo: config.mail.replyTo,
     configurationSet: config.mail.configurationSet,
   });
@@ -139,7 +144,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
   } catch (err) {
     if (err instanceof PermanentSendError) {
       if (err.suppressAddress && job.kind !== 'test') {
-        const now = new Date().toISOString();
+        const now = ctx.clock.now().toISOString();
         await suppressAddress(store, to, 'rejected', err.message, now);
       }
       throw new PermanentJobError(`${job.kind} mail to subscriber ${subscriberId || to} refused: ${err.message}`);

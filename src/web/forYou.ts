@@ -98,7 +98,7 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
         400,
         messagePage('Nothing recorded', 'Say "more like this" or "less like this" with the buttons of the page; nothing was recorded.', 'error', listName),
       );
-    const outcome = await recordVote(app.store, app.config, found.subscriber.id, found.paper.id, vote.data, undefined, new Date());
+    const outcome = await recordVote(app.store, app.config, found.subscriber.id, found.paper.id, vote.data, undefined, app.clock.now());
     // the paper stays out of the log: what a reader likes is kept in the database only
     app.log.debug('for you vote', { subscriber: found.subscriber.id, outcome });
     return sendPage(reply, 200, votedPage({ listName, paper: found.paper, vote: vote.data, outcome, action: found.action }));
@@ -139,7 +139,7 @@ export async function saveForYouFields(web: WebContext, subscriberId: number, ch
   const seedsChanged = change.seedPapers !== undefined && change.seedPapers.join('\n') !== before.seedPapers.join('\n');
   const authorChanged = change.authorId !== undefined && (change.authorId ?? undefined) !== before.authorId;
   if (!seedsChanged && !authorChanged) return false;
-  await rebuildProfile(app.store, app.config, subscriberId, new Date(), change);
+  await rebuildProfile(app.store, app.config, subscriberId, app.clock.now(), change);
   return true;
 }
 

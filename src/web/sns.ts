@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
 import { X509Certificate, verify } from 'node:crypto';
+import { systemClock, type Clock } from '../domain/time.ts';
 
 export type SnsMessageType = 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
 
@@ -119,7 +120,8 @@ export interface SnsVerifierOptions {
   fetchCertificate?: CertificateFetcher;
   /** Older messages are refused (replay); default one hour, as long as SNS's longest retry policy. */
   maxAgeMs?: number;
-  now?: () => Date;
+  /** Default: the machine's clock. */
+  clock?: Clock;
 }
 
 /** Messages are at most this far in the future before our clock is called wrong. */
@@ -130,12 +132,12 @@ export class SnsVerifier {
   private readonly fetchCertificate: CertificateFetcher;
   /** Messages older than this are refused. */
   readonly maxAgeMs: number;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(opts: SnsVerifierOptions = {}) {
     this.fetchCertificate = opts.fetchCertificate ?? fetchCertificate;
     this.maxAgeMs = opts.maxAgeMs ?? 60 * 60 * 1000;
-    this.now = opts.now ?? (() => new Date());
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Throws SnsError (400) unless the message is signed by SNS and recent. */
@@ -147,7 +149,7 @@ export class SnsVerifier {
     }
     const sent = Date.parse(m.Timestamp);
     if (Number.isNaN(sent)) throw new SnsError(`Timestamp ${JSON.stringify(m.Timestamp)} is not a date`);
-    const now = this.now();
+    const now = this.clock.now();
     const age = now.getTime() - sent;
     if (age > this.maxAgeMs)
       throw new SnsError(`the message is from ${m.Timestamp}, more than ${Math.round(this.maxAgeMs / 60_000)} minutes ago: refused as a possible replay`);

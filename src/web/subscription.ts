@@ -82,7 +82,7 @@ export function fromOtherSite(req: FastifyRequest, publicUrl: string): boolean {
 export function registerSubscriptionRoutes(server: FastifyInstance, web: WebContext, opts: { rateLimit: { max: number; timeWindowMs: number } }): void {
   const { app, listName } = web;
   // a pause is counted in editions, whose days are the operator's calendar (edition.timezone, cut-off), not UTC's
-  const today = () => currentEditionDay(new Date(), app.config.edition);
+  const today = () => currentEditionDay(app.clock.now(), app.config.edition);
   const topicChoices = (checked: string[]): TopicChoice[] =>
     web.topicIds().map((id) => ({ id, name: web.classifier.topicName(id), description: web.classifier.topicDescription(id), checked: checked.includes(id) }));
 
@@ -132,7 +132,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     // after the page has gone out, so neither the page nor its timing tells anything.
     sendPage(reply, 200, checkInboxPage(listName));
     web.afterResponse(async () => {
-      const { subscriberId, nonce } = await app.store.subscribers.requestSubscription(address.email, request, new Date().toISOString());
+      const { subscriberId, nonce } = await app.store.subscribers.requestSubscription(address.email, request, app.clock.now().toISOString());
       if (nonce) await app.queues.addMail({ kind: 'confirm', subscriberId });
     });
     return reply;
@@ -141,7 +141,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   /** The confirm link's request, while it can still be confirmed; else the page that says why not. */
   const confirmRequest = async (req: FastifyRequest, reply: FastifyReply): Promise<{ subscriberId: number; nonce: string; token: string } | FastifyReply> => {
     const token = web.token(req);
-    const check = verifyConfirmToken(app.secretKey, token, new Date());
+    const check = verifyConfirmToken(app.secretKey, token, app.clock.now());
     if (!check.ok) {
       return check.reason === 'expired'
         ? sendPage(
@@ -190,7 +190,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   server.post('/confirm', async (req, reply) => {
     const request = await confirmRequest(req, reply);
     if (!('nonce' in request)) return request;
-    const done = await app.store.subscribers.confirm(request.subscriberId, request.nonce, new Date().toISOString());
+    const done = await app.store.subscribers.confirm(request.subscriberId, request.nonce, app.clock.now().toISOString());
     if (!done) return alreadyUsed(reply);
     await app.queues.addMail({ kind: done.wasConfirmed ? 'preferences-changed' : 'welcome', subscriberId: done.subscriber.id });
     return sendPage(
@@ -328,7 +328,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
         deliveryHour: hour.value,
         pausedUntil: body.data.paused_until || undefined,
       },
-      new Date().toISOString(),
+      app.clock.now().toISOString(),
     );
     if (changed) await app.queues.addMail({ kind: 'preferences-changed', subscriberId: subscriber.id });
     const forYouChanged = forYou?.ok ? await saveForYouFields(web, subscriber.id, forYou.change) : false;
@@ -368,7 +368,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
   server.post('/unsubscribe', async (req, reply) => {
     const found = await subscriberFor(req, 'unsubscribe');
     if (!found) return web.badLink(reply);
-    await app.store.subscribers.unsubscribe(found.subscriber.id, new Date().toISOString());
+    await app.store.subscribers.unsubscribe(found.subscriber.id, app.clock.now().toISOString());
     app.log.info('unsubscribed', {
       subscriber: found.subscriber.id,
       oneClick: (req.body as Record<string, unknown> | undefined)?.['List-Unsubscribe'] === 'One-Click',

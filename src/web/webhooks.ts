@@ -29,25 +29,23 @@ export interface WebhookOptions {
   fetchCertificate?: CertificateFetcher;
   /** The GET that confirms a subscription; tests record it. */
   httpGet?: HttpGetter;
-  now?: () => Date;
 }
 
 /** What the webhooks need of the app: the store, the log, the key of the links, the allowed topics. */
-export type WebhookApp = Pick<DataApp, 'store' | 'log' | 'secretKey'> & { env: Pick<Environment, 'snsTopicArns'> };
+export type WebhookApp = Pick<DataApp, 'store' | 'log' | 'secretKey' | 'clock'> & { env: Pick<Environment, 'snsTopicArns'> };
 
 type Handler = (store: Store, m: SnsMessage, payload: unknown, now: string) => Promise<Record<string, unknown>>;
 
 export async function registerWebhooks(server: FastifyInstance, app: WebhookApp, opts: WebhookOptions = {}): Promise<void> {
   const log = app.log.child({ component: 'webhooks' });
   const topics = new Set(app.env.snsTopicArns);
-  const now = opts.now ?? (() => new Date());
-  const verifier = new SnsVerifier({ fetchCertificate: opts.fetchCertificate, now });
+  const verifier = new SnsVerifier({ fetchCertificate: opts.fetchCertificate, clock: app.clock });
   const get = opts.httpGet ?? defaultHttpGet;
   let prunedAt = 0;
   if (topics.size === 0) log.warn('SNS_TOPIC_ARNS is not set: /webhooks/ses and /webhooks/inbound refuse every SNS topic until it names yours');
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, route: string, onNotification: Handler) => {
-    const at = now();
+    const at = app.clock.now();
     let m: SnsMessage;
     try {
       m = parseSnsMessage(typeof req.body === 'string' ? req.body : '');

@@ -67,7 +67,7 @@ export function startHeartbeat(app: App, file = process.env.PAPERBOY_HEARTBEAT_F
   const beat = async () => {
     try {
       await app.queues.workerCount(QUEUE.send);
-      writeFileSync(file, new Date().toISOString());
+      writeFileSync(file, app.clock.now().toISOString());
     } catch (err) {
       app.log.warn('heartbeat: Redis did not answer', { error: err as Error });
     }

@@ -21,7 +21,7 @@ export async function syncFreezeScheduler(app: App): Promise<void> {
 }
 
 export function startRankWorkers(app: App): StageHandle {
-  const batcher = new RankBatcher(new Ranker(app.store, app.config));
+  const batcher = new RankBatcher(new Ranker(app.store, app.config, app.clock));
   const papers = makeWorker<PaperJob, unknown>(
     app,
     QUEUE.papers,

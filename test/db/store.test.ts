@@ -165,7 +165,7 @@ for (const target of storageTargets()) {
       const s = (await store.subscribers.upsert({ email: 'gone@example.org', topics: [], confirmed: true }, NOW)).subscriber;
       await store.deliveries.insertPending([{ editionId: '2026-11-27', subscriberId: s.id, variantKey: 'v', messageId: '<m@x>' }], NOW);
       await store.subscribers.remove('gone@example.org');
-      const open = await store.deliveries.openInRange('2026-11-27', 0, 1_000_000);
+      const open = await store.deliveries.openInRange('2026-11-27', 0, 1_000_000, NOW);
       expect(open).toEqual([expect.objectContaining({ subscriberId: s.id, subscriberStatus: 'removed' })]);
     });
 

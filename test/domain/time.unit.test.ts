@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { addDays, canonicalTimeZone, currentEditionDay, cutoffOf, editionDayOf, instantAt, isDate, localDate, timeZoneChoices } from '../../src/domain/time.ts';
 
@@ -58,5 +61,21 @@ describe('one rule for a time zone', () => {
 
   it('knows no zone by a made-up, empty or overlong name', () => {
     for (const given of ['Mars/Base', '', '   ', 'Europe/Berlin'.repeat(10), '+05:30x']) expect(canonicalTimeZone(given), given).toBeUndefined();
+  });
+});
+
+describe('one clock', () => {
+  it('reads the current date only through the App clock (systemClock), so tests can move time', () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
+    const readers: string[] = [];
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file === path.join('domain', 'time.ts')) continue;
+      readFileSync(path.join(root, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/new Date\(\s*\)/.test(line)) readers.push(`src/${file}:${i + 1}`);
+        });
+    }
+    expect(readers, 'use app.clock.now() (or ctx.clock.now()) instead of new Date()').toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { loadEnvironment, parseConfig } from '../../src/config/load.ts';
 import { Store } from '../../src/db/store.ts';
 import { Queues } from '../../src/queues/index.ts';
 import { createLogger } from '../../src/lib/log.ts';
+import { systemClock, type Clock } from '../../src/domain/time.ts';
 
 export { until } from './until.ts';
 
@@ -71,7 +72,7 @@ export async function openStore(target: StorageTarget): Promise<Store> {
  * An App on the real Redis with a queue prefix of its own (fresh queues for each test) and a
  * database of its own, for running processors and workers in-process.
  */
-export async function testApp(opts: { databaseUrl?: string; config?: unknown; env?: Record<string, string> } = {}): Promise<App> {
+export async function testApp(opts: { databaseUrl?: string; config?: unknown; env?: Record<string, string>; clock?: Clock } = {}): Promise<App> {
   const dataDir = tempDir('pb-app-');
   const env = loadEnvironment(
     {
@@ -98,6 +99,7 @@ export async function testApp(opts: { databaseUrl?: string; config?: unknown; en
     redis: { url: env.redisUrl!, owned: false, stop: async () => {} },
     log: createLogger({}, { level: process.env.TEST_LOG_LEVEL ?? 'error' }),
     secretKey: env.secretKey!,
+    clock: opts.clock ?? systemClock,
     close: async () => {
       await queues.close();
       await store.close();
@@ -161,4 +163,23 @@ export async function serveRoutes(
   const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   cleanups.push(close);
   return { url, hits, close };
+}
+
+/** A clock a test moves by hand: time passes only when the test says so. */
+export interface ManualClock extends Clock {
+  set(instant: string | Date): void;
+  advance(ms: number): void;
+}
+
+export function manualClock(start: string | Date): ManualClock {
+  let t = new Date(start).getTime();
+  return {
+    now: () => new Date(t),
+    set: (instant) => {
+      t = new Date(instant).getTime();
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { App } from '../../src/app.ts';
+import type { Clock } from '../../src/domain/time.ts';
 import { QUEUE } from '../../src/queues/index.ts';
 import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
@@ -14,9 +15,9 @@ import { shippedConfig, testApp } from '../harness/index.ts';
 import { createLogger } from '../../src/lib/log.ts';
 
 export async function webApp(
-  opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions; config?: Record<string, unknown> } = {},
+  opts: { databaseUrl?: string; env?: Record<string, string>; server?: ServerOptions; config?: Record<string, unknown>; clock?: Clock } = {},
 ): Promise<{ app: App; server: PaperboyServer }> {
-  const app = await testApp({ databaseUrl: opts.databaseUrl, config: { ...shippedConfig(), sources: [], ...opts.config }, env: opts.env });
+  const app = await testApp({ databaseUrl: opts.databaseUrl, config: { ...shippedConfig(), sources: [], ...opts.config }, env: opts.env, clock: opts.clock });
   const server = await buildServer(app, opts.server ?? { subscribeRateLimit: { max: 1000, timeWindowMs: 60_000 } });
   return { app, server };
 }

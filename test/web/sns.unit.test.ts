@@ -84,7 +84,7 @@ describe('SNS message verification', () => {
   it('refuses a message older than an hour (replay) or from the future, and an unknown SignatureVersion', async () => {
     const now = new Date(Date.now() + 60 * 60 * 1000);
     const at = (minutesBeforeNow: number) => new Date(now.getTime() - minutesBeforeNow * 60_000).toISOString();
-    const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch, now: () => now });
+    const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch, clock: { now: () => now } });
     expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: at(30) }))).toBe('valid');
     expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: at(61) }))).toMatch(
       /more than 60 minutes ago: refused as a possible replay/,
@@ -97,7 +97,7 @@ describe('SNS message verification', () => {
 
   it('refuses a signature whose certificate has expired', async () => {
     const later = new Date(Date.now() + 3 * 24 * 3600_000);
-    const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch, now: () => later });
+    const verifier = new SnsVerifier({ fetchCertificate: certificateServer(identity).fetch, clock: { now: () => later } });
     expect(await verdict(verifier, signSns(identity, { Type: 'Notification', Message: '{}', Timestamp: later.toISOString() }))).toMatch(
       /signing certificate .* is not valid now/,
     );

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Store } from '../../src/db/store.ts';
 import { loadEnvironment } from '../../src/config/load.ts';
 import { createLogger } from '../../src/lib/log.ts';
+import { systemClock } from '../../src/domain/time.ts';
 import { signToken } from '../../src/mail/tokens.ts';
 import { buildServer } from '../../src/web/server.ts';
 import { registerWebhooks } from '../../src/web/webhooks.ts';
@@ -38,7 +39,7 @@ async function webhookServer(store: Store, topicArns: string[] = [TOPIC], certif
   const server = Fastify({ logger: false });
   await registerWebhooks(
     server,
-    { store, secretKey, env: { snsTopicArns: topicArns }, log: createLogger({}, { level: 'debug', write: (line) => logs.push(line) }) },
+    { store, secretKey, clock: systemClock, env: { snsTopicArns: topicArns }, log: createLogger({}, { level: 'debug', write: (line) => logs.push(line) }) },
     {
       fetchCertificate,
       httpGet: async (url) => {

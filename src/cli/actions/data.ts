@@ -176,7 +176,7 @@ export async function subscribersAdd(
     const deliveryHour = parseHour(opts.hour);
     const { subscriber, created } = await app.store.subscribers.upsert(
       { email: address.email, topics, sectionOrder, frequency: parseFrequency(opts.frequency), timezone, deliveryHour, confirmed: Boolean(opts.confirmed) },
-      new Date().toISOString(),
+      app.clock.now().toISOString(),
     );
     const time = subscriber.deliveryTimeChosen
       ? `at ${String(subscriber.deliveryHour).padStart(2, '0')}:00 ${subscriber.timezone}`
@@ -249,7 +249,7 @@ export async function subscribersImport(file: string, opts: { confirmed?: boolea
       else if (frequency && frequency !== 'daily' && frequency !== 'weekly')
         rejected.push({ line: lineNo, reason: `frequency "${frequency}" is not daily or weekly` });
       else {
-        const now = new Date().toISOString();
+        const now = app.clock.now().toISOString();
         // a reader who left, or bounced, in the list being moved here must not be mailed again:
         // --confirmed vouches for the confirmed rows only
         const stopped = status === 'unsubscribed' || status === 'suppressed';

@@ -30,7 +30,7 @@ import {
 import { EXIT, jsonLines, output, parseDateOption, parseList, settingsOptions, untilStopSignal, UsageError, wholeNumberOption, withApp } from '../runtime.ts';
 
 function editionDate(app: App, date: string | undefined): string {
-  return parseDateOption(date) ?? currentEditionDay(new Date(), app.config.edition);
+  return parseDateOption(date) ?? currentEditionDay(app.clock.now(), app.config.edition);
 }
 
 function kindOf(opts: { weekly?: boolean }): 'daily' | 'weekly' {
@@ -81,7 +81,7 @@ export async function runCommand(opts: { once?: boolean; date?: string; json?: b
       const failedSources = reports.filter((r) => r.error);
       let failedDeliveries = 0;
       const editions: Record<string, unknown>[] = [];
-      const kinds: ('daily' | 'weekly')[] = new EditionBuilder(app.store, app.config).isWeeklyDay(date) ? ['daily', 'weekly'] : ['daily'];
+      const kinds: ('daily' | 'weekly')[] = new EditionBuilder(app.store, app.config, app.clock).isWeeklyDay(date) ? ['daily', 'weekly'] : ['daily'];
       for (const kind of kinds) {
         const built = await buildEdition(app, kind, date, false);
         if (built.status === 'empty') {

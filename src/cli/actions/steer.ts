@@ -26,7 +26,7 @@ const cmd = (e: { kind: 'daily' | 'weekly'; date: string }, verb: string, extra 
 async function editionOf(app: App, opts: EditionOptions, verb: Verb): Promise<Edition> {
   const named = {
     kind: opts.weekly ? ('weekly' as const) : ('daily' as const),
-    date: parseDateOption(opts.date) ?? currentEditionDay(new Date(), app.config.edition),
+    date: parseDateOption(opts.date) ?? currentEditionDay(app.clock.now(), app.config.edition),
   };
   const id = editionId(named.kind, named.date);
   const edition = await app.store.editions.get(id);
@@ -79,7 +79,7 @@ export async function editionPause(opts: EditionOptions): Promise<void> {
       output.line(`edition ${e.id} is paused already (since ${e.paused.at}: ${e.paused.reason}). ${resume}`);
       return EXIT.ok;
     }
-    if (!(await app.store.editions.pause(e.id, 'paused by the operator (paperboy edition pause)', new Date().toISOString())))
+    if (!(await app.store.editions.pause(e.id, 'paused by the operator (paperboy edition pause)', app.clock.now().toISOString())))
       throw await settledMeanwhile(app, e, 'pause');
     if (e.status === 'frozen') output.line(`edition ${e.id}: paused before it was sent: nothing goes out until ${cmd(e, 'resume')}`);
     else output.line(`edition ${e.id}: paused; every send worker stops within about a second (${await progress(app, e.id)}). ${resume}`);
@@ -97,7 +97,7 @@ export async function editionResume(opts: EditionOptions): Promise<void> {
       else output.line(`edition ${e.id} is not paused (${e.status}: ${await progress(app, e.id)})`);
       return EXIT.ok;
     }
-    if (!(await app.store.editions.resume(e.id, new Date().toISOString()))) {
+    if (!(await app.store.editions.resume(e.id, app.clock.now().toISOString()))) {
       output.line(`edition ${e.id} is not paused (resumed meanwhile: ${await progress(app, e.id)})`);
       return EXIT.ok;
     }
@@ -124,7 +124,7 @@ export async function editionCancel(opts: EditionOptions): Promise<void> {
     }
     const refused = settled(e, 'cancel');
     if (refused) throw refused;
-    const now = new Date().toISOString();
+    const now = app.clock.now().toISOString();
     if (!(await app.store.editions.cancel(e.id, now))) throw await settledMeanwhile(app, e, 'cancel');
     // what a sender holds now is settled by that sender: it stops within about a second
     const skipped = await app.store.deliveries.skipPending(e.id, 'the edition was cancelled', now);
@@ -161,7 +161,7 @@ export async function editionResend(opts: EditionOptions & { to: string }): Prom
       throw new UsageError(
         `${opts.to} is on the suppression list (${suppression.reason}${suppression.detail ? `: ${suppression.detail}` : ''}): mailing it again would hurt the sender's reputation`,
       );
-    const now = new Date().toISOString();
+    const now = app.clock.now().toISOString();
     if (!(await app.store.deliveries.reopen(e.id, subscriber.id, now))) {
       const open = await app.store.deliveries.get(e.id, subscriber.id);
       if (open) throw new UsageError(`${opts.to}'s delivery of edition ${e.id} is still ${open.status}: it goes out with the edition; see ${cmd(e, 'show')}`);

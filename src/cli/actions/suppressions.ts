@@ -50,7 +50,7 @@ export async function suppressionsAdd(email: string, opts: { reason: string; det
       output.line(`${address} is already suppressed (${existing.reason} since ${existing.createdAt}): nothing changed`);
       return EXIT.ok;
     }
-    await suppressAddress(app.store, address, opts.reason as SuppressionReason, opts.detail, new Date().toISOString());
+    await suppressAddress(app.store, address, opts.reason as SuppressionReason, opts.detail, app.clock.now().toISOString());
     const subscriber = await app.store.subscribers.getByEmail(address);
     output.line(`suppressed ${address} (${opts.reason})${subscriber ? `; subscriber status: ${subscriber.status}` : ''}`);
     return EXIT.ok;
@@ -68,7 +68,7 @@ export async function suppressionsRemove(email: string): Promise<void> {
     if (subscriber?.status === 'suppressed') {
       // someone who never confirmed goes back to pending: removing a bounce is no opt-in
       const status = subscriber.confirmedAt ? 'confirmed' : 'pending';
-      await app.store.subscribers.setStatus(subscriber.id, status, new Date().toISOString());
+      await app.store.subscribers.setStatus(subscriber.id, status, app.clock.now().toISOString());
       note = `; subscriber is ${status} again`;
     } else if (subscriber) {
       note = `; subscriber stays ${subscriber.status}`;

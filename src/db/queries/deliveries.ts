@@ -68,7 +68,7 @@ export class DeliveryQueries {
   }
 
   /** The open deliveries of one batch (a subscriber id range) that are due by `dueBy`, with their addresses. */
-  async openInRange(editionId: string, fromId: number, toId: number, dueBy: string = new Date().toISOString()): Promise<PendingDelivery[]> {
+  async openInRange(editionId: string, fromId: number, toId: number, dueBy: string): Promise<PendingDelivery[]> {
     const rows = await this.db
       .selectFrom('deliveries')
       // a left join: a subscriber removed after the fan-out still has an open delivery to close
