@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
-import { topicSetKey } from '../src/db/queries/subscribers.ts';
+import { topicSetKey } from '../src/domain/readerChoice.ts';
 import type { Store } from '../src/db/store.ts';
 import { parseFeed } from '../src/ingest/formats/index.ts';
 import { storeObservations } from '../src/ingest/storeObservations.ts';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadEnvironment, parseConfig } from '../src/config/load.ts';
-import { topicSetKey } from '../src/db/queries/subscribers.ts';
+import { topicSetKey } from '../src/domain/readerChoice.ts';
 import { Store, kyselyOf } from '../src/db/store.ts';
 import { Queues } from '../src/queues/index.ts';
 import { fanOutEdition } from '../src/send/fanout.ts';

@@ -9,7 +9,6 @@ export type { DeliveryRef } from './queries/feedback.ts';
 export type { ReaderSettings, Vote } from './queries/forYou.ts';
 export type { PaperWrite, RankingUpdate } from './queries/papers.ts';
 export type { IngestCounts } from './queries/sources.ts';
-export { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from './queries/subscribers.ts';
 export type { Frequency, Subscriber } from './queries/subscribers.ts';
 export type { SuppressionReason } from './queries/suppressions.ts';
 export { Store } from './store.ts';

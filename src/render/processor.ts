@@ -8,7 +8,7 @@ import { PermanentJobError } from '../queues/index.ts';
 import type { Edition } from '../domain/edition.ts';
 import { RenderError, variantFirst, variantKey, variantTopics } from './renderVariant.ts';
 import { VariantStore } from './variants.ts';
-import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../db/index.ts';
+import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../domain/readerChoice.ts';
 
 /** A reader's variant: its key, the topics it shows, and its render while that is under way. */
 export interface ReaderVariant {

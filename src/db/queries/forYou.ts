@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../types.ts';
-import { parseStringList } from './json.ts';
+import { parseIdList } from '../../domain/readerChoice.ts';
 
 export type Vote = 'more' | 'less';
 
@@ -88,7 +88,7 @@ export class ForYouQueries {
     const row = await this.db.selectFrom('reader_profiles').selectAll().where('subscriber_id', '=', subscriberId).executeTakeFirst();
     if (!row) return { seedPapers: [], pendingSeeds: 0 };
     return {
-      seedPapers: parseStringList(row.seed_papers),
+      seedPapers: parseIdList(row.seed_papers),
       authorId: row.author_id ?? undefined,
       pendingSeeds: Number(row.pending_seeds),
       profile: row.profile ?? undefined,
@@ -208,7 +208,7 @@ export class ForYouQueries {
       .where('edition_id', '=', editionId)
       .where('fragment_key', '=', key)
       .executeTakeFirst();
-    return row ? { key: row.fragment_key, paperIds: parseStringList(row.paper_ids), html: row.html, text: row.text } : undefined;
+    return row ? { key: row.fragment_key, paperIds: parseIdList(row.paper_ids), html: row.html, text: row.text } : undefined;
   }
 
   /** How many distinct For you blocks an edition has (`paperboy explain`, the bench). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SubscribersTable } from '../types.ts';
 import { ForYouQueries } from './forYou.ts';
-import { parseStringList } from './json.ts';
+import { parseSectionOrder, parseTopicSet, sectionOrderKey, topicSetKey } from '../../domain/readerChoice.ts';
 
 export type SubscriberStatus = SubscribersTable['status'];
 export type Frequency = SubscribersTable['frequency'];
@@ -51,27 +51,6 @@ export interface Preferences {
 
 /** At most this many confirmation emails per address and day: the form cannot be used to flood a mailbox. */
 export const CONFIRMATIONS_PER_DAY = 3;
-
-/** The stored spelling of a topic set: sorted and comma-joined, so equal sets compare equal in SQL. */
-export function topicSetKey(topics: readonly string[]): string {
-  return [...new Set(topics.map((t) => t.trim()).filter(Boolean))].sort().join(',');
-}
-
-export function parseTopicSet(key: string): string[] {
-  return key === '' ? [] : key.split(',');
-}
-
-/**
- * The stored spelling of a section order: a JSON array, trimmed, first of each id kept, so
- * that equal orders compare equal in SQL. Order matters here, unlike in a topic set.
- */
-export function sectionOrderKey(topics: readonly string[]): string {
-  return JSON.stringify([...new Set(topics.map((t) => t.trim()).filter(Boolean))]);
-}
-
-export function parseSectionOrder(key: string | null | undefined): string[] {
-  return parseStringList(key);
-}
 
 /** Addresses are compared without case; the stored form is trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {
