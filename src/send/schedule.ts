@@ -3,6 +3,8 @@
  * round in their time zone once the edition is frozen. Readers who share that instant form a
  * bucket, and each bucket's send batches are delayed jobs.
  */
+import type { Config } from '../config/schema.ts';
+import type { DeliveryTime } from '../render/transactional.ts';
 import { addDays, canonicalTimeZone, currentEditionDay, cutoffOf, instantAt, localDate, weekday, type EditionClock } from '../domain/time.ts';
 
 /**
@@ -29,6 +31,24 @@ export function weeklyDayOfReader(clock: EditionClock, weeklyDay: number, timeZo
   const today = currentEditionDay(now, clock);
   const next = addDays(today, (weeklyDay - weekday(today) + 7) % 7);
   return weekday(localDate(readerSendAt(next, clock, timeZone, hour), zoneOrOperators(timeZone, clock)));
+}
+
+/**
+ * When editions reach this reader: at their own hour in their zone when they chose one (and
+ * `send.atReadersHour` is on), else as each edition goes out, soon after the cut-off in the
+ * operator's zone; weekly on the day that gives, on the reader's calendar.
+ */
+export function readerDeliveryTime(
+  config: Config,
+  reader: { frequency: 'daily' | 'weekly'; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean },
+  now: Date,
+): DeliveryTime {
+  const readersHour = config.send.atReadersHour && reader.deliveryTimeChosen;
+  const hour = readersHour ? reader.deliveryHour : config.edition.cutoffHour;
+  const timezone = readersHour ? reader.timezone : config.edition.timezone;
+  if (reader.frequency === 'daily') return { frequency: 'daily', hour, timezone, readersHour };
+  const weekday = readersHour ? weeklyDayOfReader(config.edition, config.edition.weeklyDay, timezone, hour, now) : config.edition.weeklyDay;
+  return { frequency: 'weekly', weekday, hour, timezone, readersHour };
 }
 
 function zoneOrOperators(timeZone: string, clock: EditionClock): string {

@@ -12,8 +12,8 @@ import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, subscriberLinks } from '../mail
 import type { MailJob } from '../queues/index.ts';
 import { currentEditionDay } from '../domain/time.ts';
 import { topicNameOf } from '../rank/topics.ts';
-import { renderTransactional, type DeliveryTime, type TransactionalMessage } from '../render/transactional.ts';
-import { weeklyDayOfReader } from './schedule.ts';
+import { renderTransactional, type TransactionalMessage } from '../render/transactional.ts';
+import { readerDeliveryTime } from './schedule.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
 import { PermanentJobError } from '../queues/index.ts';
 
@@ -24,24 +24,6 @@ function topicNames(config: Config, ids: string[]): string[] {
   const order = [...config.topics.map((t) => t.id), config.fallbackTopic.id];
   const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
   return [...ids].sort((a, b) => rank(a) - rank(b)).map((id) => topicNameOf(config, id));
-}
-
-/**
- * When editions reach this reader: at their own hour in their zone when they chose one (and
- * `send.atReadersHour` is on), else as each edition goes out, soon after the cut-off in the
- * operator's zone; weekly on the day that gives, on the reader's calendar.
- */
-function deliveryOf(
-  config: Config,
-  reader: { frequency: 'daily' | 'weekly'; timezone: string; deliveryHour: number; deliveryTimeChosen: boolean },
-  now: Date,
-): DeliveryTime {
-  const readersHour = config.send.atReadersHour && reader.deliveryTimeChosen;
-  const hour = readersHour ? reader.deliveryHour : config.edition.cutoffHour;
-  const timezone = readersHour ? reader.timezone : config.edition.timezone;
-  if (reader.frequency === 'daily') return { frequency: 'daily', hour, timezone, readersHour };
-  const weekday = readersHour ? weeklyDayOfReader(config.edition, config.edition.weeklyDay, timezone, hour, now) : config.edition.weeklyDay;
-  return { frequency: 'weekly', weekday, hour, timezone, readersHour };
 }
 
 /**
@@ -85,7 +67,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         confirmUrl: `${env.publicUrl}/confirm?token=${token}`,
         topics: topicNames(config, request.topics),
         // confirming takes the form's time zone as the reader's choice (SubscriberQueries.confirm)
-        delivery: deliveryOf(
+        delivery: readerDeliveryTime(
           config,
           {
             frequency: request.frequency,
@@ -105,7 +87,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         preferencesUrl: own.preferences,
         unsubscribeUrl: own.unsubscribe,
         topics: topicNames(config, subscriber.topics),
-        delivery: deliveryOf(config, subscriber, ctx.clock.now()),
+        delivery: readerDeliveryTime(config, subscriber, ctx.clock.now()),
       };
       if (job.kind === 'welcome') {
         const latest = await store.editions.latestSentDate('daily');

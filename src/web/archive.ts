@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { wholeNumber } from '../lib/input.ts';
 import { isDate } from '../domain/time.ts';
+import { readableTitle, texToUnicode } from '../domain/tex.ts';
 import { editionId, type EditionContent, type EditionPaper } from '../domain/edition.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
@@ -32,9 +33,13 @@ function editionDescription(content: EditionContent, topicName: (id: string) => 
     .join('');
 }
 
+function excerpt(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}…` : text;
+}
+
 function paperLi(p: EditionPaper): string {
   const href = p.links.abstract ?? p.links.hf ?? p.links.doi;
-  return `<li>${href ? `<a href="${escapeHtml(href)}">${escapeHtml(p.title)}</a>` : escapeHtml(p.title)} <small>${escapeHtml(byline(p.authors))}</small></li>`;
+  return `<li>${href ? `<a href="${escapeHtml(href)}">${escapeHtml(readableTitle(p.title))}</a>` : escapeHtml(readableTitle(p.title))} <small>${escapeHtml(byline(p.authors))}</small></li>`;
 }
 
 export function registerArchiveRoutes(server: FastifyInstance, web: WebContext): void {
@@ -50,7 +55,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
         kind: e.kind,
         href: `/editions/${e.date}${e.kind === 'weekly' ? '?kind=weekly' : ''}`,
         papers: Object.keys(e.content.papers).length,
-        top: e.content.top.slice(0, 3).map((id) => e.content.papers[id]!.title),
+        top: e.content.top.slice(0, 3).map((id) => readableTitle(e.content.papers[id]!.title)),
       }));
     return sendPage(reply, 200, archivePage(listName, entries), 'public, max-age=300');
   });
@@ -102,9 +107,9 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
         queryString: params.toString(),
         hits: result.papers.map((p) => ({
           id: p.id,
-          title: p.title,
+          title: readableTitle(p.title),
           authors: byline(p.authors),
-          abstract: p.abstract.length > 400 ? `${p.abstract.slice(0, 397)}…` : p.abstract,
+          abstract: excerpt(texToUnicode(p.abstract), 400),
           href: p.links.abstract ?? p.links.hf ?? p.links.doi ?? `https://arxiv.org/abs/${p.id}`,
           editionDate: p.editionDate,
           topic: p.primaryTopic ? web.classifier.topicName(p.primaryTopic) : undefined,
@@ -121,7 +126,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
     const editions = await app.store.editions.list('daily', FEED_EDITIONS);
     const items: FeedItem[] = editions.map((e) => {
       const link = `${base}/editions/${e.date}`;
-      const top = e.content.top[0] ? e.content.papers[e.content.top[0]]!.title : undefined;
+      const top = e.content.top[0] ? readableTitle(e.content.papers[e.content.top[0]]!.title) : undefined;
       return {
         title: `${listName}, ${e.date}${top ? `: ${top}` : ''}`,
         link,
@@ -154,9 +159,9 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
           s.paperIds.map((id) => {
             const p = e.content.papers[id]!;
             return {
-              title: p.title,
+              title: readableTitle(p.title),
               link: p.links.abstract ?? p.links.hf ?? p.links.doi ?? `${base}/editions/${e.date}`,
-              description: `<p>${escapeHtml(byline(p.authors))}</p><p>${escapeHtml(p.abstract)}</p><p><a href="${escapeHtml(`${base}/editions/${e.date}`)}">${escapeHtml(`${listName}, ${e.date}`)}</a></p>`,
+              description: `<p>${escapeHtml(byline(p.authors))}</p><p>${escapeHtml(texToUnicode(p.abstract))}</p><p><a href="${escapeHtml(`${base}/editions/${e.date}`)}">${escapeHtml(`${listName}, ${e.date}`)}</a></p>`,
               // one paper, one item, whichever edition it is seen in
               guid: `urn:paperboy:paper:${id}`,
               guidIsPermaLink: false,

@@ -13,6 +13,7 @@ import { feedbackPage, votedPage, type FeedbackPaper, type ForYouPreferences } f
 import { sendPage, type WebContext } from './context.ts';
 import type { Subscriber } from '../db/index.ts';
 import { byline } from '../domain/byline.ts';
+import { readableTitle } from '../domain/tex.ts';
 
 const voteField = z.enum(['more', 'less']);
 /** One paper, one optional vote: a repeated parameter is no link of ours. */
@@ -67,7 +68,7 @@ export function registerForYouRoutes(server: FastifyInstance, web: WebContext): 
       };
     }
     const authors = byline(stored.authors);
-    const paper = { id: stored.id, title: stored.title, authors, href: stored.links.abstract ?? stored.links.hf };
+    const paper = { id: stored.id, title: readableTitle(stored.title), authors, href: stored.links.abstract ?? stored.links.hf };
     const action = `/feedback?paper=${encodeURIComponent(stored.id)}&token=${encodeURIComponent(token)}`;
     return { link: { subscriber, paper, vote: query.data.vote, action } };
   };

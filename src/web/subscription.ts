@@ -26,6 +26,9 @@ import {
 import { sendPage, type WebContext } from './context.ts';
 import { forYouFieldsOf, forYouPreferences, saveForYouFields } from './forYou.ts';
 import { byline } from '../domain/byline.ts';
+import { readableTitle } from '../domain/tex.ts';
+import { readerDeliveryTime } from '../send/schedule.ts';
+import { deliveryPhrase } from '../render/transactional.ts';
 
 const many = z
   .union([z.string(), z.array(z.string())])
@@ -93,7 +96,7 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
           const p = latest.content.papers[id]!;
           return {
             id,
-            title: p.title,
+            title: readableTitle(p.title),
             href: p.links.abstract ?? p.links.hf ?? `/editions/${latest.date}`,
             authors: byline(p.authors),
             topic: web.classifier.topicName(p.primaryTopic),
@@ -196,7 +199,12 @@ export function registerSubscriptionRoutes(server: FastifyInstance, web: WebCont
     return sendPage(
       reply,
       200,
-      confirmedPage(listName, `/preferences?token=${signToken(app.secretKey, done.subscriber.id, 'preferences')}`, done.wasConfirmed),
+      confirmedPage(
+        listName,
+        `/preferences?token=${signToken(app.secretKey, done.subscriber.id, 'preferences')}`,
+        done.wasConfirmed,
+        deliveryPhrase(readerDeliveryTime(app.config, done.subscriber, app.clock.now())),
+      ),
     );
   });
 

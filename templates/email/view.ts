@@ -6,7 +6,7 @@ import type { EditionContent, EditionPaper } from '../../src/domain/edition.ts';
 import { addDays } from '../../src/domain/time.ts';
 import { PLACEHOLDER } from '../../src/mail/placeholders.ts';
 import { abstractBlurb, firstSentence, firstSentences, shorten } from './blurb.ts';
-import { texToUnicode } from './tex.ts';
+import { readableTitle, texToUnicode } from '../../src/domain/tex.ts';
 import { feedbackLinks, type FeedbackLinks } from '../../src/mail/feedbackLinks.ts';
 import { byline } from '../../src/domain/byline.ts';
 
@@ -250,7 +250,7 @@ function topicsReason(titles: string[], all: boolean): string {
 
 /** A paper with its title as a reader reads it: one line, its TeX as Unicode (`$\omega$Test` → ωTest). */
 function readable(p: EditionPaper): EditionPaper {
-  return { ...p, title: texToUnicode(p.title.replace(/\s+/g, ' ').trim()) };
+  return { ...p, title: readableTitle(p.title) };
 }
 
 /** A paper of a reader's For you block: a full card like those below it, TeX read as text, with its feedback links. */

@@ -113,11 +113,12 @@ export function checkInboxPage(listName: string): string {
   );
 }
 
-export function confirmedPage(listName: string, preferencesUrl: string, changed: boolean): string {
+/** `when`: how the welcome email says it ("daily at 07:00 Asia/Tokyo"). */
+export function confirmedPage(listName: string, preferencesUrl: string, changed: boolean, when: string): string {
   return page(
     changed ? 'Subscription updated' : 'You are subscribed',
     html`<h1>${changed ? 'Your subscription is updated' : 'You are subscribed'}</h1>
-<p class="status" role="status">${changed ? 'Your new choices apply from the next edition.' : `The next ${listName} will reach you at your delivery hour. A welcome email is on its way.`}</p>
+<p class="status" role="status">${changed ? `Your new choices apply from the next edition: ${when}.` : `${listName} will reach you ${when}. A welcome email is on its way.`}</p>
 <p><a href="${preferencesUrl}">Choose topics, delivery hour and time zone</a></p>`,
     { listName, noindex: true },
   );

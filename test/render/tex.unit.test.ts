@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { ForYouRenderer } from '../../src/render/forYou.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
-import { texToUnicode } from '../../templates/email/tex.ts';
+import { texToUnicode } from '../../src/domain/tex.ts';
 import { sampleEdition, viewOptions } from './fixtures.ts';
 
 describe('TeX in titles and abstracts', () => {

@@ -93,6 +93,11 @@ describe.each(storageTargets())('subscription on $name', (target) => {
     const welcome = (await outboxMail(app, 'welcome', pending.id))!;
     expect(welcome.subject).toMatch(/Welcome/);
     expect(welcome.text).toMatch(/\/preferences\?token=/);
+    // the page that confirmed says when editions come, as the welcome email does
+    const when = /When:?\s+(weekly[^\n]*?)\s*\n/.exec(welcome.text ?? '')?.[1];
+    expect(when, welcome.text).toMatch(/^weekly, on \w+days/);
+    expect(first.body).toContain(when);
+    expect(first.body).not.toContain('at your delivery hour');
   });
 
   it('refuses a confirm link older than 7 days, and a tampered one, changing nothing', async () => {

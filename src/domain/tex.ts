@@ -472,3 +472,8 @@ function accent(arg: string, mark: string): string {
   const [first, ...rest] = [...arg];
   return `${first}${mark}`.normalize('NFC') + rest.join('');
 }
+
+/** A title as a reader reads it, in the email and on every page and feed: one line, its TeX as Unicode. */
+export function readableTitle(title: string): string {
+  return texToUnicode(title.replace(/\s+/g, ' ').trim());
+}
