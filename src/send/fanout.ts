@@ -20,7 +20,8 @@ export interface FanoutOutcome {
   variants: number;
   batches: number;
   recipients: number;
-  status: 'fanned-out' | 'already-sent';
+  /** `cancelled`: cancelled before this job ran, so nothing was rendered and nobody queued. */
+  status: 'fanned-out' | 'already-sent' | 'cancelled';
 }
 
 /**
@@ -37,6 +38,13 @@ export async function fanOutEdition(
   if (!edition) throw new PermanentJobError(`edition ${editionId} does not exist: build it first (paperboy edition build --date ${editionId.slice(0, 10)})`);
   if (edition.status === 'sent' || edition.status === 'empty') return { editionId, variants: 0, batches: 0, recipients: 0, status: 'already-sent' };
   const now = () => ctx.clock.now().toISOString();
+  if (edition.cancelledAt) {
+    // settled at once: no variant to render, no delivery for a batch to skip
+    await store.editions.markFanoutDone(editionId, now());
+    await store.editions.markSentIfSettled(editionId, now());
+    ctx.log.info('edition cancelled before its render: nothing rendered, nobody queued', { edition: editionId });
+    return { editionId, variants: 0, batches: 0, recipients: 0, status: 'cancelled' };
+  }
   if (edition.status === 'frozen') await store.editions.setStatus(editionId, 'rendering', now());
 
   const render = new EditionRender(ctx, edition);
@@ -64,6 +72,8 @@ export async function fanOutEdition(
     const forYou = config.forYou.enabled ? new ForYouFanout(ctx, edition) : undefined;
     const frequency = edition.kind === 'daily' ? 'daily' : 'weekly';
     for (;;) {
+      // cancelled meanwhile: the readers not reached yet get no delivery (what `edition cancel` says)
+      if ((await store.editions.steering(editionId))?.cancelledAt) break;
       const page = await store.subscribers.confirmedPage(frequency, edition.date, cursor, config.send.batchSize);
       if (page.length === 0) break;
       // each reader's For you block, its fragment stored before any delivery names it

@@ -30,14 +30,14 @@ const paper = arxivObservation('2611.70001', {
   abstract: 'We speed up inference of large language models with speculative decoding and a KV cache.',
 });
 
-async function edition(emails: string[]) {
+async function edition(emails: string[], opts: { fanOut?: boolean } = {}) {
   const app = await testApp({ config: { ...shippedConfig(), sources: [] } });
   const now = new Date().toISOString();
   for (const email of emails) await app.store.subscribers.upsert({ email, topics: [], confirmed: true }, now);
   await storeObservations(app.store, [paper], now);
   await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date('2026-11-26T02:00:00Z'));
   await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26');
-  await fanOutEdition(app, '2026-11-26');
+  if (opts.fanOut !== false) await fanOutEdition(app, '2026-11-26');
   return app;
 }
 
@@ -95,5 +95,16 @@ describe('sendBatch', () => {
     expect(out).toEqual({ sent: 1, failed: 0, skipped: 2 });
     expect([...messenger.sent.keys()]).toEqual(['stays@example.org']);
     expect((await app.store.editions.get('2026-11-26'))!.status).toBe('sent');
+  });
+
+  it('renders nothing and queues nobody for an edition cancelled before its render job ran', async () => {
+    const app = await edition(['a@example.org', 'b@example.org'], { fanOut: false });
+    expect(await app.store.editions.cancel('2026-11-26', new Date().toISOString())).toBe(true);
+    const outcome = await fanOutEdition(app, '2026-11-26');
+    expect(outcome).toMatchObject({ status: 'cancelled', variants: 0, recipients: 0, batches: 0 });
+    expect(await app.store.deliveries.countByStatus('2026-11-26')).toEqual({ pending: 0, sending: 0, sent: 0, failed: 0, skipped: 0 });
+    expect(await app.queues.openJobs('send')).toBe(0);
+    // settled: nothing is left for status or a resume to wait on
+    expect((await app.store.editions.get('2026-11-26'))!).toMatchObject({ status: 'sent', fanoutDone: true, cancelledAt: expect.any(String) });
   });
 });

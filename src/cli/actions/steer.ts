@@ -135,7 +135,7 @@ export async function editionCancel(opts: EditionOptions): Promise<void> {
       return EXIT.ok;
     }
     const inFlight = c.sending > 0 ? `; ${c.sending} in flight are settled by their senders within about a second` : '';
-    // readers the fan-out has not reached yet get a delivery that their batch skips at once
+    // the fan-out looks before each page of readers: those it has not reached yet get no delivery
     const unreached = e.fanoutDone ? '' : '; readers not reached yet get none';
     output.line(
       `edition ${e.id}: cancelled; ${deliveries(skipped)} not sent yet are skipped, ${were(c.sent)} sent before${inFlight}${unreached}. See ${cmd(e, 'show')}`,
