@@ -359,6 +359,15 @@ export const configSchema = z
             mail: z.number().int().min(1).max(1000).default(4),
           })
           .prefault({}),
+        /**
+         * How long `paperboy worker` waits, after SIGTERM, for its jobs in flight to finish and
+         * its workers to close. Past it (a Redis that does not answer holds BullMQ's close
+         * forever), it leaves with exit 1 and says why; a job it held is taken over by another
+         * worker when its lock expires. Keep it below the service manager's stop timeout
+         * (systemd TimeoutStopSec=90 in the README's unit, stop_grace_period: 60s in
+         * docker-compose.yml), so that paperboy, not a SIGKILL, ends the process.
+         */
+        stopTimeoutSeconds: z.number().int().min(1).max(3600).default(45),
       })
       .prefault({}),
   })

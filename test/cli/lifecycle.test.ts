@@ -156,6 +156,25 @@ describe('signals', () => {
     expect(await worker.exited).toEqual({ code: 143, signal: null });
     await expectRedisStopped(pid);
   }, 120_000);
+
+  it('a worker whose Redis is gone stops on SIGTERM within workers.stopTimeoutSeconds, saying why', async () => {
+    const dataDir = tempDir();
+    const config = path.join(dataDir, 'paperboy.config.json');
+    writeFileSync(config, JSON.stringify({ sources: [], workers: { stopTimeoutSeconds: 3 } }));
+    const worker = start(['worker', 'send', 'mail'], { DATA_DIR: dataDir, PAPERBOY_CONFIG: config, LOG_LEVEL: 'info' });
+    await until('the worker to run', () => /workers running/.test(worker.stderr()));
+    const { pid } = redisState(dataDir)!;
+    process.kill(pid, 'SIGKILL');
+    await expectRedisStopped(pid);
+    // BullMQ's connections are retrying: before the bound, their close never ended (systemd's
+    // TimeoutStopSec, or docker's grace period, then SIGKILLed the worker)
+    await until('the worker to be reconnecting', () => /ECONNREFUSED/.test(worker.stderr()));
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 1, signal: null });
+    expect(worker.stderr()).toMatch(
+      /workers did not stop within 3 s \(workers.stopTimeoutSeconds\): Redis at redis:\/\/127.0.0.1:\d+ does not answer; leaving now/,
+    );
+  }, 120_000);
 });
 
 describe('a background Redis command that outlives its closed connection', () => {

@@ -15,6 +15,9 @@ import { viewOptionsOf } from '../../../templates/email/view.ts';
 import { TopicClassifier } from '../../rank/topics.ts';
 import { STAGES, startHeartbeat, startStages, type Stage } from '../../workers/index.ts';
 import { QUEUE } from '../../queues/index.ts';
+import { pingRedis } from '../../queues/redisClient.ts';
+import { redactUrl } from '../../lib/redact.ts';
+import { TimeoutError, withTimeout } from '../../lib/timeout.ts';
 import { possiblySentTwiceLine } from '../../status/report.ts';
 import {
   buildEdition,
@@ -320,7 +323,16 @@ async function runWorkers(stages: Stage[]): Promise<number> {
       const signal = await stopSignal;
       app.log.info('stopping: finishing in-flight jobs', { signal });
       heartbeat.stop();
-      await running.close();
+      const limitS = app.config.workers.stopTimeoutSeconds;
+      try {
+        await withTimeout('stopping the workers', limitS * 1000, () => running.close());
+      } catch (err) {
+        if (!(err instanceof TimeoutError)) throw err;
+        app.log.error(
+          `workers did not stop within ${limitS} s (workers.stopTimeoutSeconds): ${!(await pingRedis(app.redis.url, 1_000)) ? 'a job is still running' : `Redis at ${redactUrl(app.redis.url)} does not answer`}; leaving now. A job this worker held is taken over by another worker when its lock expires.`,
+        );
+        return EXIT.failed;
+      }
       app.log.info('workers stopped');
       return EXIT.ok;
     },
