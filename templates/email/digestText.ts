@@ -38,6 +38,8 @@ function paperText(p: DigestPaper, marker: string): string[] {
   if (p.compact) {
     out.push(...signals);
     if (p.href) out.push(`${pad}${p.href}`);
+    // the HTML links the comment count: the text gives the discussion its own line
+    if (discussion) out.push(`${pad}Discussion: ${discussion.href}`);
     out.push('');
     return out;
   }
