@@ -78,6 +78,15 @@ module.exports = {
       to: {},
     },
     {
+      // the rule above sees only modules that import something; this one sees a module without
+      // imports (a leaf such as a constants file) as soon as anything imports it
+      name: 'every-imported-module-in-a-layer',
+      comment: 'a product module outside every layer escapes the rules: put it in a layer folder (and in README "Code layout")',
+      severity: 'error',
+      from: {},
+      to: { path: '^(src|templates)/', pathNot: any(LAYERS.flatMap((l) => l.paths)) },
+    },
+    {
       name: 'no-circular',
       comment: 'no import cycle, type-only ones included: they keep folders from being read bottom-up',
       severity: 'error',
