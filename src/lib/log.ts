@@ -119,7 +119,7 @@ export class RepeatedEvents {
 
   constructor(
     private readonly log: Logger,
-    private readonly opts: { everyMs: number; counted: string; summary: string; end: string; now?: () => number },
+    private readonly opts: { everyMs: number; counted: string; summary: string; end: string; level?: 'info' | 'warn' | 'error'; now?: () => number },
   ) {
     this.now = opts.now ?? Date.now;
   }
@@ -133,14 +133,14 @@ export class RepeatedEvents {
     const now = this.now();
     const run = this.runs.get(key);
     if (!run) {
-      eventLog.info(msg, { ...fields, ...eventFields });
+      eventLog[this.opts.level ?? 'info'](msg, { ...fields, ...eventFields });
       this.runs.set(key, { since: now, total: 1, unsaid: 0, saidAt: now, fields });
       return true;
     }
     run.total++;
     run.unsaid++;
     if (now - run.saidAt < this.opts.everyMs) return false;
-    this.log.info(this.opts.summary, { ...run.fields, [this.opts.counted]: run.unsaid, since: new Date(run.since).toISOString() });
+    this.log[this.opts.level ?? 'info'](this.opts.summary, { ...run.fields, [this.opts.counted]: run.unsaid, since: new Date(run.since).toISOString() });
     run.unsaid = 0;
     run.saidAt = now;
     return true;

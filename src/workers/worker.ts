@@ -2,6 +2,10 @@ import type { Job, Processor, Worker, WorkerOptions } from 'bullmq';
 import type { Fields } from '../lib/log.ts';
 import type { App } from '../app.ts';
 import { openWorker, type QueueName } from '../queues/index.ts';
+import { RepeatedEvents } from '../lib/log.ts';
+
+/** How often a recurring worker error (Redis down) is summed up in the log. */
+const ERROR_SUMMARY_MS = 60_000;
 
 /** A BullMQ worker on the app's Redis and prefix, logging failures with their cause. */
 export function makeWorker<D, R>(
@@ -15,14 +19,28 @@ export function makeWorker<D, R>(
   worker.on('failed', (job, err) => {
     app.log.warn('job failed', { ...jobFields(queue, job), attempt: job?.attemptsMade, error: err.message });
   });
-  worker.on('completed', (job) => app.log.debug('job done', jobFields(queue, job)));
+  // a Redis that is down fails each reconnect of each connection, every second: said once,
+  // then summed up once a minute, and closed when the worker works again
+  const errors = new RepeatedEvents(app.log, {
+    everyMs: ERROR_SUMMARY_MS,
+    counted: 'times',
+    summary: 'worker error still recurring',
+    end: 'worker error over: the worker works again',
+    level: 'error',
+  });
+  worker.on('completed', (job) => {
+    errors.ended(() => true);
+    app.log.debug('job done', jobFields(queue, job));
+  });
+  worker.on('active', () => errors.ended(() => true));
   worker.on('error', (err) => {
     // closing a worker cuts its blocking connection under the pending fetch of the next job:
     // that is the close working, not a fault to report
     if (worker.closing && /Connection is closed/.test(err.message)) return;
     // an error the stage has already told the operator about, in its own words
     if (explained?.(err)) return app.log.debug('worker error', { queue, error: err.message });
-    app.log.error('worker error', { queue, error: err.message });
+    if (!errors.occurred(err.message, app.log, 'worker error', { queue, error: err.message }))
+      app.log.debug('worker error again', { queue, error: err.message });
   });
   return worker;
 }

@@ -174,6 +174,9 @@ describe('signals', () => {
     expect(worker.stderr()).toMatch(
       /workers did not stop within 3 s \(workers.stopTimeoutSeconds\): Redis at redis:\/\/127.0.0.1:\d+ does not answer; leaving now/,
     );
+    // each connection retries every second: each queue's error is said once, not each time
+    const said = worker.stderr().match(/worker error .*ECONNREFUSED.*/g) ?? [];
+    expect(said.map((line) => /queue=(\w+)/.exec(line)?.[1]).sort(), said.join('\n')).toEqual(['mail', 'send']);
   }, 120_000);
 });
 
