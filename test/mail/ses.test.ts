@@ -12,7 +12,7 @@ import { PermanentSendError, QuotaExceededError, SendingPausedError, TransientSe
 import { SesMessenger, classifySesError } from '../../src/mail/ses.ts';
 import { subscriberLinks } from '../../src/mail/tokens.ts';
 import { freePort } from '../../src/lib/process.ts';
-import { repoRoot } from '../harness/index.ts';
+import { repoRoot, until } from '../harness/index.ts';
 import { startSesStandIn, type SesStandIn } from '../harness/sesStandIn.ts';
 
 // the SDK's default credential chain reads these: never a real account, never a network lookup
@@ -126,16 +126,15 @@ describe('the ses transport against aws-ses-v2-local', () => {
     child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/aws-ses-v2-local/dist/cli.js'), '--host', '127.0.0.1', '--port', String(port)], {
       stdio: 'ignore',
     });
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const ok = await fetch(`${url}/health-check`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error('aws-ses-v2-local did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      'aws-ses-v2-local to start',
+      () =>
+        fetch(`${url}/health-check`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
   });
   afterAll(async () => {
     if (child.exitCode === null) {

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { startStages } from '../../src/workers/index.ts';
 import { dayEdition } from '../render/fixtures.ts';
-import { shippedConfig, tempDir, testApp } from '../harness/index.ts';
+import { shippedConfig, tempDir, testApp, until } from '../harness/index.ts';
 import { deliverMail } from '../web/helpers.ts';
 
 const installed = spawnSync('spamassassin', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -35,11 +35,7 @@ async function sendEveryEmail(app: App): Promise<Record<string, string>> {
   const digest = path.join(app.env.outboxDir, DATE, `${String(reader.id).padStart(6, '0')}.eml`);
   try {
     await app.queues.addRender(DATE);
-    const deadline = Date.now() + 60_000;
-    while (!existsSync(digest)) {
-      if (Date.now() > deadline) throw new Error('the digest was not sent within 60 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the digest to be sent', () => existsSync(digest));
   } finally {
     await workers.close();
   }

@@ -11,7 +11,7 @@ import { Ranker } from '../../src/rank/ranker.ts';
 import { arxivObservation } from '../harness/papers.ts';
 import { buildServer, type PaperboyServer, type ServerOptions } from '../../src/web/server.ts';
 import { startStages } from '../../src/workers/index.ts';
-import { shippedConfig, testApp } from '../harness/index.ts';
+import { shippedConfig, testApp, until } from '../harness/index.ts';
 import { createLogger } from '../../src/lib/log.ts';
 
 export async function webApp(
@@ -37,11 +37,7 @@ export function multipart(fields: [string, string][]): { headers: Record<string,
 export async function deliverMail(app: App): Promise<void> {
   const running = await startStages(app, ['mail']);
   try {
-    const deadline = Date.now() + 20_000;
-    while ((await app.queues.openJobs(QUEUE.mail)) > 0) {
-      if (Date.now() > deadline) throw new Error('the mail queue did not drain within 20 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until('the mail queue to drain', async () => (await app.queues.openJobs(QUEUE.mail)) === 0, { timeoutMs: 20_000 });
   } finally {
     await running.close();
   }

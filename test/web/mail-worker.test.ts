@@ -51,7 +51,7 @@ describe('paperboy serve', () => {
     const { existsSync, readdirSync } = await import('node:fs');
     const path = await import('node:path');
     const { randomBytes } = await import('node:crypto');
-    const { repoRoot, redisUrl, tempDir } = await import('../harness/index.ts');
+    const { repoRoot, redisUrl, tempDir, until } = await import('../harness/index.ts');
     const dir = tempDir();
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'paperboy.js'), '--defaults', 'serve', '--port', '0', '--host', '127.0.0.1'], {
       cwd: dir,
@@ -74,11 +74,7 @@ describe('paperboy serve', () => {
       const res = await fetch(`${address}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'served@example.org' }) });
       expect(res.status).toBe(200);
       const folder = path.join(dir, 'outbox', 'mail-confirm');
-      const deadline = Date.now() + 30_000;
-      while (!(existsSync(folder) && readdirSync(folder).some((f) => f.endsWith('.eml')))) {
-        if (Date.now() > deadline) throw new Error('no confirmation email within 30 s');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await until('the confirmation email', () => existsSync(folder) && readdirSync(folder).some((f) => f.endsWith('.eml')), { timeoutMs: 30_000 });
     } finally {
       child.kill('SIGTERM');
     }
