@@ -328,8 +328,9 @@ async function runWorkers(stages: Stage[]): Promise<number> {
         await withTimeout('stopping the workers', limitS * 1000, () => running.close());
       } catch (err) {
         if (!(err instanceof TimeoutError)) throw err;
+        const why = (await pingRedis(app.redis.url, 1_000)) ? `Redis at ${redactUrl(app.redis.url)} does not answer` : 'a job is still running';
         app.log.error(
-          `workers did not stop within ${limitS} s (workers.stopTimeoutSeconds): ${!(await pingRedis(app.redis.url, 1_000)) ? 'a job is still running' : `Redis at ${redactUrl(app.redis.url)} does not answer`}; leaving now. A job this worker held is taken over by another worker when its lock expires.`,
+          `workers did not stop within ${limitS} s (workers.stopTimeoutSeconds): ${why}; leaving now. A job this worker held is taken over by another worker when its lock expires.`,
         );
         return EXIT.failed;
       }
