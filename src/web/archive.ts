@@ -39,7 +39,8 @@ function excerpt(text: string, max: number): string {
 
 function paperLi(p: EditionPaper): string {
   const href = p.links.abstract ?? p.links.hf ?? p.links.doi;
-  return `<li>${href ? `<a href="${escapeHtml(href)}">${escapeHtml(readableTitle(p.title))}</a>` : escapeHtml(readableTitle(p.title))} <small>${escapeHtml(byline(p.authors))}</small></li>`;
+  const title = escapeHtml(readableTitle(p.title));
+  return `<li>${href ? `<a href="${escapeHtml(href)}">${title}</a>` : title} <small>${escapeHtml(byline(p.authors))}</small></li>`;
 }
 
 export function registerArchiveRoutes(server: FastifyInstance, web: WebContext): void {
