@@ -3,6 +3,7 @@
  * between results (stdout) and progress (stderr), so that `--json` output stays clean.
  */
 import type { App, BootOptions, DataApp } from '../app.ts';
+import { withTimeout } from '../lib/timeout.ts';
 import type { LoadOptions } from '../config/load.ts';
 import { explainDatabaseError } from '../db/index.ts';
 import { wholeNumber } from '../lib/input.ts';
@@ -204,7 +205,13 @@ async function run<A extends DataApp>(boot: () => Promise<A>, fn: (app: A) => Pr
     return EXIT.failed;
   } finally {
     lifecycle.closing = true;
-    await app?.close();
+    // a Redis or database that answers nothing would hold the close for ever
+    if (app) {
+      const closing = app;
+      await withTimeout('closing the connections', GRACEFUL_STOP_MS, () => closing.close()).catch((err: Error) =>
+        output.note(`paperboy: ${err.message}: leaving without waiting`, 'warn'),
+      );
+    }
     lifecycle.app = undefined;
   }
 }
