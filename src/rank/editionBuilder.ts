@@ -106,9 +106,9 @@ export class EditionBuilder {
    * Freezes the edition of `date`. A frozen edition is returned unchanged unless `force`;
    * an edition whose mail has started going out is never rebuilt.
    */
-  async build(kind: 'daily' | 'weekly', date: string, opts: { force?: boolean; now?: Date } = {}): Promise<BuildOutcome> {
+  async build(kind: 'daily' | 'weekly', date: string, opts: { force?: boolean } = {}): Promise<BuildOutcome> {
     const id = editionId(kind, date);
-    const now = (opts.now ?? this.clock.now()).toISOString();
+    const now = this.clock.now().toISOString();
     const existing = await this.store.editions.get(id);
     if (existing && !opts.force) return existing.status === 'empty' ? { status: 'empty', date, kind } : { status: 'unchanged', edition: existing };
     let content: EditionContent;

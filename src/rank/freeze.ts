@@ -45,7 +45,8 @@ async function missedDays(app: Pick<StageContext, 'store'>, current: string): Pr
   return out;
 }
 
-export async function freezeEditions(ctx: StageContext, req: FreezeRequest, now = ctx.clock.now()): Promise<FreezeResult> {
+export async function freezeEditions(ctx: StageContext, req: FreezeRequest): Promise<FreezeResult> {
+  const now = ctx.clock.now();
   const stragglers = await new Ranker(ctx.store, ctx.config, ctx.clock).rankStragglers();
   const builder = new EditionBuilder(ctx.store, ctx.config, ctx.clock);
   const current = req.date ?? currentEditionDay(now, ctx.config.edition);

@@ -159,7 +159,8 @@ async function editionProgress(
   };
 }
 
-export async function statusReport(app: App, now = app.clock.now()): Promise<StatusReport> {
+export async function statusReport(app: App): Promise<StatusReport> {
+  const now = app.clock.now();
   const queues = await Promise.all(Object.values(QUEUE).map((q) => queueStatus(app, q)));
   const latest = [...(await app.store.editions.list('daily', EDITIONS_SHOWN)), ...(await app.store.editions.list('weekly', 2))];
   const unfinished = latest.filter((e) => e.status !== 'sent');

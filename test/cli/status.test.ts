@@ -9,7 +9,7 @@ import { EditionBuilder } from '../../src/rank/editionBuilder.ts';
 import { Ranker } from '../../src/rank/ranker.ts';
 import { formatStatus, statusReport, type StatusReport } from '../../src/status/report.ts';
 import { arxivObservation } from '../harness/papers.ts';
-import { runCli, shippedConfig, storageTargets, testApp } from '../harness/index.ts';
+import { manualClock, runCli, shippedConfig, storageTargets, testApp } from '../harness/index.ts';
 import { kyselyOf } from '../../src/db/store.ts';
 
 const DAY = '2026-11-26';
@@ -106,7 +106,8 @@ for (const target of storageTargets()) {
 for (const target of storageTargets()) {
   describe(`paperboy status during a send (${target.name})`, () => {
     it('measures the rate over the sending window, not a full minute from the start, and counts every reader of the edition, reached by the fan-out or not', async () => {
-      const app = await testApp({ databaseUrl: await target.databaseUrl(), config: { ...shippedConfig(), sources: [] } });
+      const clock = manualClock(new Date());
+      const app = await testApp({ databaseUrl: await target.databaseUrl(), config: { ...shippedConfig(), sources: [] }, clock });
       const paper = arxivObservation('2611.70002', {
         title: 'Speculative Decoding With Small Draft Models',
         abstract: 'We speed up large language models with speculative decoding.',
@@ -114,7 +115,7 @@ for (const target of storageTargets()) {
       await storeObservations(app.store, [paper], new Date().toISOString());
       await new Ranker(app.store, app.config).rank(paper.keys.arxivId!, new Date(`${DAY}T02:00:00Z`));
       await new EditionBuilder(app.store, app.config).build('daily', DAY);
-      const now = new Date();
+      const now = clock.now();
       const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
       // 397 confirmed readers; the fan-out has reached the first 200 of them so far
       const ids: number[] = [];
@@ -129,23 +130,24 @@ for (const target of storageTargets()) {
       // the first send was 10 s ago: 140 sent since, 14 a second
       for (let i = 0; i < 140; i++) await app.store.deliveries.transition(DAY, ids[i]!, ['pending'], 'sent', ago(10 - i / 14));
 
-      const [e] = (await statusReport(app, now)).editions;
+      const [e] = (await statusReport(app)).editions;
       expect(e).toMatchObject({ id: DAY, total: 397, sent: 140, pending: 257, notReached: 197 });
       // 140 in the 10 s since the first send; a full minute would say 2.33/s and an ETA of 110 s
       expect(e!.ratePerSecond).toBeCloseTo(14, 0);
       expect(e!.etaSeconds).toBeGreaterThanOrEqual(18);
       expect(e!.etaSeconds).toBeLessThanOrEqual(19);
-      const text = formatStatus(await statusReport(app, now)).join('\n');
+      const text = formatStatus(await statusReport(app)).join('\n');
       expect(text).toMatch(new RegExp(`${DAY} rendering: 140/397 sent, 257 pending \\(197 not reached by the fan-out yet\\)`));
       expect(text).toMatch(/rate 14(\.\d+)?\/s over the last 10 s; ETA 1[89] s/);
 
       // a minute later, sending steadily: the window is the last minute
       const later = new Date(now.getTime() + 60_000);
+      clock.set(later);
       for (let i = 140; i < 200; i++)
         await app.store.deliveries.transition(DAY, ids[i]!, ['pending'], 'sent', new Date(later.getTime() - (200 - i) * 1000).toISOString());
-      const [steady] = (await statusReport(app, later)).editions;
+      const [steady] = (await statusReport(app)).editions;
       expect(steady!.ratePerSecond).toBeCloseTo(1, 0);
-      expect(formatStatus(await statusReport(app, later)).join('\n')).toMatch(/rate 1(\.\d+)?\/s over the last 60 s/);
+      expect(formatStatus(await statusReport(app)).join('\n')).toMatch(/rate 1(\.\d+)?\/s over the last 60 s/);
     }, 120_000);
   });
 }

@@ -8,7 +8,8 @@ import { EditionBuilder, EditionLockedError } from '../../src/rank/editionBuilde
 import { Ranker } from '../../src/rank/ranker.ts';
 import { freezeEditions } from '../../src/rank/freeze.ts';
 import { QUEUE } from '../../src/queues/index.ts';
-import { shippedConfig, testApp } from '../harness/index.ts';
+import { manualClock, shippedConfig, testApp } from '../harness/index.ts';
+import type { Clock } from '../../src/domain/time.ts';
 
 function arxiv(
   id: string,
@@ -77,8 +78,8 @@ const day = [
   arxiv('2611.30007', 'A Paper for Tomorrow', 'Announced after the cut-off.', ['cs.CL'], '2026-11-26T07:00:00.000Z'),
 ];
 
-async function setUp(config: Record<string, unknown> = {}): Promise<App> {
-  const app = await testApp({ config: { ...shippedConfig(), sources: [], ...config } });
+async function setUp(config: Record<string, unknown> = {}, clock?: Clock): Promise<App> {
+  const app = await testApp({ config: { ...shippedConfig(), sources: [], ...config }, clock });
   await storeObservations(app.store, day, '2026-11-26T02:00:00.000Z');
   await storeObservations(app.store, [hf('2611.30002', 'Instruction tuning small language models with synthetic dialogues', 60)], '2026-11-26T03:00:00.000Z');
   await new Ranker(app.store, app.config).rankMany(
@@ -91,7 +92,7 @@ async function setUp(config: Record<string, unknown> = {}): Promise<App> {
 describe('EditionBuilder', () => {
   it("groups the day's papers by topic, each section best first, replacements and later papers left out", async () => {
     const app = await setUp();
-    const out = await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26', { now: new Date('2026-11-26T06:00:00Z') });
+    const out = await new EditionBuilder(app.store, app.config, manualClock('2026-11-26T06:00:00Z')).build('daily', '2026-11-26');
     expect(out.status).toBe('built');
     if (out.status === 'empty') throw new Error('unreachable');
     const summary = editionSummary(out.edition.content);
@@ -182,21 +183,22 @@ describe('EditionBuilder', () => {
   });
 
   it('freezes at the cut-off from the scheduled job and queues the render', async () => {
-    const app = await setUp();
+    const app = await setUp({}, manualClock('2026-11-26T06:00:05Z'));
     // the scheduled job carries no date: the day whose cut-off has just passed
-    const outcomes = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-26T06:00:05Z'))).outcomes;
+    const outcomes = (await freezeEditions(app, { kind: 'daily', queueRender: true })).outcomes;
     expect(outcomes.map((o) => o.status)).toEqual(['built']);
     const job = await app.queues.get(QUEUE.render).getJob('render-2026-11-26');
     expect(job?.data).toEqual({ editionId: '2026-11-26' });
   });
 
   it('on a new installation, freezes only the current day; later, also days whose cut-off was missed', async () => {
-    const app = await setUp();
+    const clock = manualClock('2026-11-23T06:00:05Z');
+    const app = await setUp({}, clock);
     // papers of the 24th and 25th, before anything was ever frozen
     const older = [arxiv('2611.30020', 'Older Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-24T01:00:00.000Z')];
     await storeObservations(app.store, older, '2026-11-24T02:00:00.000Z');
     await new Ranker(app.store, app.config).rank('2611.30020', new Date('2026-11-24T02:00:00Z'));
-    const first = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-23T06:00:05Z'))).outcomes;
+    const first = (await freezeEditions(app, { kind: 'daily', queueRender: true })).outcomes;
     expect(first.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual(['2026-11-23:empty']);
     // the rank worker was down on the 24th, 25th and 26th cut-offs: the freeze on the 27th catches up two days back
     await storeObservations(
@@ -204,7 +206,8 @@ describe('EditionBuilder', () => {
       [arxiv('2611.30021', 'Newest Language Model Paper', 'Large language models.', ['cs.CL'], '2026-11-27T01:00:00.000Z')],
       '2026-11-27T02:00:00.000Z',
     );
-    const later = (await freezeEditions(app, { kind: 'daily', queueRender: true }, new Date('2026-11-27T06:00:05Z'))).outcomes;
+    clock.set('2026-11-27T06:00:05Z');
+    const later = (await freezeEditions(app, { kind: 'daily', queueRender: true })).outcomes;
     // (27 November 2026 is a Friday, the weekly edition's day)
     expect(later.map((o) => (o.status === 'empty' ? `${o.date}:empty` : `${o.edition.id}:${o.status}`))).toEqual([
       '2026-11-25:empty',

@@ -11,7 +11,7 @@ import { storeObservations } from '../../src/ingest/storeObservations.ts';
 import { renderVariant } from '../../src/render/renderVariant.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { digestView, type DigestPaper } from '../../templates/email/view.ts';
-import { shippedConfig, testApp } from '../harness/index.ts';
+import { manualClock, shippedConfig, testApp } from '../harness/index.ts';
 import { dayEdition, sampleEdition, seedPapers, viewOptions } from './fixtures.ts';
 
 /** Titles as feeds give them: with and without a colon, a name or a phrase before it, long and short. */
@@ -227,7 +227,7 @@ describe('dates, authors and the discussion', () => {
     };
     await storeObservations(app.store, [hf], '2026-11-26T03:00:00.000Z');
     await new Ranker(app.store, app.config).rankMany(['2611.40001'], new Date('2026-11-26T03:00:00Z'));
-    const built = await new EditionBuilder(app.store, app.config).build('daily', '2026-11-26', { now: new Date('2026-11-26T06:00:00Z') });
+    const built = await new EditionBuilder(app.store, app.config, manualClock('2026-11-26T06:00:00Z')).build('daily', '2026-11-26');
     if (built.status === 'empty') throw new Error('the edition is empty');
     expect(built.edition.content.papers['2611.40001']!.publishedAt).toBe('2026-11-20T00:00:00.000Z');
     const v = await renderVariant(built.edition.content, [], viewOptions);
