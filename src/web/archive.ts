@@ -7,6 +7,7 @@ import { readableTitle, texToUnicode } from '../domain/tex.ts';
 import { editionId, type EditionContent, type EditionPaper } from '../domain/edition.ts';
 import { editionPage } from '../../templates/pages/edition.ts';
 import { viewOptionsOf } from '../../templates/email/view.ts';
+import { shorten } from '../../templates/email/blurb.ts';
 import { messagePage } from '../../templates/pages/layout.ts';
 import { escapeHtml } from '../lib/html.ts';
 import { archivePage, searchPage } from '../../templates/pages/papers.ts';
@@ -31,10 +32,6 @@ function editionDescription(content: EditionContent, topicName: (id: string) => 
   return content.sections
     .map((s) => `<h3>${escapeHtml(topicName(s.topic))}</h3><ul>${s.paperIds.map((id) => paperLi(content.papers[id]!)).join('')}</ul>`)
     .join('');
-}
-
-function excerpt(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 3)}…` : text;
 }
 
 function paperLi(p: EditionPaper): string {
@@ -110,7 +107,7 @@ export function registerArchiveRoutes(server: FastifyInstance, web: WebContext):
           id: p.id,
           title: readableTitle(p.title),
           authors: byline(p.authors),
-          abstract: excerpt(texToUnicode(p.abstract), 400),
+          abstract: shorten(texToUnicode(p.abstract), 400),
           href: p.links.abstract ?? p.links.hf ?? p.links.doi ?? `https://arxiv.org/abs/${p.id}`,
           editionDate: p.editionDate,
           topic: p.primaryTopic ? web.classifier.topicName(p.primaryTopic) : undefined,

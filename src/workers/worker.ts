@@ -28,10 +28,7 @@ export function makeWorker<D, R>(
     end: 'worker error over: the worker works again',
     level: 'error',
   });
-  worker.on('completed', (job) => {
-    errors.ended(() => true);
-    app.log.debug('job done', jobFields(queue, job));
-  });
+  worker.on('completed', (job) => app.log.debug('job done', jobFields(queue, job)));
   worker.on('active', () => errors.ended(() => true));
   worker.on('error', (err) => {
     // closing a worker cuts its blocking connection under the pending fetch of the next job:
