@@ -122,5 +122,9 @@ export function registerPipelineCommands(program: Command): void {
     .command('worker')
     .description('run long-lived workers for some stages (default: all); SIGTERM lets in-flight jobs finish, then exits 0')
     .argument('[stages...]', `any of ${STAGE_NAMES}, or all`)
+    .addHelpText(
+      'after',
+      "\nStopping: the first SIGTERM (or Ctrl-C) lets the jobs in flight finish, then exits 0; a second stops at once.\nIt waits at most workers.stopTimeoutSeconds (config, default 45): past it, as when Redis does not answer,\nit says why and exits 1, and another worker takes over a batch it held once the batch's lock expires.",
+    )
     .action(async (stages: string[]) => (await actions()).workerCommand(stages));
 }
