@@ -231,7 +231,7 @@ class BatchRun {
       if (d.variantKey === 'none') return 'no papers in the subscriber’s topics in this edition';
       return undefined;
     };
-    const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(this.ctx.clock.now().getTime() - this.claimTimeoutMs).toISOString();
+    const staleBefore = messenger.idempotent || job.takeOver ? at : new Date(Date.parse(at) - this.claimTimeoutMs).toISOString();
     const claimedIds = new Set(
       await store.deliveries.claimPage(
         this.editionId,

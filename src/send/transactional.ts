@@ -38,6 +38,8 @@ function topicNames(config: Config, ids: string[]): string[] {
  */
 export async function sendTransactional(ctx: StageContext, messenger: Messenger, job: MailJob, jobKey: string): Promise<MailOutcome> {
   const { store, env, config, secretKey } = ctx;
+  // one instant for the whole message: its delivery time, its "today", its Date header
+  const now = ctx.clock.now();
   const from = parseAddress(env.mailFrom);
   const domain = domainOf(from.address);
   const opts = viewOptionsOf(config, env);
@@ -75,7 +77,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
             deliveryHour: request.deliveryHour ?? subscriber.deliveryHour,
             deliveryTimeChosen: true,
           },
-          ctx.clock.now(),
+          now,
         ),
         expires: { at: new Date(requestedAt.getTime() + CONFIRM_TOKEN_TTL_MS).toISOString(), timezone: request.timezone },
       };
@@ -87,13 +89,11 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
         preferencesUrl: own.preferences,
         unsubscribeUrl: own.unsubscribe,
         topics: topicNames(config, subscriber.topics),
-        delivery: readerDeliveryTime(config, subscriber, ctx.clock.now()),
+        delivery: readerDeliveryTime(config, subscriber, now),
       };
       if (job.kind === 'welcome') {
         const latest = await store.editions.latestSentDate('daily');
-        const latestEdition = latest
-          ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(ctx.clock.now(), config.edition) }
-          : undefined;
+        const latestEdition = latest ? { url: `${env.publicUrl}/editions/${latest}`, today: latest === currentEditionDay(now, config.edition) } : undefined;
         message = { kind: 'welcome', ...common, latestEdition };
       } else {
         message = {
@@ -116,7 +116,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     html: rendered.html,
     messageId,
     list,
-    date: ctx.clock.now(),
+    date: now,
     replyTo: config.mail.replyTo,
     configurationSet: config.mail.configurationSet,
   });
@@ -125,10 +125,7 @@ export async function sendTransactional(ctx: StageContext, messenger: Messenger,
     result = await messenger.send(raw, { editionId: `mail-${job.kind}`, subscriberId, to, from: from.address, messageId });
   } catch (err) {
     if (err instanceof PermanentSendError) {
-      if (err.suppressAddress && job.kind !== 'test') {
-        const now = ctx.clock.now().toISOString();
-        await suppressAddress(store, to, 'rejected', err.message, now);
-      }
+      if (err.suppressAddress && job.kind !== 'test') await suppressAddress(store, to, 'rejected', err.message, ctx.clock.now().toISOString());
       throw new PermanentJobError(`${job.kind} mail to subscriber ${subscriberId || to} refused: ${err.message}`);
     }
     throw err;
